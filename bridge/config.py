@@ -1,0 +1,273 @@
+"""Settings: a YAML file, `${VAR}` expansion inside it, and `REOLINK_*` environment overrides.
+
+Precedence, highest first: init arguments, environment (`REOLINK_MQTT__URL`, `__` nests), the YAML
+file, defaults. A broken file never ends in a traceback: `load_settings` raises `ConfigError`, whose
+message names the file, the field and the line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from bridge.models import Camera
+
+ENV_PREFIX = "REOLINK_"
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says where and why."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServerSettings(_Section):
+    host: str = Field(default="127.0.0.1", description="Listen address; 0.0.0.0 exposes the API")
+    port: int = Field(default=8080, ge=0, le=65535)
+    cors_origins: list[str] = Field(default_factory=list)
+    public_url: str | None = Field(
+        default=None,
+        description="How others reach the API (snapshot URLs); default http://host:port",
+    )
+
+
+class MqttSettings(_Section):
+    enabled: bool = True
+    url: str = Field(default="mqtt://127.0.0.1:1883", pattern=r"^mqtts?://[^/\s]+(:\d+)?/?$")
+    username: str | None = None
+    password: SecretStr | None = None
+    client_id: str | None = None
+    base_topic: str = Field(default="reolink", pattern=r"^[^#+\s]+$")
+    discovery_prefix: str = Field(default="homeassistant", pattern=r"^[^#+\s]+$")
+    discovery: Literal["device", "entity", "off"] = "device"
+    keepalive: int = Field(default=60, ge=5, le=3600)
+    max_buffered_messages: int = Field(
+        default=10_000, ge=10, description="Messages kept while the broker is away; oldest dropped"
+    )
+
+    @field_validator("base_topic", "discovery_prefix")
+    @classmethod
+    def _no_slash_ends(cls, value: str) -> str:
+        return value.strip("/")
+
+
+class DatabaseSettings(_Section):
+    url: str = Field(default="", description="sqlite:///path or postgresql://user:pw@host:5432/db")
+    pool_size: int = Field(default=10, ge=1, le=200)
+
+    @field_validator("url")
+    @classmethod
+    def _scheme(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite://", "postgresql://", "postgres://")):
+            raise ValueError("must start with sqlite://, postgresql:// or postgres://")
+        return value
+
+
+class RedisSettings(_Section):
+    url: str | None = Field(default=None, pattern=r"^rediss?://")
+    key_prefix: str = "reolink"
+
+
+class PollingSettings(_Section):
+    interval: float = Field(
+        default=1.0, gt=0, le=3600, description="Seconds between detection polls"
+    )
+    settings_interval: float = Field(
+        default=30.0, gt=0, le=86400, description="Seconds between reads of lights and settings"
+    )
+    health_check_interval: float = Field(default=30.0, gt=0, le=86400)
+    failure_threshold: int = Field(default=3, ge=1, le=100)
+    timeout: float = Field(default=5.0, gt=0, le=120, description="Per-request timeout")
+
+
+class EventSettings(_Section):
+    retention_days: int = Field(default=90, ge=1, le=3650)
+    snapshot_on_event: bool = True
+
+
+class SafetySettings(_Section):
+    siren_max_seconds: int = Field(default=60, ge=1, le=300)
+    actuator_rate_per_minute: int = Field(default=30, ge=1, le=6000)
+
+
+class AuthSettings(_Section):
+    admin_username: str = "admin"
+    admin_password: SecretStr | None = None
+    jwt_ttl_seconds: int = Field(default=900, ge=60, le=86400)
+
+
+class Settings(BaseSettings):
+    """The whole configuration tree."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    data_dir: Path = Path("./data")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    mqtt: MqttSettings = Field(default_factory=MqttSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    polling: PollingSettings = Field(default_factory=PollingSettings)
+    events: EventSettings = Field(default_factory=EventSettings)
+    safety: SafetySettings = Field(default_factory=SafetySettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    cameras: list[Camera] = Field(default_factory=list)
+
+    @field_validator("cameras")
+    @classmethod
+    def _unique_ids(cls, cameras: list[Camera]) -> list[Camera]:
+        seen: set[str] = set()
+        for camera in cameras:
+            if camera.id in seen:
+                raise ValueError(f"camera id {camera.id!r} is used twice")
+            seen.add(camera.id)
+        return cameras
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.data_dir / 'reolink.db'}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        file_source = InitSettingsSource(settings_cls, _file_data.get())
+        return (init_settings, env_settings, file_source)
+
+
+# The parsed YAML file of the load_settings() call in progress: it ranks below the environment.
+_file_data: ContextVar[dict[str, Any]] = ContextVar("_file_data", default={})  # noqa: B039
+
+
+def expand_env(value: Any, environ: Mapping[str, str] | None = None) -> Any:
+    """Replace `${VAR}` and `${VAR:-default}` in every string of a parsed YAML tree."""
+    env = os.environ if environ is None else environ
+
+    def substitute(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in env:
+            return env[name]
+        if default is not None:
+            return default
+        raise ConfigError(f"environment variable {name} is not set (used as ${{{name}}})")
+
+    if isinstance(value, str):
+        return _VAR.sub(substitute, value)
+    if isinstance(value, list):
+        return [expand_env(item, env) for item in value]
+    if isinstance(value, dict):
+        return {key: expand_env(item, env) for key, item in value.items()}
+    return value
+
+
+def _line_index(text: str) -> dict[tuple[str | int, ...], int]:
+    """Map every path in the YAML document to its 1-based line."""
+    lines: dict[tuple[str | int, ...], int] = {}
+
+    def walk(node: yaml.Node, path: tuple[str | int, ...]) -> None:
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, child in node.value:
+                lines[(*path, str(key.value))] = key.start_mark.line + 1
+                walk_child(child, (*path, str(key.value)))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, child in enumerate(node.value):
+                walk(child, (*path, index))
+
+    def walk_child(node: yaml.Node, path: tuple[str | int, ...]) -> None:
+        keep = lines[path]
+        walk(node, path)
+        lines[path] = keep
+
+    root = yaml.compose(text)
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def _describe(error: ValidationError, lines: dict[tuple[str | int, ...], int], source: str) -> str:
+    messages = []
+    for item in error.errors(include_url=False):
+        loc = tuple(item["loc"])
+        field = ".".join(str(part) for part in loc) or "(root)"
+        line = next((lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in lines), None)
+        where = f"{source}, line {line}" if line else source
+        messages.append(f"{where}: {field}: {item['msg']}")
+    return "invalid configuration:\n  " + "\n  ".join(messages)
+
+
+def read_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple[str | int, ...], int]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"cannot read config file {path}: {err.strerror or err}") from err
+    try:
+        data = yaml.safe_load(text)
+        lines = _line_index(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise ConfigError(f"{path}{where}: not valid YAML: {problem}") from err
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{path}: the top level must be a mapping of settings, not {type(data).__name__}"
+        )
+    return expand_env(data), lines
+
+
+def load_settings(path: Path | str | None = None, **overrides: Any) -> Settings:
+    """Build the settings from an optional YAML file, the environment and explicit overrides."""
+    file_data: dict[str, Any] = {}
+    lines: dict[tuple[str | int, ...], int] = {}
+    source = "environment"
+    if path is not None:
+        file_data, lines = read_yaml(Path(path))
+        source = str(path)
+    token = _file_data.set(file_data)
+    try:
+        return Settings(**overrides)
+    except ValidationError as err:
+        raise ConfigError(_describe(err, lines, source)) from None
+    finally:
+        _file_data.reset(token)
+
+
+def redacted(settings: Settings) -> dict[str, Any]:
+    """The settings as they may be shown (bridge/info, logs): secrets and camera passwords out."""
+    data = settings.model_dump(mode="json", exclude={"cameras"})
+    data["mqtt"].pop("password", None)
+    data["auth"].pop("admin_password", None)
+    data["database"]["url"] = re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", data["database"]["url"])
+    if data["redis"]["url"]:
+        data["redis"]["url"] = re.sub(r"//([^:/@]*):[^@]*@", r"//\1:***@", data["redis"]["url"])
+    data["cameras"] = len(settings.cameras)
+    return data

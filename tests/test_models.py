@@ -1,0 +1,100 @@
+"""The shared models: command parsing is the first line of defence against bad input."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from bridge.models import (
+    Camera,
+    Command,
+    CommandResult,
+    DayNight,
+    IrMode,
+    OnOff,
+    PtzOp,
+    new_event_id,
+)
+
+
+@pytest.mark.parametrize(
+    ("payload", "check"),
+    [
+        ({"siren": "ON"}, lambda c: c.siren.state is OnOff.ON and c.siren.duration is None),
+        ({"siren": {"state": "on", "duration": 10}}, lambda c: c.siren.duration == 10),
+        ({"floodlight": "OFF"}, lambda c: c.floodlight.state is OnOff.OFF),
+        ({"floodlight": {"state": "ON", "brightness": 80}}, lambda c: c.floodlight.brightness == 80),
+        ({"ptz": {"op": "left", "speed": 32}}, lambda c: c.ptz.op is PtzOp.LEFT),
+        ({"ptz": "stop"}, lambda c: c.ptz.op is PtzOp.STOP and c.ptz.speed == 32),
+        ({"ptz_preset": "Gate"}, lambda c: c.ptz_preset == "Gate"),
+        ({"reboot": True}, lambda c: c.reboot is True),
+        ({"reboot": "PRESS"}, lambda c: c.reboot is True),
+        ({"ir_lights": "auto"}, lambda c: c.ir_lights is IrMode.AUTO),
+        ({"status_led": True}, lambda c: c.status_led is OnOff.ON),
+        ({"recording": "off"}, lambda c: c.recording is OnOff.OFF),
+        ({"day_night": "black&white"}, lambda c: c.day_night is DayNight.BLACK_WHITE),
+        ({"image": {"brightness": 200}}, lambda c: c.image.brightness == 200),
+    ],
+)
+def test_valid_commands(payload: dict[str, object], check: object) -> None:
+    command = Command.model_validate({**payload, "transaction": "t-1"})
+    assert command.transaction == "t-1"
+    assert check(command)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"transaction": "only"},
+        {"siren": "LOUD"},
+        {"siren": {"state": "ON", "duration": 100000}},
+        {"floodlight": {"brightness": 101}},
+        {"floodlight": {}},
+        {"ptz": {"op": "sideways"}},
+        {"ptz": {"op": "left", "speed": 0}},
+        {"motion_sensitivity": 51},
+        {"unknown_attribute": 1},
+        {"reboot": False},
+        {"image": {"contrast": -1}},
+    ],
+)
+def test_invalid_commands_are_refused(payload: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        Command.model_validate(payload)
+
+
+def test_actions_follow_field_order() -> None:
+    command = Command.model_validate({"reboot": True, "siren": "OFF", "ptz_preset": "Gate"})
+    assert command.actions() == ["siren", "ptz_preset", "reboot"]
+
+
+def test_camera_never_shows_its_password() -> None:
+    camera = Camera(id="front_door", host="192.0.2.1", password="s3cret#pw")
+    assert "s3cret" not in repr(camera)
+    assert "s3cret" not in str(camera.public_dict())
+    assert "password" not in camera.public_dict()
+    assert camera.password.get_secret_value() == "s3cret#pw"
+
+
+def test_camera_id_is_a_topic_safe_slug() -> None:
+    for bad in ["Front Door", "a/b", "a+b", "#", "", "x" * 65]:
+        with pytest.raises(ValidationError):
+            Camera(id=bad, host="h")
+
+
+def test_event_ids_are_unique_and_time_ordered() -> None:
+    ids = [new_event_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    assert [i[:13] for i in ids] == sorted(i[:13] for i in ids)
+
+
+def test_command_result_shapes() -> None:
+    assert CommandResult.ok("cam", "t").model_dump(mode="json", exclude_none=True) == {
+        "status": "ok",
+        "camera_id": "cam",
+        "transaction": "t",
+    }
+    failed = CommandResult.failed("cam", None, "boom")
+    assert failed.status == "error"
+    assert failed.error == "boom"
