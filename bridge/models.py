@@ -552,6 +552,25 @@ class Command(_Model):
             raise ValueError("the command sets nothing")
         return self
 
+    @classmethod
+    def from_attribute(cls, attribute: str, value: str, transaction: str | None = None) -> Command:
+        """The command for `…/set/<attribute>` with a plain value (`ON`, `80`, `Gate`, `PRESS`).
+
+        Raises `ValueError` for an unknown attribute and `ValidationError` for a bad value.
+        """
+        text = value.strip()
+        if attribute == "floodlight_brightness":
+            body: dict[str, Any] = {"floodlight": {"brightness": text}}
+        elif attribute == "floodlight_mode":
+            body = {"floodlight": {"mode": text.lower()}}
+        elif attribute in ImageCommand.model_fields:
+            body = {"image": {attribute: text}}
+        elif attribute in PLAIN_ATTRIBUTES:
+            body = {attribute: text}
+        else:
+            raise ValueError(f"unknown attribute {attribute!r}")
+        return cls.model_validate({**body, "transaction": transaction})
+
     def actions(self) -> list[str]:
         """The attributes this command sets, in the order they are applied."""
         skip = {"channel", "transaction"}
@@ -601,3 +620,18 @@ class Recording(_Model):
     end: datetime
     size: int
     stream: Literal["main", "sub"] = "main"
+
+
+PLAIN_ATTRIBUTES: frozenset[str] = frozenset(Command.model_fields) - {
+    "channel",
+    "transaction",
+    "image",
+}
+"""Attributes `…/set/<attribute>` takes as they are; plus floodlight_brightness, floodlight_mode and
+the image fields (brightness, contrast, saturation, sharpness, hue)."""
+
+SET_ATTRIBUTES: frozenset[str] = (
+    PLAIN_ATTRIBUTES
+    | frozenset({"floodlight_brightness", "floodlight_mode"})
+    | frozenset(ImageCommand.model_fields)
+)

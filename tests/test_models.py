@@ -23,7 +23,10 @@ from bridge.models import (
         ({"siren": "ON"}, lambda c: c.siren.state is OnOff.ON and c.siren.duration is None),
         ({"siren": {"state": "on", "duration": 10}}, lambda c: c.siren.duration == 10),
         ({"floodlight": "OFF"}, lambda c: c.floodlight.state is OnOff.OFF),
-        ({"floodlight": {"state": "ON", "brightness": 80}}, lambda c: c.floodlight.brightness == 80),
+        (
+            {"floodlight": {"state": "ON", "brightness": 80}},
+            lambda c: c.floodlight.brightness == 80,
+        ),
         ({"ptz": {"op": "left", "speed": 32}}, lambda c: c.ptz.op is PtzOp.LEFT),
         ({"ptz": "stop"}, lambda c: c.ptz.op is PtzOp.STOP and c.ptz.speed == 32),
         ({"ptz_preset": "Gate"}, lambda c: c.ptz_preset == "Gate"),
@@ -98,3 +101,55 @@ def test_command_result_shapes() -> None:
     failed = CommandResult.failed("cam", None, "boom")
     assert failed.status == "error"
     assert failed.error == "boom"
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value", "expected"),
+    [
+        ("siren", "ON", {"siren": {"state": "ON", "duration": None}}),
+        ("floodlight", "off", {"floodlight": {"state": "OFF", "brightness": None, "mode": None}}),
+        (
+            "floodlight_brightness",
+            "80",
+            {"floodlight": {"state": None, "brightness": 80, "mode": None}},
+        ),
+        (
+            "floodlight_mode",
+            "Alarm",
+            {"floodlight": {"state": None, "brightness": None, "mode": "alarm"}},
+        ),
+        ("ptz", "left", {"ptz": {"op": "left", "speed": 32, "duration": None}}),
+        ("ptz_preset", "Gate", {"ptz_preset": "Gate"}),
+        ("reboot", "PRESS", {"reboot": True}),
+        ("snapshot", "PRESS", {"snapshot": True}),
+        ("ir_lights", "Off", {"ir_lights": "Off"}),
+        ("brightness", " 12 ", {"image": {"brightness": 12}}),
+        ("motion_sensitivity", "40", {"motion_sensitivity": 40}),
+        ("recording", "ON", {"recording": "ON"}),
+    ],
+)
+def test_plain_attribute_commands(attribute: str, value: str, expected: dict[str, object]) -> None:
+    command = Command.from_attribute(attribute, value, transaction="t9")
+    dumped = command.model_dump(mode="json", exclude_none=True)
+    assert dumped.pop("transaction") == "t9"
+    for key, sub in expected.items():
+        want = {k: v for k, v in sub.items() if v is not None} if isinstance(sub, dict) else sub
+        assert dumped[key] == want
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value"),
+    [
+        ("warp_drive", "ON"),
+        ("siren", "maybe"),
+        ("floodlight_brightness", "bright"),
+        ("zoom", "101"),
+        ("motion_sensitivity", "0"),
+        ("reboot", "no"),
+        ("channel", "1"),
+        ("transaction", "x"),
+    ],
+)
+def test_bad_plain_attribute_commands(attribute: str, value: str) -> None:
+    with pytest.raises(ValueError, match=r"attribute|validation error"):
+        Command.from_attribute(attribute, value)
