@@ -1,0 +1,1 @@
+"""The MQTT face of the bridge: topics, Home Assistant discovery, state publishing, commands."""
