@@ -1,0 +1,190 @@
+"""The bus between producers (poller, dispatcher, registry) and consumers (MQTT, API, store, cache).
+
+Every message is a frozen dataclass. Each subscriber gets its own bounded queue and its own worker
+task, so a slow or failing consumer never delays the producer or another consumer: a handler that
+raises is logged with its owner and counted, and a full queue drops its oldest message with a
+counted, rate-limited warning. `Bus` is the interface a Redis Streams implementation takes later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bridge.models import Camera, CameraState, Capabilities, CommandResult, Event
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_QUEUE_SIZE = 10_000
+"""Per subscriber: at 1 s polls, 500 cameras and a few messages each, several seconds of slack."""
+
+_WARN_EVERY = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged:
+    state: CameraState
+
+
+@dataclass(frozen=True, slots=True)
+class EventRaised:
+    event: Event
+
+
+@dataclass(frozen=True, slots=True)
+class AvailabilityChanged:
+    camera_id: str
+    online: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceReady:
+    """A device connected and its capabilities are known (first time, or changed)."""
+
+    camera: Camera
+    capabilities: Capabilities
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRemoved:
+    camera: Camera
+    capabilities: Capabilities | None
+
+
+@dataclass(frozen=True, slots=True)
+class CommandCompleted:
+    camera_id: str
+    command: dict[str, object]
+    source: str
+    result: CommandResult
+    who: str | None = None
+
+
+BusMessage = (
+    StateChanged
+    | EventRaised
+    | AvailabilityChanged
+    | DeviceReady
+    | DeviceRemoved
+    | CommandCompleted
+)
+Handler = Callable[[BusMessage], Awaitable[None]]
+
+
+class Subscription(Protocol):
+    owner: str
+
+    def close(self) -> None: ...
+
+
+class Bus(Protocol):
+    def publish(self, message: BusMessage) -> None: ...
+
+    def subscribe(
+        self, owner: str, handler: Handler, *, maxsize: int = DEFAULT_QUEUE_SIZE
+    ) -> Subscription: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(eq=False)
+class _Subscriber:
+    owner: str
+    handler: Handler
+    queue: asyncio.Queue[BusMessage]
+    bus: InProcessBus
+    task: asyncio.Task[None] | None = None
+    dropped: int = 0
+    failures: int = 0
+    _last_warning: float = field(default=0.0)
+
+    def offer(self, message: BusMessage) -> None:
+        while True:
+            try:
+                self.queue.put_nowait(message)
+                return
+            except asyncio.QueueFull:
+                self.queue.get_nowait()
+                self.queue.task_done()
+                self.dropped += 1
+                now = time.monotonic()
+                if now - self._last_warning >= _WARN_EVERY:
+                    self._last_warning = now
+                    _LOGGER.warning(
+                        "bus subscriber %s is too slow: dropped %d message(s) so far",
+                        self.owner,
+                        self.dropped,
+                    )
+
+    async def run(self) -> None:
+        while True:
+            message = await self.queue.get()
+            try:
+                await self.handler(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.failures += 1
+                _LOGGER.exception(
+                    "bus subscriber %s failed on %s", self.owner, type(message).__name__
+                )
+            finally:
+                self.queue.task_done()
+
+    def close(self) -> None:
+        self.bus._remove(self)
+        if self.task is not None:
+            self.task.cancel()
+
+
+class InProcessBus:
+    """The default bus: fan-out to bounded per-subscriber queues in this process."""
+
+    def __init__(self) -> None:
+        self._subscribers: list[_Subscriber] = []
+        self.published = 0
+
+    def publish(self, message: BusMessage) -> None:
+        self.published += 1
+        for subscriber in self._subscribers:
+            subscriber.offer(message)
+
+    def subscribe(
+        self, owner: str, handler: Handler, *, maxsize: int = DEFAULT_QUEUE_SIZE
+    ) -> _Subscriber:
+        subscriber = _Subscriber(owner, handler, asyncio.Queue(maxsize), self)
+        subscriber.task = asyncio.get_running_loop().create_task(
+            subscriber.run(), name=f"bus:{owner}"
+        )
+        self._subscribers.append(subscriber)
+        return subscriber
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        return {
+            s.owner: {"queued": s.queue.qsize(), "dropped": s.dropped, "failures": s.failures}
+            for s in self._subscribers
+        }
+
+    async def drain(self) -> None:
+        """Wait until every subscriber has handled what was published so far."""
+        for subscriber in list(self._subscribers):
+            await subscriber.queue.join()
+
+    def _remove(self, subscriber: _Subscriber) -> None:
+        with contextlib.suppress(ValueError):
+            self._subscribers.remove(subscriber)
+
+    async def aclose(self) -> None:
+        subscribers, self._subscribers = self._subscribers, []
+        for subscriber in subscribers:
+            if subscriber.task is not None:
+                subscriber.task.cancel()
+        for subscriber in subscribers:
+            if subscriber.task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await subscriber.task

@@ -1,0 +1,1 @@
+"""From camera polls to states and events: the only place events are born from camera data."""

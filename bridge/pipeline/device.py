@@ -1,0 +1,328 @@
+"""One task per device: connect, detect capabilities, poll, decide online/offline, reconnect.
+
+A device is a camera or an NVR; it has one client (one connection, one token) whatever its number
+of channels, and one batched request per poll tick covers every channel. A slow or dead device only
+ever delays itself. Failures are counted; past `failure_threshold` consecutive failures the device
+is offline (its views publish offline events) and reconnects with backoff — the circuit breaker:
+while open, one connection attempt per backoff period and no polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from bridge.bus import (
+    AvailabilityChanged,
+    Bus,
+    DeviceReady,
+    EventRaised,
+    StateChanged,
+)
+from bridge.config import PollingSettings
+from bridge.models import Camera, Capabilities, ChannelState, StorageState, utcnow
+from bridge.pipeline.backoff import Backoff
+from bridge.pipeline.tracker import StateTracker
+from bridge.reolink import AuthenticationError, ReolinkClient, ReolinkError
+from bridge.views import CameraView, camera_views
+
+_LOGGER = logging.getLogger(__name__)
+
+ClientFactory = Callable[[Camera, float], ReolinkClient]
+
+
+class CameraOffline(Exception):
+    """The camera cannot take commands now."""
+
+
+class _Clock(Protocol):
+    def __call__(self) -> datetime: ...
+
+
+def default_client_factory(camera: Camera, timeout: float) -> ReolinkClient:
+    return ReolinkClient.from_camera(camera, timeout=timeout)
+
+
+class DeviceRunner:
+    def __init__(
+        self,
+        camera: Camera,
+        polling: PollingSettings,
+        bus: Bus,
+        *,
+        client_factory: ClientFactory = default_client_factory,
+        clock: _Clock = utcnow,
+    ) -> None:
+        self.camera = camera
+        self.polling = polling
+        self.bus = bus
+        self._client_factory = client_factory
+        self._clock = clock
+        self.client: ReolinkClient | None = None
+        self.capabilities: Capabilities | None = None
+        # Until the device answers, it is one provisional view under its configured id.
+        self.views: list[CameraView] = [
+            CameraView(camera.id, camera.id, camera.display_name, camera.channel or 0, None)
+        ]
+        self.trackers = {
+            camera.id: StateTracker(camera.id, camera.display_name, camera.channel or 0)
+        }
+        self._availability_announced = False
+        self.online = False
+        self.failures = 0
+        self.last_error: str | None = None
+        self.last_poll: datetime | None = None
+        self.polls = 0
+        self._task: asyncio.Task[None] | None = None
+        self._backoff = Backoff(initial=1.0, maximum=60.0)
+        self._settings_due = 0.0
+        self._health_due = 0.0
+        self._command_lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def interval(self) -> float:
+        return self.camera.poll_interval or self.polling.interval
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(
+            self._run(), name=f"device:{self.camera.id}"
+        )
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self._close_client(logout=True)
+
+    def request_refresh(self) -> None:
+        """Poll now and re-read settings (after a command, or a `/get`)."""
+        self._settings_due = 0.0
+        self._wake.set()
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        # Spread many devices over the first interval so their polls do not align.
+        await asyncio.sleep(random.uniform(0, min(self.interval, 1.0)))
+        while True:
+            try:
+                await self._connect()
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:
+                await self._failed(err, connecting=True)
+                await asyncio.sleep(self._backoff.next_delay())
+                continue
+            self._backoff.reset()
+            await self._poll_loop()
+            await self._close_client(logout=False)
+            await asyncio.sleep(self._backoff.next_delay())
+
+    async def _connect(self) -> None:
+        if self.client is None:
+            self.client = self._client_factory(self.camera, self.polling.timeout)
+        capabilities = await self.client.get_capabilities()
+        self._adopt(capabilities)
+        self.failures = 0
+        self._set_online(True)
+        self._settings_due = 0.0
+        self._health_due = time.monotonic() + self.polling.health_check_interval
+
+    async def _poll_loop(self) -> None:
+        next_tick = time.monotonic()
+        while True:
+            try:
+                await self._tick()
+                self.failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:
+                if await self._failed(err, connecting=False):
+                    return
+            next_tick += self.interval
+            now = time.monotonic()
+            if next_tick < now:  # overran: skip the missed ticks instead of bursting
+                next_tick = now + self.interval
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(next_tick - now):
+                    await self._wake.wait()
+                next_tick = time.monotonic()
+
+    async def _tick(self) -> None:
+        assert self.client is not None
+        assert self.capabilities is not None
+        caps = self.capabilities
+        now_mono = time.monotonic()
+        if now_mono >= self._health_due:
+            self._health_due = now_mono + self.polling.health_check_interval
+            fresh = await self.client.get_capabilities()
+            if fresh != caps:
+                _LOGGER.info("camera %s: capabilities changed; re-announcing", self.camera.id)
+                self._adopt(fresh)
+                caps = fresh
+        polls = await self.client.poll_detections(caps)
+        if now_mono >= self._settings_due:
+            self._settings_due = now_mono + self.polling.settings_interval
+            settings = await self.client.read_settings(caps)
+            polls = _merge(settings, polls)
+        self.polls += 1
+        now = self._clock()
+        self.last_poll = now
+        self._apply(polls, now)
+
+    def _apply(self, polls: dict[int, ChannelState], now: datetime) -> None:
+        for view in self.views:
+            if view.channel is None:
+                continue
+            poll = polls.get(view.channel)
+            if poll is None:
+                continue
+            tracker = self.trackers[view.camera_id]
+            changed, events = tracker.apply(poll, now)
+            for event in events:
+                self.bus.publish(EventRaised(event))
+            if changed:
+                self.bus.publish(StateChanged(tracker.state))
+
+    async def _failed(self, err: BaseException, *, connecting: bool) -> bool:
+        """Count a failure; True when the device is (now) offline and must reconnect."""
+        self.failures += 1
+        self.last_error = _describe(err)
+        if isinstance(err, AuthenticationError):
+            self._backoff.exhaust()
+            _LOGGER.error("camera %s: %s; check its credentials", self.camera.id, self.last_error)
+        elif not isinstance(err, ReolinkError):
+            _LOGGER.error("camera %s: unexpected error", self.camera.id, exc_info=err)
+        else:
+            threshold = self.polling.failure_threshold
+            level = logging.WARNING if self.failures == threshold else logging.DEBUG
+            _LOGGER.log(
+                level, "camera %s: %s (failure %d)", self.camera.id, self.last_error, self.failures
+            )
+        if connecting or self.failures >= self.polling.failure_threshold:
+            self._set_online(False)
+            return True
+        return False
+
+    # -- state -------------------------------------------------------------------------------
+
+    def _adopt(self, capabilities: Capabilities) -> None:
+        first = self.capabilities is None
+        changed = capabilities != self.capabilities
+        self.capabilities = capabilities
+        self.views = camera_views(self.camera, capabilities)
+        for view in self.views:
+            if view.camera_id not in self.trackers:
+                self.trackers[view.camera_id] = StateTracker(
+                    view.camera_id, view.name, view.channel or 0
+                )
+            else:
+                self.trackers[view.camera_id].camera_name = view.name
+        known = {view.camera_id for view in self.views}
+        for camera_id in [c for c in self.trackers if c not in known]:
+            del self.trackers[camera_id]
+        if capabilities.storage:
+            disk = capabilities.storage[0]
+            storage = StorageState(capacity_mb=disk.capacity_mb, free_mb=disk.free_mb)
+            now = self._clock()
+            # The disk belongs to the NVR's own view, or to the camera itself.
+            owners = [v for v in self.views if v.is_nvr or not capabilities.is_nvr]
+            for view in owners:
+                tracker = self.trackers[view.camera_id]
+                if tracker.set_storage(storage, now) and not first:
+                    self.bus.publish(StateChanged(tracker.state))
+        if first or changed:
+            self.bus.publish(DeviceReady(self.camera, capabilities))
+
+    def _set_online(self, online: bool) -> None:
+        self.online = online
+        now = self._clock()
+        first, self._availability_announced = not self._availability_announced, True
+        for view in self.views:
+            tracker = self.trackers[view.camera_id]
+            view_online = online and (view.capabilities is None or view.capabilities.online)
+            changed, events = tracker.set_online(view_online, now)
+            if not changed:
+                if first:  # a camera that never answered is announced offline once
+                    self.bus.publish(AvailabilityChanged(view.camera_id, view_online))
+                    self.bus.publish(StateChanged(tracker.state))
+                continue
+            self.bus.publish(AvailabilityChanged(view.camera_id, view_online))
+            for event in events:
+                self.bus.publish(EventRaised(event))
+            self.bus.publish(StateChanged(tracker.state))
+
+    def rename(self, name: str) -> None:
+        self.camera = self.camera.model_copy(update={"name": name.strip()})
+        if self.capabilities is not None:
+            self.capabilities, capabilities = None, self.capabilities
+            self._adopt(capabilities)
+
+    def mark_removed(self) -> None:
+        """Publish every view offline: the device is being removed."""
+        if self.online:
+            self._set_online(False)
+
+    async def _close_client(self, *, logout: bool) -> None:
+        client, self.client = self.client, None
+        if client is None:
+            return
+        with contextlib.suppress(Exception):
+            if logout:
+                async with asyncio.timeout(2.0):
+                    await client.logout()
+        with contextlib.suppress(Exception):
+            await client.aclose()
+
+    # -- for the dispatcher ------------------------------------------------------------------
+
+    def view(self, camera_id: str) -> CameraView | None:
+        return next((v for v in self.views if v.camera_id == camera_id), None)
+
+    def connected_client(self) -> ReolinkClient:
+        if not self.online or self.client is None:
+            raise CameraOffline(f"camera {self.camera.id} is offline")
+        return self.client
+
+    @property
+    def command_lock(self) -> asyncio.Lock:
+        return self._command_lock
+
+    async def refresh(self) -> None:
+        """Read detections and settings now and publish what changed (after a command)."""
+        if self.client is None or self.capabilities is None or not self.online:
+            return
+        caps = self.capabilities
+        settings = await self.client.read_settings(caps)
+        polls = _merge(settings, await self.client.poll_detections(caps))
+        self._apply(polls, self._clock())
+
+
+def _merge(base: dict[int, ChannelState], top: dict[int, ChannelState]) -> dict[int, ChannelState]:
+    """Fields read by `top` win; a field `top` did not read keeps `base`'s value."""
+    merged = dict(base)
+    for channel, state in top.items():
+        below = merged.get(channel)
+        if below is None:
+            merged[channel] = state
+            continue
+        fields = state.model_dump(exclude_none=True)
+        merged[channel] = below.model_copy(update=fields)
+    return merged
+
+
+def _describe(err: BaseException) -> str:
+    text = str(err) or type(err).__name__
+    return f"{type(err).__name__}: {text}" if text != type(err).__name__ else text

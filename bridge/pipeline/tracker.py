@@ -1,0 +1,169 @@
+"""Folds each poll of one camera view into its `CameraState` and turns changes into `Event`s.
+
+Pure: no I/O, no clock of its own (the caller passes the poll's time). A detection produces a
+`start` event when it goes active and an `end` event, with the same `event_id` and its duration,
+when it clears; a doorbell press is one `instant` event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bridge.models import (
+    AI_TYPES,
+    CameraState,
+    ChannelState,
+    DetectionType,
+    Event,
+    EventPhase,
+    EventType,
+    LastEvent,
+    OnOff,
+    StorageState,
+    new_event_id,
+)
+
+_DURATION_DETECTIONS: tuple[DetectionType, ...] = (DetectionType.MOTION, *AI_TYPES)
+_SWITCHES = ("siren", "floodlight", "status_led", "recording", "push", "email", "ftp")
+_COPIED = (
+    "floodlight_brightness",
+    "floodlight_mode",
+    "ir_lights",
+    "day_night",
+    "brightness",
+    "contrast",
+    "saturation",
+    "sharpness",
+    "hue",
+    "motion_sensitivity",
+    "zoom",
+    "ptz_preset",
+)
+
+
+@dataclass
+class _Active:
+    event_id: str
+    started_at: datetime
+
+
+@dataclass
+class StateTracker:
+    """The state of one camera view (a camera or an NVR channel) as polls reveal it."""
+
+    camera_id: str
+    camera_name: str
+    channel: int = 0
+    state: CameraState = field(init=False)
+    _active: dict[DetectionType, _Active] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        self.state = CameraState(camera_id=self.camera_id)
+
+    def apply(self, poll: ChannelState, now: datetime) -> tuple[bool, list[Event]]:
+        """Fold one poll in. Returns (state changed, events raised)."""
+        changes: dict[str, Any] = {}
+        events: list[Event] = []
+        for kind in _DURATION_DETECTIONS:
+            value = poll.detection(kind)
+            if value is None or value == getattr(self.state, kind.value):
+                continue
+            changes[kind.value] = value
+            if value or kind in self._active:  # unknown -> clear is no event
+                events.append(self._edge(kind, value, now))
+        visitor = poll.visitor
+        if visitor is not None and visitor != self.state.visitor:
+            changes["visitor"] = visitor
+            if visitor:
+                events.append(self._event(EventType.VISITOR, EventPhase.INSTANT, now))
+        for name in _SWITCHES:
+            raw = getattr(poll, name)
+            if raw is not None:
+                switch = OnOff.ON if raw else OnOff.OFF
+                if switch != getattr(self.state, name):
+                    changes[name] = switch
+        for name in _COPIED:
+            raw = getattr(poll, name)
+            if raw is not None and raw != getattr(self.state, name):
+                changes[name] = raw
+        if events:
+            last = events[-1]
+            changes["last_event"] = LastEvent(
+                type=last.type, phase=last.phase, timestamp=last.timestamp, event_id=last.event_id
+            )
+        return self._update(changes, now), events
+
+    def set_online(self, online: bool, now: datetime) -> tuple[bool, list[Event]]:
+        """Availability: an offline camera ends its active detections; online/offline are events."""
+        if online == self.state.online:
+            return False, []
+        events: list[Event] = []
+        changes: dict[str, Any] = {"online": online}
+        if not online:
+            for kind in list(self._active):
+                events.append(self._edge(kind, False, now))
+                changes[kind.value] = False
+        events.append(
+            self._event(EventType.ONLINE if online else EventType.OFFLINE, EventPhase.INSTANT, now)
+        )
+        self._update(changes, now)
+        return True, events
+
+    def set_storage(self, storage: StorageState | None, now: datetime) -> bool:
+        if storage == self.state.storage:
+            return False
+        return self._update({"storage": storage}, now)
+
+    def update(self, now: datetime, **changes: Any) -> bool:
+        """Apply changes known without a poll (e.g. a command's confirmed result)."""
+        changes = {k: v for k, v in changes.items() if getattr(self.state, k) != v}
+        return self._update(changes, now)
+
+    def _update(self, changes: dict[str, Any], now: datetime) -> bool:
+        if not changes:
+            return False
+        self.state = self.state.model_copy(update={**changes, "updated_at": now})
+        return True
+
+    def _edge(self, kind: DetectionType, active: bool, now: datetime) -> Event:
+        event_type = EventType(kind.value)
+        if active:
+            event = self._event(event_type, EventPhase.START, now)
+            self._active[kind] = _Active(event.event_id, now)
+            return event
+        started = self._active.pop(kind, None)
+        if started is None:
+            return self._event(event_type, EventPhase.END, now)
+        duration = max(0.0, (now - started.started_at).total_seconds())
+        return self._event(
+            event_type,
+            EventPhase.END,
+            now,
+            event_id=started.event_id,
+            started_at=started.started_at,
+            duration=round(duration, 3),
+        )
+
+    def _event(
+        self,
+        event_type: EventType,
+        phase: EventPhase,
+        now: datetime,
+        *,
+        event_id: str | None = None,
+        started_at: datetime | None = None,
+        duration: float | None = None,
+    ) -> Event:
+        return Event(
+            event_id=event_id or new_event_id(),
+            type=event_type,
+            phase=phase,
+            camera_id=self.camera_id,
+            camera_name=self.camera_name,
+            channel=self.channel,
+            timestamp=now,
+            started_at=started_at,
+            duration=duration,
+        )
