@@ -25,6 +25,31 @@ def _check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bridge import app, logs
+    from bridge.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as err:
+        print(f"reolink-bridge: {err}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level)
+    asyncio.run(app.run(settings))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bridge import demo, logs
+
+    logs.configure(args.log_level)
+    return asyncio.run(demo.run(mqtt_url=args.mqtt_url, event_every=args.event_every))
+
+
 def _sim(args: argparse.Namespace) -> int:
     from bridge.simulator import cli as simulator_cli
 
@@ -39,7 +64,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    check = commands.add_parser("check-config", help="validate a config file and print it, redacted")
+    run = commands.add_parser("run", help="run the bridge")
+    run.add_argument("--config", type=Path, default=None, help="YAML config file")
+    run.set_defaults(handler=_run)
+
+    demo = commands.add_parser(
+        "demo", help="simulated cameras + the bridge on embedded defaults, with events now and then"
+    )
+    demo.add_argument(
+        "--mqtt-url",
+        default=None,
+        help="MQTT broker (default: REOLINK_MQTT__URL or mqtt://127.0.0.1:1883)",
+    )
+    demo.add_argument(
+        "--event-every", type=float, default=8.0, help="seconds between simulated events"
+    )
+    demo.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    demo.set_defaults(handler=_demo)
+
+    check = commands.add_parser(
+        "check-config", help="validate a config file and print it, redacted"
+    )
     check.add_argument("--config", type=Path, default=None, help="YAML config file")
     check.set_defaults(handler=_check_config)
 

@@ -1,0 +1,347 @@
+"""The MQTT face: bus messages out as retained states, events and discovery; commands in.
+
+It never talks to a camera or the database: states and events come from the bus, commands go to
+the dispatcher, camera add/remove/rename go to the manager.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from typing import Any
+
+from pydantic import ValidationError
+
+from bridge import __version__
+from bridge.bus import (
+    AvailabilityChanged,
+    Bus,
+    BusMessage,
+    DeviceReady,
+    DeviceRemoved,
+    EventRaised,
+    StateChanged,
+    Subscription,
+)
+from bridge.commands import CommandDispatcher
+from bridge.config import Settings, redacted
+from bridge.models import Camera, CameraState, Capabilities, Command, CommandResult
+from bridge.mqtt.connection import Message, MqttConnection
+from bridge.mqtt.discovery import Discovery
+from bridge.mqtt.topics import CameraTopic, Topics
+from bridge.pipeline.manager import CameraManager, DuplicateCamera, UnknownCamera
+from bridge.views import camera_views
+
+_LOGGER = logging.getLogger(__name__)
+
+REPUBLISH_DELAY = (0.5, 2.0)
+"""Seconds (random in this range) before discovery and states go out again after Home Assistant
+comes online or the broker reconnects, so a fleet of bridges does not answer in one burst."""
+
+MAX_COMMAND_BYTES = 16_384
+
+
+class MqttService:
+    def __init__(
+        self,
+        settings: Settings,
+        connection: MqttConnection,
+        bus: Bus,
+        manager: CameraManager,
+        dispatcher: CommandDispatcher,
+        *,
+        republish_delay: tuple[float, float] = REPUBLISH_DELAY,
+    ) -> None:
+        self.settings = settings
+        self.connection = connection
+        self.bus = bus
+        self.manager = manager
+        self.dispatcher = dispatcher
+        self.topics = Topics(settings.mqtt.base_topic, settings.mqtt.discovery_prefix)
+        self.discovery = Discovery(
+            topics=self.topics,
+            mode=settings.mqtt.discovery,
+            public_url=settings.server.public_url,
+        )
+        self._republish_delay = republish_delay
+        self._devices: dict[str, tuple[Camera, Capabilities]] = {}
+        self._states: dict[str, CameraState] = {}
+        self._availability: dict[str, bool] = {}
+        self._subscription: Subscription | None = None
+        self._republish_task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._subscription = self.bus.subscribe("mqtt", self._on_bus)
+        self.connection.add_connect_hook(self._on_connect)
+        for topic_filter in self.topics.command_filters:
+            await self.connection.subscribe(topic_filter, self._on_camera_command)
+        await self.connection.subscribe(self.topics.bridge_request_filter, self._on_bridge_request)
+        await self.connection.subscribe(self.topics.ha_status, self._on_ha_status)
+        self._publish_bridge()
+
+    async def stop(self) -> None:
+        if self._subscription is not None:
+            self._subscription.close()
+        for task in [*self._tasks, self._republish_task]:
+            if task is not None:
+                task.cancel()
+
+    # -- outbound ----------------------------------------------------------------------------
+
+    async def _on_bus(self, message: BusMessage) -> None:
+        publish = self.connection.publish
+        if isinstance(message, StateChanged):
+            state = message.state
+            self._states[state.camera_id] = state
+            publish(self.topics.state(state.camera_id), state.payload(), retain=True)
+        elif isinstance(message, AvailabilityChanged):
+            self._availability[message.camera_id] = message.online
+            status = "online" if message.online else "offline"
+            publish(self.topics.availability(message.camera_id), status, retain=True)
+            publish(
+                self.topics.bridge_event,
+                {"type": f"camera_{status}", "data": {"id": message.camera_id}},
+            )
+        elif isinstance(message, EventRaised):
+            event = message.event
+            publish(self.topics.event(event.camera_id), event.payload())
+        elif isinstance(message, DeviceReady):
+            new = message.camera.id not in self._devices
+            self._devices[message.camera.id] = (message.camera, message.capabilities)
+            self._publish_discovery(message.camera, message.capabilities)
+            if new:
+                publish(
+                    self.topics.bridge_event,
+                    {"type": "camera_added", "data": message.camera.public_dict()},
+                )
+            self._publish_cameras()
+        elif isinstance(message, DeviceRemoved):
+            self._remove(message.camera, message.capabilities)
+
+    def _publish_discovery(self, camera: Camera, capabilities: Capabilities) -> None:
+        if self.settings.mqtt.discovery == "off":
+            return
+        for topic, payload in self.discovery.messages(camera, capabilities):
+            self.connection.publish(topic, payload, retain=True)
+
+    def _remove(self, camera: Camera, capabilities: Capabilities | None) -> None:
+        self._devices.pop(camera.id, None)
+        camera_ids = [camera.id]
+        if capabilities is not None:
+            camera_ids = [view.camera_id for view in camera_views(camera, capabilities)]
+            if self.settings.mqtt.discovery != "off":
+                for topic in self.discovery.removals(camera, capabilities):
+                    self.connection.publish(topic, None, retain=True)
+        for camera_id in camera_ids:
+            self._states.pop(camera_id, None)
+            self._availability.pop(camera_id, None)
+            for topic in (
+                self.topics.state(camera_id),
+                self.topics.availability(camera_id),
+                self.topics.snapshot_url(camera_id),
+            ):
+                self.connection.publish(topic, None, retain=True)
+        self.connection.publish(
+            self.topics.bridge_event, {"type": "camera_removed", "data": {"id": camera.id}}
+        )
+        self._publish_cameras()
+
+    def _publish_bridge(self) -> None:
+        info = {
+            "version": __version__,
+            "config": redacted(self.settings),
+            "camera_count": len(self.manager.cameras),
+        }
+        self.connection.publish(self.topics.bridge_info, info, retain=True)
+        self._publish_cameras()
+
+    def _publish_cameras(self) -> None:
+        cameras = []
+        for camera in self.manager.cameras:
+            known = self._devices.get(camera.id)
+            entry: dict[str, Any] = camera.public_dict()
+            entry["capabilities"] = known[1].model_dump(mode="json") if known else None
+            entry["cameras"] = (
+                [view.camera_id for view in camera_views(camera, known[1])]
+                if known
+                else [camera.id]
+            )
+            cameras.append(entry)
+        self.connection.publish(self.topics.bridge_cameras, cameras, retain=True)
+
+    def republish(self) -> None:
+        """Discovery first, then every availability and state (after HA restarts or a reconnect)."""
+        self._publish_bridge()
+        for camera, capabilities in list(self._devices.values()):
+            self._publish_discovery(camera, capabilities)
+        for camera_id, online in list(self._availability.items()):
+            status = "online" if online else "offline"
+            self.connection.publish(self.topics.availability(camera_id), status, retain=True)
+        for camera_id, state in list(self._states.items()):
+            self.connection.publish(self.topics.state(camera_id), state.payload(), retain=True)
+
+    def _schedule_republish(self) -> None:
+        if self._republish_task is not None and not self._republish_task.done():
+            return
+
+        async def later() -> None:
+            await asyncio.sleep(random.uniform(*self._republish_delay))
+            self.republish()
+
+        self._republish_task = asyncio.get_running_loop().create_task(later())
+
+    async def _on_connect(self) -> None:
+        self._schedule_republish()
+
+    # -- inbound -----------------------------------------------------------------------------
+
+    async def _on_ha_status(self, message: Message) -> None:
+        if message.payload.strip().lower() == b"online":
+            _LOGGER.info("Home Assistant is online: publishing discovery and states again")
+            self._schedule_republish()
+
+    async def _on_camera_command(self, message: Message) -> None:
+        parsed = self.topics.parse_command(message.topic)
+        if parsed is None:
+            return
+        if message.retain:
+            _LOGGER.warning("ignored a retained command on %s (never executed)", message.topic)
+            return
+        camera_id = parsed.camera_id
+        if parsed.kind is CameraTopic.GET:
+            self._refresh(camera_id)
+            return
+        transaction: str | None = None
+        try:
+            if len(message.payload) > MAX_COMMAND_BYTES:
+                raise ValueError(f"command larger than {MAX_COMMAND_BYTES} bytes")
+            text = message.payload.decode("utf-8")
+            if parsed.attribute is None:
+                body = json.loads(text)
+                if not isinstance(body, dict):
+                    raise ValueError("the command must be a JSON object")
+                raw_transaction = body.get("transaction")
+                transaction = raw_transaction if isinstance(raw_transaction, str) else None
+                command = Command.model_validate(body)
+            else:
+                text, transaction = _plain_value(text)
+                command = Command.from_attribute(parsed.attribute, text, transaction)
+        except (ValueError, UnicodeDecodeError) as err:
+            result = CommandResult.failed(camera_id, transaction, _explain(err))
+            self._respond(camera_id, result)
+            return
+        task = asyncio.get_running_loop().create_task(self._dispatch(camera_id, command))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _dispatch(self, camera_id: str, command: Command) -> None:
+        result = await self.dispatcher.dispatch(camera_id, command, source="mqtt")
+        self._respond(camera_id, result)
+
+    def _respond(self, camera_id: str, result: CommandResult) -> None:
+        topic = self.topics.response(camera_id)
+        self.connection.publish(topic, result.model_dump(mode="json", exclude_none=True))
+
+    def _refresh(self, camera_id: str) -> None:
+        try:
+            runner, _ = self.manager.resolve(camera_id)
+        except UnknownCamera:
+            return
+        runner.request_refresh()
+        state = self._states.get(camera_id)
+        if state is not None:
+            self.connection.publish(self.topics.state(camera_id), state.payload(), retain=True)
+
+    async def _on_bridge_request(self, message: Message) -> None:
+        action = self.topics.bridge_request_action(message.topic)
+        if action is None or message.retain:
+            return
+        transaction: str | None = None
+        try:
+            body = json.loads(message.payload.decode("utf-8") or "{}")
+            if not isinstance(body, dict):
+                raise ValueError("the request must be a JSON object")
+            raw_transaction = body.pop("transaction", None)
+            transaction = raw_transaction if isinstance(raw_transaction, str) else None
+            data = await self.handle_request(action, body)
+            response: dict[str, Any] = {"status": "ok", "data": data}
+        except (ValueError, UnicodeDecodeError, LookupError) as err:
+            response = {"status": "error", "error": _explain(err)}
+        if transaction is not None:
+            response["transaction"] = transaction
+        self.connection.publish(self.topics.bridge_response(action), response)
+
+    async def handle_request(self, action: str, body: dict[str, Any]) -> Any:
+        """Bridge requests, shared by MQTT and (later) REST: same body, same answer."""
+        if action == "camera/add":
+            try:
+                camera = Camera.model_validate(body)
+            except ValidationError as err:
+                raise ValueError(_explain(err)) from None
+            try:
+                await self.manager.add(camera)
+            except DuplicateCamera as err:
+                raise ValueError(str(err)) from None
+            self._publish_bridge()
+            return camera.public_dict()
+        if action == "camera/remove":
+            camera = await self.manager.remove(_required(body, "id"))
+            self._publish_bridge()
+            return {"id": camera.id}
+        if action == "camera/rename":
+            camera = await self.manager.rename(_required(body, "id"), _required(body, "name"))
+            return camera.public_dict()
+        if action == "health_check":
+            return {
+                "healthy": True,
+                "mqtt_connected": self.connection.connected,
+                "cameras": {
+                    runner.camera.id: {
+                        "online": runner.online,
+                        "failures": runner.failures,
+                        "last_error": runner.last_error,
+                        "polls": runner.polls,
+                    }
+                    for runner in self.manager.runners
+                },
+            }
+        if action == "discovery/republish":
+            self.republish()
+            return {}
+        raise ValueError(f"unknown request {action!r}")
+
+
+def _required(body: dict[str, Any], key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"'{key}' is required")
+    return value
+
+
+def _plain_value(text: str) -> tuple[str, str | None]:
+    """A `/set/<attribute>` payload: a plain value, or `{"value": …, "transaction": …}`."""
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        body = json.loads(stripped)
+        if not isinstance(body, dict) or "value" not in body:
+            raise ValueError('a JSON payload on /set/<attribute> needs a "value"')
+        transaction = body.get("transaction")
+        return str(body["value"]), transaction if isinstance(transaction, str) else None
+    return stripped, None
+
+
+def _explain(err: BaseException) -> str:
+    if isinstance(err, ValidationError):
+        parts = []
+        for item in err.errors(include_url=False):
+            where = ".".join(str(p) for p in item["loc"]) or "command"
+            parts.append(f"{where}: {item['msg']}")
+        return "invalid command: " + "; ".join(parts)
+    if isinstance(err, json.JSONDecodeError):
+        return f"not valid JSON: {err.msg} at position {err.pos}"
+    if isinstance(err, UnicodeDecodeError):
+        return "the payload is not UTF-8 text"
+    return str(err)
