@@ -1,0 +1,199 @@
+"""The simulator's control API (outside Reolink's namespace).
+
+On each device's own port::
+
+    GET  /sim/state                      the device's state and the commands it received
+    POST /sim/event   {"type": "motion|person|vehicle|pet|face|package|visitor",
+                       "active": true, "channel": 0, "duration": null}
+    POST /sim/fault   {"mode": "none|offline|slow|garbage|html|token_expiry|max_sessions|drop",
+                       "delay": 5.0, "status": 502}
+    POST /sim/channel {"channel": 3, "online": false}          (NVR)
+    POST /sim/reset
+
+On the simulator's control port (reachable while a device is offline)::
+
+    GET    /sim/devices                   every device's JSON line
+    POST   /sim/devices {"profile": "ptz", "id": "...", "password": "..."}   add a device
+    DELETE /sim/devices/{id}              remove a device
+    GET    /sim/devices/{id}/state        and POST .../event, .../fault, .../channel, .../reset
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from .server import DeviceServer
+
+Getter = Callable[[], "DeviceServer"]
+
+
+class Fleet(Protocol):
+    """What the control port needs from the simulator."""
+
+    def server(self, device_id: str) -> DeviceServer | None: ...
+
+    def device_lines(self) -> list[dict[str, Any]]: ...
+
+    async def add_from_request(self, spec: dict[str, Any]) -> dict[str, Any]: ...
+
+    async def remove_device(self, device_id: str) -> None: ...
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    try:
+        data = json.loads(await request.read())
+    except ValueError as exc:
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": f"invalid JSON: {exc}"}), content_type="application/json"
+        ) from None
+    if not isinstance(data, dict):
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": "expected a JSON object"}), content_type="application/json"
+        )
+    return data
+
+
+async def state(server: DeviceServer, request: web.Request) -> web.Response:
+    snap = server.device.snapshot()
+    snap["control_url"] = server.control_url
+    return web.json_response(snap)
+
+
+async def event(server: DeviceServer, request: web.Request) -> web.Response:
+    data = await _body(request)
+    kind = data.get("type")
+    active = data.get("active", True)
+    channel = data.get("channel", 0)
+    duration = data.get("duration")
+    if not isinstance(kind, str):
+        return _error(400, "'type' is required")
+    if not isinstance(active, bool):
+        return _error(400, "'active' must be true or false")
+    if isinstance(channel, bool) or not isinstance(channel, int):
+        return _error(400, "'channel' must be an integer")
+    if duration is not None and (
+        isinstance(duration, bool) or not isinstance(duration, int | float)
+    ):
+        return _error(400, "'duration' must be a number of seconds")
+    try:
+        server.device.trigger_event(kind, active, channel, duration)
+    except ValueError as exc:
+        return _error(400, str(exc))
+    ch = server.device.channel_snapshot(server.device.channels[channel])
+    return web.json_response({"status": "ok", "channel": ch})
+
+
+async def fault(server: DeviceServer, request: web.Request) -> web.Response:
+    data = await _body(request)
+    mode = data.get("mode")
+    delay = data.get("delay")
+    status = data.get("status")
+    if not isinstance(mode, str):
+        return _error(400, "'mode' is required")
+    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, int | float)):
+        return _error(400, "'delay' must be a number of seconds")
+    if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
+        return _error(400, "'status' must be an HTTP status")
+    try:
+        await server.set_fault(mode, delay, status)
+    except ValueError as exc:
+        return _error(400, str(exc))
+    return web.json_response({"status": "ok", "fault": server.device.fault.value})
+
+
+async def channel(server: DeviceServer, request: web.Request) -> web.Response:
+    data = await _body(request)
+    index = data.get("channel")
+    online = data.get("online")
+    if isinstance(index, bool) or not isinstance(index, int) or not isinstance(online, bool):
+        return _error(400, "expected {'channel': int, 'online': bool}")
+    try:
+        server.device.set_channel_online(index, online)
+    except ValueError as exc:
+        return _error(400, str(exc))
+    return web.json_response({"status": "ok"})
+
+
+async def reset(server: DeviceServer, request: web.Request) -> web.Response:
+    await server.set_fault("none")
+    server.device.reset()
+    return web.json_response({"status": "ok"})
+
+
+Action = Callable[["DeviceServer", web.Request], Awaitable[web.Response]]
+_ACTIONS: dict[str, Action] = {"event": event, "fault": fault, "channel": channel, "reset": reset}
+
+
+def add_device_routes(app: web.Application, get: Getter) -> None:
+    """``/sim/*`` on a device's own port."""
+
+    async def get_state(request: web.Request) -> web.Response:
+        return await state(get(), request)
+
+    app.router.add_get("/sim/state", get_state)
+    for name, action in _ACTIONS.items():
+        app.router.add_post(f"/sim/{name}", _bind(action, get))
+
+
+def _bind(action: Action, get: Getter) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handler(request: web.Request) -> web.Response:
+        return await action(get(), request)
+
+    return handler
+
+
+def make_control_app(fleet: Fleet) -> web.Application:
+    """The simulator-wide control listener."""
+    app = web.Application()
+
+    def lookup(request: web.Request) -> DeviceServer:
+        server = fleet.server(request.match_info["id"])
+        if server is None:
+            raise web.HTTPNotFound(
+                text=json.dumps({"error": f"no device {request.match_info['id']!r}"}),
+                content_type="application/json",
+            )
+        return server
+
+    async def list_devices(request: web.Request) -> web.Response:
+        return web.json_response(fleet.device_lines())
+
+    async def add_device(request: web.Request) -> web.Response:
+        try:
+            line = await fleet.add_from_request(await _body(request))
+        except (ValueError, OSError) as exc:
+            return _error(400, str(exc))
+        return web.json_response(line, status=201)
+
+    async def remove_device(request: web.Request) -> web.Response:
+        lookup(request)
+        await fleet.remove_device(request.match_info["id"])
+        return web.json_response({"status": "ok"})
+
+    async def get_state(request: web.Request) -> web.Response:
+        return await state(lookup(request), request)
+
+    def device_action(action: Action) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def handler(request: web.Request) -> web.Response:
+            return await action(lookup(request), request)
+
+        return handler
+
+    app.router.add_get("/sim/devices", list_devices)
+    app.router.add_post("/sim/devices", add_device)
+    app.router.add_delete("/sim/devices/{id}", remove_device)
+    app.router.add_get("/sim/devices/{id}/state", get_state)
+    for name, action in _ACTIONS.items():
+        app.router.add_post(f"/sim/devices/{{id}}/{name}", device_action(action))
+    return app

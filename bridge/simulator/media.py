@@ -1,0 +1,254 @@
+"""Media the simulated camera serves: JPEG snapshots, MP4 recordings, HTTP-FLV live streams.
+
+ffmpeg (when installed) renders a test pattern per device; without it, ``Snap`` falls back to a
+small JPEG embedded below and recordings to synthetic bytes, and the FLV stream answers 503.
+Everything ffmpeg renders once is cached per process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import shutil
+from collections.abc import AsyncGenerator
+
+_LOGGER = logging.getLogger(__name__)
+
+#: A 96x54 baseline JPEG of ffmpeg's test pattern, used when ffmpeg is not installed.
+FALLBACK_JPEG: bytes = base64.b64decode(
+    "".join(
+        [
+            "/9j/4AAQSkZJRgABAgAAAQABAAD//gAQTGF2YzU5LjM3LjEwMAD/2wBDAAgQEBMQExYWFhYWFhoYGhsbGxoaGhob"
+            "GxsdHR0iIiIdHR0bGx0dICAiIiUmJSMjIiMmJigoKDAwLi44ODpFRVP/xAC6AAADAQEBAQEAAAAAAAAAAAAABgcI"
+            "BQQCAwEAAgMBAQEAAAAAAAAAAAAAAAcFBggDBAEQAAAFAAcCCAsFCQEAAAAAAAACAxEBQ4IhEsEEBRMxslFBcdGB"
+            "BiKhsWJhFJJCFVKTMoPDs3PSRHQjkTU04VNUMxEAAQIDAwcGCAwGAwEAAAAAAQIABAMRMSEFEkODgcFCwhPRk3Ei"
+            "UbHSkVNSQQYUFZKhszWCVHJhsmIy4fHiRKN0IzQzY//AABEIADYAYAMBEgACEgADEgD/2gAMAwEAAhEDEQA/AM/g"
+            "AxjGzadSVcR7dFS26sk3PJX5ovTLWTa24RUVu69j9S5fLTJSO8mvULz330sbAwLP6Pjdfh434OgY+JplGWmXkilR"
+            "lqKkoqKp7OURlUNaVo6bp2TplC8WzieE3B/nxBxiIiIiIaIsiI5B64CFzqx9wH81PB5e52oAAUFwHqdf9q8dtgYW"
+            "Z6QiVJ+aCq9fKgDuTX9waDWtUxSlKUVKUSpSlEkqJvJJN5JNpc3ALUx7nY1nUaOtgDUaOtgJaF3tW1kLvatrX+O5"
+            "jScDMdzGk4GsgEqxr9j2KAYAY7UxrOo0dbAGo0dbAS0LvatrIXe1bWv8dzGk4GY7mNJwNZAJZjX7GuafnNkbZnN3"
+            "J3P7JufkieXz9YWAyYKK5M5Cz2DZXdOwHwuvvRXtRgXvsv3qGl1iEUywm2bLA9GnamJuybCU1F5yQ3A9G6dSVcRx"
+            "+z60roHmd5bpZnjZ7d88jP5wwYrd17HFJmmdJlk2pqknvpS+3ut/F5AwLP6Pjd8n4enDsRi0ooJc0SpyEinZCzMB"
+            "TQJSAAoKyQK0TS+rfgD4x9GPAAAMYx1XsuSJPmTcsQnHrSacB+vZf9q+x+8EjDJBUVesCnl/k+sLvatrpeNz1Jky"
+            "5NBkrmcoTfWstJSKX0pSYa3dz8eO5jScDrIBKsa/Y5qAWlj3WxrOo0dbAGo0dbAS0LvatrIXe1bWv8dzGk4GY7mN"
+            "JwNZAJVjX7HsUAwAx2pjWdRo62ANRo62AloXe1bWQu9q2tf47mNJwMx3MaTgayASzGv2OdnlEqi2XKdScwjC18sp"
+            "lhF0CmMpBVdoY8wxDXJlKL0s8FezinIb3tny7Q7x7yc7EvGuoru/cud9mNdLG+brWC/+6/q+T+LlXqv4d/8Ah/k/"
+            "oa/da7MrmLm1UWi6dGVJm13TOQsNazMpL2cQ8fZv+oz+6q/ioiKhd7VtZC72ra2BjuY0nAzHcxpOB3kAlWNfseAB"
+            "X8tmUCs6yUc5y9IHSZsqYbELP1TzMbbnxMg2TZR+unnfh7MKQVTME+KCTFvw3rG5bJfqFVymdys7swhLb/4hLPCG"
+            "LDrAXkekCRf6Pq+WuppKdInDNzPiq5nnjGYVUyFEQKkSZiUKASSAJoPbKt0AoCbxeVC9uBYM6vJjlKW5HapXvpV+"
+            "0dlRQhocpizE2xMTEuNEvOMuCiiAfd59D6+TXzPJbd0XESUqUkzZYUklKklaQQRcQRWoINoccD0qsnO45PWjpGt3"
+            "mFGHxn2WI6KZ4rfrzHEQEYbIaIPVKmeK4/qNHWwFO9IRJ9SqZX4zljxyNaQu9q2vOMNAxf2af0S/Fbcx3MaTgeeJ"
+            "sFFSqZcPPRWzKlLFad1Q4WL4XOZX/ej8wnSNRtLw8LEC2TNHWhXM2O1OYaf5qZ8RXM6SJzmUFTOyak8xTdAzQ9TS"
+            "sQghbFQ400vxnoJpKRCRAtkTho1czYNRo62AjGbyuYjeirD7u4a3wDN8Lvatr1xJxKBP93DdNL8Z23HcxpOB8UDk"
+            "acp/x1sy+zWndWjoIkiWWXjekr6hugZdesV4jA/a4bppfjOityQ8VDi2dKHWtPO+2ZdY6WxMooZJil2cmNKbFa7F"
+            "yZutDQ0NYw+EpbeM+cov0leUt6rjIbz8npEc7e3ukN5iT0aOZ16HlTBahQ60l0Tszl5NmFcw7QRPZM2/aGKZ7z+z"
+            "s9ze0Fr0XMH+lFUzcRDT4oCchgaKPquvbIiVp9IeUONxxaSqSnKGUApRTUVAVQAkW0JSaH10LnZUfBza5ETDrpbk"
+            "zZZpXvop6NGajZDOf82Y+Uf9Ipb4RArZf1NTN1iKh/PSukTzuKgHdjSjGzadSVcQadSVcRFRW7r2Mit3XsbAwLP6"
+            "PjZgWf0fG6npmZmDbGXmDPJfJmImZ6p8fOOZp/8AdJ1uBIkMPnkK5I1IP7fwIqTqPhcfA/8AYR9b8pdO9sMJRMk+"
+            "/wAvIQuVRM641mpUpKEGouykE0vFSk29kB3D2p+horQ/Py39gDpY7YxrOo0dbAGo0dbAS0LvatrIXe1bWv8AHcxp"
+            "OBmO5jScDWQCVY1+x7FAMAMdqY1nUaOtgDUaOtgJaF3tW1kLvatrX+O5jScDMdzGk4GsgEsxr9j4WmZaDzKxmmCy"
+            "xY8qyb3Vyf4HT0r/AMDfmTwShn4fICiZqqHJNAP1XGur1OQw3/xV98+BLfXthiy5CEwMrLQqakLmrBABlEqTyff2"
+            "iO1ZcKXgl1D21+kZP+qj52a6bp1JVxBp1JVxHrit3XsZFbuvY6/gWf0fGzAs/o+NswBEsbAY/wD/2Q=="
+        ]
+    )
+)
+
+#: What recordings start with when ffmpeg cannot make a real clip: a bare ``ftyp`` box.
+FALLBACK_MP4_PREFIX = (24).to_bytes(4, "big") + b"ftypisom" + bytes(4) + b"isomiso2"
+
+MAX_SNAPSHOT_EDGE = 1920
+HUE_BUCKETS = 12
+
+
+def ffmpeg_path() -> str | None:
+    """The ffmpeg binary, if installed."""
+    return shutil.which("ffmpeg")
+
+
+async def _run_ffmpeg(args: list[str], limit: float = 20.0) -> bytes:
+    exe = ffmpeg_path()
+    if exe is None:
+        raise FileNotFoundError("ffmpeg is not installed")
+    proc = await asyncio.create_subprocess_exec(
+        exe,
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        *args,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), limit)
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+        raise
+    if proc.returncode != 0 or not out:
+        raise RuntimeError(f"ffmpeg failed ({proc.returncode}): {err.decode(errors='replace')}")
+    return out
+
+
+def snapshot_size(
+    main: tuple[int, int], sub: tuple[int, int], stream: str, width: int | None, height: int | None
+) -> tuple[int, int]:
+    """The size of the JPEG to serve (the requested size, capped, even numbers)."""
+    if width and height:
+        w, h = width, height
+    else:
+        w, h = sub if stream == "sub" else main
+    scale = min(1.0, MAX_SNAPSHOT_EDGE / max(w, h, 1))
+    w, h = max(16, int(w * scale)), max(16, int(h * scale))
+    return w - w % 2, h - h % 2
+
+
+class MediaCache:
+    """Per-process cache of rendered snapshots and the recording clip."""
+
+    def __init__(self) -> None:
+        self._jpegs: dict[tuple[int, int, int], asyncio.Future[bytes]] = {}
+        self._clip: asyncio.Future[bytes] | None = None
+
+    async def snapshot(self, seed: int, width: int, height: int) -> bytes:
+        """A JPEG of the test pattern, tinted per device (``seed``), ``width`` x ``height``."""
+        if ffmpeg_path() is None:
+            return FALLBACK_JPEG
+        key = (seed % HUE_BUCKETS, width, height)
+        fut = self._jpegs.get(key)
+        if fut is None:
+            fut = asyncio.get_running_loop().create_future()
+            self._jpegs[key] = fut
+            try:
+                hue = key[0] * (360 // HUE_BUCKETS)
+                data = await _run_ffmpeg(
+                    [
+                        "-f",
+                        "lavfi",
+                        "-i",
+                        f"testsrc2=size={width}x{height}:rate=1",
+                        "-frames:v",
+                        "1",
+                        "-vf",
+                        f"hue=h={hue}",
+                        "-c:v",
+                        "mjpeg",
+                        "-q:v",
+                        "5",
+                        "-f",
+                        "image2pipe",
+                        "pipe:1",
+                    ]
+                )
+            except Exception as exc:  # pragma: no cover - depends on the host's ffmpeg
+                _LOGGER.warning("simulator: ffmpeg snapshot failed, using fallback: %s", exc)
+                data = FALLBACK_JPEG
+            fut.set_result(data)
+        return await asyncio.shield(fut)
+
+    async def clip(self) -> bytes:
+        """A 2-second H.264 MP4 test clip (the start of every recording)."""
+        if ffmpeg_path() is None:
+            return FALLBACK_MP4_PREFIX
+        if self._clip is None:
+            self._clip = asyncio.get_running_loop().create_future()
+            try:
+                data = await _run_ffmpeg(
+                    [
+                        "-f",
+                        "lavfi",
+                        "-i",
+                        "testsrc=size=320x180:rate=10",
+                        "-t",
+                        "2",
+                        "-c:v",
+                        "libx264",
+                        "-preset",
+                        "ultrafast",
+                        "-pix_fmt",
+                        "yuv420p",
+                        "-movflags",
+                        "+frag_keyframe+empty_moov",
+                        "-f",
+                        "mp4",
+                        "pipe:1",
+                    ]
+                )
+            except Exception as exc:  # pragma: no cover - depends on the host's ffmpeg
+                _LOGGER.warning("simulator: ffmpeg clip failed, using fallback: %s", exc)
+                data = FALLBACK_MP4_PREFIX
+            self._clip.set_result(data)
+        return await asyncio.shield(self._clip)
+
+
+class FlvStreams:
+    """Live HTTP-FLV test-pattern streams, one ffmpeg process per connected client."""
+
+    def __init__(self) -> None:
+        self._procs: set[asyncio.subprocess.Process] = set()
+
+    @property
+    def active(self) -> int:
+        return len(self._procs)
+
+    @staticmethod
+    def available() -> bool:
+        return ffmpeg_path() is not None
+
+    async def stream(self, width: int, height: int, fps: int = 15) -> AsyncGenerator[bytes, None]:
+        """FLV bytes as ffmpeg produces them (real time); the process dies with the iterator."""
+        exe = ffmpeg_path()
+        if exe is None:
+            raise FileNotFoundError("ffmpeg is not installed")
+        proc = await asyncio.create_subprocess_exec(
+            exe,
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-re",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size={width}x{height}:rate={fps}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-tune",
+            "zerolatency",
+            "-pix_fmt",
+            "yuv420p",
+            "-g",
+            str(fps * 2),
+            "-f",
+            "flv",
+            "pipe:1",
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        self._procs.add(proc)
+        try:
+            assert proc.stdout is not None
+            while True:
+                chunk = await proc.stdout.read(64 * 1024)
+                if not chunk:
+                    break
+                yield chunk
+        finally:
+            await self._kill(proc)
+
+    async def _kill(self, proc: asyncio.subprocess.Process) -> None:
+        self._procs.discard(proc)
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(proc.wait(), 5)
+
+    async def close(self) -> None:
+        """Kill every running ffmpeg."""
+        await asyncio.gather(*(self._kill(p) for p in list(self._procs)))
