@@ -275,6 +275,7 @@ class Capabilities(_Model):
     ports: StreamPorts = Field(default_factory=StreamPorts)
     storage: list[StorageInfo] = Field(default_factory=list)
     reboot: bool = True
+    wifi: bool = Field(default=False, description="The device has Wi-Fi (GetWifiSignal)")
     schedule_v20: bool = Field(default=False, description="Uses the *V20 settings commands")
     get_events: bool = Field(default=False, description="Firmware answers GetEvents")
     ai_state: bool = Field(default=False, description="Firmware answers GetAiState")
