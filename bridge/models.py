@@ -226,6 +226,19 @@ class ChannelCapabilities(_Model):
     ftp: bool = False
     snapshot: bool = True
     battery: bool = False
+    # How the camera client speaks to this channel (read by `ReolinkClient.get_capabilities`).
+    ptz_preset_ids: dict[str, int] = Field(
+        default_factory=dict, description="Preset name -> Reolink preset id (PtzCtrl ToPos)"
+    )
+    zoom_range: tuple[int, int] | None = Field(
+        default=None, description="Lowest and highest StartZoomFocus ZoomPos position"
+    )
+    status_led_doorbell: bool = Field(
+        default=False, description="The status LED is a doorbell light (eDoorbellLightState)"
+    )
+    md_sensitivity_legacy: bool = Field(
+        default=False, description="Motion sensitivity only via the old GetAlarm/SetAlarm"
+    )
 
     @property
     def ptz(self) -> bool:

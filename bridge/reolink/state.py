@@ -1,0 +1,206 @@
+"""Reading a device's state: detections (fast cadence) and settings (slow cadence).
+
+Each is ONE batched request for all online channels (chunks of 35). A channel whose every
+reply failed (an NVR channel that just went offline, …) is left out of the result; a field that
+was not read stays None in `ChannelState`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from statistics import mean
+from typing import Any
+
+from bridge.models import Capabilities, ChannelCapabilities, ChannelState
+from bridge.reolink._json import JsonObject, int_or_none, obj, objects
+from bridge.reolink.capabilities import AI_KEYS, TOGGLES
+from bridge.reolink.vocab import (
+    DAY_NIGHT_OF,
+    FLOODLIGHT_MODE_OF,
+    IR_MODE_OF,
+    STATUS_LED_OFF,
+    sensitivity_from_wire,
+)
+from bridge.reolink.wire import Reply, Request
+
+_LOGGER = logging.getLogger(__name__)
+
+Execute = Callable[[Sequence[Request]], Awaitable[list[Reply]]]
+Parser = Callable[[ChannelCapabilities, JsonObject], dict[str, Any]]
+
+
+async def poll_detections(execute: Execute, caps: Capabilities) -> dict[int, ChannelState]:
+    """Motion, AI and visitor state: GetEvents where the firmware has it, else GetMdState
+    (+ GetAiState for channels with AI types)."""
+    plan: list[tuple[ChannelCapabilities, Request, Parser]] = []
+    for ch in caps.channels:
+        if not ch.online:
+            continue
+        p = {"channel": ch.channel}
+        if caps.get_events:
+            plan.append((ch, Request("GetEvents", p), _events))
+            continue
+        if ch.motion:
+            plan.append((ch, Request("GetMdState", p), _md_state))
+        if caps.ai_state and ch.ai_types:
+            plan.append((ch, Request("GetAiState", p), _ai_state))
+    return await _run(execute, plan)
+
+
+async def read_settings(execute: Execute, caps: Capabilities) -> dict[int, ChannelState]:
+    """Floodlight, IR, status LED, day/night, image, motion sensitivity, recording/e-mail/push/FTP
+    toggles and zoom position. (Whether the siren is sounding cannot be read over HTTP.)"""
+    plan: list[tuple[ChannelCapabilities, Request, Parser]] = []
+    suffix = "V20" if caps.schedule_v20 else ""
+    for ch in caps.channels:
+        if not ch.online:
+            continue
+        p = {"channel": ch.channel}
+        wanted: list[tuple[bool, Request, Parser]] = [
+            (ch.floodlight, Request("GetWhiteLed", p), _white_led),
+            (ch.ir_lights, Request("GetIrLights", p), _ir_lights),
+            (ch.status_led, Request("GetPowerLed", p), _power_led),
+            (ch.day_night, Request("GetIsp", p), _isp),
+            (ch.image_settings, Request("GetImage", p), _image),
+            (ch.zoom, Request("GetZoomFocus", p), _zoom),
+        ]
+        if ch.md_sensitivity and ch.md_sensitivity_legacy:
+            alarm = {"Alarm": {"channel": ch.channel, "type": "md"}}
+            wanted.append((True, Request("GetAlarm", alarm), _alarm))
+        elif ch.md_sensitivity:
+            wanted.append((True, Request("GetMdAlarm", p), _md_alarm))
+        for name, stem in TOGGLES.items():
+            parser = _toggle(name, stem, v20=caps.schedule_v20)
+            wanted.append((getattr(ch, name), Request(f"Get{stem}{suffix}", p), parser))
+        plan.extend((ch, request, parser) for on, request, parser in wanted if on)
+    return await _run(execute, plan)
+
+
+async def _run(
+    execute: Execute, plan: list[tuple[ChannelCapabilities, Request, Parser]]
+) -> dict[int, ChannelState]:
+    if not plan:
+        return {}
+    answers = await execute([request for _, request, _ in plan])
+    fields: dict[int, dict[str, Any]] = {}
+    for (ch, request, parse), answer in zip(plan, answers, strict=True):
+        if not answer.ok:
+            _LOGGER.debug(
+                "channel %d: %s failed: %s (%s)",
+                ch.channel,
+                request.cmd,
+                answer.error,
+                answer.rsp_code,
+            )
+            continue
+        fields.setdefault(ch.channel, {}).update(parse(ch, answer.value))
+    return {channel: ChannelState(channel=channel, **found) for channel, found in fields.items()}
+
+
+# -- detections ----------------------------------------------------------------------------------
+
+
+def _alarm_state(entry: object) -> bool | None:
+    if isinstance(entry, dict):
+        entry = entry.get("alarm_state")
+    value = int_or_none(entry)
+    return None if value is None else value == 1
+
+
+def _ai_fields(ch: ChannelCapabilities, ai: JsonObject) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, kind in AI_KEYS.items():
+        if kind in ch.ai_types and key in ai:
+            found[kind.value] = _alarm_state(ai[key])
+    return found
+
+
+def _events(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
+    found = _ai_fields(ch, obj(value, "ai"))
+    if ch.motion and "md" in value:
+        found["motion"] = _alarm_state(value["md"])
+    if ch.visitor and "visitor" in value:
+        found["visitor"] = _alarm_state(value["visitor"])
+    return found
+
+
+def _md_state(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
+    return {"motion": _alarm_state(value.get("state"))}
+
+
+def _ai_state(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
+    return _ai_fields(ch, value)
+
+
+# -- settings ------------------------------------------------------------------------------------
+
+
+def _white_led(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
+    led = obj(value, "WhiteLed")
+    state, bright, mode = (int_or_none(led.get(k)) for k in ("state", "bright", "mode"))
+    return {
+        "floodlight": None if state is None else state == 1,
+        "floodlight_brightness": bright if ch.floodlight_brightness else None,
+        "floodlight_mode": FLOODLIGHT_MODE_OF.get(mode) if mode is not None else None,
+    }
+
+
+def _ir_lights(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
+    state = obj(value, "IrLights").get("state")
+    return {"ir_lights": IR_MODE_OF.get(str(state).lower())}
+
+
+def _power_led(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
+    led = obj(value, "PowerLed")
+    state = led.get("eDoorbellLightState" if ch.status_led_doorbell else "state")
+    return {"status_led": None if state is None else str(state).lower() not in STATUS_LED_OFF}
+
+
+def _isp(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
+    day_night = obj(value, "Isp").get("dayNight")
+    return {"day_night": DAY_NIGHT_OF.get(str(day_night).lower())}
+
+
+def _image(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
+    image = obj(value, "Image")
+    names = {
+        "brightness": "bright",
+        "contrast": "contrast",
+        "saturation": "saturation",
+        "sharpness": "sharpen",
+        "hue": "hue",
+    }
+    return {ours: int_or_none(image.get(theirs)) for ours, theirs in names.items()}
+
+
+def _zoom(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
+    return {"zoom": int_or_none(obj(obj(value, "ZoomFocus"), "zoom").get("pos"))}
+
+
+def _md_alarm(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
+    alarm = obj(value, "MdAlarm")
+    if alarm.get("useNewSens") == 1:
+        sens = int_or_none(obj(alarm, "newSens").get("sensDef"))
+        return {"motion_sensitivity": None if sens is None else sensitivity_from_wire(sens)}
+    return _mean_sensitivity(objects(alarm, "sens"))
+
+
+def _alarm(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
+    return _mean_sensitivity(objects(obj(value, "Alarm"), "sens"))
+
+
+def _mean_sensitivity(periods: list[JsonObject]) -> dict[str, Any]:
+    values = [v for v in (int_or_none(p.get("sensitivity")) for p in periods) if v is not None]
+    return {"motion_sensitivity": sensitivity_from_wire(mean(values)) if values else None}
+
+
+def _toggle(name: str, stem: str, *, v20: bool) -> Parser:
+    def parse(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
+        body = obj(value, stem)
+        # V20: the channel's own switch is `scheduleEnable`; legacy: `schedule.enable`.
+        flag = body.get("scheduleEnable") if v20 else obj(body, "schedule").get("enable")
+        state = int_or_none(flag)
+        return {name: None if state is None else state == 1}
+
+    return parse
