@@ -57,6 +57,12 @@ class MqttSettings(_Section):
     discovery_prefix: str = Field(default="homeassistant", pattern=r"^[^#+\s]+$")
     discovery: Literal["device", "entity", "off"] = "device"
     keepalive: int = Field(default=60, ge=5, le=3600)
+    tls_ca_file: Path | None = Field(
+        default=None, description="CA bundle for mqtts:// (a private CA); default: the system's"
+    )
+    tls_insecure: bool = Field(
+        default=False, description="mqtts:// without certificate checks (testing only)"
+    )
     max_buffered_messages: int = Field(
         default=10_000, ge=10, description="Messages kept while the broker is away; oldest dropped"
     )
