@@ -1,4 +1,4 @@
-"""The `reolink-bridge` console script: one subcommand per job, each importing only what it needs."""
+"""The `reolink-bridge` console script: one subcommand per job, importing only what it needs."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def _sim(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="reolink-bridge",
-        description="Reolink cameras, doorbells and NVRs on MQTT, REST and Home Assistant — no cloud.",
+        description="Reolink cameras, doorbells and NVRs on MQTT and Home Assistant, no cloud.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -140,12 +140,9 @@ class CommandDispatcher:
                         f"siren duration {duration} s exceeds the maximum of "
                         f"{self.safety.siren_max_seconds} s"
                     )
-                await client.set_siren(channel, True)
-
-                async def siren_off() -> None:
-                    await runner.connected_client().set_siren(channel, False)
-
-                self._after(runner, camera_id, "siren", duration, siren_off)
+                # The client silences the siren after `duration` (and at once if it closes).
+                await client.set_siren(channel, True, duration)
+                self._after(runner, camera_id, "siren", duration + 0.5, _nothing)
                 data["siren_off_in"] = duration
             else:
                 self._cancel(camera_id, "siren")
@@ -234,6 +231,10 @@ class CommandDispatcher:
         for task in timers:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+async def _nothing() -> None:
+    """A timer whose only job is the state refresh that follows it."""
 
 
 def _check_supported(command: Command, caps: ChannelCapabilities | None) -> None:

@@ -266,8 +266,9 @@ class DeviceRunner:
 
     def rename(self, name: str) -> None:
         self.camera = self.camera.model_copy(update={"name": name.strip()})
-        if self.capabilities is not None:
-            self.capabilities, capabilities = None, self.capabilities
+        capabilities = self.capabilities
+        if capabilities is not None:
+            self.capabilities = None  # forces a DeviceReady with the new names
             self._adopt(capabilities)
 
     def mark_removed(self) -> None:

@@ -1,0 +1,105 @@
+"""`reolink-bridge demo`: a simulated device per profile, the bridge on top, events now and then."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from typing import Any
+
+from bridge.app import Bridge, wait_for_shutdown
+from bridge.config import ConfigError, Settings, load_settings
+from bridge.models import Camera
+from bridge.simulator import PROFILE_NAMES, SimulatedDevice, Simulator
+
+_LOGGER = logging.getLogger(__name__)
+
+DEMO_PASSWORD = "demo-password"  # the simulated cameras' password, printed on purpose
+EVENT_LENGTH = (2.0, 6.0)
+"""Seconds a simulated detection stays active."""
+
+
+def demo_settings(devices: list[SimulatedDevice], mqtt_url: str | None) -> Settings:
+    cameras = [
+        Camera(
+            id=device.profile.key,
+            name=device.name,
+            host=device.host,
+            port=device.port,
+            username=device.username,
+            password=device.password,
+        )
+        for device in devices
+    ]
+    overrides: dict[str, Any] = {"cameras": cameras}
+    if mqtt_url:
+        overrides["mqtt"] = {"url": mqtt_url}
+    return load_settings(**overrides)
+
+
+def _describe(settings: Settings, devices: list[SimulatedDevice]) -> str:
+    base = settings.mqtt.base_topic
+    lines = ["", "reolink-server demo", "", "Simulated devices:"]
+    for device in devices:
+        lines.append(
+            f"  {device.profile.key:<10} {device.profile.model:<12} http://{device.host}:{device.port}"
+            f"  ({len(device.channels)} channel(s))"
+        )
+    host_port = settings.mqtt.url.split("://", 1)[1].rstrip("/")
+    host, _, port = host_port.partition(":")
+    lines += [
+        "",
+        f"MQTT broker: {settings.mqtt.url}",
+        f"  watch:   mosquitto_sub -h {host} -p {port or 1883} -v -t '{base}/#'",
+        f"  command: mosquitto_pub -h {host} -p {port or 1883} -t '{base}/floodlight/set' "
+        """-m '{"floodlight": {"state": "ON", "brightness": 80}}'""",
+        f"Home Assistant discovery under {settings.mqtt.discovery_prefix}/ "
+        f"({settings.mqtt.discovery} mode).",
+        "A simulated event fires every few seconds. Ctrl-C stops everything.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+async def _events(simulator: Simulator, devices: list[SimulatedDevice], every: float) -> None:
+    while True:
+        await asyncio.sleep(random.uniform(every * 0.5, every * 1.5))
+        device = random.choice(devices)
+        channels = [(number, ch) for number, ch in enumerate(device.channels) if ch.online]
+        if not channels:
+            continue
+        number, channel = random.choice(channels)
+        kind = random.choice(list(channel.supported_events))
+        try:
+            simulator.trigger_event(
+                device.id, kind, True, number, duration=random.uniform(*EVENT_LENGTH)
+            )
+        except ValueError as err:
+            _LOGGER.debug("demo event skipped: %s", err)
+            continue
+        _LOGGER.info("demo: %s on %s channel %d", kind, device.profile.key, number)
+
+
+async def run(mqtt_url: str | None = None, event_every: float = 8.0) -> int:
+    async with Simulator(password=DEMO_PASSWORD, control_port=None) as simulator:
+        devices = [
+            await simulator.add_device(profile, device_id=profile) for profile in PROFILE_NAMES
+        ]
+        try:
+            settings = demo_settings(devices, mqtt_url)
+        except ConfigError as err:
+            print(f"reolink-bridge demo: {err}")
+            return 2
+        print(_describe(settings, devices), flush=True)
+        async with Bridge(settings):
+            events = asyncio.get_running_loop().create_task(
+                _events(simulator, devices, event_every)
+            )
+            try:
+                await wait_for_shutdown()
+            finally:
+                events.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await events
+    return 0
