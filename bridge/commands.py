@@ -142,11 +142,17 @@ class CommandDispatcher:
                     )
                 # The client silences the siren after `duration` (and at once if it closes).
                 await client.set_siren(channel, True, duration)
-                self._after(runner, camera_id, "siren", duration + 0.5, _nothing)
+                runner.assume(camera_id, siren=OnOff.ON)
+
+                async def siren_stopped() -> None:
+                    runner.assume(camera_id, siren=OnOff.OFF)
+
+                self._after(runner, camera_id, "siren", duration, siren_stopped)
                 data["siren_off_in"] = duration
             else:
                 self._cancel(camera_id, "siren")
                 await client.set_siren(channel, False)
+                runner.assume(camera_id, siren=OnOff.OFF)
         if command.floodlight is not None:
             light = command.floodlight
             await client.set_floodlight(
@@ -174,9 +180,7 @@ class CommandDispatcher:
                     self._after(runner, camera_id, "ptz", ptz.duration, ptz_stop)
         if command.ptz_preset is not None:
             await client.ptz_goto_preset(channel, command.ptz_preset)
-            tracker = runner.trackers.get(camera_id)
-            if tracker is not None:
-                tracker.update(tracker.state.updated_at, ptz_preset=command.ptz_preset)
+            runner.assume(camera_id, ptz_preset=command.ptz_preset)
         if command.zoom is not None:
             await client.set_zoom(channel, command.zoom)
         if command.day_night is not None:
@@ -231,10 +235,6 @@ class CommandDispatcher:
         for task in timers:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-
-
-async def _nothing() -> None:
-    """A timer whose only job is the state refresh that follows it."""
 
 
 def _check_supported(command: Command, caps: ChannelCapabilities | None) -> None:

@@ -16,7 +16,7 @@ import random
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bridge.bus import (
     AvailabilityChanged,
@@ -26,7 +26,7 @@ from bridge.bus import (
     StateChanged,
 )
 from bridge.config import PollingSettings
-from bridge.models import Camera, Capabilities, ChannelState, StorageState, utcnow
+from bridge.models import Camera, Capabilities, ChannelState, OnOff, StorageState, utcnow
 from bridge.pipeline.backoff import Backoff
 from bridge.pipeline.tracker import StateTracker
 from bridge.reolink import AuthenticationError, ReolinkClient, ReolinkError
@@ -230,6 +230,10 @@ class DeviceRunner:
                 )
             else:
                 self.trackers[view.camera_id].camera_name = view.name
+            if view.capabilities is not None and view.capabilities.siren:
+                tracker = self.trackers[view.camera_id]
+                if tracker.state.siren is None:  # cannot be read; silent until we sound it
+                    tracker.update(self._clock(), siren=OnOff.OFF)
         known = {view.camera_id for view in self.views}
         for camera_id in [c for c in self.trackers if c not in known]:
             del self.trackers[camera_id]
@@ -288,6 +292,12 @@ class DeviceRunner:
             await client.aclose()
 
     # -- for the dispatcher ------------------------------------------------------------------
+
+    def assume(self, camera_id: str, **changes: Any) -> None:
+        """Record state the camera cannot report (a sounding siren, a preset) and publish it."""
+        tracker = self.trackers.get(camera_id)
+        if tracker is not None and tracker.update(self._clock(), **changes):
+            self.bus.publish(StateChanged(tracker.state))
 
     def view(self, camera_id: str) -> CameraView | None:
         return next((v for v in self.views if v.camera_id == camera_id), None)

@@ -106,7 +106,7 @@ async def fault(server: DeviceServer, request: web.Request) -> web.Response:
     if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
         return _error(400, "'status' must be an HTTP status")
     try:
-        await server.set_fault(mode, delay, status)
+        await server.set_fault(mode, delay, status, spare=request.transport)
     except ValueError as exc:
         return _error(400, str(exc))
     return web.json_response({"status": "ok", "fault": server.device.fault.value})

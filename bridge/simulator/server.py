@@ -120,13 +120,14 @@ class DeviceServer:
         self._site = site
         self.device.online = True
 
-    async def _unlisten(self) -> None:
+    async def _unlisten(self, spare: asyncio.BaseTransport | None = None) -> None:
         self.device.online = False
         if self._site is not None:
             site, self._site = self._site, None
             await site.stop()
         for transport in list(self._transports):
-            transport.abort()  # type: ignore[attr-defined]
+            if transport is not spare:
+                transport.abort()  # type: ignore[attr-defined]
         for task in list(self._flv_tasks):
             task.cancel()
 
@@ -146,13 +147,21 @@ class DeviceServer:
         return self._site is not None
 
     async def set_fault(
-        self, mode: str | FaultMode, delay: float | None = None, status: int | None = None
+        self,
+        mode: str | FaultMode,
+        delay: float | None = None,
+        status: int | None = None,
+        spare: asyncio.BaseTransport | None = None,
     ) -> None:
-        """Apply a fault (``offline`` takes the port down, anything else brings it back)."""
+        """Apply a fault (``offline`` takes the port down, anything else brings it back).
+
+        ``spare``: the connection carrying this very request (``/sim/fault`` on the device's
+        own port), which is left open so that the answer gets out.
+        """
         self.device.set_fault(mode, delay, status)
         if self.device.fault is FaultMode.OFFLINE:
             if self._site is not None:
-                await self._unlisten()
+                await self._unlisten(spare)
         elif self._site is None and not self.device.rebooting and self._runner is not None:
             await self._listen()
 
@@ -274,9 +283,12 @@ class DeviceServer:
         resp.content_type = wire.DOWNLOAD_CONTENT_TYPE
         resp.content_length = length
         await resp.prepare(request)
-        for chunk in vfile.chunks(start, length):
-            await resp.write(chunk)
-        await resp.write_eof()
+        try:
+            for chunk in vfile.chunks(start, length):
+                await resp.write(chunk)
+            await resp.write_eof()
+        except ConnectionError:
+            pass  # the client stopped reading
         return resp
 
     # ---------------------------------------------------------------------------------
