@@ -10,6 +10,7 @@ from sim_helpers import PASSWORD, Api
 
 from bridge.simulator import Simulator
 
+
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
     """One device of every profile (ids cam-001..cam-005 in PROFILE_NAMES order)."""

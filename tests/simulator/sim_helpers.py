@@ -45,7 +45,9 @@ class Api:
         async with self.session.post(self.url(dev, path), json=body, params=query) as resp:
             return Reply(resp.status, resp.content_type, await resp.text())
 
-    async def get(self, dev: SimulatedDevice, path: str = "/cgi-bin/api.cgi", **query: str) -> Reply:
+    async def get(
+        self, dev: SimulatedDevice, path: str = "/cgi-bin/api.cgi", **query: str
+    ) -> Reply:
         async with self.session.get(self.url(dev, path), params=query) as resp:
             return Reply(resp.status, resp.content_type, await resp.text())
 

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from reolink_aio.api import Host
 from reolink_aio.enums import ConnectionEnum
-from sim_helpers import PASSWORD, by_profile
+from sim_helpers import by_profile
 
 from bridge.simulator import SimulatedDevice, Simulator
 
@@ -87,7 +87,11 @@ async def http_session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 async def sim_event(
-    http: aiohttp.ClientSession, dev: SimulatedDevice, kind: str, channel: int = 0, active: bool = True
+    http: aiohttp.ClientSession,
+    dev: SimulatedDevice,
+    kind: str,
+    channel: int = 0,
+    active: bool = True,
 ) -> None:
     url = f"http://{dev.host}:{dev.port}/sim/event"
     async with http.post(url, json={"type": kind, "active": active, "channel": channel}) as resp:
@@ -159,12 +163,19 @@ async def test_nvr_channels_models_and_offline_slots(sim: Simulator) -> None:
         assert host.num_channels == 8
         assert host.channels == [0, 1, 2]
         assert [host.camera_model(c) for c in host.channels] == ["RLC-810A", "RLC-520A", "RLC-811A"]
-        assert [host.camera_name(c) for c in host.channels] == ["Front Yard", "Back Yard", "Side Gate"]
+        assert [host.camera_name(c) for c in host.channels] == [
+            "Front Yard",
+            "Back Yard",
+            "Side Gate",
+        ]
         assert host.camera_sw_version(1) == "v3.1.0.951_22041566"
         assert host.camera_hardware_version(0) == "IPC_523128M8MP"
-        assert host.camera_online(0) and not host.camera_online(5)
-        assert host.supported(2, "floodLight") and host.supported(2, "siren")
-        assert not host.supported(0, "floodLight") and not host.supported(1, "siren")
+        assert host.camera_online(0)
+        assert not host.camera_online(5)
+        assert host.supported(2, "floodLight")
+        assert host.supported(2, "siren")
+        assert not host.supported(0, "floodLight")
+        assert not host.supported(1, "siren")
         assert host.supported(None, "state_light")
         sim.trigger_event(dev.id, "vehicle", channel=1)
         await host.get_states()
@@ -215,7 +226,8 @@ async def test_special_character_password() -> None:
             await host.get_host_data()
             assert host.model == "RLC-811A"
             snap = await host.get_snapshot(0)
-            assert snap is not None and snap[:2] == b"\xff\xd8"
+            assert snap is not None
+            assert snap[:2] == b"\xff\xd8"
         finally:
             await host.logout()
 
@@ -235,14 +247,17 @@ async def test_controls_through_reolink_aio_change_the_device(sim: Simulator) ->
     try:
         await host.get_host_data()
         await host.set_whiteled(0, state=True, brightness=40, mode=2)
-        assert host.whiteled_state(0) and host.whiteled_brightness(0) == 40
+        assert host.whiteled_state(0)
+        assert host.whiteled_brightness(0) == 40
         assert flood.channels[0].white_led["bright"] == 40
         await host.set_ir_lights(0, False)
-        assert flood.channels[0].ir_state == "Off" and not host.ir_enabled(0)
+        assert flood.channels[0].ir_state == "Off"
+        assert not host.ir_enabled(0)
         await host.set_status_led(0, False)
         assert flood.channels[0].power_led["state"] == "Off"
         await host.set_md_sensitivity(0, 30)
-        assert host.md_sensitivity(0) == 30 and flood.channels[0].md_sens_def == 21
+        assert host.md_sensitivity(0) == 30
+        assert flood.channels[0].md_sens_def == 21
         await host.set_image(0, bright=200)
         assert flood.channels[0].image["bright"] == 200
         await host.set_daynight(0, "Color")
@@ -259,7 +274,8 @@ async def test_controls_through_reolink_aio_change_the_device(sim: Simulator) ->
         cmds = [c["cmd"] for c in sim.state(flood.id)["commands"]]
         for cmd in ("SetWhiteLed", "SetIrLights", "SetPowerLed", "SetMdAlarm", "SetImage"):
             assert cmd in cmds
-        assert "Reboot" in cmds and flood.host_state.reboots == 1
+        assert "Reboot" in cmds
+        assert flood.host_state.reboots == 1
         await asyncio.sleep(flood.reboot_downtime + 0.3)
         await host.get_states()  # tokens were dropped by the reboot: transparent re-login
         assert host.whiteled_brightness(0) == 40
@@ -278,16 +294,19 @@ async def test_ptz_through_reolink_aio(sim: Simulator) -> None:
         ptz = dev.channels[0].ptz
         assert (ptz.preset, ptz.pan, ptz.zoom) == (3, 600, 20)
         await host.set_ptz_command(0, command="Left", speed=10)
-        assert ptz.moving == "Left" and ptz.speed == 10
+        assert ptz.moving == "Left"
+        assert ptz.speed == 10
         await host.set_ptz_command(0, command="Stop")
         assert ptz.moving is None
         # (ctrl_ptz_patrol reads the patrol state back over Baichuan, which the simulator lacks)
         await host.set_ptz_command(0, command="StartPatrol", patrol=0)
         assert ptz.patrol_running
         await host.set_zoom(0, 12)  # waits 3 s before reading back, like the library does
-        assert ptz.zoom == 12 and host.get_zoom(0) == 12
+        assert ptz.zoom == 12
+        assert host.get_zoom(0) == 12
         ops = [(c["cmd"], c["param"].get("op")) for c in dev.command_log]
-        assert ("PtzCtrl", "ToPos") in ops and ("PtzCtrl", "Left") in ops
+        assert ("PtzCtrl", "ToPos") in ops
+        assert ("PtzCtrl", "Left") in ops
     finally:
         await host.logout()
 
@@ -300,7 +319,8 @@ async def test_recordings_search_and_download(sim: Simulator) -> None:
         end = datetime.now()
         start = end - timedelta(days=3)
         statuses, files = await host.request_vod_files(0, start, end, stream="main")
-        assert statuses and files
+        assert statuses
+        assert files
         assert all(f.file_name.startswith("Mp4Record/") for f in files)
         assert files[0].start_time.year == start.year
         vod = await host.download_vod(files[0].file_name, wanted_filename="clip.mp4")
@@ -312,6 +332,7 @@ async def test_recordings_search_and_download(sim: Simulator) -> None:
         finally:
             vod.close()
         status_only, none = await host.request_vod_files(0, start, end, status_only=True)
-        assert status_only and not none
+        assert status_only
+        assert not none
     finally:
         await host.logout()
