@@ -1,0 +1,479 @@
+"""Acceptance: Home Assistant 2025.4's own schemas and template engine accept our discovery.
+
+Runs in the bridge's virtualenv and shells out to `.venv-ha/bin/python validate_discovery.py`
+(Python 3.13 with `homeassistant==2025.4.4`), which `scripts/ha-venv` creates on first use (about
+2 minutes; instant afterwards). Never skipped.
+
+Checks, for every simulator profile (capabilities written by hand in `profiles.py`), in both the
+device and the entity discovery mode:
+
+- Home Assistant accepts every payload, and drops no key we send (except `default_entity_id`,
+  which 2025.4 does not know yet);
+- each view has exactly the entities its profile supports;
+- unique ids are unique and stable (they do not change with the camera's id, name or address);
+- no payload contains the camera's address or password;
+- every state template renders, over real `CameraState` and `Event` payloads, to something the
+  platform accepts, and to the expected value for the interesting cases;
+- every command Home Assistant can send is accepted by `Command.from_attribute` /
+  `Command.model_validate`, means what the entity means, and passes the dispatcher's capability
+  check.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bridge.commands import _check_supported
+from bridge.models import (
+    CameraState,
+    Command,
+    DayNight,
+    Event,
+    EventPhase,
+    EventType,
+    FloodlightMode,
+    IrMode,
+    OnOff,
+    PtzOp,
+    StorageState,
+)
+from bridge.mqtt.discovery import Discovery, Entity
+from bridge.mqtt.topics import CameraTopic, Topics
+from bridge.views import CameraView, camera_views
+
+from .profiles import HOST, PASSWORD, Profile, all_profiles, floodlight, nvr
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+ROOT = Path(__file__).resolve().parents[2]
+HA_VENV_SCRIPT = ROOT / "scripts" / "ha-venv"
+HA_PYTHON = ROOT / ".venv-ha" / "bin" / "python"
+VALIDATOR = Path(__file__).with_name("validate_discovery.py")
+PUBLIC_URL = "http://bridge.example:8080"
+TOPICS = Topics()
+
+
+@pytest.fixture(scope="session")
+def ha_python() -> Path:
+    """`.venv-ha/bin/python`, created by scripts/ha-venv when missing (idempotent, instant)."""
+    subprocess.run([str(HA_VENV_SCRIPT)], check=True, timeout=900, cwd=ROOT)
+    assert HA_PYTHON.exists()
+    return HA_PYTHON
+
+
+def validate(
+    ha_python: Path, messages: list[tuple[str, dict[str, Any]]], samples: list[dict[str, Any]]
+) -> dict[str, Any]:
+    request = {
+        "prefix": TOPICS.discovery_prefix,
+        "messages": [{"topic": t, "payload": p} for t, p in messages],
+        "samples": samples,
+    }
+    done = subprocess.run(
+        [str(ha_python), str(VALIDATOR)],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    assert result["ha_version"] == "2025.4.4"
+    return result
+
+
+# ------------------------------------------------------------------------------------------
+# Sample states and events (what the bridge publishes on the topics the entities read)
+
+STAMP = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
+
+
+def state_samples(camera_id: str) -> list[CameraState]:
+    last = {"type": "person", "phase": "start", "timestamp": STAMP, "event_id": "e1"}
+    full = CameraState(
+        camera_id=camera_id,
+        online=True,
+        motion=True,
+        person=False,
+        vehicle=True,
+        pet=False,
+        face=False,
+        package=False,
+        visitor=True,
+        siren=OnOff.ON,
+        floodlight=OnOff.ON,
+        floodlight_brightness=80,
+        floodlight_mode=FloodlightMode.AUTO,
+        ir_lights=IrMode.ON,
+        status_led=OnOff.OFF,
+        day_night=DayNight.BLACK_WHITE,
+        brightness=128,
+        contrast=100,
+        saturation=255,
+        sharpness=0,
+        hue=128,
+        motion_sensitivity=41,
+        recording=OnOff.ON,
+        push=OnOff.OFF,
+        email=OnOff.ON,
+        ftp=OnOff.OFF,
+        zoom=12,
+        ptz_preset="Gate",
+        storage={"capacity_mb": 122_000, "free_mb": 61_000},
+        wifi_signal=3,
+        last_event=last,
+        updated_at=STAMP,
+    )
+    other = full.model_copy(
+        update={
+            "motion": False,
+            "siren": OnOff.OFF,
+            "floodlight": OnOff.OFF,
+            "floodlight_brightness": 0,
+            "ir_lights": IrMode.OFF,
+            "ptz_preset": "Not a preset",
+            "storage": StorageState(capacity_mb=0, free_mb=0),
+        }
+    )
+    auto = full.model_copy(update={"ir_lights": IrMode.AUTO, "ptz_preset": None})
+    empty = CameraState(camera_id=camera_id, updated_at=STAMP)
+    return [full, other, auto, empty]
+
+
+STATE_NAMES = ["full", "other", "auto", "empty"]
+
+
+def event_samples(camera_id: str) -> list[Event]:
+    events = []
+    for kind in EventType:
+        phases = (
+            [EventPhase.INSTANT]
+            if kind in (EventType.ONLINE, EventType.OFFLINE)
+            else [EventPhase.START, EventPhase.END, EventPhase.INSTANT]
+        )
+        for phase in phases:
+            events.append(
+                Event(
+                    event_id=f"{kind.value}-{phase.value}",
+                    type=kind,
+                    phase=phase,
+                    camera_id=camera_id,
+                    camera_name="Cam",
+                    timestamp=STAMP,
+                    data={"score": 87},
+                )
+            )
+    return events
+
+
+def samples_for(profile: Profile) -> tuple[list[dict[str, Any]], dict[int, tuple[str, str]]]:
+    """The samples of every view, and what each sample index is: (camera_id, name)."""
+    samples: list[dict[str, Any]] = []
+    index: dict[int, tuple[str, str]] = {}
+    for view in camera_views(profile.camera, profile.caps):
+        cid = view.camera_id
+        for name, state in zip(STATE_NAMES, state_samples(cid), strict=True):
+            index[len(samples)] = (cid, name)
+            samples.append({"topic": TOPICS.state(cid), "payload": state.payload()})
+        for event in event_samples(cid):
+            index[len(samples)] = (cid, event.event_id)
+            samples.append({"topic": TOPICS.event(cid), "payload": event.payload()})
+    return samples, index
+
+
+# ------------------------------------------------------------------------------------------
+# One validation run for everything (one Home Assistant start-up instead of one per profile)
+
+
+@pytest.fixture(scope="module")
+def validated(ha_python: Path) -> dict[str, dict[str, Any]]:
+    """mode -> profile key -> {"result", "index", "entities"}."""
+    out: dict[str, dict[str, Any]] = {}
+    for mode in ("device", "entity"):
+        discovery = Discovery(TOPICS, mode, PUBLIC_URL)
+        messages: list[tuple[str, dict[str, Any]]] = []
+        samples: list[dict[str, Any]] = []
+        spans: dict[str, tuple[int, int, dict[int, tuple[str, str]], int]] = {}
+        for profile in all_profiles():
+            profile_messages = discovery.messages(profile.camera, profile.caps)
+            profile_samples, index = samples_for(profile)
+            spans[profile.key] = (len(messages), len(profile_messages), index, len(samples))
+            messages += profile_messages
+            samples += profile_samples
+        result = validate(ha_python, messages, samples)
+        out[mode] = {}
+        for profile in all_profiles():
+            start, count, index, offset = spans[profile.key]
+            out[mode][profile.key] = {
+                "messages": messages[start : start + count],
+                "results": result["results"][start : start + count],
+                "index": {offset + i: what for i, what in index.items()},
+                "entities": Discovery(TOPICS, mode, PUBLIC_URL).entities(
+                    profile.camera, profile.caps
+                ),
+            }
+    return out
+
+
+PROFILE_KEYS = [p.key for p in all_profiles()]
+PROFILES = {p.key: p for p in all_profiles()}
+
+
+@pytest.mark.parametrize("mode", ["device", "entity"])
+@pytest.mark.parametrize("profile_key", PROFILE_KEYS)
+def test_home_assistant_accepts_every_payload(
+    validated: dict[str, Any], mode: str, profile_key: str
+) -> None:
+    data = validated[mode][profile_key]
+    problems = []
+    for result in data["results"]:
+        problems += [f"{result['topic']}: {e}" for e in result["errors"]]
+        for entity in result["entities"]:
+            where = f"{result['topic']} {entity['key']}"
+            problems += [f"{where}: {e}" for e in entity["errors"]]
+            if entity["dropped"]:
+                problems.append(f"{where}: Home Assistant dropped {entity['dropped']}")
+    assert not problems, "\n".join(problems)
+    entity_count = sum(len(r["entities"]) for r in data["results"])
+    assert entity_count == len(data["entities"])
+    if mode == "device":
+        assert len(data["results"]) == len(PROFILES[profile_key].expected)
+    else:
+        assert len(data["results"]) == entity_count
+
+
+@pytest.mark.parametrize("profile_key", PROFILE_KEYS)
+def test_entities_are_exactly_what_the_profile_supports(
+    validated: dict[str, Any], profile_key: str
+) -> None:
+    profile = PROFILES[profile_key]
+    data = validated["device"][profile_key]
+    got: dict[str, set[str]] = {}
+    for (topic, payload), result in zip(data["messages"], data["results"], strict=True):
+        camera_id = payload["availability"][-1]["topic"].split("/")[1]
+        assert topic == f"homeassistant/device/{payload['device']['identifiers'][0]}/config"
+        got[camera_id] = {e["key"] for e in result["entities"]}
+        assert got[camera_id] == set(payload["components"])
+    assert got == profile.expected
+    # The entity mode has the same entities, one topic each.
+    entity_mode = validated["entity"][profile_key]
+    assert sorted(t for t, _ in entity_mode["messages"]) == sorted(
+        f"homeassistant/{e.platform}/{e.unique_id}/config" for e in entity_mode["entities"]
+    )
+
+
+def test_unique_ids_are_unique_and_stable(validated: dict[str, Any]) -> None:
+    unique_ids = [
+        e["unique_id"]
+        for profile_key in PROFILE_KEYS
+        for r in validated["device"][profile_key]["results"]
+        for e in r["entities"]
+    ]
+    duplicates = [uid for uid, n in Counter(unique_ids).items() if n > 1]
+    assert not duplicates
+    assert "reolink_95270000abcd1234_siren" in unique_ids
+    assert "reolink_95270000nvr84100_ch2_floodlight" in unique_ids
+    assert "reolink_95270000nvr84100_reboot" in unique_ids
+    # Another id, name and address for the same hardware: the same unique ids and devices.
+    discovery = Discovery(TOPICS, "device", PUBLIC_URL)
+    for profile in (floodlight(), nvr()):
+        moved = profile.camera.model_copy(
+            update={"id": "renamed", "name": "Renamed", "host": "10.9.8.7"}
+        )
+        before = discovery.entities(profile.camera, profile.caps)
+        after = discovery.entities(moved, profile.caps)
+        assert [e.unique_id for e in before] == [e.unique_id for e in after]
+        assert discovery.removals(profile.camera, profile.caps) == discovery.removals(
+            moved, profile.caps
+        )
+
+
+@pytest.mark.parametrize("mode", ["device", "entity"])
+def test_no_payload_contains_an_address_or_a_password(validated: dict[str, Any], mode: str) -> None:
+    for profile_key in PROFILE_KEYS:
+        text = json.dumps(validated[mode][profile_key]["messages"], ensure_ascii=False)
+        assert HOST not in text
+        assert PASSWORD not in text
+        assert "password" not in text.lower()
+
+
+def _renders(data: dict[str, Any], key: str, camera_id: str, template: str) -> dict[str, str]:
+    """Sample name -> rendered output for one entity's template."""
+    out: dict[str, str] = {}
+    for result in data["results"]:
+        for entity in result["entities"]:
+            uid = entity["unique_id"]
+            if entity["key"] != key and not uid.endswith(f"_{key}"):
+                continue
+            for render in entity["renders"]:
+                cid, name = data["index"][render["sample"]]
+                if cid == camera_id and render["template"] == template:
+                    out[name] = render["output"]
+    return out
+
+
+@pytest.mark.parametrize("mode", ["device", "entity"])
+def test_states_render_to_what_the_entities_mean(validated: dict[str, Any], mode: str) -> None:
+    data = validated[mode]["floodlight"]
+    cid = "driveway"
+
+    def renders(key: str, template: str = "value_template") -> dict[str, str]:
+        return _renders(data, key, cid, template)
+
+    assert renders("motion") == {"full": "ON", "other": "OFF", "auto": "ON", "empty": "None"}
+    assert renders("person")["full"] == "OFF"
+    assert renders("siren", "state_value_template") == {
+        "full": "ON",
+        "other": "OFF",
+        "auto": "ON",
+        "empty": "None",
+    }
+    assert renders("floodlight", "state_value_template")["full"] == "ON"
+    assert renders("floodlight", "brightness_value_template") == {
+        "full": "80",
+        "other": "",
+        "auto": "80",
+        "empty": "",
+    }
+    assert renders("ir_lights") == {"full": "ON", "other": "OFF", "auto": "ON", "empty": "None"}
+    assert renders("status_led")["full"] == "OFF"
+    assert renders("day_night")["full"] == "Black&White"
+    assert renders("motion_sensitivity")["full"] == "41"
+    assert renders("image_saturation")["full"] == "255"
+    assert renders("storage") == {"full": "50.0", "other": "None", "auto": "50.0", "empty": "None"}
+    assert renders("last_event")["full"] == "person"
+    attributes = json.loads(renders("last_event", "json_attributes_template")["full"])
+    assert attributes["event_id"] == "e1"
+    detection = renders("detection")
+    assert json.loads(detection["person-start"]) == {
+        "event_type": "person",
+        "event_id": "person-start",
+        "phase": "start",
+        "timestamp": "2026-07-01T10:00:00Z",
+    }
+    assert json.loads(detection["motion-instant"])["event_type"] == "motion"
+    # Ends, online/offline and what the camera cannot detect are ignored (empty rendering).
+    for name in ("person-end", "motion-end", "online-instant", "face-start", "visitor-start"):
+        assert detection[name] == "", name
+
+    ptz = validated[mode]["ptz"]
+    preset = _renders(ptz, "ptz_preset", "yard", "value_template")
+    assert preset == {"full": "Gate", "other": "None", "auto": "None", "empty": "None"}
+    assert _renders(ptz, "zoom", "yard", "value_template")["full"] == "12"
+
+    bell = _renders(validated[mode]["doorbell"], "doorbell", "front_door", "value_template")
+    assert json.loads(bell["visitor-instant"])["event_type"] == "press"
+    assert json.loads(bell["visitor-start"])["event_type"] == "press"
+    assert bell["visitor-end"] == ""
+    assert bell["person-start"] == ""
+    wifi = _renders(validated[mode]["doorbell_wifi"], "wifi_signal", "back_door", "value_template")
+    assert wifi["full"] == "3"
+
+    nvr_storage = _renders(validated[mode]["nvr"], "storage", "nvr", "value_template")
+    assert nvr_storage["full"] == "50.0"
+    ch2 = _renders(validated[mode]["nvr"], "siren", "nvr_ch2", "state_value_template")
+    assert ch2["full"] == "ON"
+
+
+# ------------------------------------------------------------------------------------------
+# Commands
+
+
+def parse_command(topic: str, payload: str) -> tuple[str, Command]:
+    """What the bridge's MQTT service does with a message on a command topic."""
+    parsed = TOPICS.parse_command(topic)
+    assert parsed is not None, topic
+    assert parsed.kind is CameraTopic.SET, topic
+    if parsed.attribute is None:
+        body = json.loads(payload)
+        assert isinstance(body, dict)
+        return parsed.camera_id, Command.model_validate(body)
+    return parsed.camera_id, Command.from_attribute(parsed.attribute, payload)
+
+
+def expected_meaning(entity: Entity, action: str, command: Command) -> None:
+    """The command does what the Home Assistant action means."""
+    key = entity.key
+    if key == "siren":
+        assert command.actions() == ["siren"]
+        assert command.siren is not None
+        if action == "turn_off":
+            assert command.siren.state is OnOff.OFF
+        else:
+            assert command.siren.state is OnOff.ON
+            assert (
+                command.siren.duration
+                == {
+                    "turn_on {}": None,
+                    "turn_on {'duration': 5}": 5,
+                    "turn_on {'duration': 100000}": 300,
+                }[action]
+            )
+    elif key == "floodlight":
+        assert command.actions() == ["floodlight"]
+        assert command.floodlight is not None
+        if action.startswith("turn_on brightness="):
+            brightness = int(action.split("=")[1])
+            assert command.floodlight.brightness == max(round(brightness / 255 * 100), 1)
+        else:
+            assert command.floodlight.state is (OnOff.ON if action == "turn_on" else OnOff.OFF)
+    elif key == "floodlight_mode":
+        assert command.floodlight is not None
+        assert command.floodlight.mode is FloodlightMode(action.split(" ", 1)[1])
+    elif key == "ir_lights":
+        assert command.ir_lights is (IrMode.AUTO if action == "turn_on" else IrMode.OFF)
+    elif key in ("status_led", "recording", "push", "email", "ftp"):
+        assert getattr(command, key) is (OnOff.ON if action == "turn_on" else OnOff.OFF)
+    elif key.startswith("ptz_") and key != "ptz_preset":
+        assert command.ptz is not None
+        assert command.ptz.op is PtzOp(key.removeprefix("ptz_"))
+    elif key in {"ptz_preset", "day_night"}:
+        assert getattr(command, key) == action.split(" ", 1)[1]
+    elif key in ("motion_sensitivity", "zoom"):
+        assert getattr(command, key) == int(action.split(" ", 1)[1])
+    elif key.startswith("image_"):
+        assert command.image is not None
+        field = key.removeprefix("image_")
+        assert getattr(command.image, field) == int(action.split(" ", 1)[1])
+    elif key in ("reboot", "snapshot"):
+        assert getattr(command, key) is True
+    else:
+        raise AssertionError(f"unexpected command from {key}: {command}")
+
+
+COMMAND_PLATFORMS = {"button", "switch", "select", "number", "siren", "light"}
+
+
+@pytest.mark.parametrize("mode", ["device", "entity"])
+@pytest.mark.parametrize("profile_key", PROFILE_KEYS)
+def test_every_command_home_assistant_sends_is_accepted(
+    validated: dict[str, Any], mode: str, profile_key: str
+) -> None:
+    data = validated[mode][profile_key]
+    by_unique_id: dict[str, Entity] = {e.unique_id: e for e in data["entities"]}
+    views: dict[str, CameraView] = {e.view.camera_id: e.view for e in data["entities"]}
+    checked = 0
+    for result in data["results"]:
+        for reported in result["entities"]:
+            entity = by_unique_id[reported["unique_id"]]
+            if entity.platform in COMMAND_PLATFORMS:
+                assert reported["commands"], f"{entity.key} sends no command"
+            for sent in reported["commands"]:
+                camera_id, command = parse_command(sent["topic"], sent["payload"])
+                assert camera_id == entity.view.camera_id
+                view = views[camera_id]
+                if view.is_nvr:
+                    assert command.actions() == ["reboot"]
+                else:
+                    _check_supported(command, view.capabilities)
+                expected_meaning(entity, sent["action"], command)
+                checked += 1
+    assert checked > 0
