@@ -7,12 +7,13 @@ import contextlib
 import logging
 import signal
 from types import TracebackType
+from typing import Any
 
 from bridge.bus import InProcessBus
 from bridge.commands import CommandDispatcher
 from bridge.config import Settings
 from bridge.mqtt.connection import MqttConnection
-from bridge.mqtt.service import MqttService
+from bridge.mqtt.service import REPUBLISH_DELAY, MqttService
 from bridge.mqtt.topics import Topics
 from bridge.pipeline.device import ClientFactory, default_client_factory
 from bridge.pipeline.manager import CameraManager
@@ -24,9 +25,16 @@ class Bridge:
     """The whole service. `async with Bridge(settings):` runs it; leaving stops it cleanly."""
 
     def __init__(
-        self, settings: Settings, *, client_factory: ClientFactory = default_client_factory
+        self,
+        settings: Settings,
+        *,
+        client_factory: ClientFactory = default_client_factory,
+        mqtt_options: dict[str, Any] | None = None,
+        republish_delay: tuple[float, float] = REPUBLISH_DELAY,
     ) -> None:
         self.settings = settings
+        self._mqtt_options = mqtt_options or {}
+        self._republish_delay = republish_delay
         self.bus = InProcessBus()
         self.manager = CameraManager(settings.polling, self.bus, client_factory=client_factory)
         self.dispatcher = CommandDispatcher(self.manager, self.bus, settings.safety)
@@ -36,9 +44,14 @@ class Bridge:
 
     async def start(self) -> None:
         if self.settings.mqtt.enabled:
-            self.mqtt = MqttConnection(self.settings.mqtt)
+            self.mqtt = MqttConnection(self.settings.mqtt, **self._mqtt_options)
             self.mqtt_service = MqttService(
-                self.settings, self.mqtt, self.bus, self.manager, self.dispatcher
+                self.settings,
+                self.mqtt,
+                self.bus,
+                self.manager,
+                self.dispatcher,
+                republish_delay=self._republish_delay,
             )
             await self.mqtt_service.start()
             await self.mqtt.start()

@@ -1,0 +1,56 @@
+"""Shared pieces of the bridge tests: the rig, the settings, the timing constants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fixtures.mosquitto import MosquittoBroker
+from fixtures.recorder import Recorder
+
+from bridge.app import Bridge
+from bridge.config import Settings, load_settings
+from bridge.models import Camera
+from bridge.simulator import Simulator
+
+PASSWORD = "p@ss w#rd%^é"  # exercises URL/JSON escaping end to end
+POLL_INTERVAL = 0.5
+FAST_MQTT = {"reconnect_min": 0.1, "reconnect_max": 0.5}
+
+
+@dataclass
+class Rig:
+    sim: Simulator
+    broker: MosquittoBroker
+    bridge: Bridge
+    mqtt: Recorder
+    settings: Settings
+
+    def state(self, device_id: str) -> dict[str, object]:
+        return self.sim.state(device_id)
+
+    def commands(self, device_id: str, cmd: str) -> list[dict[str, object]]:
+        log = self.sim.state(device_id)["commands"]
+        assert isinstance(log, list)
+        return [entry for entry in log if entry["cmd"] == cmd]
+
+
+def bridge_settings(
+    sim: Simulator, broker: MosquittoBroker, base_topic: str, **extra: object
+) -> Settings:
+    cameras = [
+        Camera(
+            id=device_id,
+            name="",
+            host=device.host,
+            port=device.port,
+            username=device.username,
+            password=device.password,
+        )
+        for device_id, device in sim.devices.items()
+    ]
+    return load_settings(
+        cameras=cameras,
+        mqtt={"url": broker.url, "base_topic": base_topic},
+        polling={"interval": POLL_INTERVAL, "failure_threshold": 2, "timeout": 2.0},
+        **extra,
+    )

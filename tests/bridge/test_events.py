@@ -1,0 +1,108 @@
+"""Simulator events reach MQTT as state and event messages within the poll interval + 250 ms."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from rig import POLL_INTERVAL, Rig
+
+LATENCY_BUDGET = POLL_INTERVAL + 0.25
+
+
+async def sim_event(rig: Rig, device_id: str, kind: str, active: bool, channel: int = 0) -> float:
+    device = rig.sim.devices[device_id]
+    async with httpx.AsyncClient() as http:
+        reply = await http.post(
+            f"http://{device.host}:{device.port}/sim/event",
+            json={"type": kind, "active": active, "channel": channel},
+        )
+    reply.raise_for_status()
+    return time.monotonic()
+
+
+@pytest.mark.parametrize(
+    ("device_id", "camera_id", "kind", "channel"),
+    [
+        ("floodlight", "floodlight", "motion", 0),
+        ("floodlight", "floodlight", "person", 0),
+        ("ptz", "ptz", "vehicle", 0),
+        ("nvr", "nvr_ch1", "person", 1),
+    ],
+)
+async def test_detection_start_and_end(
+    rig: Rig, device_id: str, camera_id: str, kind: str, channel: int
+) -> None:
+    mark = rig.mqtt.mark()
+    t0 = await sim_event(rig, device_id, kind, True, channel)
+    start = await rig.mqtt.wait_json(
+        f"reolink/{camera_id}/event",
+        lambda e: e["type"] == kind and e["phase"] == "start",
+        since=mark,
+    )
+    state = await rig.mqtt.wait_json(f"reolink/{camera_id}", lambda s: s[kind] is True, since=mark)
+    arrivals = [
+        m.at for m in rig.mqtt.messages[mark:] if m.topic.startswith(f"reolink/{camera_id}")
+    ]
+    assert max(arrivals[:2]) - t0 < LATENCY_BUDGET
+    assert start["camera_id"] == camera_id
+    assert start["channel"] == channel
+    assert state["last_event"]["event_id"] == start["event_id"]
+    assert rig.mqtt.on(f"reolink/{camera_id}", mark)[0].retain is False  # live, not replayed
+
+    mark = rig.mqtt.mark()
+    t1 = await sim_event(rig, device_id, kind, False, channel)
+    end = await rig.mqtt.wait_json(
+        f"reolink/{camera_id}/event",
+        lambda e: e["type"] == kind and e["phase"] == "end",
+        since=mark,
+    )
+    assert rig.mqtt.on(f"reolink/{camera_id}/event", mark)[0].at - t1 < LATENCY_BUDGET
+    assert end["event_id"] == start["event_id"]
+    assert end["duration"] == pytest.approx(t1 - t0, abs=LATENCY_BUDGET)
+    assert end["started_at"] == start["timestamp"]
+    await rig.mqtt.wait_json(f"reolink/{camera_id}", lambda s: s[kind] is False, since=mark)
+
+
+async def test_doorbell_press_is_an_instant_event(rig: Rig) -> None:
+    mark = rig.mqtt.mark()
+    t0 = await sim_event(rig, "doorbell", "visitor", True)
+    press = await rig.mqtt.wait_json(
+        "reolink/doorbell/event", lambda e: e["type"] == "visitor", since=mark
+    )
+    assert press["phase"] == "instant"
+    assert rig.mqtt.on("reolink/doorbell/event", mark)[0].at - t0 < LATENCY_BUDGET
+    await rig.mqtt.wait_json("reolink/doorbell", lambda s: s["visitor"] is True, since=mark)
+    await sim_event(rig, "doorbell", "visitor", False)
+    await rig.mqtt.wait_json("reolink/doorbell", lambda s: s["visitor"] is False, since=mark)
+    events = [m.json() for m in rig.mqtt.on("reolink/doorbell/event", mark)]
+    assert [e["phase"] for e in events if e["type"] == "visitor"] == ["instant"], events
+
+
+async def test_retained_state_and_availability(rig: Rig) -> None:
+    for camera_id in (
+        "floodlight",
+        "ptz",
+        "doorbell",
+        "legacy",
+        "nvr",
+        "nvr_ch0",
+        "nvr_ch1",
+        "nvr_ch2",
+    ):
+        state = await rig.mqtt.wait_json(f"reolink/{camera_id}")
+        assert state["camera_id"] == camera_id
+        assert state["online"] is True
+    assert not [
+        m for m in rig.mqtt.messages if m.topic.startswith("reolink/nvr_ch3")
+    ]  # offline slot
+    assert (await rig.mqtt.wait_topic("reolink/bridge/state")).text == "online"
+    info = await rig.mqtt.wait_json("reolink/bridge/info")
+    assert info["camera_count"] == 5
+    cameras = await rig.mqtt.wait_json(
+        "reolink/bridge/cameras", lambda c: all(e["capabilities"] for e in c)
+    )
+    assert {c["id"] for c in cameras} == {"floodlight", "ptz", "doorbell", "legacy", "nvr"}
+    nvr = next(c for c in cameras if c["id"] == "nvr")
+    assert nvr["cameras"] == ["nvr", "nvr_ch0", "nvr_ch1", "nvr_ch2"]
