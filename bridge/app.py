@@ -56,6 +56,8 @@ class Bridge:
             await self.mqtt_service.start()
             await self.mqtt.start()
         await self.manager.start(self.settings.cameras)
+        if self.mqtt_service is not None:
+            self.mqtt_service.announce()
         _LOGGER.info(
             "bridge started: %d camera(s), MQTT %s",
             len(self.manager.cameras),

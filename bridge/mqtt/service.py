@@ -80,6 +80,9 @@ class MqttService:
             await self.connection.subscribe(topic_filter, self._on_camera_command)
         await self.connection.subscribe(self.topics.bridge_request_filter, self._on_bridge_request)
         await self.connection.subscribe(self.topics.ha_status, self._on_ha_status)
+
+    def announce(self) -> None:
+        """Publish the bridge's info and camera list (at start, after cameras change)."""
         self._publish_bridge()
 
     async def stop(self) -> None:
@@ -117,7 +120,7 @@ class MqttService:
                     self.topics.bridge_event,
                     {"type": "camera_added", "data": message.camera.public_dict()},
                 )
-            self._publish_cameras()
+            self._publish_bridge()
         elif isinstance(message, DeviceRemoved):
             self._remove(message.camera, message.capabilities)
 
@@ -154,6 +157,7 @@ class MqttService:
             "version": __version__,
             "config": redacted(self.settings),
             "camera_count": len(self.manager.cameras),
+            "mqtt": {"dropped_messages": self.connection.dropped_messages},
         }
         self.connection.publish(self.topics.bridge_info, info, retain=True)
         self._publish_cameras()
