@@ -1,0 +1,442 @@
+"""End to end with a real, headless Home Assistant 2025.4 (from .venv-ha) and a real Mosquitto.
+
+Home Assistant runs on 127.0.0.1 and a free port with a throwaway config dir; it is onboarded and
+given the MQTT integration through its HTTP API. The test publishes the discovery and the state of
+one floodlight camera (what the bridge publishes), then checks through `/api/states` that every
+entity appears with the right state, that availability, events and snapshots work, and that the
+commands Home Assistant sends for its services are commands the bridge accepts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import httpx
+import paho.mqtt.client as mqtt
+import pytest
+from fixtures.mosquitto import MosquittoBroker, free_port
+
+from bridge.models import Command, IrMode, OnOff
+from bridge.mqtt.discovery import Discovery
+
+from .common import HA_PYTHON, TOPICS, parse_command, state_samples
+from .profiles import floodlight
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+CONFIGURATION = """\
+homeassistant:
+  name: reolink-server test
+  latitude: 0
+  longitude: 0
+  elevation: 0
+  unit_system: metric
+  time_zone: UTC
+  country: US
+http:
+  server_host: 127.0.0.1
+  server_port: {port}
+api:
+config:
+onboarding:
+logger:
+  default: warning
+"""
+
+
+def wait_for(
+    what: str, probe: Callable[[], Any], timeout: float = 30.0, interval: float = 0.2
+) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = probe()
+        except (httpx.HTTPError, KeyError, ValueError) as err:
+            last = err
+        else:
+            if last:
+                return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+
+
+class HomeAssistant:
+    def __init__(self, config_dir: Path) -> None:
+        self.config_dir = config_dir
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.http = httpx.Client(base_url=self.base, timeout=10)
+
+    @property
+    def log(self) -> str:
+        path = self.config_dir / "home-assistant.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def start(self) -> None:
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        (self.config_dir / "configuration.yaml").write_text(CONFIGURATION.format(port=self.port))
+        hass = HA_PYTHON.parent / "hass"
+        output = (self.config_dir / "stdout.log").open("wb")
+        self.process = subprocess.Popen(
+            [str(hass), "-c", str(self.config_dir)],
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, ended as a whole in stop()
+        )
+        output.close()
+
+        def up() -> bool:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise AssertionError(f"hass exited with {self.process.returncode}:\n{self.log}")
+            return self.http.get("/api/onboarding").status_code == 200
+
+        wait_for("Home Assistant's HTTP API", up, timeout=120)
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        self.http.close()
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def onboard(self) -> None:
+        client_id = f"{self.base}/"
+        user = self.http.post(
+            "/api/onboarding/users",
+            json={
+                "client_id": client_id,
+                "name": "Test",
+                "username": "test",
+                "password": "test-password-1234",
+                "language": "en",
+            },
+        )
+        user.raise_for_status()
+        token = self.http.post(
+            "/auth/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": user.json()["auth_code"],
+                "client_id": client_id,
+            },
+        )
+        token.raise_for_status()
+        self.http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+
+    def add_mqtt(self, broker: MosquittoBroker) -> None:
+        flow = self.http.post("/api/config/config_entries/flow", json={"handler": "mqtt"})
+        flow.raise_for_status()
+        step = self.http.post(
+            f"/api/config/config_entries/flow/{flow.json()['flow_id']}",
+            json={"broker": broker.host, "port": broker.port},
+        )
+        step.raise_for_status()
+        assert step.json()["type"] == "create_entry", step.json()
+
+    def states(self) -> dict[str, dict[str, Any]]:
+        response = self.http.get("/api/states")
+        response.raise_for_status()
+        return {s["entity_id"]: s for s in response.json()}
+
+    def websocket(self, command: dict[str, Any]) -> Any:
+        """One command on Home Assistant's WebSocket API; its result."""
+        token = self.http.headers["Authorization"].removeprefix("Bearer ")
+
+        async def run() -> Any:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.ws_connect(f"{self.base}/api/websocket") as ws,
+            ):
+                assert (await ws.receive_json())["type"] == "auth_required"
+                await ws.send_json({"type": "auth", "access_token": token})
+                assert (await ws.receive_json())["type"] == "auth_ok"
+                await ws.send_json({"id": 1, **command})
+                answer = await ws.receive_json()
+                assert answer["success"], answer
+                return answer["result"]
+
+        return asyncio.run(run())
+
+    def call(self, domain: str, service: str, **data: Any) -> None:
+        response = self.http.post(f"/api/services/{domain}/{service}", json=data)
+        assert response.status_code == 200, response.text
+
+
+class Bridge:
+    """Plays the bridge's part on the broker: publishes, and records the commands it gets."""
+
+    def __init__(self, broker: MosquittoBroker) -> None:
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="fake-bridge")
+        self.commands: list[tuple[str, str, bool]] = []
+        self.lock = threading.Lock()
+        self.client.on_message = self._on_message
+        self.client.connect(broker.host, broker.port)
+        self.client.loop_start()
+        self.client.subscribe(f"{TOPICS.base}/+/set", qos=1)
+        self.client.subscribe(f"{TOPICS.base}/+/set/+", qos=1)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        with self.lock:
+            self.commands.append((message.topic, message.payload.decode(), bool(message.retain)))
+
+    def publish(self, topic: str, payload: Any, retain: bool = True) -> None:
+        text = payload if isinstance(payload, str) else json.dumps(payload)
+        self.client.publish(topic, text, qos=1, retain=retain).wait_for_publish(5)
+
+    def take_commands(self, count: int) -> list[tuple[str, str, bool]]:
+        def enough() -> bool:
+            with self.lock:
+                return len(self.commands) >= count
+
+        wait_for(f"{count} command(s)", enough, timeout=10)
+        time.sleep(0.3)  # nothing more should come
+        with self.lock:
+            taken, self.commands = self.commands, []
+        return taken
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+@pytest.fixture
+def home_assistant(tmp_path: Path, ha_python: Path) -> Iterator[HomeAssistant]:
+    hass = HomeAssistant(tmp_path / "ha-config")
+    try:
+        hass.start()
+        hass.onboard()
+        yield hass
+    finally:
+        hass.stop()
+
+
+@pytest.fixture
+def bridge(mosquitto: MosquittoBroker) -> Iterator[Bridge]:
+    fake = Bridge(mosquitto)
+    yield fake
+    fake.close()
+
+
+def test_a_real_home_assistant_shows_the_camera(
+    home_assistant: HomeAssistant, mosquitto: MosquittoBroker, bridge: Bridge
+) -> None:
+    started = time.monotonic()
+    profile = floodlight()
+    cid = profile.camera.id
+    discovery = Discovery(TOPICS, "device", "http://bridge.example:8080")
+    full = state_samples(cid)[0].payload()
+
+    # What the bridge has retained on the broker before Home Assistant connects.
+    bridge.publish(TOPICS.bridge_state, "online")
+    bridge.publish(TOPICS.availability(cid), "online")
+    bridge.publish(TOPICS.state(cid), full)
+    for topic, payload in discovery.messages(profile.camera, profile.caps):
+        bridge.publish(topic, payload)
+    home_assistant.add_mqtt(mosquitto)
+
+    entities = discovery.entities(profile.camera, profile.caps)
+    expected_ids = {e.default_entity_id for e in entities}
+    # Entities disabled by default are registered but have no state.
+    enabled_ids = {
+        e.default_entity_id for e in entities if e.config.get("enabled_by_default", True)
+    }
+    assert enabled_ids != expected_ids
+
+    def all_entities() -> set[str] | None:
+        missing = enabled_ids - set(home_assistant.states())
+        return None if missing else enabled_ids
+
+    wait_for("every discovered entity", all_entities, timeout=30)
+    bridge.publish(TOPICS.state(cid), full)  # again, now that every entity listens
+    bridge.publish(TOPICS.snapshot_url(cid), "http://bridge.example:8080/api/v1/snap.jpg")
+
+    expected_states = {
+        "binary_sensor.driveway_motion": "on",
+        "binary_sensor.driveway_person": "off",
+        "binary_sensor.driveway_vehicle": "on",
+        "binary_sensor.driveway_pet": "off",
+        "siren.driveway_siren": "on",
+        "light.driveway_floodlight": "on",
+        "select.driveway_floodlight_mode": "auto",
+        "switch.driveway_ir_lights": "on",
+        "switch.driveway_status_led": "off",
+        "switch.driveway_recording": "on",
+        "switch.driveway_push": "off",
+        "switch.driveway_email": "on",
+        "switch.driveway_ftp": "off",
+        "select.driveway_day_night": "Black&White",
+        "number.driveway_motion_sensitivity": "41",
+        "sensor.driveway_storage": "50.0",
+        "sensor.driveway_last_event": "person",
+        "button.driveway_reboot": "unknown",
+        "button.driveway_snapshot": "unknown",
+        "event.driveway_detection": "unknown",
+    }
+
+    def settled() -> dict[str, dict[str, Any]] | None:
+        states = home_assistant.states()
+        wrong = {
+            entity_id: states.get(entity_id, {}).get("state")
+            for entity_id, state in expected_states.items()
+            if states.get(entity_id, {}).get("state") != state
+        }
+        image = states.get("image.driveway_last_snapshot", {}).get("state")
+        return None if wrong or image in (None, "unknown") else states
+
+    try:
+        states = wait_for("the states", settled, timeout=20)
+    except AssertionError:
+        print(home_assistant.log)
+        raise
+    light = states["light.driveway_floodlight"]["attributes"]
+    assert light["brightness"] == 204  # 80 % of 255
+    assert states["sensor.driveway_storage"]["attributes"]["unit_of_measurement"] == "%"
+    assert states["sensor.driveway_last_event"]["attributes"]["event_id"] == "e1"
+    assert states["binary_sensor.driveway_motion"]["attributes"]["friendly_name"] == (
+        "Driveway Motion"
+    )
+    # Exactly the discovered entities, nothing else from MQTT.
+    mqtt_entities = home_assistant.http.post(
+        "/api/template", json={"template": "{{ integration_entities('mqtt') | list | tojson }}"}
+    )
+    assert set(json.loads(mqtt_entities.text)) == enabled_ids
+    # The entity registry: every entity, the disabled ones too, with our unique ids.
+    registry = {
+        entry["entity_id"]: entry
+        for entry in home_assistant.websocket({"type": "config/entity_registry/list"})
+        if entry["platform"] == "mqtt"
+    }
+    assert set(registry) == expected_ids
+    for entity in entities:
+        entry = registry[entity.default_entity_id]
+        assert entry["unique_id"] == entity.unique_id
+        enabled = entity.config.get("enabled_by_default", True)
+        assert entry["disabled_by"] == (None if enabled else "integration")
+    # One device, named and described as discovered.
+    device = home_assistant.http.post(
+        "/api/template",
+        json={
+            "template": "{% set d = device_id('switch.driveway_recording') %}"
+            "{{ {'entities': device_entities(d), 'name': device_attr(d, 'name'),"
+            " 'model': device_attr(d, 'model'), 'sw': device_attr(d, 'sw_version'),"
+            " 'manufacturer': device_attr(d, 'manufacturer')} | tojson }}"
+        },
+    ).json()
+    assert set(device.pop("entities")) == enabled_ids
+    assert device == {
+        "name": "Driveway",
+        "model": "RLC-811A",
+        "sw": "v3.1.0.2368_23062508",
+        "manufacturer": "Reolink",
+    }
+
+    # Events: a start becomes an HA event with its type; an end is ignored.
+    event = {
+        "event_id": "ev-1",
+        "type": "vehicle",
+        "phase": "start",
+        "camera_id": cid,
+        "camera_name": "Driveway",
+        "channel": 0,
+        "timestamp": "2026-07-01T10:00:00Z",
+        "started_at": None,
+        "duration": None,
+        "data": {},
+    }
+    bridge.publish(TOPICS.event(cid), event, retain=False)
+    fired = wait_for(
+        "the detection event",
+        lambda: (
+            (s := home_assistant.states()["event.driveway_detection"])["state"] != "unknown" and s
+        ),
+    )
+    assert fired["attributes"]["event_type"] == "vehicle"
+    assert fired["attributes"]["event_id"] == "ev-1"
+    bridge.publish(TOPICS.event(cid), {**event, "phase": "end", "event_id": "ev-2"}, retain=False)
+    time.sleep(0.5)
+    after = home_assistant.states()["event.driveway_detection"]
+    assert after["state"] == fired["state"]
+    assert after["attributes"]["event_id"] == "ev-1"
+
+    # Availability: the camera going offline makes its entities unavailable, and back.
+    bridge.publish(TOPICS.availability(cid), "offline")
+    wait_for(
+        "unavailable",
+        lambda: home_assistant.states()["switch.driveway_status_led"]["state"] == "unavailable",
+    )
+    bridge.publish(TOPICS.availability(cid), "online")
+    bridge.publish(TOPICS.bridge_state, "offline")
+    time.sleep(0.3)
+    assert home_assistant.states()["switch.driveway_status_led"]["state"] == "unavailable"
+    bridge.publish(TOPICS.bridge_state, "online")
+    wait_for(
+        "available again",
+        lambda: home_assistant.states()["switch.driveway_status_led"]["state"] == "off",
+    )
+
+    # Commands: what Home Assistant sends is what the bridge accepts.
+    def sent(count: int) -> list[Command]:
+        commands = []
+        for topic, payload, retained in bridge.take_commands(count):
+            assert not retained, topic
+            camera_id, command = parse_command(topic, payload)
+            assert camera_id == cid
+            commands.append(command)
+        return commands
+
+    home_assistant.call("siren", "turn_on", entity_id="siren.driveway_siren", duration=5)
+    [siren] = sent(1)
+    assert siren.siren is not None
+    assert (siren.siren.state, siren.siren.duration) == (OnOff.ON, 5)
+    home_assistant.call(
+        "light", "turn_on", entity_id="light.driveway_floodlight", brightness_pct=50
+    )
+    brightness, on = sent(2)
+    assert brightness.floodlight is not None
+    assert brightness.floodlight.brightness == 50
+    assert on.floodlight is not None
+    assert on.floodlight.state is OnOff.ON
+    home_assistant.call("switch", "turn_off", entity_id="switch.driveway_ir_lights")
+    [ir] = sent(1)
+    assert ir.ir_lights is IrMode.OFF
+    home_assistant.call(
+        "select", "select_option", entity_id="select.driveway_day_night", option="Color"
+    )
+    [day_night] = sent(1)
+    assert day_night.day_night == "Color"
+    home_assistant.call(
+        "number", "set_value", entity_id="number.driveway_motion_sensitivity", value=30
+    )
+    [sensitivity] = sent(1)
+    assert sensitivity.motion_sensitivity == 30
+    home_assistant.call("button", "press", entity_id="button.driveway_reboot")
+    [reboot] = sent(1)
+    assert reboot.reboot is True
+
+    # Removal: an empty retained discovery payload removes the device's entities.
+    for topic in discovery.removals(profile.camera, profile.caps):
+        bridge.publish(topic, "")
+    wait_for(
+        "the entities to go",
+        lambda: not expected_ids & set(home_assistant.states()),
+    )
+    print(f"real Home Assistant round trip: {time.monotonic() - started:.1f} s after start-up")
