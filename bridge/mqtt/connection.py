@@ -17,6 +17,7 @@ handlers that run as tasks with bounded concurrency; a handler that raises is lo
 and counted, and never stops the others.
 
 Credentials come from the settings (or the URL's user-info) and never appear in a log line.
+Call it from the event loop's thread only (publish() is not thread-safe).
 """
 
 from __future__ import annotations
@@ -441,6 +442,8 @@ class MqttConnection:
 
     def _connection_failed(self, error: BaseException, was_connected: bool) -> None:
         self.last_error = str(error) or type(error).__name__
+        if error.__cause__ is not None:  # aiomqtt: "Disconnected during message iteration"
+            self.last_error += f" ({error.__cause__})"
         if was_connected:
             logger.warning("MQTT: connection to %s lost: %s", self.endpoint, self.last_error)
         elif count := self._connect_warning.hit():

@@ -40,7 +40,7 @@ def make_connection(broker: MosquittoBroker, **options: Any) -> MqttConnection:
 async def eventually(predicate: Callable[[], bool], within: float = 5.0) -> None:
     """Poll `predicate` (state of other tasks and of the broker) until true, or TimeoutError."""
     async with asyncio.timeout(within):
-        while not predicate():  # noqa: ASYNC110 - nothing to wait on but the condition itself
+        while not predicate():
             await asyncio.sleep(0.01)
 
 
@@ -146,6 +146,47 @@ async def test_last_will_when_the_bridge_dies(mosquitto: MosquittoBroker) -> Non
             process.kill()
         await process.wait()
     assert await retained(mosquitto, STATE) == {STATE: b"offline"}
+
+
+async def test_starts_without_a_broker_and_stops_quickly(
+    mosquitto: MosquittoBroker, caplog: pytest.LogCaptureFixture
+) -> None:
+    await mosquitto.astop()
+    connection = make_connection(mosquitto)
+    await connection.start()
+    connection.publish("t/x", "queued")
+    await asyncio.sleep(0.2)
+    assert not connection.connected
+    assert connection.last_error is not None
+    assert "refused" in connection.last_error.lower()
+    started = time.perf_counter()
+    await connection.stop()
+    assert time.perf_counter() - started < 0.5
+    assert any("1 message(s) not delivered" in r.getMessage() for r in caplog.records)
+
+
+async def test_broker_comes_later(mosquitto: MosquittoBroker) -> None:
+    await mosquitto.astop()
+    async with make_connection(mosquitto) as connection:
+        connection.publish("t/x", "queued", retain=True)
+        await asyncio.sleep(0.1)
+        await mosquitto.astart()
+        async with asyncio.timeout(5):
+            await connection.wait_connected()
+            await connection.flush()
+        assert connection.reconnects == 0  # the first connection is not a reconnect
+    assert await retained(mosquitto, "t/x") == {"t/x": b"queued"}
+
+
+async def test_stop_drains_the_backlog_before_offline(mosquitto: MosquittoBroker) -> None:
+    async with observer(mosquitto, "t/#") as seen:
+        async with make_connection(mosquitto) as connection:
+            async with asyncio.timeout(5):
+                await connection.wait_connected()
+            for i in range(300):
+                connection.publish("t/ev", str(i))
+        await eventually(lambda: len(seen.messages) == 302)
+    assert seen.payloads == [b"online", *(str(i).encode() for i in range(300)), b"offline"]
 
 
 # ---------------------------------------------------------------------------------------------
