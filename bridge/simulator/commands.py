@@ -533,11 +533,15 @@ def get_ai_state(dev: SimulatedDevice, call: Call) -> Json:
 def get_events(dev: SimulatedDevice, call: Call) -> Json:
     ch = dev.expire_events(_ch(dev, call))
     ai = _ai_entries(dev, ch)
-    ai["other"] = {"alarm_state": 0, "support": 0}
+    battery = ch.profile.battery  # battery cameras detect motion by PIR: the "other" item
+    ai["other"] = {"alarm_state": 1 if ch.motion and battery else 0, "support": 1 if battery else 0}
     return {
         "ai": dict(sorted(ai.items())),
         "channel": ch.index,
-        "md": {"alarm_state": 1 if ch.motion else 0, "support": 1},
+        "md": {
+            "alarm_state": 1 if ch.motion and not battery else 0,
+            "support": 0 if battery else 1,
+        },
         "visitor": {
             "alarm_state": 1 if ch.visitor else 0,
             "support": 1 if ch.profile.doorbell else 0,
@@ -916,6 +920,44 @@ def set_auto_focus(dev: SimulatedDevice, call: Call) -> Json:
 
 
 # ------------------------------------------------------------------------------------------
+# battery cameras
+
+
+def get_battery_info(dev: SimulatedDevice, call: Call) -> Json:
+    ch = _ch(dev, call)
+    return {
+        "Battery": {
+            "adapterStatus": "solarPanel" if ch.charging else "none",
+            "batteryPercent": ch.battery_percent,
+            "batteryVersion": 2,
+            "channel": ch.index,
+            "chargeStatus": ch.charging,
+            "current": 0,
+            "lowPower": 1 if ch.battery_percent < 10 else 0,
+            "temperature": 21,
+            "voltage": 3700 + 5 * ch.battery_percent,
+        }
+    }
+
+
+def get_pir_info(dev: SimulatedDevice, call: Call) -> Json:
+    return {"pirInfo": _ch(dev, call).pir}
+
+
+def set_pir_info(dev: SimulatedDevice, call: Call) -> Json:
+    ch = _ch(dev, call)
+    new = _obj(call, "pirInfo")
+    updates: Json = {}
+    for key, lo, hi in (("enable", 0, 1), ("reduceAlarm", 0, 1), ("sensitive", 1, 100)):
+        if key in new:
+            updates[key] = _int(new[key], lo, hi, key)
+    if "interval" in new:
+        updates["interval"] = _int(new["interval"], 1, 3600, "interval")
+    ch.pir.update(updates)
+    return {}
+
+
+# ------------------------------------------------------------------------------------------
 # siren
 
 
@@ -1215,6 +1257,10 @@ def _build() -> dict[str, Command]:
         "StartZoomFocus": _cmd(start_zoom_focus, feature="zoom", state=True),
         "GetAutoFocus": _cmd(get_auto_focus, feature="zoom"),
         "SetAutoFocus": _cmd(set_auto_focus, feature="zoom", state=True),
+        # battery cameras
+        "GetBatteryInfo": _cmd(get_battery_info, feature="battery"),
+        "GetPirInfo": _cmd(get_pir_info, feature="battery"),
+        "SetPirInfo": _cmd(set_pir_info, feature="battery", state=True),
         # siren
         "AudioAlarmPlay": _cmd(audio_alarm_play, feature="siren", state=True),
         # recording, alarms, notifications
@@ -1264,6 +1310,7 @@ def channel_has(profile: DeviceProfile, ch: ChannelState, feature: str) -> bool:
         "status_led": p.status_led,
         "mask": p.mask,
         "ai": bool(p.ai_types),
+        "battery": p.battery,
     }
     if feature in checks:
         return checks[feature]
@@ -1306,6 +1353,7 @@ def firmware_knows(profile: DeviceProfile, feature: str | None) -> bool:
         "status_led": cam.status_led,
         "mask": cam.mask,
         "ai": bool(cam.ai_types),
+        "battery": cam.battery,
     }
     return hardware.get(feature, True)
 

@@ -7,7 +7,8 @@ On each device's own port::
                        "active": true, "channel": 0, "duration": null}
     POST /sim/fault   {"mode": "none|offline|slow|garbage|html|token_expiry|max_sessions|drop",
                        "delay": 5.0, "status": 502}
-    POST /sim/channel {"channel": 3, "online": false}          (NVR)
+    POST /sim/channel {"channel": 3, "online": false}    (NVR/hub: plug a camera out or in)
+                      {"channel": 0, "battery": 15, "charging": 0}   (battery cameras)
     POST /sim/reset
 
 On the simulator's control port (reachable while a device is offline)::
@@ -116,10 +117,23 @@ async def channel(server: DeviceServer, request: web.Request) -> web.Response:
     data = await _body(request)
     index = data.get("channel")
     online = data.get("online")
-    if isinstance(index, bool) or not isinstance(index, int) or not isinstance(online, bool):
-        return _error(400, "expected {'channel': int, 'online': bool}")
+    battery = data.get("battery")
+    charging = data.get("charging")
+    usage = "expected {'channel': int, 'online': bool, 'battery': 0..100, 'charging': 0|1|2}"
+    if isinstance(index, bool) or not isinstance(index, int):
+        return _error(400, usage)
+    if online is None and battery is None and charging is None:
+        return _error(400, usage)
+    if online is not None and not isinstance(online, bool):
+        return _error(400, usage)
+    for value in (battery, charging):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            return _error(400, usage)
     try:
-        server.device.set_channel_online(index, online)
+        if battery is not None or charging is not None:
+            server.device.set_battery(index, battery, charging)
+        if online is not None:
+            server.device.set_channel_online(index, online)
     except ValueError as exc:
         return _error(400, str(exc))
     return web.json_response({"status": "ok"})

@@ -373,6 +373,23 @@ class SimulatedDevice:
             ch.ai = dict.fromkeys(ch.ai, False)
         self.log_command("sim:channel", channel, {"online": online})
 
+    def set_battery(
+        self, channel: int, percent: int | None = None, charging: int | None = None
+    ) -> None:
+        """Battery cameras: charge level (0..100), state (0 discharging, 1 charging, 2 full)."""
+        if not 0 <= channel < len(self.channels) or not self.channels[channel].profile.battery:
+            raise ValueError(f"channel {channel} of {self.id} is not a battery camera")
+        ch = self.channels[channel]
+        if percent is not None:
+            if not 0 <= percent <= 100:
+                raise ValueError("battery percent must be 0..100")
+            ch.battery_percent = percent
+        if charging is not None:
+            if charging not in (0, 1, 2):
+                raise ValueError("charging must be 0, 1 or 2")
+            ch.charging = charging
+        self.log_command("sim:battery", channel, {"percent": percent, "charging": charging})
+
     def set_fault(
         self, mode: str | FaultMode, delay: float | None = None, status: int | None = None
     ) -> None:
@@ -452,6 +469,11 @@ class SimulatedDevice:
             ),
             "ir_lights": ch.ir_state if p.ir_lights else None,
             "status_led": dict(ch.power_led) if p.status_led else None,
+            "battery": (
+                {"percent": ch.battery_percent, "charging": ch.charging, "pir": dict(ch.pir)}
+                if p.battery
+                else None
+            ),
             "ptz": (
                 {
                     "pan": ch.ptz.pan,

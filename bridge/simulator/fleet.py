@@ -118,6 +118,9 @@ class Simulator:
         except BaseException:
             await self.stop()
             raise
+        self.media.warm(
+            [key for server in self._servers.values() for key in server.snapshot_keys()]
+        )
 
     async def stop(self) -> None:
         """Stop every device, kill ffmpeg children, close the control listener."""
@@ -125,6 +128,7 @@ class Simulator:
         self._servers.clear()
         await asyncio.gather(*(s.stop() for s in servers), return_exceptions=True)
         await self.flv.close()
+        await self.media.close()
         if self._control_runner is not None:
             await self._control_runner.cleanup()
             self._control_runner = None

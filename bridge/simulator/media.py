@@ -13,6 +13,7 @@ import contextlib
 import logging
 import shutil
 from collections.abc import AsyncGenerator
+from typing import Any, ClassVar
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -58,8 +59,8 @@ FALLBACK_JPEG: bytes = base64.b64decode(
 #: What recordings start with when ffmpeg cannot make a real clip: a bare ``ftyp`` box.
 FALLBACK_MP4_PREFIX = (24).to_bytes(4, "big") + b"ftypisom" + bytes(4) + b"isomiso2"
 
-MAX_SNAPSHOT_EDGE = 1920
-HUE_BUCKETS = 12
+MAX_SNAPSHOT_EDGE = 1280
+HUE_BUCKETS = 6
 
 
 def ffmpeg_path() -> str | None:
@@ -107,81 +108,145 @@ def snapshot_size(
 
 
 class MediaCache:
-    """Per-process cache of rendered snapshots and the recording clip."""
+    """Cache of rendered snapshots and the recording clip.
+
+    Finished renders are shared by every instance in the process (plain bytes); renders in
+    progress belong to the instance (and its event loop).
+    """
+
+    _done: ClassVar[dict[tuple[int, int, int], bytes]] = {}
+    _clip_done: ClassVar[bytes | None] = None
 
     def __init__(self) -> None:
-        self._jpegs: dict[tuple[int, int, int], asyncio.Future[bytes]] = {}
-        self._clip: asyncio.Future[bytes] | None = None
+        self._jpegs: dict[tuple[int, int, int], asyncio.Task[bytes]] = {}
+        self._clip: asyncio.Task[bytes] | None = None
+        self._warming: asyncio.Task[None] | None = None
 
-    async def snapshot(self, seed: int, width: int, height: int) -> bytes:
-        """A JPEG of the test pattern, tinted per device (``seed``), ``width`` x ``height``."""
+    def _render(self, key: tuple[int, int, int]) -> asyncio.Task[bytes]:
+        task = self._jpegs.get(key)
+        if task is None and key in MediaCache._done:
+            data = MediaCache._done[key]
+
+            async def cached() -> bytes:
+                return data
+
+            task = asyncio.get_running_loop().create_task(cached())
+            self._jpegs[key] = task
+            return task
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._render_jpeg(*key))
+            self._jpegs[key] = task
+        return task
+
+    @staticmethod
+    async def _render_jpeg(bucket: int, width: int, height: int) -> bytes:
+        hue = bucket * (360 // HUE_BUCKETS)
+        try:
+            data = await _run_ffmpeg(
+                [
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    f"testsrc2=size={width}x{height}:rate=1",
+                    "-frames:v",
+                    "1",
+                    "-vf",
+                    f"hue=h={hue}",
+                    "-c:v",
+                    "mjpeg",
+                    "-q:v",
+                    "5",
+                    "-f",
+                    "image2pipe",
+                    "pipe:1",
+                ]
+            )
+        except Exception as exc:  # pragma: no cover - depends on the host's ffmpeg
+            _LOGGER.warning("simulator: ffmpeg snapshot failed, using fallback: %s", exc)
+            return FALLBACK_JPEG
+        MediaCache._done[(bucket, width, height)] = data
+        return data
+
+    async def snapshot(self, seed: int, width: int, height: int, wait: float = 0.25) -> bytes:
+        """A JPEG of the test pattern, tinted per device (``seed``), ``width`` x ``height``.
+
+        A size not rendered yet is rendered in the background; if that takes longer than
+        ``wait`` seconds, this answer is the small built-in JPEG (a camera answers quickly).
+        """
         if ffmpeg_path() is None:
             return FALLBACK_JPEG
-        key = (seed % HUE_BUCKETS, width, height)
-        fut = self._jpegs.get(key)
-        if fut is None:
-            fut = asyncio.get_running_loop().create_future()
-            self._jpegs[key] = fut
-            try:
-                hue = key[0] * (360 // HUE_BUCKETS)
-                data = await _run_ffmpeg(
-                    [
-                        "-f",
-                        "lavfi",
-                        "-i",
-                        f"testsrc2=size={width}x{height}:rate=1",
-                        "-frames:v",
-                        "1",
-                        "-vf",
-                        f"hue=h={hue}",
-                        "-c:v",
-                        "mjpeg",
-                        "-q:v",
-                        "5",
-                        "-f",
-                        "image2pipe",
-                        "pipe:1",
-                    ]
-                )
-            except Exception as exc:  # pragma: no cover - depends on the host's ffmpeg
-                _LOGGER.warning("simulator: ffmpeg snapshot failed, using fallback: %s", exc)
-                data = FALLBACK_JPEG
-            fut.set_result(data)
-        return await asyncio.shield(fut)
+        task = self._render((seed % HUE_BUCKETS, width, height))
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), wait)
+        except TimeoutError:
+            return FALLBACK_JPEG
+
+    def warm(self, snapshots: list[tuple[int, int, int]]) -> None:
+        """Render the clip and these (seed, width, height) snapshots in the background."""
+        if ffmpeg_path() is None or self._warming is not None:
+            return
+        keys = sorted({(seed % HUE_BUCKETS, w, h) for seed, w, h in snapshots})
+        keys = [k for k in keys if k not in MediaCache._done]
+        if not keys and MediaCache._clip_done is not None:
+            return
+
+        async def run() -> None:
+            await self.clip()
+            for key in keys:
+                await self._render(key)
+
+        self._warming = asyncio.get_running_loop().create_task(run())
+
+    async def close(self) -> None:
+        """Stop background rendering."""
+        tasks: list[asyncio.Task[Any]] = [t for t in self._jpegs.values() if not t.done()]
+        if self._clip is not None and not self._clip.done():
+            tasks.append(self._clip)
+        if self._warming is not None:
+            tasks.append(self._warming)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def clip(self) -> bytes:
         """A 2-second H.264 MP4 test clip (the start of every recording)."""
+        if MediaCache._clip_done is not None:
+            return MediaCache._clip_done
         if ffmpeg_path() is None:
             return FALLBACK_MP4_PREFIX
         if self._clip is None:
-            self._clip = asyncio.get_running_loop().create_future()
-            try:
-                data = await _run_ffmpeg(
-                    [
-                        "-f",
-                        "lavfi",
-                        "-i",
-                        "testsrc=size=320x180:rate=10",
-                        "-t",
-                        "2",
-                        "-c:v",
-                        "libx264",
-                        "-preset",
-                        "ultrafast",
-                        "-pix_fmt",
-                        "yuv420p",
-                        "-movflags",
-                        "+frag_keyframe+empty_moov",
-                        "-f",
-                        "mp4",
-                        "pipe:1",
-                    ]
-                )
-            except Exception as exc:  # pragma: no cover - depends on the host's ffmpeg
-                _LOGGER.warning("simulator: ffmpeg clip failed, using fallback: %s", exc)
-                data = FALLBACK_MP4_PREFIX
-            self._clip.set_result(data)
+            self._clip = asyncio.get_running_loop().create_task(self._render_clip())
         return await asyncio.shield(self._clip)
+
+    @staticmethod
+    async def _render_clip() -> bytes:
+        try:
+            data = await _run_ffmpeg(
+                [
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    "testsrc=size=320x180:rate=10",
+                    "-t",
+                    "2",
+                    "-c:v",
+                    "libx264",
+                    "-preset",
+                    "ultrafast",
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-movflags",
+                    "+frag_keyframe+empty_moov",
+                    "-f",
+                    "mp4",
+                    "pipe:1",
+                ]
+            )
+        except Exception as exc:  # pragma: no cover - depends on the host's ffmpeg
+            _LOGGER.warning("simulator: ffmpeg clip failed, using fallback: %s", exc)
+            return FALLBACK_MP4_PREFIX
+        MediaCache._clip_done = data
+        return data
 
 
 class FlvStreams:

@@ -101,6 +101,7 @@ class ChannelProfile:
             "supportAudioAlarm": 1 if self.siren else 0,
             "alarmMd": 1,
             "battery": 1 if self.battery else 0,
+            "mdWithPir": 1 if self.battery else 0,
             "aiTrack": 0,
             "supportAiSensitivity": 1 if self.ai_sensitivity and self.ai_types else 0,
             "supportAiStayTime": 1 if self.ai_sensitivity and self.ai_types else 0,
@@ -392,8 +393,46 @@ NVR = DeviceProfile(
     cfg_ver="v3.3.0.0",
 )
 
+BATTERY = DeviceProfile(
+    key="battery",
+    description="Home Hub with a battery Argus 4 Pro (PIR motion, people/vehicle/pet AI, siren)",
+    model="Reolink Home Hub",
+    hard_ver="BASE_WENNT6NA5",
+    firm_ver="v3.3.0.369_24081905",
+    device_type="HOMEHUB",
+    default_name="Home Hub",
+    channels=(
+        ChannelProfile(
+            model="Argus 4 Pro",
+            hard_ver="IPC_NT15NA68MP",
+            firm_ver="v3.0.0.3980_24061902",
+            name="Backyard Argus",
+            ai_types=frozenset({"people", "vehicle", "dog_cat"}),
+            siren=True,
+            battery=True,
+            main_size=(3840, 1080),
+            sub_size=(1280, 360),
+            main_fps=15,
+            main_bitrate=3072,
+            uid_suffix="D4",
+        ),
+        *(
+            ChannelProfile(
+                model="", hard_ver="", firm_ver="", name="", online=False, ir_lights=False
+            )
+            for _ in range(7)
+        ),
+    ),
+    performance=False,
+    storage_type=2,
+    storage_capacity_mb=61_000,
+    wifi=True,
+    detail="BASE_WENNT6NA5S10E1W01100000001",
+    cfg_ver="v3.3.0.0",
+)
+
 PROFILES: Mapping[str, DeviceProfile] = MappingProxyType(
-    {p.key: p for p in (FLOODLIGHT, PTZ, DOORBELL, LEGACY, NVR)}
+    {p.key: p for p in (FLOODLIGHT, PTZ, DOORBELL, LEGACY, NVR, BATTERY)}
 )
 PROFILE_NAMES: tuple[str, ...] = tuple(PROFILES)
 

@@ -142,6 +142,22 @@ class DeviceServer:
             await self._runner.cleanup()
             self._runner = None
 
+    def snapshot_keys(self) -> list[tuple[int, int, int]]:
+        """(seed, width, height) of the default main and sub snapshots of every channel."""
+        keys = []
+        for ch in self.device.channels:
+            if ch.online:
+                seed = self._snap_seed(ch.index)
+                for stream in ("main", "sub"):
+                    w, h = snapshot_size(
+                        ch.profile.main_size, ch.profile.sub_size, stream, None, None
+                    )
+                    keys.append((seed, w, h))
+        return keys
+
+    def _snap_seed(self, index: int) -> int:
+        return int(self.device.serial[:8], 16) + index
+
     @property
     def listening(self) -> bool:
         return self._site is not None
@@ -248,8 +264,7 @@ class DeviceServer:
         height = _opt_int(query.get("height"))
         stream = query.get("snapType", "main")
         w, h = snapshot_size(ch.profile.main_size, ch.profile.sub_size, stream, width, height)
-        seed = int(dev.serial[:8], 16) + index
-        jpeg = await self.media.snapshot(seed, w, h)
+        jpeg = await self.media.snapshot(self._snap_seed(index), w, h)
         return web.Response(body=jpeg, content_type=wire.JPEG_CONTENT_TYPE)
 
     async def _download(

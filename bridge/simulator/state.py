@@ -80,6 +80,9 @@ class ChannelState:
     post_rec: str = "1 Minute"
     md_sens_def: int = 41  # useNewSens newSens.sensDef (0..50, UI shows 51 - value)
     md_enable: int = 1
+    battery_percent: int = 87
+    charging: int = 0  # BatteryEnum: 0 discharging, 1 charging, 2 charge complete
+    pir: Json = field(default_factory=dict)
     ai_alarm: dict[str, Json] = field(default_factory=dict)
     ptz: PtzState = field(default_factory=PtzState)
     siren_active: bool = False
@@ -197,6 +200,7 @@ def new_channel_state(device_id: str, profile: DeviceProfile, index: int) -> Cha
         "watermark": 1,
     }
     state.mask = {"area": [], "channel": index, "enable": 0}
+    state.pir = {"channel": index, "enable": 1, "interval": 30, "reduceAlarm": 1, "sensitive": 50}
     state.schedule_enable = {"email": 0, "push": 1, "ftp": 0, "rec": 1, "audio": 0, "buzzer": 0}
     state.ai_alarm = {
         t: {

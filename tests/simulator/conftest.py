@@ -13,9 +13,9 @@ from bridge.simulator import Simulator
 
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
-    """One device of every profile (ids cam-001..cam-005 in PROFILE_NAMES order)."""
+    """One device of every profile (ids cam-001..cam-006 in PROFILE_NAMES order)."""
     async with Simulator(
-        5,
+        6,
         password=PASSWORD,
         reboot_downtime=0.3,
         visitor_hold=1.0,

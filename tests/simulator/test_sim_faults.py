@@ -146,7 +146,8 @@ async def test_control_port_lists_adds_and_removes(
     assert sim.control_url is not None
     async with http.get(f"{sim.control_url}/sim/devices") as resp:
         lines = await resp.json()
-    assert [line["profile"] for line in lines] == ["floodlight", "ptz", "doorbell", "legacy", "nvr"]
+    profiles = ["floodlight", "ptz", "doorbell", "legacy", "nvr", "battery"]
+    assert [line["profile"] for line in lines] == profiles
     assert lines[0]["control_url"] == f"{sim.control_url}/sim/devices/cam-001"
     body = {"profile": "doorbell", "id": "porch", "password": "other1"}
     async with http.post(f"{sim.control_url}/sim/devices", json=body) as resp:

@@ -62,6 +62,15 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "lacks": {"ptz"},
         "get_events": 1,
     },
+    "battery": {
+        "model": "Reolink Home Hub",
+        "firmware": "v3.3.0.369_24081905",
+        "channels": [0],
+        "ai": {0: {"people", "vehicle", "dog_cat"}},
+        "has": {"battery", "PIR", "siren", "motion_detection", "sleep"},
+        "lacks": {"ptz", "floodLight", "md_sensitivity", "status_led"},
+        "get_events": 1,
+    },
 }
 
 AI_EVENT = {"people": "person", "vehicle": "vehicle", "dog_cat": "pet"}
@@ -112,7 +121,8 @@ async def test_host_data_and_states_match_the_simulator(
         assert host.sw_version == exp["firmware"]
         assert host.hardware_version == dev.profile.hard_ver
         assert host.nvr_name == dev.name
-        assert host.is_nvr == (profile == "nvr")
+        assert host.is_nvr == (profile in ("nvr", "battery"))
+        assert host.is_hub == (profile == "battery")
         assert host.channels == exp["channels"]
         assert host.mac_address == dev.mac
         assert host.uid == dev.uid
@@ -334,5 +344,31 @@ async def test_recordings_search_and_download(sim: Simulator) -> None:
         status_only, none = await host.request_vod_files(0, start, end, status_only=True)
         assert status_only
         assert not none
+    finally:
+        await host.logout()
+
+
+async def test_battery_camera_behind_a_hub(
+    sim: Simulator, http_session: aiohttp.ClientSession
+) -> None:
+    dev = by_profile(sim, "battery")
+    host = make_host(dev)
+    try:
+        await host.get_host_data()
+        await host.get_states()
+        assert host.camera_model(0) == "Argus 4 Pro"
+        assert host.battery_percentage(0) == 87
+        assert not host.sleeping(0)
+        url = f"http://{dev.host}:{dev.port}/sim/channel"
+        async with http_session.post(url, json={"channel": 0, "battery": 15, "charging": 1}) as r:
+            assert r.status == 200
+        sim.trigger_event(dev.id, "motion")  # PIR: reported as GetEvents ai.other
+        await host.get_states()
+        assert host.battery_percentage(0) == 15
+        assert host.battery_status(0) == 1
+        assert host.motion_detected(0)
+        await host.get_state("GetPirInfo")
+        await host.set_pir(0, sensitivity=80)
+        assert dev.channels[0].pir["sensitive"] == 21
     finally:
         await host.logout()
