@@ -1,14 +1,20 @@
-"""Helpers shared by the Home Assistant tests: where .venv-ha is, sample states and events, and
-how the bridge's MQTT service turns a command message into a `Command`."""
+"""Helpers shared by the Home Assistant tests: where .venv-ha is; `validate()` (runs
+validate_discovery.py in .venv-ha) and `problems()`; sample states and events; how the bridge's
+MQTT service turns a command message into a `Command`, and `check_commands()`."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from bridge.commands import _check_supported
 from bridge.models import (
+    Camera,
     CameraState,
+    Capabilities,
     Command,
     DayNight,
     Event,
@@ -17,9 +23,12 @@ from bridge.models import (
     FloodlightMode,
     IrMode,
     OnOff,
+    PtzOp,
     StorageState,
 )
+from bridge.mqtt.discovery import Entity
 from bridge.mqtt.topics import CameraTopic, Topics
+from bridge.views import camera_views
 
 ROOT = Path(__file__).resolve().parents[2]
 HA_VENV_SCRIPT = ROOT / "scripts" / "ha-venv"
@@ -119,3 +128,131 @@ def parse_command(topic: str, payload: str, topics: Topics = TOPICS) -> tuple[st
         assert isinstance(body, dict)
         return parsed.camera_id, Command.model_validate(body)
     return parsed.camera_id, Command.from_attribute(parsed.attribute, payload)
+
+
+def validate(
+    ha_python: Path, messages: list[tuple[str, dict[str, Any]]], samples: list[dict[str, Any]]
+) -> dict[str, Any]:
+    request = {
+        "prefix": TOPICS.discovery_prefix,
+        "messages": [{"topic": t, "payload": p} for t, p in messages],
+        "samples": samples,
+    }
+    done = subprocess.run(
+        [str(ha_python), str(VALIDATOR)],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    assert result["ha_version"] == "2025.4.4"
+    return result
+
+
+def problems(results: list[dict[str, Any]]) -> list[str]:
+    """Everything Home Assistant refused, dropped or rendered wrong, one line each."""
+    found: list[str] = []
+    for result in results:
+        found += [f"{result['topic']}: {e}" for e in result["errors"]]
+        for entity in result["entities"]:
+            where = f"{result['topic']} {entity['key']}"
+            found += [f"{where}: {e}" for e in entity["errors"]]
+            if entity["dropped"]:
+                found.append(f"{where}: Home Assistant dropped {entity['dropped']}")
+    return found
+
+
+def samples_for(
+    camera: Camera, caps: Capabilities
+) -> tuple[list[dict[str, Any]], dict[int, tuple[str, str]]]:
+    """The samples of every view, and what each sample index is: (camera_id, name)."""
+    samples: list[dict[str, Any]] = []
+    index: dict[int, tuple[str, str]] = {}
+    for view in camera_views(camera, caps):
+        cid = view.camera_id
+        for name, state in zip(STATE_NAMES, state_samples(cid), strict=True):
+            index[len(samples)] = (cid, name)
+            samples.append({"topic": TOPICS.state(cid), "payload": state.payload()})
+        for event in event_samples(cid):
+            index[len(samples)] = (cid, event.event_id)
+            samples.append({"topic": TOPICS.event(cid), "payload": event.payload()})
+    return samples, index
+
+
+COMMAND_PLATFORMS = {"button", "switch", "select", "number", "siren", "light"}
+
+
+def expected_meaning(entity: Entity, action: str, command: Command) -> None:
+    """The command does what the Home Assistant action means."""
+    key = entity.key
+    if key == "siren":
+        assert command.actions() == ["siren"]
+        assert command.siren is not None
+        if action == "turn_off":
+            assert command.siren.state is OnOff.OFF
+        else:
+            assert command.siren.state is OnOff.ON
+            assert (
+                command.siren.duration
+                == {
+                    "turn_on {}": None,
+                    "turn_on {'duration': 5}": 5,
+                    "turn_on {'duration': 100000}": 300,
+                }[action]
+            )
+    elif key == "floodlight":
+        assert command.actions() == ["floodlight"]
+        assert command.floodlight is not None
+        if action.startswith("turn_on brightness="):
+            brightness = int(action.split("=")[1])
+            assert command.floodlight.brightness == max(round(brightness / 255 * 100), 1)
+        else:
+            assert command.floodlight.state is (OnOff.ON if action == "turn_on" else OnOff.OFF)
+    elif key == "floodlight_mode":
+        assert command.floodlight is not None
+        assert command.floodlight.mode is FloodlightMode(action.split(" ", 1)[1])
+    elif key == "ir_lights":
+        assert command.ir_lights is (IrMode.AUTO if action == "turn_on" else IrMode.OFF)
+    elif key in ("status_led", "recording", "push", "email", "ftp"):
+        assert getattr(command, key) is (OnOff.ON if action == "turn_on" else OnOff.OFF)
+    elif key.startswith("ptz_") and key != "ptz_preset":
+        assert command.ptz is not None
+        assert command.ptz.op is PtzOp(key.removeprefix("ptz_"))
+    elif key in {"ptz_preset", "day_night"}:
+        assert getattr(command, key) == action.split(" ", 1)[1]
+    elif key in ("motion_sensitivity", "zoom"):
+        assert getattr(command, key) == int(action.split(" ", 1)[1])
+    elif key.startswith("image_"):
+        assert command.image is not None
+        field = key.removeprefix("image_")
+        assert getattr(command.image, field) == int(action.split(" ", 1)[1])
+    elif key in ("reboot", "snapshot"):
+        assert getattr(command, key) is True
+    else:
+        raise AssertionError(f"unexpected command from {key}: {command}")
+
+
+def check_commands(entities: list[Entity], results: list[dict[str, Any]]) -> int:
+    """Every command Home Assistant renders for these entities is accepted by the bridge's
+    parser, is for the entity's camera, passes the dispatcher's capability check and means what
+    the Home Assistant action means. Returns how many were checked."""
+    by_unique_id = {e.unique_id: e for e in entities}
+    checked = 0
+    for result in results:
+        for reported in result["entities"]:
+            entity = by_unique_id[reported["unique_id"]]
+            if entity.platform in COMMAND_PLATFORMS:
+                assert reported["commands"], f"{entity.key} sends no command"
+            for sent in reported["commands"]:
+                camera_id, command = parse_command(sent["topic"], sent["payload"])
+                assert camera_id == entity.view.camera_id
+                if entity.view.is_nvr:
+                    assert command.actions() == ["reboot"]
+                else:
+                    _check_supported(command, entity.view.capabilities)
+                expected_meaning(entity, sent["action"], command)
+                checked += 1
+    return checked

@@ -22,71 +22,20 @@ device and the entity discovery mode:
 from __future__ import annotations
 
 import json
-import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bridge.commands import _check_supported
-from bridge.models import (
-    Command,
-    FloodlightMode,
-    IrMode,
-    OnOff,
-    PtzOp,
-)
-from bridge.mqtt.discovery import Discovery, Entity
-from bridge.views import CameraView, camera_views
+from bridge.mqtt.discovery import Discovery
 
-from .common import STATE_NAMES, TOPICS, VALIDATOR, event_samples, parse_command, state_samples
-from .profiles import HOST, PASSWORD, Profile, all_profiles, floodlight, nvr
+from .common import TOPICS, check_commands, problems, samples_for, validate
+from .profiles import HOST, PASSWORD, all_profiles, floodlight, nvr
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 PUBLIC_URL = "http://bridge.example:8080"
-
-
-def validate(
-    ha_python: Path, messages: list[tuple[str, dict[str, Any]]], samples: list[dict[str, Any]]
-) -> dict[str, Any]:
-    request = {
-        "prefix": TOPICS.discovery_prefix,
-        "messages": [{"topic": t, "payload": p} for t, p in messages],
-        "samples": samples,
-    }
-    done = subprocess.run(
-        [str(ha_python), str(VALIDATOR)],
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout)
-    assert result["ha_version"] == "2025.4.4"
-    return result
-
-
-# ------------------------------------------------------------------------------------------
-# Sample states and events (what the bridge publishes on the topics the entities read)
-
-
-def samples_for(profile: Profile) -> tuple[list[dict[str, Any]], dict[int, tuple[str, str]]]:
-    """The samples of every view, and what each sample index is: (camera_id, name)."""
-    samples: list[dict[str, Any]] = []
-    index: dict[int, tuple[str, str]] = {}
-    for view in camera_views(profile.camera, profile.caps):
-        cid = view.camera_id
-        for name, state in zip(STATE_NAMES, state_samples(cid), strict=True):
-            index[len(samples)] = (cid, name)
-            samples.append({"topic": TOPICS.state(cid), "payload": state.payload()})
-        for event in event_samples(cid):
-            index[len(samples)] = (cid, event.event_id)
-            samples.append({"topic": TOPICS.event(cid), "payload": event.payload()})
-    return samples, index
 
 
 # ------------------------------------------------------------------------------------------
@@ -104,7 +53,7 @@ def validated(ha_python: Path) -> dict[str, dict[str, Any]]:
         spans: dict[str, tuple[int, int, dict[int, tuple[str, str]], int]] = {}
         for profile in all_profiles():
             profile_messages = discovery.messages(profile.camera, profile.caps)
-            profile_samples, index = samples_for(profile)
+            profile_samples, index = samples_for(profile.camera, profile.caps)
             spans[profile.key] = (len(messages), len(profile_messages), index, len(samples))
             messages += profile_messages
             samples += profile_samples
@@ -133,15 +82,8 @@ def test_home_assistant_accepts_every_payload(
     validated: dict[str, Any], mode: str, profile_key: str
 ) -> None:
     data = validated[mode][profile_key]
-    problems = []
-    for result in data["results"]:
-        problems += [f"{result['topic']}: {e}" for e in result["errors"]]
-        for entity in result["entities"]:
-            where = f"{result['topic']} {entity['key']}"
-            problems += [f"{where}: {e}" for e in entity["errors"]]
-            if entity["dropped"]:
-                problems.append(f"{where}: Home Assistant dropped {entity['dropped']}")
-    assert not problems, "\n".join(problems)
+    found = problems(data["results"])
+    assert not found, "\n".join(found)
     entity_count = sum(len(r["entities"]) for r in data["results"])
     assert entity_count == len(data["entities"])
     if mode == "device":
@@ -287,81 +229,10 @@ def test_states_render_to_what_the_entities_mean(validated: dict[str, Any], mode
 # Commands
 
 
-def expected_meaning(entity: Entity, action: str, command: Command) -> None:
-    """The command does what the Home Assistant action means."""
-    key = entity.key
-    if key == "siren":
-        assert command.actions() == ["siren"]
-        assert command.siren is not None
-        if action == "turn_off":
-            assert command.siren.state is OnOff.OFF
-        else:
-            assert command.siren.state is OnOff.ON
-            assert (
-                command.siren.duration
-                == {
-                    "turn_on {}": None,
-                    "turn_on {'duration': 5}": 5,
-                    "turn_on {'duration': 100000}": 300,
-                }[action]
-            )
-    elif key == "floodlight":
-        assert command.actions() == ["floodlight"]
-        assert command.floodlight is not None
-        if action.startswith("turn_on brightness="):
-            brightness = int(action.split("=")[1])
-            assert command.floodlight.brightness == max(round(brightness / 255 * 100), 1)
-        else:
-            assert command.floodlight.state is (OnOff.ON if action == "turn_on" else OnOff.OFF)
-    elif key == "floodlight_mode":
-        assert command.floodlight is not None
-        assert command.floodlight.mode is FloodlightMode(action.split(" ", 1)[1])
-    elif key == "ir_lights":
-        assert command.ir_lights is (IrMode.AUTO if action == "turn_on" else IrMode.OFF)
-    elif key in ("status_led", "recording", "push", "email", "ftp"):
-        assert getattr(command, key) is (OnOff.ON if action == "turn_on" else OnOff.OFF)
-    elif key.startswith("ptz_") and key != "ptz_preset":
-        assert command.ptz is not None
-        assert command.ptz.op is PtzOp(key.removeprefix("ptz_"))
-    elif key in {"ptz_preset", "day_night"}:
-        assert getattr(command, key) == action.split(" ", 1)[1]
-    elif key in ("motion_sensitivity", "zoom"):
-        assert getattr(command, key) == int(action.split(" ", 1)[1])
-    elif key.startswith("image_"):
-        assert command.image is not None
-        field = key.removeprefix("image_")
-        assert getattr(command.image, field) == int(action.split(" ", 1)[1])
-    elif key in ("reboot", "snapshot"):
-        assert getattr(command, key) is True
-    else:
-        raise AssertionError(f"unexpected command from {key}: {command}")
-
-
-COMMAND_PLATFORMS = {"button", "switch", "select", "number", "siren", "light"}
-
-
 @pytest.mark.parametrize("mode", ["device", "entity"])
 @pytest.mark.parametrize("profile_key", PROFILE_KEYS)
 def test_every_command_home_assistant_sends_is_accepted(
     validated: dict[str, Any], mode: str, profile_key: str
 ) -> None:
     data = validated[mode][profile_key]
-    by_unique_id: dict[str, Entity] = {e.unique_id: e for e in data["entities"]}
-    views: dict[str, CameraView] = {e.view.camera_id: e.view for e in data["entities"]}
-    checked = 0
-    for result in data["results"]:
-        for reported in result["entities"]:
-            entity = by_unique_id[reported["unique_id"]]
-            if entity.platform in COMMAND_PLATFORMS:
-                assert reported["commands"], f"{entity.key} sends no command"
-            for sent in reported["commands"]:
-                camera_id, command = parse_command(sent["topic"], sent["payload"])
-                assert camera_id == entity.view.camera_id
-                view = views[camera_id]
-                if view.is_nvr:
-                    assert command.actions() == ["reboot"]
-                else:
-                    _check_supported(command, view.capabilities)
-                expected_meaning(entity, sent["action"], command)
-                checked += 1
-    assert checked > 0
+    assert check_commands(data["entities"], data["results"]) > 0
