@@ -147,7 +147,8 @@ class CommandDispatcher:
                 async def siren_stopped() -> None:
                     runner.assume(camera_id, siren=OnOff.OFF)
 
-                self._after(runner, camera_id, "siren", duration, siren_stopped)
+                # Just after the client's own stop timer, so the state follows the camera.
+                self._after(runner, camera_id, "siren", duration + 0.2, siren_stopped)
                 data["siren_off_in"] = duration
             else:
                 self._cancel(camera_id, "siren")

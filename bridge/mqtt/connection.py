@@ -136,7 +136,7 @@ class MqttStats:
     handler_errors: int
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Subscription:
     topic_filter: str
     qos: int

@@ -3,7 +3,10 @@
 `Discovery.messages(camera, caps)` gives the retained QoS 1 messages to publish, `removals()` the
 discovery topics to clear (empty retained payload) when the camera goes away, and
 `retained_topics()` the camera's own retained topics (state, availability, snapshot) that must be
-cleared with them. `entities()` is the same content as a flat list, for tests, docs and APIs.
+cleared with them. When a camera's capabilities change, `messages(camera, caps, previous=old)`
+also removes the components that are gone, and `stale_topics(camera, old, caps)` are the
+discovery topics to clear. `entities()` is the same content as a flat list, for tests, docs and
+APIs.
 
 One Home Assistant device per camera view (`bridge.views.camera_views`): a camera, or an NVR plus
 one device per online channel linked to it with `via_device`. Each entity exists only when the
@@ -184,21 +187,30 @@ class Discovery:
 
     # -- public API --------------------------------------------------------------------------
 
-    def messages(self, camera: Camera, caps: Capabilities) -> list[tuple[str, dict[str, Any]]]:
-        """(topic, payload) pairs to publish retained at QoS 1; NVR first, then its channels."""
+    def messages(
+        self, camera: Camera, caps: Capabilities, previous: Capabilities | None = None
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """(topic, payload) pairs to publish retained at QoS 1; NVR first, then its channels.
+
+        `previous`: the capabilities last published for this camera, when they changed. In
+        device mode, each component that is gone is then sent as `{"platform": …}` alone, which
+        is how Home Assistant removes one component of a device (it ignores a component that is
+        merely left out). Clear `stale_topics(camera, previous, caps)` as well."""
         if self.mode == "off":
             return []
+        gone: dict[str, dict[str, str]] = {}
+        if previous is not None and self.mode == "device":
+            for e in self.entities(camera, previous):
+                gone.setdefault(self.device_unique_id(previous, e.view), {})[e.key] = e.platform
         out: list[tuple[str, dict[str, Any]]] = []
         for view in camera_views(camera, caps):
             entities = self._view_entities(caps, view)
             if self.mode == "device":
                 device_id = self.device_unique_id(caps, view)
-                out.append(
-                    (
-                        self.topics.ha_device_config(device_id),
-                        self._device_payload(caps, view, entities),
-                    )
-                )
+                payload = self._device_payload(caps, view, entities)
+                for key, platform in gone.get(device_id, {}).items():
+                    payload["components"].setdefault(key, {"platform": platform})
+                out.append((self.topics.ha_device_config(device_id), payload))
             else:
                 out.extend(
                     (
@@ -208,6 +220,13 @@ class Discovery:
                     for e in entities
                 )
         return out
+
+    def stale_topics(self, camera: Camera, previous: Capabilities, caps: Capabilities) -> list[str]:
+        """Discovery topics published for `previous` that `caps` no longer has (a view that is
+        gone, such as an NVR channel gone offline; in entity mode, an entity that is gone):
+        clear them with an empty retained payload when the capabilities change."""
+        now = set(self.removals(camera, caps))
+        return [t for t in self.removals(camera, previous) if t not in now]
 
     def removals(self, camera: Camera, caps: Capabilities) -> list[str]:
         """The discovery topics to clear (empty retained payload) when the camera is removed.
