@@ -89,6 +89,11 @@ def run(args: argparse.Namespace) -> int:
     if args.cameras < 0:
         print("--cameras must not be negative", file=sys.stderr)
         return 2
+
+    def _early_stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # a signal before the event loop handles it: stop cleanly too
+
+    previous = signal.signal(signal.SIGTERM, _early_stop)
     try:
         return asyncio.run(_serve(args))
     except OSError as exc:
@@ -96,3 +101,5 @@ def run(args: argparse.Namespace) -> int:
         return 1
     except KeyboardInterrupt:
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)

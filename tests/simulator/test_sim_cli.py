@@ -64,6 +64,25 @@ def test_cli_runs_devices_and_stops_on_sigint() -> None:
             proc.wait()
 
 
+def test_cli_stops_on_sigterm() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bridge.simulator", "--cameras", "2", "--profile", "nvr"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [json.loads(proc.stdout.readline()) for _ in range(2)]
+        assert [line["model"] for line in lines] == ["RLN8-410", "RLN8-410"]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def test_cli_arguments() -> None:
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)

@@ -372,3 +372,31 @@ async def test_battery_camera_behind_a_hub(
         assert dev.channels[0].pir["sensitive"] == 21
     finally:
         await host.logout()
+
+
+async def test_nvr_download_prepares_the_file(sim: Simulator) -> None:
+    dev = by_profile(sim, "nvr")
+    host = make_host(dev)
+    try:
+        await host.get_host_data()
+        end = datetime.now()
+        start = end - timedelta(days=2)
+        _, files = await host.request_vod_files(1, start, end, stream="sub")
+        assert files
+        first = files[0]
+        assert first.file_name.split("/")[-1].startswith("RecS02_")
+        vod = await host.download_vod(
+            first.file_name,
+            start_time=first.start_time.strftime("%Y%m%d%H%M%S"),
+            end_time=first.end_time.strftime("%Y%m%d%H%M%S"),
+            channel=1,
+            stream="sub",
+        )
+        try:
+            assert vod.length == first.data["size"]
+            assert (await vod.stream.read(8))[4:8] == b"ftyp"
+        finally:
+            vod.close()
+        assert "NvrDownload" in dev.get_counts
+    finally:
+        await host.logout()
