@@ -236,3 +236,17 @@ def test_every_command_home_assistant_sends_is_accepted(
 ) -> None:
     data = validated[mode][profile_key]
     assert check_commands(data["entities"], data["results"]) > 0
+
+
+def test_home_assistant_accepts_the_removal_of_one_component(ha_python: Path) -> None:
+    profile = floodlight()
+    channel = profile.caps.channels[0].model_copy(update={"siren": False, "floodlight": False})
+    changed = profile.caps.model_copy(update={"channels": [channel]})
+    messages = Discovery(TOPICS, "device", PUBLIC_URL).messages(
+        profile.camera, changed, previous=profile.caps
+    )
+    result = validate(ha_python, messages, [])
+    found = problems(result["results"])
+    assert not found, "\n".join(found)
+    removed = {e["key"] for r in result["results"] for e in r["entities"] if e.get("removed")}
+    assert removed == {"siren", "floodlight", "floodlight_mode"}

@@ -432,6 +432,19 @@ def test_a_real_home_assistant_shows_the_camera(
     [reboot] = sent(1)
     assert reboot.reboot is True
 
+    # Capabilities change (the siren is gone): its entity goes, the others stay.
+    channel = profile.caps.channels[0].model_copy(update={"siren": False})
+    changed = profile.caps.model_copy(update={"channels": [channel]})
+    for topic, payload in discovery.messages(profile.camera, changed, previous=profile.caps):
+        bridge.publish(topic, payload)
+    wait_for(
+        "the siren to go",
+        lambda: "siren.driveway_siren" not in home_assistant.states(),
+    )
+    assert enabled_ids - {"siren.driveway_siren"} <= set(home_assistant.states())
+    registry = home_assistant.websocket({"type": "config/entity_registry/list"})
+    assert "siren.driveway_siren" not in {entry["entity_id"] for entry in registry}
+
     # Removal: an empty retained discovery payload removes the device's entities.
     for topic in discovery.removals(profile.camera, profile.caps):
         bridge.publish(topic, "")

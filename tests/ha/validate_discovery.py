@@ -12,7 +12,7 @@ and writes one JSON document on stdout:
      "results": [{"topic", "errors": [...], "entities": [
          {"key", "platform", "unique_id", "dropped": [...], "errors": [...],
           "renders": [{"template", "sample", "output"}],
-          "commands": [{"action", "topic", "payload"}]}
+          "commands": [{"action", "topic", "payload"}]}   (or {"key", "platform", "removed": true})
      ]}]}
 
 What it does, per message, is what Home Assistant 2025.4's MQTT discovery does
@@ -96,6 +96,21 @@ class Validator:
             for key, component in payload["components"].items():
                 config = dict(component)
                 platform = config.pop("platform")
+                if not config:
+                    # `{"platform": …}` alone removes that component (HA's documented way).
+                    result["entities"].append(
+                        {
+                            "key": key,
+                            "platform": platform,
+                            "removed": True,
+                            "unique_id": None,
+                            "dropped": [],
+                            "errors": [],
+                            "renders": [],
+                            "commands": [],
+                        }
+                    )
+                    continue
                 sent = dict(config)
                 merged = MQTTDiscoveryPayload(config)
                 merged["device"] = payload["device"]

@@ -276,3 +276,37 @@ def test_plain_command_payloads_are_accepted() -> None:
                 assert command.floodlight is not None
                 assert command.floodlight.brightness == 100
     assert checked > 100
+
+
+def test_a_component_that_is_gone_is_removed_by_platform_alone() -> None:
+    profile = floodlight()
+    channel = profile.caps.channels[0].model_copy(update={"siren": False})
+    changed = profile.caps.model_copy(update={"channels": [channel]})
+    discovery = Discovery(TOPICS)
+    [(_, payload)] = discovery.messages(profile.camera, changed, previous=profile.caps)
+    assert payload["components"]["siren"] == {"platform": "siren"}
+    assert discovery.stale_topics(profile.camera, profile.caps, changed) == []
+    # Unchanged capabilities: nothing extra.
+    [(_, same)] = discovery.messages(profile.camera, profile.caps, previous=profile.caps)
+    [(_, plain)] = discovery.messages(profile.camera, profile.caps)
+    assert same == plain
+    # Entity mode: the entity's own topic is stale.
+    entity_mode = Discovery(TOPICS, "entity")
+    assert entity_mode.stale_topics(profile.camera, profile.caps, changed) == [
+        "ha/siren/reolink_95270000abcd1234_siren/config"
+    ]
+
+
+def test_an_nvr_channel_that_goes_offline_leaves_a_stale_device_topic() -> None:
+    profile = nvr()
+    channels = [
+        c.model_copy(update={"online": False}) if c.channel == 1 else c
+        for c in profile.caps.channels
+    ]
+    changed = profile.caps.model_copy(update={"channels": channels})
+    discovery = Discovery(TOPICS)
+    assert discovery.stale_topics(profile.camera, profile.caps, changed) == [
+        "ha/device/reolink_95270000nvr84100_ch1/config"
+    ]
+    topics = [t for t, _ in discovery.messages(profile.camera, changed, previous=profile.caps)]
+    assert "ha/device/reolink_95270000nvr84100_ch1/config" not in topics
