@@ -46,6 +46,7 @@ def _describe(settings: Settings, devices: list[SimulatedDevice]) -> str:
             f"  {device.profile.key:<10} {device.profile.model:<12} http://{device.host}:{device.port}"
             f"  ({len(device.channels)} channel(s))"
         )
+    lines.append(f"  login: {devices[0].username} / {DEMO_PASSWORD} (simulated cameras only)")
     host_port = settings.mqtt.url.split("://", 1)[1].rstrip("/")
     host, _, port = host_port.partition(":")
     lines += [
