@@ -241,8 +241,9 @@ def _channel(
     elif got["GetAiState"].ok:
         ai = got["GetAiState"].value
     ai_types = [kind for key, kind in AI_KEYS.items() if _ai_supported(ai.get(key))]
-    md = events.get("md") if events is not None else None
-    motion = got["GetMdState"].ok or (isinstance(md, dict) and md.get("support", 1) == 1)
+    md = obj(events, "md") if events is not None else {}
+    pir = obj(ai, "other").get("support") == 1  # battery cameras: PIR motion as `ai.other`
+    motion = got["GetMdState"].ok or md.get("support") == 1 or pir
     visitor = events is not None and obj(events, "visitor").get("support") == 1
 
     white = obj(_ok(got, "GetWhiteLed"), "WhiteLed")
@@ -283,7 +284,8 @@ def _channel(
             "image_settings": _answered(got, "GetImage")
             and (ab.any(_ISP_KEYS, ch) or ab.ver("image", ch) > 0),
             "day_night": ab.ver("ispDayNight", ch, missing=1) > 0 and "dayNight" in isp,
-            "md_sensitivity": md_new or md_old,
+            # PIR cameras (mdWithPir) tune PIR sensitivity instead (reolink_aio does the same).
+            "md_sensitivity": (md_new or md_old) and ab.ver("mdWithPir", ch) <= 0,
             "md_sensitivity_legacy": md_old and not md_new,
             "snapshot": ab.ver("snap", ch, missing=1) > 0 if ab.known else True,
             "battery": ab.ver("battery", ch) > 0,

@@ -117,8 +117,12 @@ def _ai_fields(ch: ChannelCapabilities, ai: JsonObject) -> dict[str, Any]:
 
 
 def _events(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
-    found = _ai_fields(ch, obj(value, "ai"))
-    if ch.motion and "md" in value:
+    ai = obj(value, "ai")
+    found = _ai_fields(ch, ai)
+    md, pir = obj(value, "md"), obj(ai, "other")
+    if ch.motion and pir.get("support") == 1 and md.get("support") != 1:
+        found["motion"] = _alarm_state(pir)  # battery camera: PIR motion
+    elif ch.motion and "md" in value:
         found["motion"] = _alarm_state(value["md"])
     if ch.visitor and "visitor" in value:
         found["visitor"] = _alarm_state(value["visitor"])

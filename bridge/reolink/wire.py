@@ -113,7 +113,7 @@ def decode(body: bytes) -> list[JsonObject]:
 
 def _snippet(text: str) -> str:
     flat = " ".join(text.split())
-    return repr(flat[:_SNIPPET] + ("…" if len(flat) > _SNIPPET else ""))
+    return ascii(flat[:_SNIPPET]) + ("..." if len(flat) > _SNIPPET else "")
 
 
 def reply(request: Request, item: Mapping[str, Any]) -> Reply:

@@ -1,0 +1,74 @@
+"""Helpers for the camera client tests: simulator lookups, the command log, a response tap."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from bridge.reolink import ReolinkClient
+from bridge.simulator import SimulatedDevice, Simulator
+
+PASSWORD = "Sim-pass_1"
+TIMEOUT = 2.0
+
+
+def by_profile(sim: Simulator, profile: str) -> SimulatedDevice:
+    for dev in sim.devices.values():
+        if dev.profile.key == profile:
+            return dev
+    raise LookupError(profile)
+
+
+@asynccontextmanager
+async def connect(dev: SimulatedDevice, **kw: Any) -> AsyncIterator[ReolinkClient]:
+    options: dict[str, Any] = {"timeout": TIMEOUT, **kw}
+    async with ReolinkClient(dev.host, dev.port, dev.username, dev.password, **options) as client:
+        yield client
+
+
+def sent(sim: Simulator, dev: SimulatedDevice) -> list[dict[str, Any]]:
+    """The state-changing commands the device received (no Login/Logout, no sim:* entries)."""
+    skip = {"Login", "Logout"}
+    return [
+        entry
+        for entry in sim.state(dev.id)["commands"]
+        if entry["cmd"] not in skip and not entry["cmd"].startswith("sim:")
+    ]
+
+
+def requests(sim: Simulator, dev: SimulatedDevice) -> int:
+    """HTTP requests the device has answered so far."""
+    count: int = sim.state(dev.id)["requests"]
+    return count
+
+
+def channel_state(sim: Simulator, dev: SimulatedDevice, channel: int = 0) -> dict[str, Any]:
+    state: dict[str, Any] = sim.state(dev.id)["channel_states"][channel]
+    return state
+
+
+class Tap(httpx.AsyncBaseTransport):
+    """A real loopback transport that also keeps every JSON body the device sent back."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self.bodies: list[bytes] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        if response.headers.get("content-type", "").startswith("text/html"):
+            body = await response.aread()
+            self.bodies.append(body)
+            return httpx.Response(
+                response.status_code, headers=response.headers, content=body, request=request
+            )
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    def saw(self, text: str) -> bool:
+        return any(text.encode() in body for body in self.bodies)

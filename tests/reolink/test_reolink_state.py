@@ -1,0 +1,141 @@
+"""Polling detections (one request per poll) and reading settings."""
+
+from __future__ import annotations
+
+import pytest
+from reolink_helpers import by_profile, connect, requests
+
+from bridge.models import DayNight, FloodlightMode, IrMode
+from bridge.reolink import ReolinkError
+from bridge.simulator import Simulator
+
+
+async def test_detections_follow_the_camera(sim: Simulator) -> None:
+    dev = by_profile(sim, "floodlight")
+    async with connect(dev) as client:
+        caps = await client.get_capabilities()
+        state = (await client.poll_detections(caps))[0]
+        assert (state.motion, state.person, state.vehicle, state.pet) == (False,) * 4
+        assert state.face is None  # the model has no face detection: not read, not False
+        assert state.visitor is None
+
+        sim.trigger_event(dev.id, "motion")
+        sim.trigger_event(dev.id, "person")
+        before = requests(sim, dev)
+        state = (await client.poll_detections(caps))[0]
+        assert requests(sim, dev) - before == 1
+        assert (state.motion, state.person, state.vehicle) == (True, True, False)
+        assert sim.state(dev.id)["get_counts"]["GetEvents"] >= 2
+
+        sim.trigger_event(dev.id, "person", active=False)
+        state = (await client.poll_detections(caps))[0]
+        assert (state.motion, state.person) == (True, False)
+
+
+async def test_polled_without_get_events(sim: Simulator) -> None:
+    dev = by_profile(sim, "ptz")  # GetMdState + GetAiState firmware
+    async with connect(dev) as client:
+        caps = await client.get_capabilities()
+        sim.trigger_event(dev.id, "vehicle")
+        counts = dict(sim.state(dev.id)["get_counts"])
+        before = requests(sim, dev)
+        state = (await client.poll_detections(caps))[0]
+        assert requests(sim, dev) - before == 1
+        after = sim.state(dev.id)["get_counts"]
+        assert after["GetMdState"] - counts["GetMdState"] == 1
+        assert after["GetAiState"] - counts["GetAiState"] == 1
+        assert "GetEvents" not in after or after["GetEvents"] == counts.get("GetEvents")
+        assert (state.motion, state.person, state.vehicle, state.pet) == (False, False, True, None)
+
+
+async def test_legacy_polls_motion_only(sim: Simulator) -> None:
+    dev = by_profile(sim, "legacy")
+    async with connect(dev) as client:
+        caps = await client.get_capabilities()
+        sim.trigger_event(dev.id, "motion")
+        counts = dict(sim.state(dev.id)["get_counts"])
+        state = (await client.poll_detections(caps))[0]
+        after = sim.state(dev.id)["get_counts"]
+    assert state.motion is True
+    assert [state.person, state.vehicle, state.visitor] == [None, None, None]
+    assert after["GetMdState"] - counts["GetMdState"] == 1
+    assert {k: v for k, v in after.items() if k != "GetMdState"} == {
+        k: v for k, v in counts.items() if k != "GetMdState"
+    }
+
+
+async def test_doorbell_visitor(sim: Simulator) -> None:
+    dev = by_profile(sim, "doorbell")
+    async with connect(dev) as client:
+        caps = await client.get_capabilities()
+        sim.trigger_event(dev.id, "visitor")
+        sim.trigger_event(dev.id, "package")
+        state = (await client.poll_detections(caps))[0]
+    assert (state.visitor, state.package, state.face, state.person) == (True, True, False, False)
+    assert state.vehicle is None
+
+
+async def test_battery_camera_motion_is_pir(sim: Simulator) -> None:
+    dev = by_profile(sim, "battery")
+    async with connect(dev) as client:
+        caps = await client.get_capabilities()
+        assert (await client.poll_detections(caps))[0].motion is False
+        sim.trigger_event(dev.id, "motion")
+        sim.trigger_event(dev.id, "pet")
+        state = (await client.poll_detections(caps))[0]
+    assert (state.motion, state.pet, state.person) == (True, True, False)
+
+
+async def test_nvr_polls_every_online_channel_in_one_request(sim: Simulator) -> None:
+    dev = by_profile(sim, "nvr")
+    async with connect(dev) as client:
+        caps = await client.get_capabilities()
+        sim.trigger_event(dev.id, "pet", channel=2)
+        sim.trigger_event(dev.id, "motion", channel=1)
+        before = requests(sim, dev)
+        states = await client.poll_detections(caps)
+        assert requests(sim, dev) - before == 1
+        assert sorted(states) == [0, 1, 2]
+        assert (states[2].pet, states[2].motion, states[1].motion) == (True, False, True)
+        assert states[1].pet is None  # RLC-520A has no pet detection
+
+        sim.set_channel_online(dev.id, 1, False)  # unplugged between two capability reads
+        states = await client.poll_detections(caps)
+        assert sorted(states) == [0, 2]
+
+
+async def test_read_settings_is_one_request(sim: Simulator) -> None:
+    dev = by_profile(sim, "floodlight")
+    async with connect(dev) as client:
+        caps = await client.get_capabilities()
+        before = requests(sim, dev)
+        state = (await client.read_settings(caps))[0]
+        assert requests(sim, dev) - before == 1
+    assert state.floodlight is False
+    assert state.floodlight_brightness == 85
+    assert state.floodlight_mode is FloodlightMode.ALARM
+    assert state.ir_lights is IrMode.AUTO
+    assert state.status_led is True
+    assert state.day_night is DayNight.AUTO
+    assert state.motion_sensitivity == sim.state(dev.id)["channel_states"][0]["md_sensitivity"]
+    assert (state.recording, state.push, state.email, state.ftp) == (True, True, False, False)
+    assert state.siren is None  # a sounding siren cannot be read over HTTP
+    assert state.motion is None  # detections are poll_detections' job
+
+
+async def test_nvr_settings_for_every_online_channel(sim: Simulator) -> None:
+    dev = by_profile(sim, "nvr")
+    async with connect(dev) as client:
+        caps = await client.get_capabilities()
+        states = await client.read_settings(caps)
+    assert sorted(states) == [0, 1, 2]
+    assert states[2].floodlight_brightness == 85
+    assert states[0].floodlight is None
+    assert states[1].status_led is None
+
+
+async def test_polling_needs_capabilities(sim: Simulator) -> None:
+    dev = by_profile(sim, "floodlight")
+    async with connect(dev) as client:
+        with pytest.raises(ReolinkError, match="capabilities"):
+            await client.poll_detections()
