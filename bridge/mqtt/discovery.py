@@ -74,7 +74,7 @@ _DETECTION_INFO: dict[DetectionType, tuple[str, str | None, str | None]] = {
     DetectionType.VISITOR: ("Visitor", "occupancy", "mdi:doorbell"),
 }
 
-# Switches over an ON/OFF field of CameraState: key -> (capability, name, icon)
+# Switches over an ON/OFF field of CameraState: (key = capability = state field, name, icon)
 _TOGGLES: tuple[tuple[str, str, str], ...] = (
     ("status_led", "Status LED", "mdi:led-on"),
     ("recording", "Record", "mdi:record-rec"),
