@@ -34,7 +34,7 @@ def channel_camera_id(device_id: str, channel: int) -> str:
 
 
 def camera_views(camera: Camera, caps: Capabilities) -> list[CameraView]:
-    """The views of one device, NVR first; only channels present on the device get a view."""
+    """The views of one device, NVR first; empty NVR slots get no view."""
     if not caps.is_nvr:
         number = camera.channel if camera.channel is not None else 0
         channel = caps.channel(number) or (caps.channels[0] if caps.channels else None)
@@ -47,8 +47,8 @@ def camera_views(camera: Camera, caps: Capabilities) -> list[CameraView]:
     nvr_name = camera.name or caps.name or camera.id
     views = [CameraView(camera.id, camera.id, nvr_name, None, None)]
     for channel in caps.channels:
-        if not channel.online:
-            continue
+        if not channel.online and not channel.model:
+            continue  # an empty slot; a known camera that went offline keeps its view
         views.append(
             CameraView(
                 camera_id=channel_camera_id(camera.id, channel.channel),

@@ -112,9 +112,12 @@ class MqttService:
             event = message.event
             publish(self.topics.event(event.camera_id), event.payload())
         elif isinstance(message, DeviceReady):
-            new = message.camera.id not in self._devices
+            known = self._devices.get(message.camera.id)
+            new = known is None
             self._devices[message.camera.id] = (message.camera, message.capabilities)
-            self._publish_discovery(message.camera, message.capabilities)
+            self._publish_discovery(
+                message.camera, message.capabilities, None if known is None else known[1]
+            )
             if new:
                 publish(
                     self.topics.bridge_event,
@@ -124,29 +127,37 @@ class MqttService:
         elif isinstance(message, DeviceRemoved):
             self._remove(message.camera, message.capabilities)
 
-    def _publish_discovery(self, camera: Camera, capabilities: Capabilities) -> None:
-        if self.settings.mqtt.discovery == "off":
-            return
-        for topic, payload in self.discovery.messages(camera, capabilities):
+    def _publish_discovery(
+        self, camera: Camera, capabilities: Capabilities, previous: Capabilities | None = None
+    ) -> None:
+        """Publish discovery; with `previous`, also retire what the camera no longer has."""
+        if previous is not None and previous != capabilities:
+            for topic in self.discovery.stale_topics(camera, previous, capabilities):
+                self.connection.publish(topic, None, retain=True)
+            still = set(self.discovery.retained_topics(camera, capabilities))
+            for topic in self.discovery.retained_topics(camera, previous):
+                if topic not in still:
+                    self.connection.publish(topic, None, retain=True)
+        for topic, payload in self.discovery.messages(camera, capabilities, previous):
             self.connection.publish(topic, payload, retain=True)
 
     def _remove(self, camera: Camera, capabilities: Capabilities | None) -> None:
         self._devices.pop(camera.id, None)
         camera_ids = [camera.id]
+        retained = [
+            self.topics.state(camera.id),
+            self.topics.availability(camera.id),
+            self.topics.snapshot_url(camera.id),
+        ]
         if capabilities is not None:
             camera_ids = [view.camera_id for view in camera_views(camera, capabilities)]
-            if self.settings.mqtt.discovery != "off":
-                for topic in self.discovery.removals(camera, capabilities):
-                    self.connection.publish(topic, None, retain=True)
+            retained = self.discovery.retained_topics(camera, capabilities)
+            retained += self.discovery.removals(camera, capabilities)
         for camera_id in camera_ids:
             self._states.pop(camera_id, None)
             self._availability.pop(camera_id, None)
-            for topic in (
-                self.topics.state(camera_id),
-                self.topics.availability(camera_id),
-                self.topics.snapshot_url(camera_id),
-            ):
-                self.connection.publish(topic, None, retain=True)
+        for topic in retained:
+            self.connection.publish(topic, None, retain=True)
         self.connection.publish(
             self.topics.bridge_event, {"type": "camera_removed", "data": {"id": camera.id}}
         )

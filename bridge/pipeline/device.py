@@ -220,6 +220,8 @@ class DeviceRunner:
 
     def _adopt(self, capabilities: Capabilities) -> None:
         first = self.capabilities is None
+        if self.capabilities is not None:
+            capabilities = _keep_lost_channels(self.capabilities, capabilities)
         changed = capabilities != self.capabilities
         self.capabilities = capabilities
         self.views = camera_views(self.camera, capabilities)
@@ -249,6 +251,8 @@ class DeviceRunner:
                     self.bus.publish(StateChanged(tracker.state))
         if first or changed:
             self.bus.publish(DeviceReady(self.camera, capabilities))
+        if not first and changed and self.online:
+            self._set_online(True)  # a channel that went (or came back) online
 
     def _set_online(self, online: bool) -> None:
         self.online = online
@@ -319,6 +323,21 @@ class DeviceRunner:
         settings = await self.client.read_settings(caps)
         polls = _merge(settings, await self.client.poll_detections(caps))
         self._apply(polls, self._clock())
+
+
+def _keep_lost_channels(old: Capabilities, new: Capabilities) -> Capabilities:
+    """An NVR channel that was online and is not now keeps its camera (shown unavailable)
+    instead of vanishing from Home Assistant with its history."""
+    if not new.is_nvr:
+        return new
+    before = {c.channel: c for c in old.channels if c.online or c.model}
+    channels = [
+        before[c.channel].model_copy(update={"online": False})
+        if not c.online and not c.model and c.channel in before
+        else c
+        for c in new.channels
+    ]
+    return new.model_copy(update={"channels": channels})
 
 
 def _merge(base: dict[int, ChannelState], top: dict[int, ChannelState]) -> dict[int, ChannelState]:

@@ -35,7 +35,12 @@ class Rig:
 
 
 def bridge_settings(
-    sim: Simulator, broker: MosquittoBroker, base_topic: str, **extra: object
+    sim: Simulator,
+    broker: MosquittoBroker,
+    base_topic: str,
+    *,
+    health_check_interval: float = 30.0,
+    **extra: object,
 ) -> Settings:
     cameras = [
         Camera(
@@ -51,6 +56,11 @@ def bridge_settings(
     return load_settings(
         cameras=cameras,
         mqtt={"url": broker.url, "base_topic": base_topic},
-        polling={"interval": POLL_INTERVAL, "failure_threshold": 2, "timeout": 2.0},
+        polling={
+            "interval": POLL_INTERVAL,
+            "failure_threshold": 2,
+            "timeout": 2.0,
+            "health_check_interval": health_check_interval,
+        },
         **extra,
     )

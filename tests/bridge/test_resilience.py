@@ -6,7 +6,12 @@ import asyncio
 import time
 
 import pytest
-from rig import POLL_INTERVAL, Rig
+from fixtures.mosquitto import BrokerFactory, MosquittoBroker
+from fixtures.recorder import Recorder
+from rig import FAST_MQTT, POLL_INTERVAL, Rig, bridge_settings
+
+from bridge.app import Bridge
+from bridge.simulator import Simulator
 
 
 def view_count(rig: Rig) -> int:
@@ -104,8 +109,21 @@ async def test_token_expiry_is_invisible(rig: Rig) -> None:
     ]
 
 
-async def test_broker_restart_loses_nothing(rig: Rig) -> None:
+async def test_broker_restart_loses_nothing(
+    sim: Simulator, mosquitto_factory: BrokerFactory
+) -> None:
     """Events raised while the broker is down are all delivered, in order, once it is back."""
+    broker = mosquitto_factory(persistence=True)  # keeps the observer's session over the restart
+    settings = bridge_settings(sim, broker, "reolink")
+    async with (
+        Recorder(broker.host, broker.port, persistent=True) as mqtt,
+        Bridge(settings, mqtt_options=FAST_MQTT, republish_delay=(0.05, 0.1)) as bridge,
+    ):
+        await mqtt.wait_topic("reolink/legacy/availability", lambda m: m.text == "online")
+        await check_broker_restart(Rig(sim, broker, bridge, mqtt, settings))
+
+
+async def check_broker_restart(rig: Rig) -> None:
     await rig.mqtt.wait_json("reolink/legacy")
     assert rig.bridge.mqtt is not None
     await rig.broker.astop()
@@ -189,3 +207,37 @@ async def test_home_assistant_birth_republishes_discovery_and_states(rig: Rig) -
         if m.topic.startswith("homeassistant/device/")
     )
     assert last_discovery < first_state
+
+
+async def test_nvr_channel_offline_stays_known_and_comes_back(
+    sim: Simulator, mosquitto: MosquittoBroker
+) -> None:
+    """A camera unplugged from an NVR shows unavailable (its HA device stays), then online again."""
+    settings = bridge_settings(sim, mosquitto, "reolink", health_check_interval=0.5)
+    async with (
+        Recorder(mosquitto.host, mosquitto.port) as mqtt,
+        Bridge(settings, mqtt_options=FAST_MQTT),
+    ):
+        await mqtt.wait_topic("reolink/nvr_ch1/availability", lambda m: m.text == "online")
+        discovery = await mqtt.wait_for(
+            lambda m: (
+                m.topic.startswith("homeassistant/device/") and m.topic.endswith("_ch1/config")
+            )
+        )
+        mark = mqtt.mark()
+        sim.set_channel_online("nvr", 1, False)
+        await mqtt.wait_topic(
+            "reolink/nvr_ch1/availability", lambda m: m.text == "offline", since=mark
+        )
+        await mqtt.wait_json("reolink/nvr_ch1/event", lambda e: e["type"] == "offline", since=mark)
+        assert not [m for m in mqtt.on(discovery.topic, mark) if m.payload == b""]  # not removed
+        assert [m.text for m in mqtt.on("reolink/nvr/availability", mark)] in ([], ["online"])
+        assert not [m for m in mqtt.on("reolink/nvr_ch0/availability", mark) if m.text == "offline"]
+
+        mark = mqtt.mark()
+        sim.set_channel_online("nvr", 1, True)
+        await mqtt.wait_topic(
+            "reolink/nvr_ch1/availability", lambda m: m.text == "online", since=mark
+        )
+        sim.trigger_event("nvr", "motion", True, channel=1)
+        await mqtt.wait_json("reolink/nvr_ch1", lambda s: s["motion"] is True, since=mark)
