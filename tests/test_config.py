@@ -44,7 +44,9 @@ def test_defaults_need_no_file(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.cameras == []
 
 
-def test_yaml_env_expansion_and_defaults(config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_yaml_env_expansion_and_defaults(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FRONT_PW", "p#ss %word^ é")
     settings = load_settings(config_file)
     front, garage = settings.cameras
