@@ -17,6 +17,7 @@ from bridge.mqtt.service import REPUBLISH_DELAY, MqttService
 from bridge.mqtt.topics import Topics
 from bridge.pipeline.device import ClientFactory, default_client_factory
 from bridge.pipeline.manager import CameraManager
+from bridge.pipeline.snapshots import Snapshots
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -37,7 +38,10 @@ class Bridge:
         self._republish_delay = republish_delay
         self.bus = InProcessBus()
         self.manager = CameraManager(settings.polling, self.bus, client_factory=client_factory)
-        self.dispatcher = CommandDispatcher(self.manager, self.bus, settings.safety)
+        self.snapshots = Snapshots(
+            self.manager, self.bus, on_event=settings.events.snapshot_on_event
+        )
+        self.dispatcher = CommandDispatcher(self.manager, self.bus, settings.safety, self.snapshots)
         self.topics = Topics(settings.mqtt.base_topic, settings.mqtt.discovery_prefix)
         self.mqtt: MqttConnection | None = None
         self.mqtt_service: MqttService | None = None
@@ -55,6 +59,7 @@ class Bridge:
             )
             await self.mqtt_service.start()
             await self.mqtt.start()
+        self.snapshots.start()
         await self.manager.start(self.settings.cameras)
         if self.mqtt_service is not None:
             self.mqtt_service.announce()
@@ -65,6 +70,7 @@ class Bridge:
         )
 
     async def stop(self) -> None:
+        self.snapshots.stop()
         await self.manager.stop()
         await self.dispatcher.aclose()
         with contextlib.suppress(TimeoutError):

@@ -65,6 +65,13 @@ class CommandCompleted:
     who: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SnapshotTaken:
+    camera_id: str
+    jpeg: bytes
+    event_id: str | None = None
+
+
 BusMessage = (
     StateChanged
     | EventRaised
@@ -72,6 +79,7 @@ BusMessage = (
     | DeviceReady
     | DeviceRemoved
     | CommandCompleted
+    | SnapshotTaken
 )
 Handler = Callable[[BusMessage], Awaitable[None]]
 

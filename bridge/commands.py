@@ -28,6 +28,7 @@ from bridge.models import (
 )
 from bridge.pipeline.device import CameraOffline, DeviceRunner
 from bridge.pipeline.manager import CameraManager, UnknownCamera
+from bridge.pipeline.snapshots import Snapshots
 from bridge.reolink import NotSupportedError, ReolinkClient, ReolinkError
 
 _LOGGER = logging.getLogger(__name__)
@@ -67,13 +68,15 @@ class _RateLimiter:
 
 
 class CommandDispatcher:
-    def __init__(self, manager: CameraManager, bus: Bus, safety: SafetySettings) -> None:
+    def __init__(
+        self, manager: CameraManager, bus: Bus, safety: SafetySettings, snapshots: Snapshots
+    ) -> None:
         self.manager = manager
         self.bus = bus
         self.safety = safety
+        self.snapshots = snapshots
         self._rate = _RateLimiter(safety.actuator_rate_per_minute)
         self._timers: dict[tuple[str, str], asyncio.Task[None]] = {}
-        self.snapshots: dict[str, bytes] = {}
 
     async def dispatch(
         self, camera_id: str, command: Command, *, source: str, who: str | None = None
@@ -195,8 +198,7 @@ class CommandDispatcher:
             if value is not None:
                 await getattr(client, f"set_{name}")(channel, value is OnOff.ON)
         if command.snapshot:
-            jpeg = await client.snapshot(channel)
-            self.snapshots[camera_id] = jpeg
+            jpeg = await self.snapshots.take(camera_id)
             data["snapshot_bytes"] = len(jpeg)
         if command.reboot:
             await client.reboot()

@@ -647,6 +647,12 @@ class _Builder:
             command_topic=self.set("snapshot"),
             payload_press="PRESS",
         )
+        # Raw JPEG on `<base>/<cam>/snapshot` (retained): Home Assistant needs no credentials to
+        # show it. A `url_topic` needs URLs it can fetch unauthenticated (signed URLs, REST API).
         self.add(
-            "last_snapshot", "image", "Last snapshot", url_topic=self.topics.snapshot_url(self.cid)
+            "last_snapshot",
+            "image",
+            "Last snapshot",
+            image_topic=self.topics.snapshot(self.cid),
+            content_type="image/jpeg",
         )

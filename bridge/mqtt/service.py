@@ -22,6 +22,7 @@ from bridge.bus import (
     DeviceReady,
     DeviceRemoved,
     EventRaised,
+    SnapshotTaken,
     StateChanged,
     Subscription,
 )
@@ -126,6 +127,8 @@ class MqttService:
             self._publish_bridge()
         elif isinstance(message, DeviceRemoved):
             self._remove(message.camera, message.capabilities)
+        elif isinstance(message, SnapshotTaken):
+            publish(self.topics.snapshot(message.camera_id), message.jpeg, retain=True)
 
     def _publish_discovery(
         self, camera: Camera, capabilities: Capabilities, previous: Capabilities | None = None

@@ -233,3 +233,33 @@ async def test_get_publishes_the_state_again(rig: Rig) -> None:
     await rig.mqtt.publish("reolink/ptz/get", "")
     state = await rig.mqtt.wait_json("reolink/ptz", since=mark, timeout=3)
     assert state["camera_id"] == "ptz"
+
+
+async def test_snapshot_button_and_event_snapshots(rig: Rig) -> None:
+    mark = rig.mqtt.mark()
+    response = await command(rig, "reolink/ptz/set/snapshot", "PRESS", "ptz")
+    assert response["status"] == "ok"
+    jpeg = await rig.mqtt.wait_topic("reolink/ptz/snapshot", since=mark)
+    assert jpeg.payload[:2] == b"\xff\xd8"
+    assert jpeg.payload[-2:] == b"\xff\xd9"
+    assert response["data"]["snapshot_bytes"] == len(jpeg.payload)
+    assert rig.commands("ptz", "Snap") or rig.sim.state("ptz")["get_counts"].get("Snap")
+
+    mark = rig.mqtt.mark()
+    rig.sim.trigger_event("nvr", "person", True, channel=2)
+    shot = await rig.mqtt.wait_topic("reolink/nvr_ch2/snapshot", since=mark)
+    assert shot.payload.startswith(b"\xff\xd8")
+
+
+async def test_reboot_and_back(rig: Rig) -> None:
+    mark = rig.mqtt.mark()
+    response = await command(rig, "reolink/legacy/set/reboot", "PRESS", "legacy")
+    assert response["status"] == "ok"
+    assert rig.commands("legacy", "Reboot")
+    await rig.mqtt.wait_topic(
+        "reolink/legacy/availability", lambda m: m.text == "online", since=mark, timeout=20
+    )
+    rig.sim.trigger_event("legacy", "motion", True)
+    await rig.mqtt.wait_json(
+        "reolink/legacy", lambda s: s["motion"] is True, since=mark, timeout=10
+    )

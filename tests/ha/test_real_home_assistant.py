@@ -28,6 +28,7 @@ from fixtures.mosquitto import MosquittoBroker, free_port
 
 from bridge.models import Command, IrMode, OnOff
 from bridge.mqtt.discovery import Discovery
+from bridge.simulator.media import FALLBACK_JPEG
 
 from .common import HA_PYTHON, TOPICS, parse_command, state_samples
 from .profiles import floodlight
@@ -199,7 +200,7 @@ class Bridge:
             self.commands.append((message.topic, message.payload.decode(), bool(message.retain)))
 
     def publish(self, topic: str, payload: Any, retain: bool = True) -> None:
-        text = payload if isinstance(payload, str) else json.dumps(payload)
+        text = payload if isinstance(payload, str | bytes) else json.dumps(payload)
         self.client.publish(topic, text, qos=1, retain=retain).wait_for_publish(5)
 
     def take_commands(self, count: int) -> list[tuple[str, str, bool]]:
@@ -267,7 +268,7 @@ def test_a_real_home_assistant_shows_the_camera(
 
     wait_for("every discovered entity", all_entities, timeout=30)
     bridge.publish(TOPICS.state(cid), full)  # again, now that every entity listens
-    bridge.publish(TOPICS.snapshot_url(cid), "http://bridge.example:8080/api/v1/snap.jpg")
+    bridge.publish(TOPICS.snapshot(cid), FALLBACK_JPEG)
 
     expected_states = {
         "binary_sensor.driveway_motion": "on",

@@ -54,7 +54,9 @@ def test_device_mode_one_message_per_view() -> None:
     assert siren["command_topic"] == "cams/driveway/set"
     assert siren["support_duration"] is True
     assert payload["components"]["detection"]["state_topic"] == "cams/driveway/event"
-    assert payload["components"]["last_snapshot"]["url_topic"] == "cams/driveway/snapshot/url"
+    image = payload["components"]["last_snapshot"]
+    assert image["image_topic"] == "cams/driveway/snapshot"
+    assert image["content_type"] == "image/jpeg"
     for component in payload["components"].values():
         assert component["qos"] == 1
         assert component["unique_id"].startswith("reolink_95270000abcd1234_")
@@ -297,16 +299,25 @@ def test_a_component_that_is_gone_is_removed_by_platform_alone() -> None:
     ]
 
 
-def test_an_nvr_channel_that_goes_offline_leaves_a_stale_device_topic() -> None:
+def test_an_nvr_slot_emptied_leaves_a_stale_device_topic() -> None:
+    """A channel whose camera is gone for good (an empty slot: offline, no model) loses its
+    device; one that is merely offline keeps it (the runner keeps its last known model)."""
     profile = nvr()
-    channels = [
-        c.model_copy(update={"online": False}) if c.channel == 1 else c
+    emptied = [
+        c.model_copy(update={"online": False, "model": None}) if c.channel == 1 else c
         for c in profile.caps.channels
     ]
-    changed = profile.caps.model_copy(update={"channels": channels})
+    changed = profile.caps.model_copy(update={"channels": emptied})
     discovery = Discovery(TOPICS)
     assert discovery.stale_topics(profile.camera, profile.caps, changed) == [
         "ha/device/reolink_95270000nvr84100_ch1/config"
     ]
     topics = [t for t, _ in discovery.messages(profile.camera, changed, previous=profile.caps)]
     assert "ha/device/reolink_95270000nvr84100_ch1/config" not in topics
+
+    offline = [
+        c.model_copy(update={"online": False}) if c.channel == 1 else c
+        for c in profile.caps.channels
+    ]
+    unplugged = profile.caps.model_copy(update={"channels": offline})
+    assert discovery.stale_topics(profile.camera, profile.caps, unplugged) == []
