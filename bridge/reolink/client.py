@@ -10,6 +10,7 @@ their own modules and reach the device only through `execute()`.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -36,6 +37,10 @@ from bridge.reolink.wire import Reply, Request, chunks, decode, encode, replies,
 
 _LOGGER = logging.getLogger(__name__)
 _redact.install()
+
+_JSON_HEADERS = {"Content-Type": "application/json"}
+_URL_CACHE_SIZE = 32
+"""Distinct API URLs kept parsed: a few commands' `?cmd=X&token=T` for the current token."""
 
 
 class ReolinkClient(Controls, Settings, Media):
@@ -78,6 +83,8 @@ class ReolinkClient(Controls, Settings, Media):
             ),
             transport=transport,
         )
+        self._api_url = self._http.base_url.join(API_PATH)
+        self._urls: dict[tuple[tuple[str, str], ...], httpx.URL] = {}
         self._session = Session(self._post, username, password)
         self._siren_stops: dict[int, asyncio.Task[None]] = {}
 
@@ -168,7 +175,8 @@ class ReolinkClient(Controls, Settings, Media):
             params = {"cmd": requests[0].cmd, **params}
         if _LOGGER.isEnabledFor(logging.DEBUG):
             _LOGGER.debug("%s ← %s", self.where, ", ".join(r.cmd for r in requests))
-        response = await self._send("POST", params, json=encode(requests))
+        body = json.dumps(encode(requests), ensure_ascii=False, separators=(",", ":"))
+        response = await self._send("POST", params, body.encode())
         items = self._decode(response)
         if len(items) == len(requests):
             return replies(requests, items)
@@ -209,19 +217,33 @@ class ReolinkClient(Controls, Settings, Media):
         except ProtocolError as err:
             raise ProtocolError(f"{self.where}: HTTP {response.status_code}: {err}") from None
 
-    async def _send(
-        self, method: str, params: Mapping[str, str], json: object = None
-    ) -> httpx.Response:
+    async def _send(self, method: str, params: Mapping[str, str], body: bytes) -> httpx.Response:
         try:
-            return await self._http.request(method, API_PATH, params=params, json=json)
+            return await self._http.request(
+                method, self._url(params), content=body, headers=_JSON_HEADERS
+            )
         except httpx.HTTPError as err:
             raise self._translate(err) from err
+
+    def _url(self, params: Mapping[str, str]) -> httpx.URL:
+        """The API URL with this query, parsed once and reused (httpx parses every str URL,
+        a measurable share of a poll's CPU); the cache holds one token's worth of URLs."""
+        key = tuple(params.items())
+        url = self._urls.get(key)
+        if url is None:
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()
+            url = self._urls[key] = self._api_url.copy_merge_params(dict(params))
+        return url
 
     def _translate(self, err: httpx.HTTPError) -> ReolinkError:
         """The domain error for an httpx error (message redacted: URLs may hold secrets)."""
         text = _redact.redact(str(err)) or type(err).__name__
         if isinstance(err, httpx.TimeoutException):
             return CameraTimeoutError(f"{self.where}: no answer within {self.timeout:g} s")
+        if isinstance(err, httpx.RemoteProtocolError) and "disconnected" not in text:
+            # Something answered, but not in HTTP (an RTSP or Baichuan port, say).
+            return ProtocolError(f"{self.where}: not an HTTP answer: {text}")
         if isinstance(err, httpx.TransportError):
             return CameraUnreachableError(f"{self.where}: {text}")
         return ProtocolError(f"{self.where}: {text}")
@@ -233,9 +255,8 @@ class ReolinkClient(Controls, Settings, Media):
         """A streamed GET with auth; the body is not read. Re-logs in once on -6."""
         for attempt in range(2):
             token = await self._session.token() if self._token_session else None
-            request = self._http.build_request(
-                "GET", API_PATH, params={**params, **self._auth(token)}
-            )
+            url = self._api_url.copy_merge_params({**params, **self._auth(token)})  # rs: unique
+            request = self._http.build_request("GET", url)
             try:
                 response = await self._http.send(request, stream=True)
             except httpx.HTTPError as err:
@@ -286,7 +307,7 @@ class ReolinkClient(Controls, Settings, Media):
     def _caps(self, caps: Capabilities | None) -> Capabilities:
         found = caps or self.capabilities
         if found is None:
-            raise ReolinkError("capabilities unknown: call get_capabilities() first")
+            raise RuntimeError("capabilities unknown: call get_capabilities() first")
         return found
 
 

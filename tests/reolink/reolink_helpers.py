@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 
-from bridge.reolink import ReolinkClient
+from bridge.reolink import NotSupportedError, ReolinkClient
 from bridge.simulator import SimulatedDevice, Simulator
 
 PASSWORD = "Sim-pass_1"
@@ -48,6 +49,23 @@ def requests(sim: Simulator, dev: SimulatedDevice) -> int:
 def channel_state(sim: Simulator, dev: SimulatedDevice, channel: int = 0) -> dict[str, Any]:
     state: dict[str, Any] = sim.state(dev.id)["channel_states"][channel]
     return state
+
+
+def ids(cases: list[tuple[str, int]]) -> list[str]:
+    return [f"{profile}-ch{channel}" for profile, channel in cases]
+
+
+async def assert_nothing_sent(
+    sim: Simulator, profile: str, action: Callable[[ReolinkClient], Awaitable[object]]
+) -> None:
+    """`action` raises NotSupportedError and no request reaches the device."""
+    dev = by_profile(sim, profile)
+    async with connect(dev) as client:
+        await client.get_capabilities()
+        before = requests(sim, dev)
+        with pytest.raises(NotSupportedError):
+            await action(client)
+        assert requests(sim, dev) == before, "an unsupported control reached the device"
 
 
 class Tap(httpx.AsyncBaseTransport):

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 import pytest
-from reolink_helpers import by_profile, channel_state, connect, requests, sent
+from reolink_helpers import (
+    assert_nothing_sent,
+    by_profile,
+    channel_state,
+    connect,
+    ids,
+    requests,
+    sent,
+)
 
-from bridge.models import DayNight, FloodlightMode, IrMode, PtzOp
-from bridge.reolink import ApiError, NotSupportedError, ReolinkClient
+from bridge.models import FloodlightMode, IrMode, PtzOp
+from bridge.reolink import ApiError, NotSupportedError
 from bridge.simulator import PROFILE_NAMES, Simulator
 
 # (profile, channel) pairs per feature, from the simulator's profiles.
@@ -42,26 +48,6 @@ PTZ_WIRE = {
     PtzOp.STOP_PATROL: "StopPatrol",
     PtzOp.STOP: "Stop",
 }
-
-
-def ids(cases: list[tuple[str, int]]) -> list[str]:
-    return [f"{profile}-ch{channel}" for profile, channel in cases]
-
-
-async def last(sim: Simulator, profile: str) -> dict[str, Any]:
-    return sent(sim, by_profile(sim, profile))[-1]
-
-
-async def assert_nothing_sent(
-    sim: Simulator, profile: str, action: Callable[[ReolinkClient], Awaitable[object]]
-) -> None:
-    dev = by_profile(sim, profile)
-    async with connect(dev) as client:
-        await client.get_capabilities()
-        before = requests(sim, dev)
-        with pytest.raises(NotSupportedError):
-            await action(client)
-        assert requests(sim, dev) == before, "an unsupported control reached the device"
 
 
 # -- PTZ ---------------------------------------------------------------------------------------
@@ -271,102 +257,6 @@ async def test_doorbell_light(sim: Simulator) -> None:
 @pytest.mark.parametrize(("profile", "channel"), NO_STATUS_LED, ids=ids(NO_STATUS_LED))
 async def test_status_led_unsupported(sim: Simulator, profile: str, channel: int) -> None:
     await assert_nothing_sent(sim, profile, lambda c: c.set_status_led(channel, True))
-
-
-# -- image, day/night, sensitivity, toggles --------------------------------------------------
-
-
-@pytest.mark.parametrize(("profile", "channel"), ALL, ids=ids(ALL))
-async def test_image_and_day_night(sim: Simulator, profile: str, channel: int) -> None:
-    dev = by_profile(sim, profile)
-    async with connect(dev) as client:
-        await client.get_capabilities()
-        await client.set_image(channel, brightness=10, contrast=20, saturation=30, sharpness=40)
-        entry = sent(sim, dev)[-1]
-        assert entry["cmd"] == "SetImage"
-        assert entry["param"] == {
-            "Image": {"channel": channel, "bright": 10, "contrast": 20}
-            | {"saturation": 30, "sharpen": 40}
-        }
-        await client.set_image(channel, hue=50)
-        assert sent(sim, dev)[-1]["param"] == {"Image": {"channel": channel, "hue": 50}}
-        await client.set_day_night(channel, DayNight.BLACK_WHITE)
-        assert sent(sim, dev)[-1]["param"] == {
-            "Isp": {"channel": channel, "dayNight": "Black&White"}
-        }
-        state = (await client.read_settings())[channel]
-        assert (state.brightness, state.contrast, state.saturation) == (10, 20, 30)
-        assert (state.sharpness, state.hue) == (40, 50)
-        assert state.day_night is DayNight.BLACK_WHITE
-        with pytest.raises(ValueError, match="brightness"):
-            await client.set_image(channel, brightness=256)
-
-
-@pytest.mark.parametrize(("profile", "channel"), MD, ids=ids(MD))
-async def test_motion_sensitivity(sim: Simulator, profile: str, channel: int) -> None:
-    dev = by_profile(sim, profile)
-    async with connect(dev) as client:
-        await client.get_capabilities()
-        await client.set_motion_sensitivity(channel, 30)
-        entry = sent(sim, dev)[-1]
-        if profile == "legacy":
-            assert entry["cmd"] == "SetAlarm"
-            assert {s["sensitivity"] for s in entry["param"]["Alarm"]["sens"]} == {21}
-            assert len(entry["param"]["Alarm"]["sens"]) == 4  # every period kept
-        else:
-            assert entry["cmd"] == "SetMdAlarm"
-            assert entry["param"] == {
-                "MdAlarm": {"channel": channel, "useNewSens": 1, "newSens": {"sensDef": 21}}
-            }
-        # The simulator shows the UI value (51 - stored) too: both sides agree.
-        assert channel_state(sim, dev, channel)["md_sensitivity"] == 30
-        assert (await client.read_settings())[channel].motion_sensitivity == 30
-        with pytest.raises(ValueError, match=r"1\.\.50"):
-            await client.set_motion_sensitivity(channel, 0)
-
-
-async def test_motion_sensitivity_unsupported_on_pir_cameras(sim: Simulator) -> None:
-    await assert_nothing_sent(sim, "battery", lambda c: c.set_motion_sensitivity(0, 20))
-
-
-TOGGLES = ("recording", "email", "push", "ftp")
-STEMS = {"recording": "Rec", "email": "Email", "push": "Push", "ftp": "Ftp"}
-SIM_KEYS = {"recording": "rec", "email": "email", "push": "push", "ftp": "ftp"}
-
-
-@pytest.mark.parametrize(("profile", "channel"), ALL, ids=ids(ALL))
-async def test_recording_and_notification_toggles(
-    sim: Simulator, profile: str, channel: int
-) -> None:
-    dev = by_profile(sim, profile)
-    async with connect(dev) as client:
-        await client.get_capabilities()
-        for name in TOGGLES:
-            for on in (True, False):
-                await getattr(client, f"set_{name}")(channel, on)
-                entry = sent(sim, dev)[-1]
-                stem, flag = STEMS[name], int(on)
-                if profile == "legacy":
-                    assert entry["cmd"] == f"Set{stem}"
-                    assert entry["param"] == {
-                        stem: {"schedule": {"enable": flag, "channel": channel}}
-                    }
-                else:
-                    assert entry["cmd"] == f"Set{stem}V20"
-                    assert entry["param"] == {
-                        stem: {"scheduleEnable": flag, "schedule": {"channel": channel}}
-                    }
-                assert channel_state(sim, dev, channel)["switches"][SIM_KEYS[name]] == flag
-                assert getattr((await client.read_settings())[channel], name) is on
-
-
-async def test_legacy_toggles_without_capabilities_fall_back(sim: Simulator) -> None:
-    dev = by_profile(sim, "legacy")
-    async with connect(dev) as client:  # no get_capabilities(): the V20 command answers -9
-        await client.set_push(0, False)
-        await client.set_motion_sensitivity(0, 45)
-    assert [e["cmd"] for e in sent(sim, dev)] == ["SetPush", "SetAlarm"]
-    assert channel_state(sim, dev)["md_sensitivity"] == 45
 
 
 # -- device ----------------------------------------------------------------------------------

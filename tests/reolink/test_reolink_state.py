@@ -6,7 +6,6 @@ import pytest
 from reolink_helpers import by_profile, connect, requests
 
 from bridge.models import DayNight, FloodlightMode, IrMode
-from bridge.reolink import ReolinkError
 from bridge.simulator import Simulator
 
 
@@ -137,5 +136,5 @@ async def test_nvr_settings_for_every_online_channel(sim: Simulator) -> None:
 async def test_polling_needs_capabilities(sim: Simulator) -> None:
     dev = by_profile(sim, "floodlight")
     async with connect(dev) as client:
-        with pytest.raises(ReolinkError, match="capabilities"):
+        with pytest.raises(RuntimeError, match="capabilities"):
             await client.poll_detections()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -177,3 +178,17 @@ async def test_a_single_command_with_the_wrong_reply_count(quirky: tuple[Quirky,
     async with ReolinkClient("127.0.0.1", port) as client:
         with pytest.raises(ProtocolError, match="2 replies"):
             await client.execute(numbered(1))
+
+
+async def test_a_port_that_does_not_speak_http() -> None:
+    async def rtsp(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1024)
+        writer.write(b"RTSP/1.0 400 Bad Request\r\nCSeq: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(rtsp, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server, ReolinkClient("127.0.0.1", port, timeout=2.0) as client:
+        with pytest.raises(ProtocolError, match="not an HTTP answer"):
+            await client.execute([Request("GetDevInfo")])
