@@ -1,0 +1,1 @@
+"""Persistence: one `Store` interface, embedded SQLite by default, PostgreSQL when configured."""

@@ -1,0 +1,178 @@
+"""The `Store` interface and the records it keeps. Both backends pass one contract test suite.
+
+Events are kept one row per logical event: a detection's `start` inserts the row, its `end`
+(same `event_id`) completes it with `ended_at` and `duration`; an `instant` event is one row.
+Writes are idempotent on `event_id` (+ phase): replaying a spool or a re-delivered stream entry
+never writes an event twice. Camera passwords are stored only encrypted (`password_encrypted`),
+by the registry; the store never sees them in clear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from bridge.models import Event, EventPhase, EventType
+
+CommandSource = Literal["mqtt", "rest", "ws", "ha", "cli", "internal"]
+
+
+class StoreError(Exception):
+    """The store failed; the message says why (never with credentials)."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached now; the caller may retry later (the writer spools)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CameraRecord:
+    id: str
+    name: str
+    host: str
+    port: int | None
+    https: bool
+    username: str
+    password_encrypted: str
+    channel: int | None = None
+    tags: tuple[str, ...] = ()
+    group: str | None = None
+    enabled: bool = True
+    poll_interval: float | None = None
+    source: Literal["config", "runtime"] = "runtime"
+    model: str | None = None
+    firmware: str | None = None
+    capabilities: dict[str, Any] | None = None
+    status: str | None = None
+    last_seen: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    event_id: str
+    camera_id: str
+    camera_name: str
+    channel: int
+    type: EventType
+    phase: EventPhase
+    """`start` while it lasts, `end` once ended, `instant` for presses and online/offline."""
+    started_at: datetime
+    ended_at: datetime | None
+    duration: float | None
+    severity: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    snapshot_path: str | None = None
+    clip: str | None = None
+    acknowledged: bool = False
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuery:
+    camera_ids: Sequence[str] = ()
+    types: Sequence[EventType] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    acknowledged: bool | None = None
+    limit: int = 50
+    cursor: str | None = None
+    """Opaque keyset cursor from the previous page's `next_cursor` (newest first)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    events: list[StoredEvent]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRecord:
+    camera_id: str
+    source: CommandSource
+    command: dict[str, Any]
+    status: Literal["ok", "error"]
+    error: str | None = None
+    who: str | None = None
+    transaction: str | None = None
+    at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiTokenRecord:
+    id: str
+    name: str
+    token_hash: str
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CameraConfigVersion:
+    camera_id: str
+    kind: str
+    version: int
+    data: dict[str, Any]
+    created_at: datetime
+    who: str | None = None
+
+
+class Store(Protocol):
+    """What the bridge needs from a database. Implementations: SQLite (default), PostgreSQL."""
+
+    async def open(self) -> None:
+        """Connect and apply pending migrations (raises StoreUnavailable when unreachable)."""
+
+    async def close(self) -> None: ...
+
+    # cameras (the registry)
+    async def upsert_camera(self, camera: CameraRecord) -> None: ...
+    async def get_camera(self, camera_id: str) -> CameraRecord | None: ...
+    async def list_cameras(self) -> list[CameraRecord]: ...
+    async def delete_camera(self, camera_id: str) -> bool: ...
+    async def update_camera_status(
+        self,
+        camera_id: str,
+        *,
+        status: str,
+        last_seen: datetime | None = None,
+        model: str | None = None,
+        firmware: str | None = None,
+        capabilities: dict[str, Any] | None = None,
+    ) -> None: ...
+
+    # events
+    async def write_events(self, events: Sequence[Event]) -> None:
+        """Idempotent batch write, in order (see the module docstring)."""
+
+    async def get_event(self, event_id: str) -> StoredEvent | None: ...
+    async def query_events(self, query: EventQuery) -> EventPage: ...
+    async def acknowledge_event(self, event_id: str, by: str | None) -> StoredEvent | None: ...
+    async def purge_events(self, before: datetime) -> int: ...
+
+    # command audit
+    async def record_commands(self, records: Sequence[CommandRecord]) -> None: ...
+    async def list_commands(
+        self, camera_id: str | None = None, limit: int = 100, before_id: int | None = None
+    ) -> list[CommandRecord]: ...
+
+    # versioned camera configuration snapshots
+    async def save_camera_config(
+        self, camera_id: str, kind: str, data: dict[str, Any], who: str | None = None
+    ) -> int: ...
+    async def camera_config_history(
+        self, camera_id: str, kind: str, limit: int = 20
+    ) -> list[CameraConfigVersion]: ...
+
+    # API tokens (hashed)
+    async def add_token(self, token: ApiTokenRecord) -> None: ...
+    async def find_token(self, token_hash: str) -> ApiTokenRecord | None: ...
+    async def list_tokens(self) -> list[ApiTokenRecord]: ...
+    async def revoke_token(self, token_id: str) -> bool: ...
+    async def touch_token(self, token_id: str, at: datetime) -> None: ...
