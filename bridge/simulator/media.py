@@ -68,6 +68,20 @@ def ffmpeg_path() -> str | None:
     return shutil.which("ffmpeg")
 
 
+async def _reap(proc: asyncio.subprocess.Process) -> None:
+    """Kill ``proc`` (if running), wait for it and close its pipes."""
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+    try:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(proc.wait(), 5)
+    finally:
+        transport = getattr(proc, "_transport", None)  # asyncio keeps the pipes open otherwise
+        if transport is not None:
+            transport.close()
+
+
 async def _run_ffmpeg(args: list[str], limit: float = 20.0) -> bytes:
     exe = ffmpeg_path()
     if exe is None:
@@ -85,9 +99,7 @@ async def _run_ffmpeg(args: list[str], limit: float = 20.0) -> bytes:
     try:
         out, err = await asyncio.wait_for(proc.communicate(), limit)
     except BaseException:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        await proc.wait()
+        await _reap(proc)
         raise
     if proc.returncode != 0 or not out:
         raise RuntimeError(f"ffmpeg failed ({proc.returncode}): {err.decode(errors='replace')}")
@@ -199,11 +211,14 @@ class MediaCache:
 
     async def close(self) -> None:
         """Stop background rendering."""
+        # one cancellation per task: the warm-up first (it passes its cancel on to the render
+        # it waits for), then whatever renders are still running
+        if self._warming is not None and not self._warming.done():
+            self._warming.cancel()
+            await asyncio.gather(self._warming, return_exceptions=True)
         tasks: list[asyncio.Task[Any]] = [t for t in self._jpegs.values() if not t.done()]
         if self._clip is not None and not self._clip.done():
             tasks.append(self._clip)
-        if self._warming is not None:
-            tasks.append(self._warming)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -307,12 +322,9 @@ class FlvStreams:
             await self._kill(proc)
 
     async def _kill(self, proc: asyncio.subprocess.Process) -> None:
+        # forgotten only once reaped: if this is interrupted, close() reaps it again
+        await _reap(proc)
         self._procs.discard(proc)
-        if proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(proc.wait(), 5)
 
     async def close(self) -> None:
         """Kill every running ffmpeg."""

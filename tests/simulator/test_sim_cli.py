@@ -61,7 +61,7 @@ def test_cli_runs_devices_and_stops_on_sigint() -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.wait()
+        proc.communicate()
 
 
 def test_cli_stops_on_sigterm() -> None:
@@ -80,7 +80,7 @@ def test_cli_stops_on_sigterm() -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.wait()
+        proc.communicate()
 
 
 def test_cli_arguments() -> None:

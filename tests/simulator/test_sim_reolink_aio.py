@@ -400,3 +400,32 @@ async def test_nvr_download_prepares_the_file(sim: Simulator) -> None:
         assert "NvrDownload" in dev.get_counts
     finally:
         await host.logout()
+
+
+async def test_stream_and_vod_urls_from_reolink_aio_work(
+    sim: Simulator, http_session: aiohttp.ClientSession
+) -> None:
+    from reolink_aio.enums import VodRequestType
+
+    dev = by_profile(sim, "floodlight")
+    host = make_host(dev)
+    try:
+        await host.get_host_data()
+        flv = host.get_flv_stream_source(0, "sub")
+        assert flv is not None
+        async with http_session.get(flv) as resp:
+            assert resp.status == 200
+            assert await resp.content.readexactly(3) == b"FLV"
+        end = datetime.now()
+        _, files = await host.request_vod_files(0, end - timedelta(days=3), end, stream="sub")
+        mime, url = await host.get_vod_source(0, files[0].file_name, "sub", VodRequestType.DOWNLOAD)
+        assert mime == "video/mp4"
+        async with http_session.get(url) as resp:
+            assert resp.status == 200
+            assert resp.content_length == files[0].data["size"]
+        _, url = await host.get_vod_source(0, files[0].file_name, "sub", VodRequestType.FLV)
+        assert f"&password={dev.password}" in url  # FLV playback carries the credentials
+        async with http_session.get(url) as resp:
+            assert await resp.content.readexactly(3) == b"FLV"
+    finally:
+        await host.logout()
