@@ -284,8 +284,7 @@ def _channel(
             "image_settings": _answered(got, "GetImage")
             and (ab.any(_ISP_KEYS, ch) or ab.ver("image", ch) > 0),
             "day_night": ab.ver("ispDayNight", ch, missing=1) > 0 and "dayNight" in isp,
-            # PIR cameras (mdWithPir) tune PIR sensitivity instead (reolink_aio does the same).
-            "md_sensitivity": (md_new or md_old) and ab.ver("mdWithPir", ch) <= 0,
+            "md_sensitivity": md_new or md_old,
             "md_sensitivity_legacy": md_old and not md_new,
             "snapshot": ab.ver("snap", ch, missing=1) > 0 if ab.known else True,
             "battery": ab.ver("battery", ch) > 0,

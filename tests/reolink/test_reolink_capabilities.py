@@ -94,7 +94,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "host": {"schedule_v20": True, "get_events": True, "ai_state": True, "wifi": True},
         "channels": [
             {"name": "Backyard Argus", "model": "Argus 4 Pro", "ai_types": [P, V, PET]}
-            | {"siren": True, "battery": True, "md_sensitivity": False}
+            | {"siren": True, "battery": True}
             | {"firmware": "v3.0.0.3980_24061902"},
         ],
     },

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from reolink_helpers import assert_nothing_sent, by_profile, channel_state, connect, ids, sent
+from reolink_helpers import by_profile, channel_state, connect, ids, sent
 
 from bridge.models import DayNight
 from bridge.simulator import Simulator
 
-MD = [("floodlight", 0), ("ptz", 0), ("doorbell", 0), ("legacy", 0), ("nvr", 0), ("nvr", 1)]
-ALL = [*MD, ("battery", 0)]
+ALL = [("floodlight", 0), ("ptz", 0), ("doorbell", 0), ("legacy", 0), ("nvr", 0), ("nvr", 1)]
+ALL += [("battery", 0)]
 
 
 @pytest.mark.parametrize(("profile", "channel"), ALL, ids=ids(ALL))
@@ -38,7 +38,7 @@ async def test_image_and_day_night(sim: Simulator, profile: str, channel: int) -
             await client.set_image(channel, brightness=256)
 
 
-@pytest.mark.parametrize(("profile", "channel"), MD, ids=ids(MD))
+@pytest.mark.parametrize(("profile", "channel"), ALL, ids=ids(ALL))
 async def test_motion_sensitivity(sim: Simulator, profile: str, channel: int) -> None:
     dev = by_profile(sim, profile)
     async with connect(dev) as client:
@@ -59,10 +59,6 @@ async def test_motion_sensitivity(sim: Simulator, profile: str, channel: int) ->
         assert (await client.read_settings())[channel].motion_sensitivity == 30
         with pytest.raises(ValueError, match=r"1\.\.50"):
             await client.set_motion_sensitivity(channel, 0)
-
-
-async def test_motion_sensitivity_unsupported_on_pir_cameras(sim: Simulator) -> None:
-    await assert_nothing_sent(sim, "battery", lambda c: c.set_motion_sensitivity(0, 20))
 
 
 TOGGLES = ("recording", "email", "push", "ftp")
