@@ -197,16 +197,15 @@ async def test_home_assistant_birth_republishes_discovery_and_states(rig: Rig) -
     ):
         await rig.mqtt.wait_json(f"reolink/{camera_id}", since=mark)
         await rig.mqtt.wait_topic(f"reolink/{camera_id}/availability", since=mark)
-    # Discovery goes out before the states, so Home Assistant has the entities when states arrive.
-    first_state = next(
-        i for i, m in enumerate(rig.mqtt.messages[mark:]) if m.topic == "reolink/floodlight"
-    )
+    # Discovery goes out before the states, so Home Assistant has the entities when states arrive:
+    # every camera's state is published again after the last discovery message.
+    seen = rig.mqtt.messages[mark:]
     last_discovery = max(
-        i
-        for i, m in enumerate(rig.mqtt.messages[mark:])
-        if m.topic.startswith("homeassistant/device/")
+        i for i, m in enumerate(seen) if m.topic.startswith("homeassistant/device/")
     )
-    assert last_discovery < first_state
+    for camera_id in ("floodlight", "nvr_ch2", "legacy"):
+        last_state = max(i for i, m in enumerate(seen) if m.topic == f"reolink/{camera_id}")
+        assert last_discovery < last_state, camera_id
 
 
 async def test_nvr_channel_offline_stays_known_and_comes_back(
