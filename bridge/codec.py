@@ -1,0 +1,212 @@
+"""Bus messages as JSON: one format for every process that shares a bus (Redis Streams, logs).
+
+An encoded message is one JSON object: `{"v": 1, "type": "<kind>", ...fields}`. The kinds are
+`state_changed`, `event_raised`, `availability_changed`, `device_ready`, `device_removed`,
+`command_completed` and `snapshot_taken`. A `CameraState` or an `Event` is carried as exactly
+the JSON MQTT carries (`.payload()`); `SnapshotTaken.jpeg` is base64.
+
+A camera's password never leaves the process: `DeviceReady`/`DeviceRemoved` carry the camera
+without it (`Camera.public_dict()`), and a decoded camera has an empty password. Whoever needs
+credentials reads them from the camera registry, never from the bus.
+
+`decode` raises `CodecError` (a `ValueError`) for anything that is not a message of a known kind
+and version; a consumer acknowledges such an entry as poisoned rather than retrying it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from bridge.bus import (
+    AvailabilityChanged,
+    BusMessage,
+    CommandCompleted,
+    DeviceReady,
+    DeviceRemoved,
+    EventRaised,
+    SnapshotTaken,
+    StateChanged,
+)
+from bridge.models import Camera, CameraState, Capabilities, CommandResult, Event
+
+VERSION = 1
+
+__all__ = ["KINDS", "VERSION", "CodecError", "decode", "encode", "from_dict", "to_dict"]
+
+
+class CodecError(ValueError):
+    """The bytes are not a bus message this version understands."""
+
+
+def _camera(camera: Camera) -> dict[str, Any]:
+    return camera.public_dict()
+
+
+def _capabilities(capabilities: Capabilities | None) -> dict[str, Any] | None:
+    return None if capabilities is None else capabilities.model_dump(mode="json")
+
+
+def to_dict(message: BusMessage) -> dict[str, Any]:
+    """The JSON-ready dict of one message (`encode` without the serialization)."""
+    match message:
+        case StateChanged(state=state):
+            return {"v": VERSION, "type": "state_changed", "state": state.payload()}
+        case EventRaised(event=event):
+            return {"v": VERSION, "type": "event_raised", "event": event.payload()}
+        case AvailabilityChanged(camera_id=camera_id, online=online):
+            return {
+                "v": VERSION,
+                "type": "availability_changed",
+                "camera_id": camera_id,
+                "online": online,
+            }
+        case DeviceReady(camera=camera, capabilities=capabilities):
+            return {
+                "v": VERSION,
+                "type": "device_ready",
+                "camera": _camera(camera),
+                "capabilities": _capabilities(capabilities),
+            }
+        case DeviceRemoved(camera=camera, capabilities=capabilities):
+            return {
+                "v": VERSION,
+                "type": "device_removed",
+                "camera": _camera(camera),
+                "capabilities": _capabilities(capabilities),
+            }
+        case CommandCompleted():
+            return {
+                "v": VERSION,
+                "type": "command_completed",
+                "camera_id": message.camera_id,
+                "command": message.command,
+                "source": message.source,
+                "result": message.result.model_dump(mode="json"),
+                "who": message.who,
+            }
+        case SnapshotTaken(camera_id=camera_id, jpeg=jpeg, event_id=event_id):
+            return {
+                "v": VERSION,
+                "type": "snapshot_taken",
+                "camera_id": camera_id,
+                "jpeg": base64.b64encode(jpeg).decode("ascii"),
+                "event_id": event_id,
+            }
+    raise TypeError(f"not a bus message: {type(message).__name__}")  # pragma: no cover
+
+
+def encode(message: BusMessage) -> bytes:
+    """One message as compact UTF-8 JSON."""
+    return json.dumps(to_dict(message), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _str(data: dict[str, Any], key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str):
+        raise CodecError(f"{key} must be a string, not {type(value).__name__}")
+    return value
+
+
+def _optional_str(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise CodecError(f"{key} must be a string or null, not {type(value).__name__}")
+    return value
+
+
+def _optional_capabilities(data: dict[str, Any]) -> Capabilities | None:
+    value = data.get("capabilities")
+    return None if value is None else Capabilities.model_validate(value)
+
+
+def _state_changed(data: dict[str, Any]) -> BusMessage:
+    return StateChanged(CameraState.model_validate(data["state"]))
+
+
+def _event_raised(data: dict[str, Any]) -> BusMessage:
+    return EventRaised(Event.model_validate(data["event"]))
+
+
+def _availability_changed(data: dict[str, Any]) -> BusMessage:
+    online = data["online"]
+    if not isinstance(online, bool):
+        raise CodecError("online must be true or false")
+    return AvailabilityChanged(_str(data, "camera_id"), online)
+
+
+def _device_ready(data: dict[str, Any]) -> BusMessage:
+    capabilities = _optional_capabilities(data)
+    if capabilities is None:
+        raise CodecError("device_ready needs capabilities")
+    return DeviceReady(Camera.model_validate(data["camera"]), capabilities)
+
+
+def _device_removed(data: dict[str, Any]) -> BusMessage:
+    return DeviceRemoved(Camera.model_validate(data["camera"]), _optional_capabilities(data))
+
+
+def _command_completed(data: dict[str, Any]) -> BusMessage:
+    command = data["command"]
+    if not isinstance(command, dict):
+        raise CodecError("command must be an object")
+    return CommandCompleted(
+        camera_id=_str(data, "camera_id"),
+        command=command,
+        source=_str(data, "source"),
+        result=CommandResult.model_validate(data["result"]),
+        who=_optional_str(data, "who"),
+    )
+
+
+def _snapshot_taken(data: dict[str, Any]) -> BusMessage:
+    try:
+        jpeg = base64.b64decode(_str(data, "jpeg"), validate=True)
+    except binascii.Error as err:
+        raise CodecError(f"jpeg is not base64: {err}") from err
+    return SnapshotTaken(_str(data, "camera_id"), jpeg, _optional_str(data, "event_id"))
+
+
+_DECODERS: dict[str, Callable[[dict[str, Any]], BusMessage]] = {
+    "state_changed": _state_changed,
+    "event_raised": _event_raised,
+    "availability_changed": _availability_changed,
+    "device_ready": _device_ready,
+    "device_removed": _device_removed,
+    "command_completed": _command_completed,
+    "snapshot_taken": _snapshot_taken,
+}
+
+KINDS: frozenset[str] = frozenset(_DECODERS)
+
+
+def from_dict(data: Any) -> BusMessage:
+    """The message a `to_dict` result (or any parsed JSON) stands for; `CodecError` if none."""
+    if not isinstance(data, dict):
+        raise CodecError(f"a bus message is a JSON object, not {type(data).__name__}")
+    if data.get("v") != VERSION:
+        raise CodecError(f"unsupported bus message version {data.get('v')!r}")
+    kind = data.get("type")
+    decoder = _DECODERS.get(kind) if isinstance(kind, str) else None
+    if decoder is None:
+        raise CodecError(f"unknown bus message type {kind!r}")
+    try:
+        return decoder(data)
+    except KeyError as err:
+        raise CodecError(f"{kind} lacks {err.args[0]!r}") from err
+    except ValidationError as err:
+        raise CodecError(f"{kind}: {err.error_count()} invalid field(s): {err}") from err
+
+
+def decode(raw: bytes | str) -> BusMessage:
+    """The message `encode` made; `CodecError` for anything else."""
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CodecError(f"not JSON: {err}") from err
+    return from_dict(data)
