@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from abc import abstractmethod
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Literal
@@ -93,7 +93,7 @@ class Media(ClientBase):
                 found.append(recording)
         return sorted(found, key=lambda r: r.start)
 
-    async def download_recording(self, name: str) -> AsyncIterator[bytes]:
+    async def download_recording(self, name: str) -> AsyncGenerator[bytes, None]:
         """The file's bytes as they arrive (`Download`). Use with `contextlib.aclosing` when you
         may stop early, so that the connection is released at once."""
         if not name or "\n" in name:
