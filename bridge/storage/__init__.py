@@ -1,1 +1,5 @@
-"""Persistence: one `Store` interface, embedded SQLite by default, PostgreSQL when configured."""
+"""Persistence: one `Store` interface, embedded SQLite by default, PostgreSQL when configured.
+
+    store = await open_store(settings)        # bridge.storage.factory; migrations applied
+    await run_migrate(settings, target=None)  # bridge.storage.migrate; for `reolink-bridge migrate`
+"""

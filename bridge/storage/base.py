@@ -27,6 +27,10 @@ class StoreUnavailable(StoreError):
     """The database cannot be reached now; the caller may retry later (the writer spools)."""
 
 
+class InvalidCursor(StoreError, ValueError):
+    """An `EventQuery.cursor` that no `EventPage.next_cursor` produced (the API answers 400)."""
+
+
 @dataclass(frozen=True, slots=True)
 class CameraRecord:
     id: str

@@ -1,0 +1,1 @@
+-- 0002 timescale (SQLite), down: nothing to undo.

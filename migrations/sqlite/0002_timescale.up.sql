@@ -1,0 +1,2 @@
+-- 0002 timescale (SQLite): nothing to do. PostgreSQL's 0002 makes `events` a TimescaleDB hypertable
+-- when the extension exists; both backends keep the same version numbers.
