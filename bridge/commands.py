@@ -186,7 +186,11 @@ class CommandDispatcher:
             await client.ptz_goto_preset(channel, command.ptz_preset)
             runner.assume(camera_id, ptz_preset=command.ptz_preset)
         if command.zoom is not None:
-            await client.set_zoom(channel, command.zoom)
+            view = runner.view(camera_id)
+            position = command.zoom  # percent; the camera speaks its own positions
+            if view is not None and view.capabilities is not None:
+                position = view.capabilities.zoom_position(command.zoom)
+            await client.set_zoom(channel, position)
         if command.day_night is not None:
             await client.set_day_night(channel, command.day_night)
         if command.image is not None:

@@ -244,6 +244,18 @@ class ChannelCapabilities(_Model):
     def ptz(self) -> bool:
         return self.pan_tilt or self.zoom
 
+    def zoom_position(self, percent: int) -> int:
+        """Our zoom (0-100 %, the same on every camera) as this camera's ZoomPos position."""
+        low, high = self.zoom_range or (0, 100)
+        return low + round((high - low) * max(0, min(100, percent)) / 100)
+
+    def zoom_percent(self, position: int) -> int:
+        """This camera's ZoomPos position as our 0-100 % zoom."""
+        low, high = self.zoom_range or (0, 100)
+        if high <= low:
+            return 0
+        return round(100 * (max(low, min(high, position)) - low) / (high - low))
+
     @property
     def detections(self) -> list[DetectionType]:
         kinds = [DetectionType.MOTION] if self.motion else []
@@ -507,7 +519,7 @@ class Command(_Model):
     status_led: OnOffValue | None = None
     ptz: PtzCommand | None = None
     ptz_preset: str | None = Field(default=None, min_length=1, max_length=64)
-    zoom: int | None = Field(default=None, ge=0, le=100)
+    zoom: int | None = Field(default=None, ge=0, le=100, description="Percent of the zoom range")
     day_night: DayNight | None = None
     image: ImageCommand | None = None
     motion_sensitivity: int | None = Field(default=None, ge=1, le=50)

@@ -153,3 +153,12 @@ def test_plain_attribute_commands(attribute: str, value: str, expected: dict[str
 def test_bad_plain_attribute_commands(attribute: str, value: str) -> None:
     with pytest.raises(ValueError, match=r"attribute|validation error"):
         Command.from_attribute(attribute, value)
+
+
+def test_zoom_percent_maps_to_the_cameras_range() -> None:
+    from bridge.models import ChannelCapabilities
+
+    ch = ChannelCapabilities(channel=0, zoom=True, zoom_range=(0, 33))
+    assert [ch.zoom_position(p) for p in (0, 10, 50, 100, 150)] == [0, 3, 16, 33, 33]
+    assert [ch.zoom_percent(p) for p in (0, 3, 16, 33, 40)] == [0, 9, 48, 100, 100]
+    assert ChannelCapabilities(channel=0).zoom_position(42) == 42

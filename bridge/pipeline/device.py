@@ -189,6 +189,8 @@ class DeviceRunner:
             poll = polls.get(view.channel)
             if poll is None:
                 continue
+            if poll.zoom is not None and view.capabilities is not None:
+                poll = poll.model_copy(update={"zoom": view.capabilities.zoom_percent(poll.zoom)})
             tracker = self.trackers[view.camera_id]
             changed, events = tracker.apply(poll, now)
             for event in events:

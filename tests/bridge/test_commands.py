@@ -59,7 +59,13 @@ async def test_json_set_reaches_the_camera(rig: Rig) -> None:
         ),
         ("ptz", "ptz", "left", "PtzCtrl", lambda p: p["op"] == "Left"),
         ("ptz", "ptz_preset", "Gate", "PtzCtrl", lambda p: p["op"] == "ToPos"),
-        ("ptz", "zoom", "10", "StartZoomFocus", lambda p: p["ZoomFocus"]["pos"] >= 0),
+        (
+            "ptz",
+            "zoom",
+            "10",
+            "StartZoomFocus",
+            lambda p: p["ZoomFocus"]["pos"] == 3,
+        ),  # 10 % of 0-33
         ("doorbell", "status_led", "OFF", "SetPowerLed", lambda p: "PowerLed" in p),
         ("legacy", "motion_sensitivity", "30", "SetAlarm", lambda p: "Alarm" in p),
         ("floodlight", "recording", "OFF", "SetRecV20", lambda p: p["Rec"]["scheduleEnable"] == 0),
