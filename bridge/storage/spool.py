@@ -49,7 +49,7 @@ import logging
 import os
 import time
 import zlib
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -319,7 +319,11 @@ class Spool:
                 count += 1
         return (first if first >= 0 else self._size), count
 
-    async def replay(self, batch_size: int = 500) -> AsyncIterator[SpoolBatch]:
+    def recount(self) -> None:
+        """Count the unacknowledged records again from the file (a consistency repair)."""
+        self._live_start, self._live_count = self._find_live(self._live_start)
+
+    async def replay(self, batch_size: int = 500) -> AsyncGenerator[SpoolBatch, None]:
         """Batches of the unacknowledged records, oldest first, until the end of the file.
 
         Records appended while the iteration runs are included. Nothing is removed until `ack`;
@@ -372,7 +376,7 @@ class Spool:
         if not records:
             return self._last_seq
         bodies = [
-            (_KIND_CODE[kind], json.dumps(payload, separators=(",", ":")).encode())
+            (_KIND_CODE[kind], json.dumps(payload, separators=(",", ":"), default=str).encode())
             for kind, payload in records
         ]
         async with self._lock:

@@ -1,0 +1,626 @@
+"""The event writer: the bus's `store` subscriber. It batches events and command records into the
+store, and never loses one while the database is away.
+
+    bus ──handler (enqueue only)──▶ bounded queue ──▶ one worker ──▶ write_events / record_commands
+                                                          │  ▲
+                                         database error   ▼  │ database back: replay, then live
+                                                      disk spool
+
+- **One ordered pipeline.** A single worker takes the queue in order, so events keep their order
+  (per camera and overall). A batch closes at `batch_size` items or `max_delay` seconds after its
+  first item; its events are written with one `write_events`, its commands with one
+  `record_commands`.
+- **Never blocks the bus.** The bus handler only appends to the writer's own queue (`queue_size`).
+  When that is full the handler waits, which backs up the bus's own bounded queue for this
+  subscriber only; publishers and the other subscribers never wait.
+- **Database down.** Any error from the store (`StoreUnavailable` above all, or a write slower than
+  `write_timeout`) sends the batch to the spool, and from then on every new batch goes to the spool
+  too, behind it. The worker retries the spool's oldest batch with jittered exponential backoff
+  (`retry_initial` … `retry_max`) — that write is the probe. When it succeeds, the spool is
+  replayed in order, each batch acknowledged only after the store took it; what arrives meanwhile
+  is appended to the spool behind the rest, so no live batch overtakes a spooled one. Once the
+  spool is empty the writer writes live again.
+- **Exactly once in effect.** A batch written but not yet acknowledged when the process dies is
+  replayed after the restart, and a bus that re-delivers (Redis Streams) hands the same event twice:
+  `write_events` is idempotent on `event_id` (+ phase), so the table ends with one row per event.
+- **A poison record** (one the store refuses with an error other than "unavailable" or a timeout)
+  cannot stall the spool forever: after `poison_attempts` failures of the same head batch its
+  records are written one by one, and a record that fails alone while the store takes the others
+  is set aside in `<spool>.rejected` (JSON lines), counted in `rejected` and logged.
+- **A spool that cannot be written** (disk full) is logged as an error; the batch stays in memory
+  and the worker takes nothing new from its queue until it is spooled or written, so the queues
+  upstream hold (and, past their bounds, drop the oldest, counted) instead of this one growing.
+
+`flush()` waits until everything handed to the writer is in the store (queue, spool and in-flight
+batch empty). `stop()` stops taking messages, writes what is pending for up to `stop_timeout`
+seconds, spools the rest, and closes the spool (a spool left non-empty is replayed at the next
+start).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from bridge.bus import DEFAULT_QUEUE_SIZE, Bus, BusMessage, CommandCompleted, EventRaised
+from bridge.models import Event, utcnow
+from bridge.pipeline.backoff import Backoff
+from bridge.storage.base import CommandRecord, CommandSource, Store, StoreUnavailable
+from bridge.storage.spool import RecordKind, Spool, SpoolBatch, SpoolError
+
+_LOGGER = logging.getLogger(__name__)
+
+OWNER = "store"
+_SOURCES: frozenset[str] = frozenset(get_args(CommandSource))
+_WARN_EVERY = 10.0
+
+Item = Event | CommandRecord
+WriterState = Literal["live", "spooling", "replaying", "stopped"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Records in and out of the spool
+# ---------------------------------------------------------------------------------------------
+
+
+def command_record(message: CommandCompleted, at: datetime | None = None) -> CommandRecord:
+    """The audit record of a completed command (who, source, command, result, time)."""
+    source = message.source if message.source in _SOURCES else "internal"
+    status: Literal["ok", "error"] = "ok" if message.result.status.value == "ok" else "error"
+    return CommandRecord(
+        camera_id=message.camera_id,
+        source=source,  # type: ignore[arg-type]  # checked against CommandSource above
+        command=dict(message.command),
+        status=status,
+        error=message.result.error,
+        who=message.who,
+        transaction=message.result.transaction,
+        at=at or utcnow(),
+    )
+
+
+def _command_payload(record: CommandRecord) -> dict[str, Any]:
+    return {
+        "camera_id": record.camera_id,
+        "source": record.source,
+        "command": record.command,
+        "status": record.status,
+        "error": record.error,
+        "who": record.who,
+        "transaction": record.transaction,
+        "at": record.at.isoformat() if record.at is not None else None,
+    }
+
+
+def _command_from_payload(payload: dict[str, Any]) -> CommandRecord:
+    at = payload.get("at")
+    return CommandRecord(
+        camera_id=str(payload["camera_id"]),
+        source=payload["source"],
+        command=dict(payload["command"]),
+        status=payload["status"],
+        error=payload.get("error"),
+        who=payload.get("who"),
+        transaction=payload.get("transaction"),
+        at=datetime.fromisoformat(at) if isinstance(at, str) else None,
+    )
+
+
+def _to_spool(item: Item) -> tuple[RecordKind, dict[str, Any]]:
+    if isinstance(item, Event):
+        return "event", item.payload()
+    return "command", _command_payload(item)
+
+
+def _describe(err: BaseException) -> str:
+    if isinstance(err, TimeoutError):
+        return "write timed out"
+    return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+
+
+def _transient(err: BaseException) -> bool:
+    """Errors that say "not now" rather than "never": they never make a record poison."""
+    return isinstance(err, StoreUnavailable | TimeoutError | ConnectionError | OSError)
+
+
+# ---------------------------------------------------------------------------------------------
+# The writer
+# ---------------------------------------------------------------------------------------------
+
+
+class EventWriter:
+    def __init__(
+        self,
+        store: Store,
+        bus: Bus,
+        spool: Spool,
+        *,
+        batch_size: int = 500,
+        max_delay: float = 0.2,
+        queue_size: int = DEFAULT_QUEUE_SIZE,
+        write_timeout: float = 30.0,
+        retry_initial: float = 0.5,
+        retry_max: float = 30.0,
+        stop_timeout: float = 5.0,
+        poison_attempts: int = 3,
+    ) -> None:
+        if batch_size < 1 or queue_size < 1:
+            raise ValueError("batch_size and queue_size must be at least 1")
+        self.store = store
+        self.bus = bus
+        self.spool = spool
+        self.batch_size = batch_size
+        self.max_delay = max_delay
+        self.queue_size = queue_size
+        self.write_timeout = write_timeout
+        self.stop_timeout = stop_timeout
+        self.poison_attempts = max(1, poison_attempts)
+        self.rejected_path = spool.path.with_name(spool.path.name + ".rejected")
+        # counters
+        self.received = 0
+        """Events and command records handed over by the bus."""
+        self.written = 0
+        """Written live (straight from the queue)."""
+        self.spooled = 0
+        """Appended to the spool."""
+        self.replayed = 0
+        """Written from the spool."""
+        self.failed = 0
+        """Store writes that failed (each sends its batch to the spool, or keeps it there)."""
+        self.rejected = 0
+        """Records the store refused on their own, set aside in `rejected_path`."""
+        self.spool_errors = 0
+        self.batches = 0
+        # state
+        self._items: deque[Item] = deque()
+        self._held: list[Item] = []  # a batch that neither the store nor the spool took yet
+        self._inflight: list[Item] | None = None
+        self._signal = asyncio.Event()
+        self._not_full = asyncio.Event()
+        self._not_full.set()
+        self._idle = asyncio.Event()
+        self._urgent = False
+        self._backoff = Backoff(retry_initial, retry_max)
+        self._retry_at = 0.0
+        self._down_since: float | None = None
+        self._last_error = ""
+        self._head_seq = 0
+        self._head_failures = 0
+        self._stopping_at: float | None = None
+        self._last_warning = 0.0
+        self._subscription: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self.state: WriterState = "replaying" if spool.pending else "live"
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Subscribe to the bus and start the worker (a spool left by an earlier run goes first)."""
+        if self._task is not None:
+            return
+        if self.spool.pending:
+            _LOGGER.warning(
+                "event writer: %d record(s) spooled by a previous run; replaying them first",
+                self.spool.pending,
+            )
+        self._subscription = self.bus.subscribe(OWNER, self._on_message)
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="event-writer")
+
+    async def flush(self) -> None:
+        """Wait until everything handed to the writer so far is in the store.
+
+        Messages still in the bus's own queue are not covered (drain the bus first). While the
+        database is away this waits for it: bound it with `asyncio.timeout`.
+        """
+        if self._task is None or self._task.done():
+            raise RuntimeError("the event writer is not running")
+        self._kick()
+        while True:
+            await self._idle.wait()
+            if self._is_idle():
+                return
+            await asyncio.sleep(0.01)
+
+    async def stop(self, write_budget: float | None = None) -> None:
+        """Stop taking messages; write what is pending for up to `write_budget` seconds
+        (default `stop_timeout`), spool the rest, close the spool."""
+        if self._subscription is not None:
+            self._subscription.close()
+            self._subscription = None
+        budget = self.stop_timeout if write_budget is None else write_budget
+        loop = asyncio.get_running_loop()
+        self._stopping_at = loop.time() + budget
+        self._kick()
+        task, self._task = self._task, None
+        if task is not None:
+            try:
+                # Past the budget the worker only spools (local disk); give that some time too.
+                await asyncio.wait_for(asyncio.shield(task), budget + 10.0)
+            except TimeoutError:
+                _LOGGER.error("event writer: could not spool in time; stopping it")
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            except Exception:
+                _LOGGER.exception("event writer failed while stopping")
+        left = [*(self._inflight or []), *self._held, *self._items]
+        self._inflight, self._held = None, []
+        self._items.clear()
+        if left:
+            try:
+                await self.spool.append([_to_spool(item) for item in left])
+                self.spooled += len(left)
+            except SpoolError as err:
+                _LOGGER.error("event writer: %d record(s) lost at shutdown: %s", len(left), err)
+        await self.spool.close()
+        self.state = "stopped"
+        if self.spool.pending:
+            _LOGGER.warning(
+                "event writer stopped with %d record(s) spooled in %s; they are written at the "
+                "next start",
+                self.spool.pending,
+                self.spool.path,
+            )
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def queued(self) -> int:
+        return len(self._items)
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "received": self.received,
+            "written": self.written,
+            "spooled": self.spooled,
+            "replayed": self.replayed,
+            "failed": self.failed,
+            "rejected": self.rejected,
+            "spool_errors": self.spool_errors,
+            "batches": self.batches,
+            "queued": len(self._items),
+            "last_error": self._last_error or None,
+            "spool": self.spool.stats(),
+        }
+
+    def _is_idle(self) -> bool:
+        return (
+            not self._items and not self._held and self._inflight is None and not self.spool.pending
+        )
+
+    def _kick(self) -> None:
+        """Cut waits short: close the batch now and retry the database now."""
+        self._urgent = True
+        self._retry_at = 0.0
+        self._signal.set()
+
+    # ------------------------------------------------------------------ bus side
+
+    async def _on_message(self, message: BusMessage) -> None:
+        if isinstance(message, EventRaised):
+            await self._enqueue(message.event)
+        elif isinstance(message, CommandCompleted):
+            await self._enqueue(command_record(message))
+
+    async def _enqueue(self, item: Item) -> None:
+        while len(self._items) >= self.queue_size:
+            self._not_full.clear()
+            await self._not_full.wait()
+        self._items.append(item)
+        self.received += 1
+        self._idle.clear()
+        if len(self._items) == 1 or len(self._items) >= self.batch_size:
+            self._signal.set()
+
+    def _take(self) -> list[Item]:
+        count = min(self.batch_size, len(self._items))
+        batch = [self._items.popleft() for _ in range(count)]
+        if len(self._items) < self.queue_size:
+            self._not_full.set()
+        return batch
+
+    async def _wait_signal(self, until: float | None) -> bool:
+        """Wait for the signal until the loop time `until` (None: forever). False on timeout."""
+        loop = asyncio.get_running_loop()
+        if until is not None and until <= loop.time():
+            return False
+        try:
+            async with asyncio.timeout_at(until):
+                await self._signal.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    async def _collect(self, until: float | None) -> list[Item]:
+        """The next batch: waits for a first item (until `until`), then up to `max_delay`."""
+        loop = asyncio.get_running_loop()
+        while not self._items:
+            self._signal.clear()
+            if self._urgent or self._stopping_at is not None:
+                return []
+            if not await self._wait_signal(until):
+                return []
+        close_at = loop.time() + self.max_delay
+        while len(self._items) < self.batch_size and not self._urgent:
+            self._signal.clear()
+            if self._stopping_at is not None or not await self._wait_signal(close_at):
+                break
+        return self._take()
+
+    # ------------------------------------------------------------------ the worker
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                if await self._step():
+                    return
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug must not end the writer: log, breathe, go on
+                _LOGGER.exception("event writer: unexpected error")
+                if self._inflight:
+                    self._held, self._inflight = self._inflight, None
+                await asyncio.sleep(1.0)
+
+    async def _step(self) -> bool:
+        """One turn of the worker; True when it is done (stopping and nothing left to do)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            if self._held:
+                if not await self._place_held():
+                    await self._pause()
+                continue
+            if self.spool.pending:
+                if self._retry_at <= loop.time() and not self._past_deadline():
+                    await self._replay()
+                    continue
+                # The database is away: what comes in goes behind the spool.
+                batch = await self._collect(self._retry_at)
+                self._urgent = False
+                if batch:
+                    await self._to_spool(batch)
+                elif self._stopping_at is not None and not self._items:
+                    return True
+                continue
+            if not self._items:
+                self._mark_idle()
+                if self._stopping_at is not None:
+                    return True
+            self._urgent = False
+            batch = await self._collect(None)
+            if batch:
+                await self._write_live(batch)
+
+    def _mark_idle(self) -> None:
+        if self._is_idle():
+            self._idle.set()
+            if self.state != "live":
+                self.state = "live"
+
+    def _past_deadline(self) -> bool:
+        return (
+            self._stopping_at is not None and asyncio.get_running_loop().time() >= self._stopping_at
+        )
+
+    async def _pause(self) -> None:
+        """Wait out the backoff (or a kick) before trying the held batch again."""
+        self._signal.clear()
+        until = self._retry_at
+        if self._urgent:
+            self._urgent = False
+            return
+        await self._wait_signal(until)
+
+    async def _store_write(self, items: Sequence[Item]) -> None:
+        """Events first, then commands; the whole call bounded by the write (or stop) timeout."""
+        events = [item for item in items if isinstance(item, Event)]
+        commands = [item for item in items if isinstance(item, CommandRecord)]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.write_timeout
+        if self._stopping_at is not None:
+            deadline = min(deadline, self._stopping_at)
+        async with asyncio.timeout_at(deadline):
+            if events:
+                await self.store.write_events(events)
+            if commands:
+                await self.store.record_commands(commands)
+        self.batches += 1
+
+    async def _write_live(self, batch: list[Item]) -> None:
+        if self._past_deadline():  # stopping: no time left for the database
+            await self._to_spool(batch)
+            return
+        self._inflight = batch
+        try:
+            await self._store_write(batch)
+        except Exception as err:
+            self.failed += 1
+            self._database_down(err)
+            await self._to_spool(batch)
+        else:
+            self.written += len(batch)
+        finally:
+            self._inflight = None
+
+    async def _to_spool(self, batch: list[Item]) -> None:
+        self._inflight = batch
+        try:
+            await self.spool.append([_to_spool(item) for item in batch])
+        except SpoolError as err:
+            self.spool_errors += 1
+            self._warn(f"event writer: cannot spool {len(batch)} record(s): {err}", error=True)
+            self._held = batch
+            loop = asyncio.get_running_loop()
+            self._retry_at = loop.time() + min(5.0, max(0.5, self._backoff.initial))
+        else:
+            self.spooled += len(batch)
+            if self.state == "live":
+                self.state = "spooling"
+        finally:
+            self._inflight = None
+
+    async def _place_held(self) -> bool:
+        """The held batch (the spool failed): into the spool, or straight to the store when the
+        spool is empty (order allows it). True once placed."""
+        loop = asyncio.get_running_loop()
+        if self._retry_at > loop.time() and not self._urgent:
+            return False
+        batch, self._held = self._held, []
+        if not self.spool.pending and not self._past_deadline():
+            self._inflight = batch
+            try:
+                await self._store_write(batch)
+            except Exception as err:
+                self.failed += 1
+                self._database_down(err)
+            else:
+                self.written += len(batch)
+                self._database_up()
+                return True
+            finally:
+                self._inflight = None
+        await self._to_spool(batch)
+        return not self._held
+
+    def _database_down(self, err: BaseException) -> None:
+        loop = asyncio.get_running_loop()
+        self._last_error = _describe(err)
+        delay = self._backoff.next_delay()
+        self._retry_at = loop.time() + delay
+        if self._down_since is None:
+            self._down_since = time.monotonic()
+            _LOGGER.warning(
+                "event writer: the database failed (%s); spooling to %s and retrying",
+                self._last_error,
+                self.spool.path,
+            )
+        else:
+            self._warn(
+                f"event writer: the database is still failing ({self._last_error}); "
+                f"{self.spool.pending} record(s) spooled, next try in {delay:.1f} s"
+            )
+
+    def _database_up(self) -> None:
+        self._backoff.reset()
+        self._retry_at = 0.0
+        if self._down_since is not None:
+            _LOGGER.warning(
+                "event writer: the database answers again after %.1f s; replaying the spool",
+                time.monotonic() - self._down_since,
+            )
+            self._down_since = None
+
+    def _warn(self, message: str, *, error: bool = False) -> None:
+        now = time.monotonic()
+        if now - self._last_warning >= _WARN_EVERY:
+            self._last_warning = now
+            _LOGGER.log(logging.ERROR if error else logging.WARNING, "%s", message)
+
+    async def _replay(self) -> None:
+        """Write the spool to the store, oldest first, until it is empty or the store fails."""
+        self.state = "replaying"
+        progressed = False
+        async with contextlib.aclosing(self.spool.replay(self.batch_size)) as batches:
+            async for batch in batches:
+                if self._past_deadline():
+                    return
+                progressed = True
+                items, bad = self._decode(batch)
+                try:
+                    await self._store_write(items)
+                except Exception as err:
+                    self.failed += 1
+                    self._database_down(err)
+                    if not _transient(err):
+                        await self._poison(batch, items, err)
+                    return
+                self._head_failures = 0
+                for record in bad:
+                    self._reject(record, "undecodable spool record")
+                await self.spool.ack(batch)
+                self.replayed += len(items)
+                self._database_up()
+                # Keep the bus flowing while replaying: new items go behind the spool.
+                if self._items and not self._held:
+                    await self._to_spool(self._take())
+        if not progressed and self.spool.pending:
+            _LOGGER.error("event writer: the spool counts records it cannot find; recounting")
+            self.spool.recount()
+        if not self.spool.pending:
+            _LOGGER.info("event writer: spool replayed (%d record(s) so far)", self.replayed)
+
+    def _decode(self, batch: SpoolBatch) -> tuple[list[Item], list[dict[str, Any]]]:
+        items: list[Item] = []
+        bad: list[dict[str, Any]] = []
+        for record in batch.records:
+            try:
+                if record.kind == "event":
+                    items.append(Event.model_validate(record.payload))
+                else:
+                    items.append(_command_from_payload(record.payload))
+            except (ValueError, KeyError, TypeError):
+                bad.append({"kind": record.kind, "payload": record.payload})
+        return items, bad
+
+    async def _poison(self, batch: SpoolBatch, items: list[Item], err: BaseException) -> None:
+        """The head batch failed with a non-transient error; after `poison_attempts` failures,
+        write it record by record and set aside the records the store refuses.
+
+        A record is set aside only when the store takes other records of the same pass: a store
+        that refuses everything (closed, read-only after a failover, a schema mismatch) proves
+        nothing about a record, so then the batch stays in the spool and is retried with backoff.
+        """
+        if batch.first_seq != self._head_seq:
+            self._head_seq = batch.first_seq
+            self._head_failures = 0
+        self._head_failures += 1
+        if self._head_failures < self.poison_attempts:
+            return
+        self._warn(
+            f"event writer: the store keeps refusing a batch ({_describe(err)}); "
+            "writing it record by record",
+            error=True,
+        )
+        taken = 0
+        suspects: list[tuple[Item, BaseException]] = []
+        for item in items:
+            try:
+                await self._store_write([item])
+            except Exception as single:
+                if _transient(single):
+                    self._database_down(single)
+                    return  # the database went away: the batch stays in the spool
+                suspects.append((item, single))
+            else:
+                taken += 1
+        if suspects and not taken:
+            return  # nothing proves the records wrong rather than the store: keep them
+        for item, refusal in suspects:
+            self._reject(_to_spool(item), _describe(refusal))
+        self.replayed += taken
+        self._head_failures = 0
+        await self.spool.ack(batch)
+        self._database_up()
+
+    def _reject(self, record: object, reason: str) -> None:
+        self.rejected += 1
+        _LOGGER.error(
+            "event writer: record refused by the store (%s), set aside in %s",
+            reason,
+            self.rejected_path,
+        )
+        line = json.dumps({"reason": reason, "record": record}, default=str)
+        try:
+            with Path(self.rejected_path).open("a", encoding="utf-8") as file:
+                file.write(line + "\n")
+        except OSError as write_error:
+            _LOGGER.error("event writer: cannot write %s: %s", self.rejected_path, write_error)
