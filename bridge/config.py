@@ -88,6 +88,31 @@ class DatabaseSettings(_Section):
 class RedisSettings(_Section):
     url: str | None = Field(default=None, pattern=r"^rediss?://")
     key_prefix: str = "reolink"
+    stream_maxlen: int = Field(
+        default=100_000,
+        ge=100,
+        le=10_000_000,
+        description="Bus stream bound (MAXLEN ~): older entries are trimmed, read or not",
+    )
+    claim_idle: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Seconds an unacknowledged bus entry waits before it is delivered again "
+        "(a dead consumer's entries are reclaimed; a failed one is retried)",
+    )
+    max_deliveries: int = Field(
+        default=5, ge=1, le=1000, description="Deliveries of one entry before it counts as poison"
+    )
+    outbox_size: int = Field(
+        default=10_000, ge=10, description="Messages kept while Redis is away; oldest dropped"
+    )
+    consumer_name: str | None = Field(
+        default=None, description="This process in the consumer groups; default host-pid-random"
+    )
+    snapshot_ttl: float = Field(
+        default=3600.0, gt=0, le=7 * 86400, description="Seconds a cached snapshot is kept"
+    )
 
 
 class PollingSettings(_Section):

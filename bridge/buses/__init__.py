@@ -1,0 +1,30 @@
+"""Bus implementations beyond the in-process default, and the choice between them.
+
+    bus = build_bus(settings)   # InProcessBus, or RedisStreamsBus when redis.url is set
+
+`bridge.bus` keeps the `Bus` protocol, the message types and `InProcessBus`.
+"""
+
+from __future__ import annotations
+
+from bridge.bus import Bus, InProcessBus
+from bridge.buses.redis_streams import RedisStreamsBus, default_consumer_name
+from bridge.config import Settings
+
+__all__ = ["RedisStreamsBus", "build_bus", "default_consumer_name"]
+
+
+def build_bus(settings: Settings) -> Bus:
+    """`RedisStreamsBus` on `redis.url` (tunables from the `redis` section), else in-process."""
+    redis = settings.redis
+    if redis.url is None:
+        return InProcessBus()
+    return RedisStreamsBus(
+        redis.url,
+        redis.key_prefix,
+        maxlen=redis.stream_maxlen,
+        consumer_name=redis.consumer_name,
+        claim_idle=redis.claim_idle,
+        max_deliveries=redis.max_deliveries,
+        outbox_size=redis.outbox_size,
+    )

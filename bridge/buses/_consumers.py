@@ -1,0 +1,548 @@
+"""The consuming side of the Redis Streams bus: one task per subscription.
+
+`GroupConsumer` — the default. The subscription's owner names a consumer *kind* and one consumer
+group; every process that subscribes the same kind is one consumer in it, so each entry is
+handled by one of them. Per entry: the handler is awaited, then the entry is acknowledged
+(`XACK`). A handler that raises leaves the entry unacknowledged; it is delivered again once it
+has been idle `claim_idle` seconds (`XAUTOCLAIM`, by this process or another), and after
+`max_deliveries` deliveries it is acknowledged without handling, counted as poisoned, logged
+and copied to the dead-letter stream. Entries held by a consumer that died are reclaimed the
+same way, so a killed process loses nothing: delivery is at-least-once, and handlers must be
+idempotent. While a handler runs, the entries this consumer holds are re-claimed every
+`claim_idle / 3` seconds (`XCLAIM … JUSTID`), so a live but slow consumer is never robbed.
+
+`BroadcastConsumer` — for kinds that every process must see (a per-process cache, WebSocket
+clients): a plain `XREAD` from where the stream was when `subscribe()` was called; no group, no
+acknowledgement, no redelivery (a failure is logged and counted, as in the in-process bus).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+
+from bridge.bus import BusMessage, Handler
+from bridge.buses._common import (
+    _LOGGER,
+    FIELD_BLOB,
+    FIELD_INLINE,
+    UNREACHABLE,
+    OutageLog,
+    StreamConfig,
+    id_key,
+)
+from bridge.codec import CodecError, decode
+from bridge.pipeline.backoff import Backoff
+
+_FAILED_REMEMBERED = 10_000
+"""Failed entry ids remembered for `drain()` (an entry waiting for its retry is not 'busy')."""
+
+Entry = tuple[bytes, dict[bytes, bytes] | None]
+
+
+class _BlobMissing(Exception):
+    """A large message's body expired (`blob_ttl`) before it was read."""
+
+
+def _entries(response: Any) -> list[Entry]:
+    """The entries of a one-stream XREAD/XREADGROUP answer (RESP2 list or RESP3 map)."""
+    if not response:
+        return []
+    if isinstance(response, dict):
+        streams = list(response.values())
+        return list(streams[0][0]) if streams else []
+    return list(response[0][1])
+
+
+def _b(value: Any) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
+async def ensure_group(
+    redis: aioredis.Redis, config: StreamConfig, group: str, start: bytes
+) -> None:
+    """Create consumer group `group` (and the stream) reading from `start`, unless it exists."""
+    try:
+        await redis.xgroup_create(config.stream, group, id=start, mkstream=True)
+    except ResponseError as err:
+        if not str(err).startswith("BUSYGROUP"):
+            raise
+
+
+class _Consumer:
+    """What both kinds of subscription share: the task, the handler call, closing, stats."""
+
+    def __init__(
+        self,
+        owner: str,
+        handler: Handler,
+        redis: aioredis.Redis,
+        config: StreamConfig,
+        ready: asyncio.Future[Any],
+        on_close: Callable[[_Consumer], None],
+    ) -> None:
+        self.owner = owner
+        self.handler = handler
+        self._redis = redis
+        self._config = config
+        self._ready = ready
+        self._on_close = on_close
+        self._stopping = False
+        self._handling = False
+        self._held: OrderedDict[bytes, None] = OrderedDict()
+        self._backoff = Backoff(config.reconnect_initial, config.reconnect_max)
+        self._outage = OutageLog(f"bus subscriber {owner}")
+        self._started = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+        self.handled = 0
+        self.failures = 0
+        self.poisoned = 0
+        self.reclaimed = 0
+        self.dropped = 0
+        self.expired = 0
+
+    def start(self) -> None:
+        self.task = asyncio.get_running_loop().create_task(self._main(), name=f"bus:{self.owner}")
+
+    async def wait_ready(self) -> None:
+        """Return once the subscription reads (its group exists, its start is known)."""
+        await self._started.wait()
+
+    def stopping(self) -> bool:
+        """Closed, or closing (a method: the flag changes while a call awaits)."""
+        return self._stopping
+
+    def close(self) -> None:
+        """Unsubscribe: stop after the message being handled, if any (it is acknowledged)."""
+        if self.stopping():
+            return
+        self._stopping = True
+        self._on_close(self)
+        if self.task is not None and not self._handling:
+            self.task.cancel()
+
+    async def wait_closed(self, grace: float) -> None:
+        if self.task is None:
+            return
+        done, _ = await asyncio.wait({self.task}, timeout=grace)
+        if not done:
+            self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "queued": len(self._held),
+            "handled": self.handled,
+            "failures": self.failures,
+            "poisoned": self.poisoned,
+            "reclaimed": self.reclaimed,
+            "dropped": self.dropped,
+            "expired": self.expired,
+        }
+
+    async def _main(self) -> None:
+        try:
+            await self._ready
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            _LOGGER.exception("bus subscriber %s cannot start", self.owner)
+            return
+        self._started.set()
+        await self._loop()
+
+    async def _loop(self) -> None:
+        raise NotImplementedError
+
+    async def settled(self, target: bytes | None) -> bool:
+        """True when this subscription holds nothing and has seen up to entry `target`."""
+        raise NotImplementedError
+
+    async def _pause(self, err: BaseException) -> None:
+        self._outage.failed(err)
+        await asyncio.sleep(self._backoff.next_delay())
+
+    def _ok(self) -> None:
+        self._outage.recovered()
+        self._backoff.reset()
+
+    async def _decode(self, fields: dict[bytes, bytes]) -> BusMessage:
+        raw = fields.get(FIELD_INLINE)
+        if raw is None:
+            key = fields.get(FIELD_BLOB)
+            if key is None:
+                raise CodecError(f"a stream entry without {FIELD_INLINE!r} or {FIELD_BLOB!r}")
+            blob = await self._redis.get(key)
+            if blob is None:
+                raise _BlobMissing(key.decode(errors="replace"))
+            raw = _b(blob)
+        return decode(raw)
+
+    async def _call(self, message: BusMessage, entry_id: bytes, delivery: int) -> bool:
+        self._handling = True
+        try:
+            await self.handler(message)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.failures += 1
+            _LOGGER.exception(
+                "bus subscriber %s failed on %s (entry %s, delivery %d of at most %d)",
+                self.owner,
+                type(message).__name__,
+                entry_id.decode(),
+                delivery,
+                self._config.max_deliveries,
+            )
+            return False
+        finally:
+            self._handling = False
+        return True
+
+
+class GroupConsumer(_Consumer):
+    """One consumer (`consumer`) of the group named after the owner's kind."""
+
+    def __init__(self, *args: Any, consumer: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.consumer = consumer
+        self.group = self.owner
+        self._failed: OrderedDict[bytes, None] = OrderedDict()
+        self._trimmed_unread = 0
+        self._next_claim = 0.0
+        self._next_expiry = time.monotonic() + self._config.consumer_expiry / 2
+
+    async def _loop(self) -> None:
+        keeper = asyncio.get_running_loop().create_task(
+            self._keep_alive(), name=f"bus:{self.owner}:keepalive"
+        )
+        config = self._config
+        try:
+            while not self.stopping():
+                try:
+                    now = time.monotonic()
+                    if now >= self._next_claim:
+                        self._next_claim = now + config.claim_idle / 2
+                        await self._reclaim()
+                    if now >= self._next_expiry:
+                        self._next_expiry = now + config.consumer_expiry / 2
+                        await self._expire_consumers()
+                    if self.stopping():
+                        break
+                    response = await self._redis.xreadgroup(
+                        self.group,
+                        self.consumer,
+                        {config.stream: ">"},
+                        count=config.batch,
+                        block=config.block_ms,
+                    )
+                    entries = _entries(response)
+                    if entries:
+                        await self._handle_batch(entries, None)
+                except ResponseError as err:
+                    if not str(err).startswith("NOGROUP"):
+                        _LOGGER.exception("bus subscriber %s: Redis refused", self.owner)
+                        await asyncio.sleep(self._backoff.next_delay())
+                        continue
+                    # Redis lost the group (restarted without persistence, or it was deleted):
+                    # whatever is in the stream now was published since; read all of it.
+                    _LOGGER.warning(
+                        "bus subscriber %s: consumer group gone; recreated from the stream start",
+                        self.owner,
+                    )
+                    await self.create_group(b"0")
+                except UNREACHABLE as err:
+                    await self._pause(err)
+                    continue
+                self._ok()
+        finally:
+            keeper.cancel()
+
+    async def create_group(self, start: bytes) -> None:
+        await ensure_group(self._redis, self._config, self.group, start)
+
+    async def _handle_batch(
+        self, entries: list[Entry], deliveries: dict[bytes, int] | None
+    ) -> None:
+        self._held = OrderedDict.fromkeys(entry_id for entry_id, _ in entries)
+        try:
+            for entry_id, fields in entries:
+                if self.stopping():
+                    await self._release(list(self._held))
+                    return
+                delivery = 1 if deliveries is None else deliveries.get(entry_id, 1)
+                await self._process(entry_id, fields, delivery)
+                self._held.pop(entry_id, None)
+        finally:
+            self._held.clear()
+
+    async def _process(
+        self, entry_id: bytes, fields: dict[bytes, bytes] | None, delivery: int
+    ) -> None:
+        if not fields:  # trimmed away while pending
+            self.dropped += 1
+            await self._ack(entry_id)
+            return
+        if delivery > self._config.max_deliveries:
+            await self._poison(entry_id, fields, f"delivered {delivery} times")
+            return
+        try:
+            message = await self._decode(fields)
+        except CodecError as err:
+            await self._poison(entry_id, fields, str(err))
+            return
+        except _BlobMissing as err:
+            self.expired += 1
+            _LOGGER.warning(
+                "bus subscriber %s: entry %s expired before it was read (%s)",
+                self.owner,
+                entry_id.decode(),
+                err,
+            )
+            await self._ack(entry_id)
+            return
+        if await self._call(message, entry_id, delivery):
+            self._failed.pop(entry_id, None)
+            await self._ack(entry_id)
+            self.handled += 1
+        else:
+            self._failed[entry_id] = None
+            while len(self._failed) > _FAILED_REMEMBERED:
+                self._failed.popitem(last=False)
+
+    async def _ack(self, entry_id: bytes) -> None:
+        """Acknowledge, retrying while Redis is away (else the entry would be handled again)."""
+        while True:
+            try:
+                await self._redis.xack(self._config.stream, self.group, entry_id)
+            except UNREACHABLE as err:
+                if self.stopping():
+                    return
+                await self._pause(err)
+                continue
+            return
+
+    async def _poison(self, entry_id: bytes, fields: dict[bytes, bytes], reason: str) -> None:
+        self.poisoned += 1
+        self._failed.pop(entry_id, None)
+        config = self._config
+        _LOGGER.error(
+            "bus subscriber %s: entry %s is poison (%s); acknowledged unhandled, copied to %s",
+            self.owner,
+            entry_id.decode(),
+            reason,
+            config.dead_letters,
+        )
+        letter: dict[Any, Any] = {
+            b"group": self.group,
+            b"entry": entry_id,
+            b"reason": reason[:500],
+            **fields,
+        }
+        while True:
+            try:
+                async with self._redis.pipeline(transaction=True) as pipe:
+                    pipe.xadd(
+                        config.dead_letters,
+                        letter,
+                        maxlen=config.dead_letters_maxlen,
+                        approximate=True,
+                    )
+                    pipe.xack(config.stream, self.group, entry_id)
+                    await pipe.execute()
+            except UNREACHABLE as err:
+                if self.stopping():
+                    return
+                await self._pause(err)
+                continue
+            return
+
+    async def _reclaim(self) -> None:
+        """Take over entries idle longer than `claim_idle`: a dead consumer's, or failed ones."""
+        config = self._config
+        start: bytes = b"0-0"
+        for _ in range(10):  # at most 10 batches per pass; the rest next pass
+            next_start, entries, deleted = await self._redis.xautoclaim(
+                config.stream,
+                self.group,
+                self.consumer,
+                config.claim_idle_ms,
+                start,
+                count=config.batch,
+            )
+            if deleted:
+                self.dropped += len(deleted)
+                _LOGGER.warning(
+                    "bus subscriber %s: %d pending entr(ies) were trimmed before being handled",
+                    self.owner,
+                    len(deleted),
+                )
+            if entries:
+                self.reclaimed += len(entries)
+                _LOGGER.info(
+                    "bus subscriber %s: delivering %d entr(ies) again (idle > %.1f s)",
+                    self.owner,
+                    len(entries),
+                    config.claim_idle,
+                )
+                await self._handle_batch(entries, await self._deliveries(entries))
+            if next_start in (b"0-0", "0-0") or self.stopping():
+                return
+            start = _b(next_start)
+
+    async def _deliveries(self, entries: list[Entry]) -> dict[bytes, int]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for entry_id, _ in entries:
+                pipe.xpending_range(
+                    self._config.stream, self.group, entry_id, entry_id, 1, self.consumer
+                )
+            results = await pipe.execute()
+        counts: dict[bytes, int] = {}
+        for rows in results:
+            for row in rows:
+                counts[_b(row["message_id"])] = int(row["times_delivered"])
+        return counts
+
+    async def _release(self, entry_ids: list[bytes]) -> None:
+        """Hand entries back (stopping): make them look long idle so any consumer takes them."""
+        if not entry_ids:
+            return
+        with contextlib.suppress(*UNREACHABLE, ResponseError):
+            await self._redis.xclaim(
+                self._config.stream,
+                self.group,
+                self.consumer,
+                0,
+                list[Any](entry_ids),
+                idle=self._config.claim_idle_ms * 10,
+                justid=True,
+            )
+
+    async def _keep_alive(self) -> None:
+        """Beside the reading loop, even while a handler runs: claim the held entries again
+        now and then ('still alive, still mine'), and notice entries trimmed unread."""
+        interval = self._config.claim_idle / 3
+        while True:
+            await asyncio.sleep(interval)
+            held = list(self._held)
+            with contextlib.suppress(*UNREACHABLE, ResponseError):
+                if held:
+                    await self._redis.xclaim(
+                        self._config.stream,
+                        self.group,
+                        self.consumer,
+                        0,
+                        list[Any](held),
+                        justid=True,
+                    )
+                await self._count_trimmed()
+
+    async def _count_trimmed(self) -> None:
+        """Count entries trimmed (MAXLEN) before this group read them: the stream's overflow.
+        Seen only while the group is behind the trim point; every process of the kind counts
+        the group's loss."""
+        config = self._config
+        try:
+            info = await self._redis.xinfo_stream(config.stream)
+            groups = await self._redis.xinfo_groups(config.stream)
+        except ResponseError:
+            return
+        group = next((g for g in groups if _b(g["name"]).decode() == self.group), None)
+        first = info.get("first-entry")
+        if group is None or not first or group.get("entries-read") is None:
+            return
+        if id_key(_b(first[0])) <= id_key(_b(group["last-delivered-id"])):
+            return
+        lost = int(info["entries-added"]) - int(group["entries-read"]) - int(info["length"])
+        if lost > self._trimmed_unread:
+            _LOGGER.warning(
+                "bus subscriber %s fell more than %d entries behind: %d trimmed unread so far",
+                self.owner,
+                config.maxlen,
+                lost,
+            )
+            self.dropped += lost - self._trimmed_unread
+            self._trimmed_unread = lost
+
+    async def _expire_consumers(self) -> None:
+        """Forget consumers that hold nothing and were not seen for `consumer_expiry`."""
+        config = self._config
+        limit = config.consumer_expiry * 1000
+        consumers = await self._redis.xinfo_consumers(config.stream, self.group)
+        for consumer in consumers:
+            name = _b(consumer["name"]).decode()
+            idle = consumer.get("inactive", consumer.get("idle", 0))
+            if name != self.consumer and int(consumer["pending"]) == 0 and int(idle) > limit:
+                await self._redis.xgroup_delconsumer(config.stream, self.group, name)
+
+    async def settled(self, target: bytes | None) -> bool:
+        """Nothing held here, and everything up to `target` delivered and handled or failed."""
+        if self._held or self._handling or not self._started.is_set():
+            return False
+        if target is None:
+            return True
+        groups = await self._redis.xinfo_groups(self._config.stream)
+        group = next((g for g in groups if _b(g["name"]).decode() == self.group), None)
+        if group is None or id_key(_b(group["last-delivered-id"])) < id_key(target):
+            return False
+        pending = await self._redis.xpending_range(
+            self._config.stream, self.group, "-", "+", _FAILED_REMEMBERED, self.consumer
+        )
+        return all(_b(row["message_id"]) in self._failed for row in pending)
+
+
+class BroadcastConsumer(_Consumer):
+    """Every process gets every entry from where the stream was at `subscribe()`."""
+
+    _last: bytes = b"0-0"
+
+    async def _loop(self) -> None:
+        self._last = _b(self._ready.result())
+        config = self._config
+        while not self.stopping():
+            try:
+                response = await self._redis.xread(
+                    {config.stream: self._last}, count=config.batch, block=config.block_ms
+                )
+            except UNREACHABLE as err:
+                await self._pause(err)
+                continue
+            self._ok()
+            entries = _entries(response)
+            if not entries:
+                continue
+            self._held = OrderedDict.fromkeys(entry_id for entry_id, _ in entries)
+            try:
+                for entry_id, fields in entries:
+                    if self.stopping():
+                        return
+                    await self._deliver(entry_id, fields or {})
+                    self._last = entry_id
+                    self._held.pop(entry_id, None)
+            except UNREACHABLE as err:  # a large message's body could not be read: again
+                await self._pause(err)
+            finally:
+                self._held.clear()
+
+    async def _deliver(self, entry_id: bytes, fields: dict[bytes, bytes]) -> None:
+        try:
+            message = await self._decode(fields)
+        except (CodecError, _BlobMissing) as err:
+            self.poisoned += 1
+            _LOGGER.error("bus subscriber %s: entry %s skipped: %s", self.owner, entry_id, err)
+            return
+        if await self._call(message, entry_id, 1):
+            self.handled += 1
+
+    async def settled(self, target: bytes | None) -> bool:
+        if self._held or self._handling or not self._started.is_set():
+            return False
+        return target is None or id_key(self._last) >= id_key(target)
