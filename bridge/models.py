@@ -120,12 +120,13 @@ class DayNight(StrEnum):
 
 
 class FloodlightMode(StrEnum):
-    """Reolink WhiteLed `mode`: 0 night-always, 1 on alarm, 2 schedule, 3 auto."""
+    """Reolink WhiteLed `mode`, numbered as the firmware (and reolink_aio) number it:
+    0 off, 1 auto (on at night when something is detected), 2 on at night, 3 on a schedule."""
 
     OFF = "off"
-    ALARM = "alarm"
-    SCHEDULE = "schedule"
     AUTO = "auto"
+    NIGHT = "night"
+    SCHEDULE = "schedule"
 
 
 class PtzOp(StrEnum):

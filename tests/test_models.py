@@ -115,8 +115,8 @@ def test_command_result_shapes() -> None:
         ),
         (
             "floodlight_mode",
-            "Alarm",
-            {"floodlight": {"state": None, "brightness": None, "mode": "alarm"}},
+            "Night",
+            {"floodlight": {"state": None, "brightness": None, "mode": "night"}},
         ),
         ("ptz", "left", {"ptz": {"op": "left", "speed": 32, "duration": None}}),
         ("ptz_preset", "Gate", {"ptz_preset": "Gate"}),

@@ -46,9 +46,9 @@ SPEEDLESS_OPS: Final = PATROL_OPS | {PtzOp.STOP}
 
 FLOODLIGHT_MODES: Final[dict[FloodlightMode, int]] = {
     FloodlightMode.OFF: 0,
-    FloodlightMode.ALARM: 1,
-    FloodlightMode.SCHEDULE: 2,
-    FloodlightMode.AUTO: 3,
+    FloodlightMode.AUTO: 1,
+    FloodlightMode.NIGHT: 2,
+    FloodlightMode.SCHEDULE: 3,
 }
 """`WhiteLed.mode` for each floodlight mode (the numbering `FloodlightMode` documents)."""
 

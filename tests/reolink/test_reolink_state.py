@@ -112,7 +112,7 @@ async def test_read_settings_is_one_request(sim: Simulator) -> None:
         assert requests(sim, dev) - before == 1
     assert state.floodlight is False
     assert state.floodlight_brightness == 85
-    assert state.floodlight_mode is FloodlightMode.ALARM
+    assert state.floodlight_mode is FloodlightMode.AUTO
     assert state.ir_lights is IrMode.AUTO
     assert state.status_led is True
     assert state.day_night is DayNight.AUTO
