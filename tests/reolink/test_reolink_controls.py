@@ -189,12 +189,12 @@ async def test_floodlight(sim: Simulator, profile: str, channel: int) -> None:
         entry = sent(sim, dev)[-1]
         assert entry["cmd"] == "SetWhiteLed"
         assert entry["param"] == {
-            "WhiteLed": {"channel": channel, "state": 1, "bright": 40, "mode": 2}
+            "WhiteLed": {"channel": channel, "state": 1, "bright": 40, "mode": 3}
         }
         assert channel_state(sim, dev, channel)["floodlight"] == {
             "state": 1,
             "bright": 40,
-            "mode": 2,
+            "mode": 3,
         }
         state = (await client.read_settings())[channel]
         assert (state.floodlight, state.floodlight_brightness) == (True, 40)
