@@ -363,7 +363,9 @@ class PostgresStore:
             raise
 
     async def _prepare_events(self, conn: asyncpg.Connection) -> None:
-        kind = await conn.fetchval("SELECT relkind FROM pg_class WHERE oid = 'events'::regclass")
+        kind = await conn.fetchval(
+            "SELECT relkind::text FROM pg_class WHERE oid = 'events'::regclass"
+        )
         self.hypertable = kind != "p"
         await conn.fetchval("SELECT count(*) FROM events_ensure_partitions($1)", PARTITIONS_AHEAD)
         if self.retention_days is not None and self.hypertable:

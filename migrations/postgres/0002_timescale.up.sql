@@ -59,8 +59,11 @@ $fn$;
 CREATE FUNCTION reolink_events_set_retention(keep interval) RETURNS boolean
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')
-       OR NOT EXISTS (SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = 'events') THEN
+    -- Two statements: the second names a view that exists only with the extension.
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') THEN
+        RETURN false;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = 'events') THEN
         RETURN false;
     END IF;
     PERFORM remove_retention_policy('events', if_exists => true);
