@@ -18,6 +18,7 @@ from bridge.mqtt.topics import Topics
 from bridge.pipeline.device import ClientFactory, default_client_factory
 from bridge.pipeline.manager import CameraManager
 from bridge.pipeline.snapshots import Snapshots
+from bridge.requests import BridgeRequests
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class Bridge:
             self.manager, self.bus, on_event=settings.events.snapshot_on_event
         )
         self.dispatcher = CommandDispatcher(self.manager, self.bus, settings.safety, self.snapshots)
+        self.requests = BridgeRequests(self.manager, self.manager)
         self.topics = Topics(settings.mqtt.base_topic, settings.mqtt.discovery_prefix)
         self.mqtt: MqttConnection | None = None
         self.mqtt_service: MqttService | None = None
@@ -55,6 +57,7 @@ class Bridge:
                 self.bus,
                 self.manager,
                 self.dispatcher,
+                self.requests,
                 republish_delay=self._republish_delay,
             )
             await self.mqtt_service.start()

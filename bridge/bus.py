@@ -43,6 +43,13 @@ class AvailabilityChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceAdded:
+    """A camera joined the bridge (config, MQTT, REST); it may not have answered yet."""
+
+    camera: Camera
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceReady:
     """A device connected and its capabilities are known (first time, or changed)."""
 
@@ -76,6 +83,7 @@ BusMessage = (
     StateChanged
     | EventRaised
     | AvailabilityChanged
+    | DeviceAdded
     | DeviceReady
     | DeviceRemoved
     | CommandCompleted

@@ -19,6 +19,7 @@ from bridge.bus import (
     AvailabilityChanged,
     Bus,
     BusMessage,
+    DeviceAdded,
     DeviceReady,
     DeviceRemoved,
     EventRaised,
@@ -32,7 +33,8 @@ from bridge.models import Camera, CameraState, Capabilities, Command, CommandRes
 from bridge.mqtt.connection import Message, MqttConnection
 from bridge.mqtt.discovery import Discovery
 from bridge.mqtt.topics import CameraTopic, Topics
-from bridge.pipeline.manager import CameraManager, DuplicateCamera, UnknownCamera
+from bridge.pipeline.manager import CameraManager, UnknownCamera
+from bridge.requests import BridgeRequests
 from bridge.views import camera_views
 
 _LOGGER = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ class MqttService:
         bus: Bus,
         manager: CameraManager,
         dispatcher: CommandDispatcher,
+        requests: BridgeRequests,
         *,
         republish_delay: tuple[float, float] = REPUBLISH_DELAY,
     ) -> None:
@@ -60,6 +63,7 @@ class MqttService:
         self.bus = bus
         self.manager = manager
         self.dispatcher = dispatcher
+        self.requests = requests
         self.topics = Topics(settings.mqtt.base_topic, settings.mqtt.discovery_prefix)
         self.discovery = Discovery(
             topics=self.topics,
@@ -76,6 +80,15 @@ class MqttService:
 
     async def start(self) -> None:
         self._subscription = self.bus.subscribe("mqtt", self._on_bus)
+        self.requests.register("discovery/republish", self._republish_request)
+        self.requests.add_health_source(
+            "mqtt",
+            lambda: {
+                "connected": self.connection.connected,
+                "dropped_messages": self.connection.dropped_messages,
+                "buffered_messages": self.connection.buffered_messages,
+            },
+        )
         self.connection.add_connect_hook(self._on_connect)
         for topic_filter in self.topics.command_filters:
             await self.connection.subscribe(topic_filter, self._on_camera_command)
@@ -124,6 +137,8 @@ class MqttService:
                     self.topics.bridge_event,
                     {"type": "camera_added", "data": message.camera.public_dict()},
                 )
+            self._publish_bridge()
+        elif isinstance(message, DeviceAdded):
             self._publish_bridge()
         elif isinstance(message, DeviceRemoved):
             self._remove(message.camera, message.capabilities)
@@ -200,6 +215,10 @@ class MqttService:
             self.connection.publish(self.topics.availability(camera_id), status, retain=True)
         for camera_id, state in list(self._states.items()):
             self.connection.publish(self.topics.state(camera_id), state.payload(), retain=True)
+
+    async def _republish_request(self, body: dict[str, Any]) -> dict[str, Any]:
+        self.republish()
+        return {}
 
     def _schedule_republish(self) -> None:
         if self._republish_task is not None and not self._republish_task.done():
@@ -284,59 +303,13 @@ class MqttService:
                 raise ValueError("the request must be a JSON object")
             raw_transaction = body.pop("transaction", None)
             transaction = raw_transaction if isinstance(raw_transaction, str) else None
-            data = await self.handle_request(action, body)
+            data = await self.requests.handle(action, body)
             response: dict[str, Any] = {"status": "ok", "data": data}
-        except (ValueError, UnicodeDecodeError, LookupError) as err:
+        except (ValueError, UnicodeDecodeError) as err:
             response = {"status": "error", "error": _explain(err)}
         if transaction is not None:
             response["transaction"] = transaction
         self.connection.publish(self.topics.bridge_response(action), response)
-
-    async def handle_request(self, action: str, body: dict[str, Any]) -> Any:
-        """Bridge requests, shared by MQTT and (later) REST: same body, same answer."""
-        if action == "camera/add":
-            try:
-                camera = Camera.model_validate(body)
-            except ValidationError as err:
-                raise ValueError(_explain(err)) from None
-            try:
-                await self.manager.add(camera)
-            except DuplicateCamera as err:
-                raise ValueError(str(err)) from None
-            self._publish_bridge()
-            return camera.public_dict()
-        if action == "camera/remove":
-            camera = await self.manager.remove(_required(body, "id"))
-            self._publish_bridge()
-            return {"id": camera.id}
-        if action == "camera/rename":
-            camera = await self.manager.rename(_required(body, "id"), _required(body, "name"))
-            return camera.public_dict()
-        if action == "health_check":
-            return {
-                "healthy": True,
-                "mqtt_connected": self.connection.connected,
-                "cameras": {
-                    runner.camera.id: {
-                        "online": runner.online,
-                        "failures": runner.failures,
-                        "last_error": runner.last_error,
-                        "polls": runner.polls,
-                    }
-                    for runner in self.manager.runners
-                },
-            }
-        if action == "discovery/republish":
-            self.republish()
-            return {}
-        raise ValueError(f"unknown request {action!r}")
-
-
-def _required(body: dict[str, Any], key: str) -> str:
-    value = body.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"'{key}' is required")
-    return value
 
 
 def _plain_value(text: str) -> tuple[str, str | None]:

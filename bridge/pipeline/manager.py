@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Iterable
 
-from bridge.bus import Bus, DeviceRemoved
+from bridge.bus import Bus, DeviceAdded, DeviceRemoved
 from bridge.config import PollingSettings
 from bridge.models import Camera
 from bridge.pipeline.device import ClientFactory, DeviceRunner, default_client_factory
@@ -58,6 +58,7 @@ class CameraManager:
                 camera, self.polling, self.bus, client_factory=self._client_factory
             )
             self._runners[camera.id] = runner
+            self.bus.publish(DeviceAdded(camera))
             runner.start()
             _LOGGER.info("camera %s added (%s)", camera.id, camera.host)
             return runner

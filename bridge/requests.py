@@ -1,0 +1,111 @@
+"""Bridge requests (`reolink/bridge/request/<action>`, `POST /api/v1/bridge/request/<action>`).
+
+One handler for every interface: the same body gives the same answer on MQTT and REST.
+Interfaces may register actions of their own (MQTT adds `discovery/republish`) and contribute
+to `health_check`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from bridge.models import Camera
+from bridge.pipeline.manager import CameraManager, DuplicateCamera, UnknownCamera
+
+Action = Callable[[dict[str, Any]], Awaitable[Any]]
+HealthSource = Callable[[], dict[str, Any]]
+
+
+class RequestError(ValueError):
+    """The request cannot be done; the message says why (it becomes the `error` field)."""
+
+
+class CameraDirectory(Protocol):
+    """Adds, removes and renames cameras: the registry (persisted) or the bare manager."""
+
+    async def add(self, camera: Camera) -> Any: ...
+    async def remove(self, camera_id: str) -> Camera: ...
+    async def rename(self, camera_id: str, name: str) -> Camera: ...
+
+
+class BridgeRequests:
+    def __init__(self, cameras: CameraDirectory, manager: CameraManager) -> None:
+        self.cameras = cameras
+        self.manager = manager
+        self._actions: dict[str, Action] = {
+            "camera/add": self._add,
+            "camera/remove": self._remove,
+            "camera/rename": self._rename,
+            "health_check": self._health,
+        }
+        self._health_sources: dict[str, HealthSource] = {}
+
+    @property
+    def actions(self) -> list[str]:
+        return sorted(self._actions)
+
+    def register(self, action: str, handler: Action) -> None:
+        self._actions[action] = handler
+
+    def add_health_source(self, name: str, source: HealthSource) -> None:
+        self._health_sources[name] = source
+
+    async def handle(self, action: str, body: dict[str, Any]) -> Any:
+        handler = self._actions.get(action)
+        if handler is None:
+            raise RequestError(f"unknown request {action!r}; known: {', '.join(self.actions)}")
+        try:
+            return await handler(body)
+        except (UnknownCamera, DuplicateCamera) as err:
+            raise RequestError(str(err)) from None
+
+    async def _add(self, body: dict[str, Any]) -> Any:
+        try:
+            camera = Camera.model_validate(body)
+        except ValidationError as err:
+            raise RequestError(explain(err)) from None
+        await self.cameras.add(camera)
+        return camera.public_dict()
+
+    async def _remove(self, body: dict[str, Any]) -> Any:
+        camera = await self.cameras.remove(required(body, "id"))
+        return {"id": camera.id}
+
+    async def _rename(self, body: dict[str, Any]) -> Any:
+        camera = await self.cameras.rename(required(body, "id"), required(body, "name"))
+        return camera.public_dict()
+
+    async def _health(self, body: dict[str, Any]) -> Any:
+        report: dict[str, Any] = {
+            "healthy": True,
+            "cameras": {
+                runner.camera.id: {
+                    "online": runner.online,
+                    "failures": runner.failures,
+                    "last_error": runner.last_error,
+                    "polls": runner.polls,
+                }
+                for runner in self.manager.runners
+            },
+        }
+        for name, source in self._health_sources.items():
+            report[name] = source()
+        return report
+
+
+def required(body: dict[str, Any], key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise RequestError(f"'{key}' is required")
+    return value
+
+
+def explain(err: ValidationError) -> str:
+    parts = []
+    for item in err.errors(include_url=False):
+        where = ".".join(str(p) for p in item["loc"]) or "body"
+        parts.append(f"{where}: {item['msg']}")
+    return "invalid request: " + "; ".join(parts)
