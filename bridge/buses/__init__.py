@@ -8,10 +8,11 @@
 from __future__ import annotations
 
 from bridge.bus import Bus, InProcessBus
+from bridge.buses._consumers import RedisSubscription
 from bridge.buses.redis_streams import RedisStreamsBus, default_consumer_name
 from bridge.config import Settings
 
-__all__ = ["RedisStreamsBus", "build_bus", "default_consumer_name"]
+__all__ = ["RedisStreamsBus", "RedisSubscription", "build_bus", "default_consumer_name"]
 
 
 def build_bus(settings: Settings) -> Bus:

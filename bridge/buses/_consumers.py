@@ -76,7 +76,7 @@ async def ensure_group(
             raise
 
 
-class _Consumer:
+class RedisSubscription:
     """What both kinds of subscription share: the task, the handler call, closing, stats."""
 
     def __init__(
@@ -86,7 +86,7 @@ class _Consumer:
         redis: aioredis.Redis,
         config: StreamConfig,
         ready: asyncio.Future[Any],
-        on_close: Callable[[_Consumer], None],
+        on_close: Callable[[RedisSubscription], None],
     ) -> None:
         self.owner = owner
         self.handler = handler
@@ -208,7 +208,7 @@ class _Consumer:
         return True
 
 
-class GroupConsumer(_Consumer):
+class GroupConsumer(RedisSubscription):
     """One consumer (`consumer`) of the group named after the owner's kind."""
 
     def __init__(self, *args: Any, consumer: str, **kwargs: Any) -> None:
@@ -499,7 +499,7 @@ class GroupConsumer(_Consumer):
         return all(_b(row["message_id"]) in self._failed for row in pending)
 
 
-class BroadcastConsumer(_Consumer):
+class BroadcastConsumer(RedisSubscription):
     """Every process gets every entry from where the stream was at `subscribe()`."""
 
     _last: bytes = b"0-0"

@@ -46,7 +46,12 @@ from redis.exceptions import ResponseError
 
 from bridge.bus import DEFAULT_QUEUE_SIZE, BusMessage, Handler
 from bridge.buses._common import UNREACHABLE, StreamConfig, connect
-from bridge.buses._consumers import BroadcastConsumer, GroupConsumer, _Consumer, ensure_group
+from bridge.buses._consumers import (
+    BroadcastConsumer,
+    GroupConsumer,
+    RedisSubscription,
+    ensure_group,
+)
 from bridge.buses._outbox import Outbox
 
 DEFAULT_MAXLEN = 100_000
@@ -121,7 +126,7 @@ class RedisStreamsBus:
         self.close_timeout = close_timeout
         self._redis = connect(url, block=block)
         self._outbox = Outbox(self._redis, self.config, outbox_size)
-        self._subscribers: list[_Consumer] = []
+        self._subscribers: list[RedisSubscription] = []
         self._closed = False
 
     @property
@@ -136,13 +141,13 @@ class RedisStreamsBus:
 
     def subscribe(
         self, owner: str, handler: Handler, *, maxsize: int = DEFAULT_QUEUE_SIZE
-    ) -> _Consumer:
+    ) -> RedisSubscription:
         """Consume as kind `owner`. `maxsize` is accepted for the `Bus` protocol; the bounds
         here are the stream's `maxlen` and the read `batch` (entries held at once)."""
         del maxsize
         if self._closed:
             raise RuntimeError("the bus is closed")
-        consumer: _Consumer
+        consumer: RedisSubscription
         if owner in self.broadcast:
             ready = self._outbox.setup(self._stream_end)
             consumer = BroadcastConsumer(
@@ -168,7 +173,7 @@ class RedisStreamsBus:
         entry_id = newest[0][0]
         return entry_id if isinstance(entry_id, bytes) else str(entry_id).encode()
 
-    def _remove(self, consumer: _Consumer) -> None:
+    def _remove(self, consumer: RedisSubscription) -> None:
         if consumer in self._subscribers:
             self._subscribers.remove(consumer)
 
