@@ -22,8 +22,6 @@ from bridge.bus import (
     DeviceAdded,
     DeviceReady,
     DeviceRemoved,
-    EventRaised,
-    SnapshotTaken,
     StateChanged,
     Subscription,
 )
@@ -32,6 +30,7 @@ from bridge.config import Settings, redacted
 from bridge.models import Camera, CameraState, Capabilities, Command, CommandResult
 from bridge.mqtt.connection import Message, MqttConnection
 from bridge.mqtt.discovery import Discovery
+from bridge.mqtt.mapping import live_messages
 from bridge.mqtt.topics import CameraTopic, Topics
 from bridge.pipeline.manager import CameraManager, UnknownCamera
 from bridge.requests import BridgeRequests
@@ -109,41 +108,23 @@ class MqttService:
     # -- outbound ----------------------------------------------------------------------------
 
     async def _on_bus(self, message: BusMessage) -> None:
-        publish = self.connection.publish
         if isinstance(message, StateChanged):
-            state = message.state
-            self._states[state.camera_id] = state
-            publish(self.topics.state(state.camera_id), state.payload(), retain=True)
+            self._states[message.state.camera_id] = message.state
         elif isinstance(message, AvailabilityChanged):
             self._availability[message.camera_id] = message.online
-            status = "online" if message.online else "offline"
-            publish(self.topics.availability(message.camera_id), status, retain=True)
-            publish(
-                self.topics.bridge_event,
-                {"type": f"camera_{status}", "data": {"id": message.camera_id}},
-            )
-        elif isinstance(message, EventRaised):
-            event = message.event
-            publish(self.topics.event(event.camera_id), event.payload())
-        elif isinstance(message, DeviceReady):
+        elif isinstance(message, DeviceRemoved):
+            self._remove(message.camera, message.capabilities)
+        for out in live_messages(message, self.topics):
+            self.connection.publish(out.topic, out.payload, retain=out.retain)
+        if isinstance(message, DeviceReady):
             known = self._devices.get(message.camera.id)
-            new = known is None
             self._devices[message.camera.id] = (message.camera, message.capabilities)
             self._publish_discovery(
                 message.camera, message.capabilities, None if known is None else known[1]
             )
-            if new:
-                publish(
-                    self.topics.bridge_event,
-                    {"type": "camera_added", "data": message.camera.public_dict()},
-                )
             self._publish_bridge()
-        elif isinstance(message, DeviceAdded):
+        elif isinstance(message, DeviceAdded | DeviceRemoved):
             self._publish_bridge()
-        elif isinstance(message, DeviceRemoved):
-            self._remove(message.camera, message.capabilities)
-        elif isinstance(message, SnapshotTaken):
-            publish(self.topics.snapshot(message.camera_id), message.jpeg, retain=True)
 
     def _publish_discovery(
         self, camera: Camera, capabilities: Capabilities, previous: Capabilities | None = None
@@ -176,10 +157,6 @@ class MqttService:
             self._availability.pop(camera_id, None)
         for topic in retained:
             self.connection.publish(topic, None, retain=True)
-        self.connection.publish(
-            self.topics.bridge_event, {"type": "camera_removed", "data": {"id": camera.id}}
-        )
-        self._publish_cameras()
 
     def _publish_bridge(self) -> None:
         info = {

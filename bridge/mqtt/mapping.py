@@ -1,0 +1,56 @@
+"""Bus message → the MQTT messages that carry it: the one mapping MQTT and WebSocket/SSE share.
+
+Discovery and the bridge's own retained topics (`bridge/info`, `bridge/cameras`) are not here:
+they are MQTT's business. Everything a live client sees is, so that a WebSocket frame
+`{"topic", "payload"}` is byte for byte the MQTT message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bridge.bus import (
+    AvailabilityChanged,
+    BusMessage,
+    DeviceAdded,
+    DeviceRemoved,
+    EventRaised,
+    SnapshotTaken,
+    StateChanged,
+)
+from bridge.mqtt.message import Payload
+from bridge.mqtt.topics import Topics
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    topic: str
+    payload: Payload
+    retain: bool = False
+
+
+def live_messages(message: BusMessage, topics: Topics) -> list[Outgoing]:
+    if isinstance(message, StateChanged):
+        state = message.state
+        return [Outgoing(topics.state(state.camera_id), state.payload(), retain=True)]
+    if isinstance(message, AvailabilityChanged):
+        status = "online" if message.online else "offline"
+        return [
+            Outgoing(topics.availability(message.camera_id), status, retain=True),
+            Outgoing(
+                topics.bridge_event,
+                {"type": f"camera_{status}", "data": {"id": message.camera_id}},
+            ),
+        ]
+    if isinstance(message, EventRaised):
+        event = message.event
+        return [Outgoing(topics.event(event.camera_id), event.payload())]
+    if isinstance(message, DeviceAdded):
+        data = message.camera.public_dict()
+        return [Outgoing(topics.bridge_event, {"type": "camera_added", "data": data})]
+    if isinstance(message, DeviceRemoved):
+        data = {"id": message.camera.id}
+        return [Outgoing(topics.bridge_event, {"type": "camera_removed", "data": data})]
+    if isinstance(message, SnapshotTaken):
+        return [Outgoing(topics.snapshot(message.camera_id), message.jpeg, retain=True)]
+    return []
