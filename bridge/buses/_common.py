@@ -47,6 +47,7 @@ class StreamConfig:
     consumer_expiry: float
     reconnect_initial: float
     reconnect_max: float
+    ack_batch: int = 1
     dead_letters_maxlen: int = 1000
 
     @property

@@ -216,6 +216,7 @@ class GroupConsumer(RedisSubscription):
         self.consumer = consumer
         self.group = self.owner
         self._failed: OrderedDict[bytes, None] = OrderedDict()
+        self._unacked: list[bytes] = []
         self._trimmed_unread = 0
         self._next_claim = 0.0
         self._next_expiry = time.monotonic() + self._config.consumer_expiry / 2
@@ -276,11 +277,13 @@ class GroupConsumer(RedisSubscription):
         try:
             for entry_id, fields in entries:
                 if self.stopping():
+                    await self._flush_acks()
                     await self._release(list(self._held))
                     return
                 delivery = 1 if deliveries is None else deliveries.get(entry_id, 1)
                 await self._process(entry_id, fields, delivery)
                 self._held.pop(entry_id, None)
+            await self._flush_acks()
         finally:
             self._held.clear()
 
@@ -319,16 +322,24 @@ class GroupConsumer(RedisSubscription):
                 self._failed.popitem(last=False)
 
     async def _ack(self, entry_id: bytes) -> None:
-        """Acknowledge, retrying while Redis is away (else the entry would be handled again)."""
-        while True:
+        """Acknowledge a handled entry: at once (`ack_batch` 1, the default), or with the next
+        `ack_batch - 1` others and at the end of each read batch."""
+        self._unacked.append(entry_id)
+        if len(self._unacked) >= self._config.ack_batch:
+            await self._flush_acks()
+
+    async def _flush_acks(self) -> None:
+        """Send the acknowledgements, retrying while Redis is away (else the entries would be
+        handled again)."""
+        while self._unacked:
             try:
-                await self._redis.xack(self._config.stream, self.group, entry_id)
+                await self._redis.xack(self._config.stream, self.group, *self._unacked)
             except UNREACHABLE as err:
                 if self.stopping():
                     return
                 await self._pause(err)
                 continue
-            return
+            self._unacked.clear()
 
     async def _poison(self, entry_id: bytes, fields: dict[bytes, bytes], reason: str) -> None:
         self.poisoned += 1

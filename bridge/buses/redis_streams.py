@@ -103,6 +103,7 @@ class RedisStreamsBus:
         reconnect_initial: float = 0.2,
         reconnect_max: float = 5.0,
         close_timeout: float = 2.0,
+        ack_batch: int = 1,
     ) -> None:
         stream = f"{key_prefix}:bus"
         self.config = StreamConfig(
@@ -119,6 +120,7 @@ class RedisStreamsBus:
             consumer_expiry=consumer_expiry,
             reconnect_initial=reconnect_initial,
             reconnect_max=reconnect_max,
+            ack_batch=max(1, ack_batch),
         )
         self.consumer_name = consumer_name or default_consumer_name()
         self.replay = frozenset(replay)

@@ -165,6 +165,19 @@ async def test_failed_entry_is_retried_then_poisoned(
     assert client.xpending(f"{redis_prefix}:bus", "store")["pending"] == 0
 
 
+async def test_batched_acknowledgements(
+    make_bus: BusMaker, redis_prefix: str, client: redis.Redis
+) -> None:
+    bus = make_bus(ack_batch=10)
+    got = Collector()
+    await bus.subscribe("store", got).wait_ready()
+    for n in range(25):
+        bus.publish(event(n))
+    await asyncio.wait_for(bus.drain(), 5)
+    assert got.numbers == list(range(25))
+    assert client.xpending(f"{redis_prefix}:bus", "store")["pending"] == 0
+
+
 async def test_garbage_entry_is_poison_at_once(
     make_bus: BusMaker, redis_prefix: str, client: redis.Redis
 ) -> None:
