@@ -21,7 +21,8 @@ power cut) are ignored.
 and includes what is appended while it runs. The consumer writes a batch and then calls
 `ack(batch)`, which appends an `A` marker; nothing is removed before that, so a crash between the
 write and the ack re-delivers the batch (the store's writes are idempotent). When everything is
-acknowledged the file is truncated to zero (and fsync'd).
+acknowledged the file is truncated to zero (fsync'd with the next batch). `ack` covers everything
+through its batch.
 
 **Bound: drop the oldest.** The file never exceeds `max_bytes`. The unacknowledged records may
 take three quarters of it; the last quarter is room for acknowledged or dropped records that a
@@ -537,13 +538,14 @@ class Spool:
             self._size += len(marker)
 
     async def _truncate_locked(self) -> None:
+        # Not fsync'd here (with write-ahead this runs once per quiet moment): until the next
+        # batched fsync a crash may bring acknowledged records back, which re-delivers them.
         os.ftruncate(self._fd, 0)
         self._size = 0
         self._live_start = 0
-        self._unsynced = 0
         self._generation += 1
-        self._cancel_timer()
-        await asyncio.to_thread(self._fsync)
+        self._unsynced = max(self._unsynced, 1)
+        self._schedule_sync()
 
     # ------------------------------------------------------------------ durability
 

@@ -13,6 +13,14 @@ store, and never loses one while the database is away.
 - **Never blocks the bus.** The bus handler only appends to the writer's own queue (`queue_size`).
   When that is full the handler waits, which backs up the bus's own bounded queue for this
   subscriber only; publishers and the other subscribers never wait.
+- **Write-ahead for a bus that acknowledges** (`write_ahead`, on by default for any bus but the
+  `InProcessBus`). Redis Streams acknowledges an entry when the handler returns; an item that is
+  only in the writer's memory then would die with a killed process although the bus thinks it
+  delivered. With write-ahead the handler appends the item to the spool (one `os.write`: in the
+  kernel, so it survives the process; fsync'd in batches as every spool write) and returns; the
+  worker writes the spool to the store as in a replay, in batches of what has accumulated.
+  Every record then passes through the spool (`spooled` and `replayed` count all of them). With
+  the in-process bus a crash loses the bus's own queues anyway, so the memory queue is used.
 - **Database down.** Any error from the store (`StoreUnavailable` above all, or a write slower than
   `write_timeout`) sends the batch to the spool, and from then on every new batch goes to the spool
   too, behind it. The worker retries the spool's oldest batch with jittered exponential backoff
@@ -50,7 +58,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from bridge.bus import DEFAULT_QUEUE_SIZE, Bus, BusMessage, CommandCompleted, EventRaised
+from bridge.bus import (
+    DEFAULT_QUEUE_SIZE,
+    Bus,
+    BusMessage,
+    CommandCompleted,
+    EventRaised,
+    InProcessBus,
+)
 from bridge.models import Event, utcnow
 from bridge.pipeline.backoff import Backoff
 from bridge.storage.base import CommandRecord, CommandSource, Store, StoreUnavailable
@@ -151,6 +166,7 @@ class EventWriter:
         retry_max: float = 30.0,
         stop_timeout: float = 5.0,
         poison_attempts: int = 3,
+        write_ahead: bool | None = None,
     ) -> None:
         if batch_size < 1 or queue_size < 1:
             raise ValueError("batch_size and queue_size must be at least 1")
@@ -163,6 +179,9 @@ class EventWriter:
         self.write_timeout = write_timeout
         self.stop_timeout = stop_timeout
         self.poison_attempts = max(1, poison_attempts)
+        self.write_ahead = (
+            (not isinstance(bus, InProcessBus)) if write_ahead is None else write_ahead
+        )
         self.rejected_path = spool.path.with_name(spool.path.name + ".rejected")
         # counters
         self.received = 0
@@ -306,10 +325,34 @@ class EventWriter:
     # ------------------------------------------------------------------ bus side
 
     async def _on_message(self, message: BusMessage) -> None:
+        item: Item
         if isinstance(message, EventRaised):
-            await self._enqueue(message.event)
+            item = message.event
         elif isinstance(message, CommandCompleted):
-            await self._enqueue(command_record(message))
+            item = command_record(message)
+        else:
+            return
+        if self.write_ahead and await self._write_ahead(item):
+            return
+        await self._enqueue(item)
+
+    async def _write_ahead(self, item: Item) -> bool:
+        """Append to the spool before the bus acknowledges the message. False when the item
+        must go through the memory queue instead: something is queued in memory ahead of it
+        (order), or the spool cannot be written (then memory is better than nothing)."""
+        if self._items or self._held or self._inflight is not None or self.spool.closed:
+            return False
+        try:
+            await self.spool.append([_to_spool(item)])
+        except SpoolError as err:
+            self.spool_errors += 1
+            self._warn(f"event writer: cannot write ahead to the spool: {err}", error=True)
+            return False
+        self.received += 1
+        self.spooled += 1
+        self._idle.clear()
+        self._signal.set()
+        return True
 
     async def _enqueue(self, item: Item) -> None:
         while len(self._items) >= self.queue_size:
@@ -340,12 +383,15 @@ class EventWriter:
             return False
         return True
 
-    async def _collect(self, until: float | None) -> list[Item]:
-        """The next batch: waits for a first item (until `until`), then up to `max_delay`."""
+    async def _collect(self, until: float | None, *, or_spool: bool = False) -> list[Item]:
+        """The next batch: waits for a first item (until `until`, or until the spool has
+        records with `or_spool`), then up to `max_delay` for more."""
         loop = asyncio.get_running_loop()
         while not self._items:
             self._signal.clear()
             if self._urgent or self._stopping_at is not None:
+                return []
+            if or_spool and self.spool.pending:
                 return []
             if not await self._wait_signal(until):
                 return []
@@ -396,7 +442,7 @@ class EventWriter:
                 if self._stopping_at is not None:
                     return True
             self._urgent = False
-            batch = await self._collect(None)
+            batch = await self._collect(None, or_spool=True)
             if batch:
                 await self._write_live(batch)
 
