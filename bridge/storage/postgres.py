@@ -51,7 +51,7 @@ from bridge.storage.base import (
 T = TypeVar("T")
 CONNECT_TIMEOUT = 5.0
 COMMAND_TIMEOUT = 300.0
-DEFAULT_COPY_THRESHOLD = 200
+DEFAULT_COPY_THRESHOLD = 32  # bench/store.py: executemany wins below ~20-30 rows, COPY above
 PARTITIONS_AHEAD = 2
 
 _LOST = (
