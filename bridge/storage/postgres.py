@@ -570,12 +570,22 @@ class PostgresStore:
     async def list_commands(
         self, camera_id: str | None = None, limit: int = 100, before_id: int | None = None
     ) -> list[CommandRecord]:
+        where: list[str] = []
+        params: list[Any] = []
+        if camera_id is not None:
+            params.append(camera_id)
+            where.append(f"camera_id = ${len(params)}")
+        if before_id is not None:
+            params.append(before_id)
+            where.append(f"id < ${len(params)}")
+        params.append(limit)
         sql = (
             "SELECT id, camera_id, source, command, status, error, who, transaction, at "
-            "FROM commands WHERE ($1::text IS NULL OR camera_id = $1) "
-            "AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
+            "FROM commands"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + f" ORDER BY id DESC LIMIT ${len(params)}"
         )
-        rows = await self._call(lambda conn: conn.fetch(sql, camera_id, before_id, limit))
+        rows = await self._call(lambda conn: conn.fetch(sql, *params))
         return [_command(row) for row in rows]
 
     # -- camera configuration versions -------------------------------------------------------
