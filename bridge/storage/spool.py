@@ -67,6 +67,9 @@ _CODE_KIND: dict[bytes, RecordKind] = {b"E": "event", b"C": "command"}
 _RECORD_CODES = frozenset(_CODE_KIND)
 _MARKER_CODES = frozenset((b"A", b"D"))
 _READ_CHUNK = 1024 * 1024
+COMPACT_AFTER = 8 * 1024 * 1024
+"""Acknowledged bytes at the head of the file that trigger a compaction once they are at least
+four times what is still live: with write-ahead the file never empties under a steady stream."""
 _WARN_EVERY = 10.0
 
 
@@ -496,19 +499,28 @@ class Spool:
             _fsync_dir(self.path.parent)
             return os.open(self.path, os.O_RDWR | os.O_APPEND)
 
+        def adopt(new_fd: int) -> None:
+            os.close(self._fd)
+            self._fd = new_fd
+            self._size = size - start
+            self._live_start = 0
+            self._unsynced = 0
+            self._generation += 1
+            self.compactions += 1
+
+        copying = asyncio.ensure_future(asyncio.to_thread(copy))
         try:
-            new_fd = await asyncio.to_thread(copy)
+            adopt(await asyncio.shield(copying))
+        except asyncio.CancelledError:
+            # The rename may be done already: finish the swap so that the next append goes to
+            # the file on disk, then let the cancellation go on.
+            with contextlib.suppress(OSError):
+                adopt(await copying)
+            raise
         except OSError as err:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             raise SpoolError(f"spool {self.path}: compaction failed: {err}") from err
-        os.close(self._fd)
-        self._fd = new_fd
-        self._size = size - start
-        self._live_start = 0
-        self._unsynced = 0
-        self._generation += 1
-        self.compactions += 1
         _LOGGER.info("spool %s compacted: %d byte(s) freed", self.path, start)
 
     async def ack(self, batch: SpoolBatch) -> None:
@@ -529,6 +541,11 @@ class Spool:
                 self._live_start = max(self._live_start, batch.end_offset)
             else:
                 self._live_start, self._live_count = self._find_live(self._live_start)
+            if self._live_start >= COMPACT_AFTER and (
+                (self._size - self._live_start) * 4 <= self._live_start
+            ):
+                await self._compact_locked()
+                return
             marker = _encode(b"A", self._acked_seq, b"-")
             try:
                 os.write(self._fd, marker)

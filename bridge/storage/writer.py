@@ -216,6 +216,7 @@ class EventWriter:
         self._stopping_at: float | None = None
         self._last_warning = 0.0
         self._subscription: Any = None
+        self._accepting = True
         self._task: asyncio.Task[None] | None = None
         self.state: WriterState = "replaying" if spool.pending else "live"
 
@@ -251,6 +252,7 @@ class EventWriter:
     async def stop(self, write_budget: float | None = None) -> None:
         """Stop taking messages; write what is pending for up to `write_budget` seconds
         (default `stop_timeout`), spool the rest, close the spool."""
+        self._accepting = False
         if self._subscription is not None:
             self._subscription.close()
             self._subscription = None
@@ -325,6 +327,10 @@ class EventWriter:
     # ------------------------------------------------------------------ bus side
 
     async def _on_message(self, message: BusMessage) -> None:
+        if not self._accepting:
+            # stopping: a bus that redelivers keeps the message for another consumer or the
+            # next start instead of acknowledging what nobody will write
+            raise RuntimeError("the event writer is stopping")
         item: Item
         if isinstance(message, EventRaised):
             item = message.event

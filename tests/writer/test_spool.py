@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from bridge.storage import spool as spool_module
 from bridge.storage.spool import Spool, SpoolBatch, SpoolError, SpoolRecord
 
 
@@ -312,3 +313,28 @@ async def test_closed_spool_refuses_appends(path: Path) -> None:
     await spool.close()
     with pytest.raises(SpoolError, match="closed"):
         await spool.append(events(0, 1))
+
+
+async def test_a_stream_that_never_empties_the_file_is_compacted(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With write-ahead the consumer stays just behind the producer: the acknowledged head is
+    compacted away long before the bound."""
+    monkeypatch.setattr(spool_module, "COMPACT_AFTER", 4096)
+    spool = Spool(path, max_bytes=1 << 20)
+    seen: list[int] = []
+    await spool.append(events(0, 5, pad=30))
+    appended = 5
+    for _ in range(200):
+        async for batch in spool.replay(5):
+            seen.extend(numbers(batch.records))
+            await spool.append(events(appended, 5, pad=30))  # always a step ahead
+            appended += 5
+            await spool.ack(batch)
+            break
+        assert spool.size < 8192
+    assert spool.compactions > 0
+    assert spool.dropped == 0
+    assert seen == list(range(len(seen)))
+    assert numbers(await drain(spool)) == list(range(len(seen), appended))
+    await spool.close()
