@@ -1,4 +1,10 @@
-"""The composition root: builds every unit from the settings, starts them, stops them in order."""
+"""The composition root: builds every unit from the settings, starts them, stops them in order.
+
+Start: data dir and secret key → store (migrations) → registry (config file + cameras added at
+run time) → bus consumers (cache, event writer, snapshots, MQTT) → MQTT connection → cameras.
+Stop, in reverse: cameras first (so nothing new is produced), then every consumer drains, the
+writer flushes (or spools), MQTT says `offline`, and the store closes last.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ import signal
 from types import TracebackType
 from typing import Any
 
-from bridge.bus import InProcessBus
+from bridge.buses import build_bus
+from bridge.cache import CacheUpdater, build_cache
 from bridge.commands import CommandDispatcher
 from bridge.config import Settings
 from bridge.mqtt.connection import MqttConnection
@@ -18,9 +25,20 @@ from bridge.mqtt.topics import Topics
 from bridge.pipeline.device import ClientFactory, default_client_factory
 from bridge.pipeline.manager import CameraManager
 from bridge.pipeline.snapshots import Snapshots
+from bridge.registry import CameraRegistry
 from bridge.requests import BridgeRequests
+from bridge.secrets import load_cipher
+from bridge.storage.base import Store
+from bridge.storage.factory import create_store
+from bridge.storage.retention import RetentionTask
+from bridge.storage.spool import Spool
+from bridge.storage.writer import EventWriter
 
 _LOGGER = logging.getLogger(__name__)
+
+SPOOL_FILE = "events.spool"
+DRAIN_TIMEOUT = 5.0
+"""Seconds the consumers get, at shutdown, to handle what the cameras produced last."""
 
 
 class Bridge:
@@ -37,18 +55,32 @@ class Bridge:
         self.settings = settings
         self._mqtt_options = mqtt_options or {}
         self._republish_delay = republish_delay
-        self.bus = InProcessBus()
+        self.bus = build_bus(settings)
+        self.cache = build_cache(settings)
         self.manager = CameraManager(settings.polling, self.bus, client_factory=client_factory)
         self.snapshots = Snapshots(
             self.manager, self.bus, on_event=settings.events.snapshot_on_event
         )
         self.dispatcher = CommandDispatcher(self.manager, self.bus, settings.safety, self.snapshots)
-        self.requests = BridgeRequests(self.manager, self.manager)
         self.topics = Topics(settings.mqtt.base_topic, settings.mqtt.discovery_prefix)
+        self.store: Store = create_store(settings)
+        self.cipher = load_cipher(settings.data_dir)
+        self.registry = CameraRegistry(self.store, self.cipher, self.manager)
+        self.requests = BridgeRequests(self.registry, self.manager)
+        self.cache_updater = CacheUpdater(self.cache, self.bus)
+        spool_dir = settings.data_dir / "spool"
+        spool_dir.mkdir(parents=True, exist_ok=True)
+        self.writer = EventWriter(self.store, self.bus, Spool(spool_dir / SPOOL_FILE))
+        self.retention = RetentionTask(self.store, settings.events.retention_days)
         self.mqtt: MqttConnection | None = None
         self.mqtt_service: MqttService | None = None
 
     async def start(self) -> None:
+        await self.store.open()
+        cameras = await self.registry.load(self.settings.cameras)
+        self.cache_updater.start()
+        self.writer.start()
+        self.retention.start()
         if self.settings.mqtt.enabled:
             self.mqtt = MqttConnection(self.settings.mqtt, **self._mqtt_options)
             self.mqtt_service = MqttService(
@@ -63,13 +95,14 @@ class Bridge:
             await self.mqtt_service.start()
             await self.mqtt.start()
         self.snapshots.start()
-        await self.manager.start(self.settings.cameras)
+        await self.manager.start(cameras)
         if self.mqtt_service is not None:
             self.mqtt_service.announce()
         _LOGGER.info(
-            "bridge started: %d camera(s), MQTT %s",
+            "bridge started: %d camera(s), MQTT %s, store %s",
             len(self.manager.cameras),
             self.settings.mqtt.url if self.settings.mqtt.enabled else "disabled",
+            self.settings.database_url.split(":", 1)[0],
         )
 
     async def stop(self) -> None:
@@ -77,17 +110,26 @@ class Bridge:
         await self.manager.stop()
         await self.dispatcher.aclose()
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(5.0):
+            async with asyncio.timeout(DRAIN_TIMEOUT):
                 await self.bus.drain()
         if self.mqtt_service is not None:
             await self.mqtt_service.stop()
+        await self.writer.stop()
+        await self.retention.stop()
+        self.cache_updater.stop()
         if self.mqtt is not None:
             await self.mqtt.stop()
         await self.bus.aclose()
+        await self.store.close()
         _LOGGER.info("bridge stopped")
 
     async def __aenter__(self) -> Bridge:
-        await self.start()
+        try:
+            await self.start()
+        except BaseException:
+            with contextlib.suppress(Exception):  # the start's own error is the one to report
+                await self.stop()
+            raise
         return self
 
     async def __aexit__(

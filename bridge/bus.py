@@ -105,6 +105,9 @@ class Bus(Protocol):
         self, owner: str, handler: Handler, *, maxsize: int = DEFAULT_QUEUE_SIZE
     ) -> Subscription: ...
 
+    async def drain(self) -> None:
+        """Wait until what was published so far has been handled (callers bound the wait)."""
+
     async def aclose(self) -> None: ...
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
+from pathlib import Path
 from typing import Any
 
 from bridge.app import Bridge, wait_for_shutdown
@@ -16,6 +18,7 @@ from bridge.simulator import PROFILE_NAMES, SimulatedDevice, Simulator
 _LOGGER = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "demo-password"  # the simulated cameras' password, printed on purpose
+DEMO_DATA_DIR = Path("data/demo")
 EVENT_LENGTH = (2.0, 6.0)
 """Seconds a simulated detection stays active."""
 
@@ -33,6 +36,8 @@ def demo_settings(devices: list[SimulatedDevice], mqtt_url: str | None) -> Setti
         for device in devices
     ]
     overrides: dict[str, Any] = {"cameras": cameras}
+    if "REOLINK_DATA_DIR" not in os.environ:
+        overrides["data_dir"] = DEMO_DATA_DIR  # never mixed with a real installation's data
     if mqtt_url:
         overrides["mqtt"] = {"url": mqtt_url}
     return load_settings(**overrides)

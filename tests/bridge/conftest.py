@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from fixtures.mosquitto import MosquittoBroker
@@ -22,8 +23,8 @@ async def sim() -> AsyncIterator[Simulator]:
 
 
 @pytest.fixture
-async def rig(sim: Simulator, mosquitto: MosquittoBroker) -> AsyncIterator[Rig]:
-    settings = bridge_settings(sim, mosquitto, "reolink")
+async def rig(sim: Simulator, mosquitto: MosquittoBroker, tmp_path: Path) -> AsyncIterator[Rig]:
+    settings = bridge_settings(sim, mosquitto, "reolink", tmp_path)
     async with Recorder(mosquitto.host, mosquitto.port) as recorder:
         bridge = Bridge(settings, mqtt_options=FAST_MQTT, republish_delay=(0.05, 0.1))
         async with bridge:

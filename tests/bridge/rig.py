@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
@@ -38,6 +39,7 @@ def bridge_settings(
     sim: Simulator,
     broker: MosquittoBroker,
     base_topic: str,
+    data_dir: Path,
     *,
     health_check_interval: float = 30.0,
     **extra: object,
@@ -54,6 +56,7 @@ def bridge_settings(
         for device_id, device in sim.devices.items()
     ]
     return load_settings(
+        data_dir=data_dir,
         cameras=cameras,
         mqtt={"url": broker.url, "base_topic": base_topic},
         polling={

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -214,7 +215,7 @@ async def test_bad_commands_get_an_error_and_do_nothing(
 
 
 async def test_retained_command_is_never_executed(
-    sim: Simulator, mosquitto: MosquittoBroker
+    sim: Simulator, mosquitto: MosquittoBroker, tmp_path: Path
 ) -> None:
     # Stale commands left retained on the broker must not fire when the bridge subscribes.
     async with Recorder(mosquitto.host, mosquitto.port) as observer:
@@ -222,7 +223,7 @@ async def test_retained_command_is_never_executed(
         await observer.publish("reolink/floodlight/set", {"siren": "ON"}, retain=True)
         await observer.publish("reolink/ptz/set", {"ptz": "left"}, retain=True)
         mark = observer.mark()
-        settings = bridge_settings(sim, mosquitto, "reolink")
+        settings = bridge_settings(sim, mosquitto, "reolink", tmp_path)
         async with Bridge(settings, mqtt_options=FAST_MQTT):
             await observer.wait_topic(
                 "reolink/floodlight/availability", lambda m: m.text == "online", since=mark

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 from fixtures.mosquitto import BrokerFactory, MosquittoBroker
@@ -110,11 +111,11 @@ async def test_token_expiry_is_invisible(rig: Rig) -> None:
 
 
 async def test_broker_restart_loses_nothing(
-    sim: Simulator, mosquitto_factory: BrokerFactory
+    sim: Simulator, mosquitto_factory: BrokerFactory, tmp_path: Path
 ) -> None:
     """Events raised while the broker is down are all delivered, in order, once it is back."""
     broker = mosquitto_factory(persistence=True)  # keeps the observer's session over the restart
-    settings = bridge_settings(sim, broker, "reolink")
+    settings = bridge_settings(sim, broker, "reolink", tmp_path)
     async with (
         Recorder(broker.host, broker.port, persistent=True) as mqtt,
         Bridge(settings, mqtt_options=FAST_MQTT, republish_delay=(0.05, 0.1)) as bridge,
@@ -209,10 +210,10 @@ async def test_home_assistant_birth_republishes_discovery_and_states(rig: Rig) -
 
 
 async def test_nvr_channel_offline_stays_known_and_comes_back(
-    sim: Simulator, mosquitto: MosquittoBroker
+    sim: Simulator, mosquitto: MosquittoBroker, tmp_path: Path
 ) -> None:
     """A camera unplugged from an NVR shows unavailable (its HA device stays), then online again."""
-    settings = bridge_settings(sim, mosquitto, "reolink", health_check_interval=0.5)
+    settings = bridge_settings(sim, mosquitto, "reolink", tmp_path, health_check_interval=0.5)
     async with (
         Recorder(mosquitto.host, mosquitto.port) as mqtt,
         Bridge(settings, mqtt_options=FAST_MQTT),
