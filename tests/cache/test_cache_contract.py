@@ -211,3 +211,26 @@ async def test_redis_away_is_cache_unavailable() -> None:
     with pytest.raises(CacheUnavailable):
         await cache.set_state(state("front"))
     await cache.aclose()
+
+
+async def test_updater_on_the_redis_bus_with_the_redis_cache(
+    redis_url: str, redis_prefix: str
+) -> None:
+    """The scale-out pairing: kind `cache` on Redis Streams keeps the shared Redis cache."""
+    from bridge.buses import RedisStreamsBus
+
+    bus = RedisStreamsBus(redis_url, redis_prefix, claim_idle=0.5, block=0.1)
+    cache = RedisCache(redis_url, redis_prefix)
+    updater = CacheUpdater(cache, bus)
+    updater.start()
+    bus.publish(StateChanged(state("front", 1, motion=True)))
+    bus.publish(AvailabilityChanged("front", online=True))
+    bus.publish(SnapshotTaken("front", b"\xff\xd8" * 50_000, "e1"))  # beside the stream
+    async with asyncio.timeout(10):
+        await bus.drain()
+    assert await cache.get_state("front") == state("front", 1, motion=True)
+    assert await cache.get_availability("front") is True
+    assert await cache.get_snapshot("front") == b"\xff\xd8" * 50_000
+    updater.stop()
+    await bus.aclose()
+    await cache.aclose()
