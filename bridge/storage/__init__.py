@@ -1,5 +1,5 @@
 """Persistence: one `Store` interface, embedded SQLite by default, PostgreSQL when configured.
 
-    store = await open_store(settings)        # bridge.storage.factory; migrations applied
-    await run_migrate(settings, target=None)  # bridge.storage.migrate; for `reolink-bridge migrate`
+- `bridge.storage.factory.open_store(settings)`: the configured store, opened, migrations applied.
+- `bridge.storage.migrate.run_migrate(settings, target)`: what `reolink-bridge migrate` runs.
 """

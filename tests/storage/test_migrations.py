@@ -7,6 +7,7 @@ import asyncio
 import re
 import sqlite3
 import sys
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -379,15 +380,20 @@ async def test_sqlite_work_stays_off_the_event_loop(tmp_path: Path) -> None:
             lags.append(loop.time() - before - 0.005)
 
     task = asyncio.create_task(ticker())
+    began = time.perf_counter()
     try:
         await store.write_events(batch)
         await store.purge_events(base + timedelta(seconds=1))
     finally:
+        elapsed = time.perf_counter() - began
         stop.set()
         await task
         await store.close()
-    assert len(lags) > 5
-    assert max(lags) < 0.1  # the loop kept ticking while SQLite worked
+    # Had the work run on the loop, the ticker would have stalled for all of it (one lag ≈ elapsed);
+    # it only waits for the GIL now and then (bounds loose for a shared, loaded machine).
+    assert len(lags) >= 5
+    assert max(lags) < max(0.2, elapsed / 3)
+    assert sorted(lags)[len(lags) // 2] < 0.05
 
 
 # ---------------------------------------------------------------------------------------------
