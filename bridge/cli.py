@@ -7,8 +7,12 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bridge import __version__
+
+if TYPE_CHECKING:
+    from bridge.config import Settings
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -25,20 +29,81 @@ def _check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings(args: argparse.Namespace) -> Settings | None:
+    from bridge.config import ConfigError, load_settings
+
+    try:
+        return load_settings(args.config)
+    except ConfigError as err:
+        print(f"reolink-bridge: {err}", file=sys.stderr)
+        return None
+
+
 def _run(args: argparse.Namespace) -> int:
     import asyncio
 
     from bridge import app, logs
-    from bridge.config import ConfigError, load_settings
+    from bridge.secrets import SecretKeyError
+    from bridge.storage.base import StoreError
 
-    try:
-        settings = load_settings(args.config)
-    except ConfigError as err:
-        print(f"reolink-bridge: {err}", file=sys.stderr)
+    settings = _settings(args)
+    if settings is None:
         return 2
     logs.configure(settings.log_level)
-    asyncio.run(app.run(settings))
+    try:
+        asyncio.run(app.run(settings))
+    except (StoreError, SecretKeyError) as err:
+        print(f"reolink-bridge: cannot start: {err}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _admin(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bridge import admin
+    from bridge.secrets import SecretKeyError
+    from bridge.storage.base import StoreError
+
+    settings = _settings(args)
+    if settings is None:
+        return 2
+    try:
+        if args.command == "migrate":
+            done = asyncio.run(admin.migrate(settings, args.to))
+            print("\n".join(done) if done else "the schema is up to date")
+        elif args.action == "list":
+            print(admin.dumps(asyncio.run(admin.camera_list(settings))))
+        elif args.action == "add":
+            fields = {
+                key: value
+                for key, value in vars(args).items()
+                if key in ("id", "name", "host", "port", "https", "username", "channel")
+                and value is not None
+            }
+            fields["password"] = _password(args)
+            fields["tags"] = args.tag or []
+            print(admin.dumps(asyncio.run(admin.camera_add(settings, fields))))
+        else:
+            asyncio.run(admin.camera_remove(settings, args.ids))
+            print(f"removed: {', '.join(args.ids)}")
+    except (admin.AdminError, StoreError, SecretKeyError) as err:
+        print(f"reolink-bridge: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _password(args: argparse.Namespace) -> str:
+    """From --password-env (the name of a variable) or a prompt: never on the command line."""
+    import getpass
+    import os
+
+    if args.password_env:
+        value = os.environ.get(args.password_env)
+        if value is None:
+            raise SystemExit(f"reolink-bridge: {args.password_env} is not set")
+        return value
+    return getpass.getpass(f"password for {args.username or 'admin'}@{args.host}: ")
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -87,6 +152,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--config", type=Path, default=None, help="YAML config file")
     check.set_defaults(handler=_check_config)
+
+    migrate = commands.add_parser("migrate", help="apply (or roll back) database migrations")
+    migrate.add_argument("--config", type=Path, default=None, help="YAML config file")
+    migrate.add_argument("--to", type=int, default=None, help="target version (default: newest)")
+    migrate.set_defaults(handler=_admin)
+
+    camera = commands.add_parser("camera", help="list, add or remove stored cameras")
+    camera.add_argument("--config", type=Path, default=None, help="YAML config file")
+    camera.set_defaults(handler=_admin)
+    actions = camera.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("list", help="the stored cameras (no passwords)")
+    add = actions.add_parser("add", help="store a camera (taken up at the next start)")
+    add.add_argument("id")
+    add.add_argument("--host", required=True)
+    add.add_argument("--port", type=int)
+    add.add_argument("--https", action="store_true", default=None)
+    add.add_argument("--username")
+    add.add_argument("--name")
+    add.add_argument("--channel", type=int)
+    add.add_argument("--tag", action="append")
+    add.add_argument(
+        "--password-env", metavar="VAR", help="read the password from this environment variable"
+    )
+    remove = actions.add_parser("remove", help="forget stored cameras")
+    remove.add_argument("ids", nargs="+", metavar="ID")
 
     sim = commands.add_parser("sim", help="run simulated Reolink cameras and NVRs")
     from bridge.simulator import cli as simulator_cli

@@ -1,0 +1,99 @@
+"""Offline administration from the command line: schema migrations and the stored cameras.
+
+`camera add|remove` change the store; a running bridge picks the change up at its next start
+(use the MQTT or REST bridge request `camera/add` to change a running bridge).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from bridge.config import Settings
+from bridge.models import Camera
+from bridge.requests import explain
+from bridge.secrets import load_cipher
+from bridge.storage.base import CameraRecord
+from bridge.storage.factory import open_store
+from bridge.storage.migrate import run_migrate
+
+
+class AdminError(Exception):
+    """A command-line action failed; the message is for the user."""
+
+
+async def migrate(settings: Settings, target: int | None) -> list[str]:
+    return await run_migrate(settings, target)
+
+
+async def camera_list(settings: Settings) -> list[dict[str, object]]:
+    store = await open_store(settings)
+    try:
+        records = await store.list_cameras()
+    finally:
+        await store.close()
+    return [_public(record) for record in records]
+
+
+async def camera_add(settings: Settings, fields: dict[str, object]) -> dict[str, object]:
+    try:
+        camera = Camera.model_validate(fields)
+    except ValidationError as err:
+        raise AdminError(explain(err)) from None
+    cipher = load_cipher(settings.data_dir)
+    store = await open_store(settings)
+    try:
+        if await store.get_camera(camera.id) is not None:
+            raise AdminError(f"camera {camera.id!r} exists already")
+        record = CameraRecord(
+            id=camera.id,
+            name=camera.name,
+            host=camera.host,
+            port=camera.port,
+            https=camera.https,
+            username=camera.username,
+            password_encrypted=cipher.encrypt(camera.password.get_secret_value()),
+            channel=camera.channel,
+            tags=tuple(camera.tags),
+            enabled=camera.enabled,
+            poll_interval=camera.poll_interval,
+            source="runtime",
+        )
+        await store.upsert_camera(record)
+    finally:
+        await store.close()
+    return camera.public_dict()
+
+
+async def camera_remove(settings: Settings, camera_ids: Sequence[str]) -> list[str]:
+    store = await open_store(settings)
+    try:
+        missing = [cid for cid in camera_ids if not await store.delete_camera(cid)]
+    finally:
+        await store.close()
+    if missing:
+        raise AdminError(f"no such camera: {', '.join(missing)}")
+    return list(camera_ids)
+
+
+def _public(record: CameraRecord) -> dict[str, object]:
+    return {
+        "id": record.id,
+        "name": record.name,
+        "host": record.host,
+        "port": record.port,
+        "https": record.https,
+        "username": record.username,
+        "channel": record.channel,
+        "tags": list(record.tags),
+        "enabled": record.enabled,
+        "source": record.source,
+        "model": record.model,
+        "status": record.status,
+    }
+
+
+def dumps(value: object) -> str:
+    return json.dumps(value, indent=2, default=str, ensure_ascii=False)

@@ -1,0 +1,93 @@
+"""`reolink-bridge migrate` and `camera add|list|remove`, run as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+PASSWORD = "s3cr#t pw é"
+
+
+def cli(
+    config: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bridge", *args[:1], "--config", str(config), *args[1:]],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
+
+
+def test_migrate_and_cameras(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"data_dir: {tmp_path / 'data'}\n", encoding="utf-8")
+    first = cli(config, "migrate")
+    assert first.returncode == 0, first.stderr
+    assert "up 0001" in first.stdout
+    assert cli(config, "migrate").stdout.strip() == "the schema is up to date"
+
+    added = cli(
+        config,
+        "camera",
+        "add",
+        "gate",
+        "--host",
+        "192.0.2.9",
+        "--tag",
+        "outdoor",
+        "--password-env",
+        "GATE_PW",
+        env={"GATE_PW": PASSWORD},
+    )
+    assert added.returncode == 0, added.stderr
+    assert json.loads(added.stdout)["tags"] == ["outdoor"]
+    again = cli(
+        config,
+        "camera",
+        "add",
+        "gate",
+        "--host",
+        "192.0.2.9",
+        "--password-env",
+        "GATE_PW",
+        env={"GATE_PW": PASSWORD},
+    )
+    assert again.returncode == 1
+    assert "exists already" in again.stderr
+
+    listed = cli(config, "camera", "list")
+    assert [c["id"] for c in json.loads(listed.stdout)] == ["gate"]
+    assert PASSWORD not in listed.stdout
+    with sqlite3.connect(tmp_path / "data" / "reolink.db") as db:
+        dump = "\n".join(db.iterdump())
+    assert "192.0.2.9" in dump
+    assert PASSWORD not in dump
+
+    gone = cli(config, "camera", "remove", "gate", "nope")
+    assert gone.returncode == 1
+    assert "no such camera: nope" in gone.stderr
+    assert json.loads(cli(config, "camera", "list").stdout) == []
+
+
+def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"data_dir: {tmp_path}\ndatabase: {{url: 'postgresql://u:hunter2@127.0.0.1:1/x'}}\n"
+    )
+    down = cli(config, "migrate")
+    assert down.returncode == 1
+    assert "hunter2" not in down.stderr
+    assert "Traceback" not in down.stderr
+    bad = cli(
+        config, "camera", "add", "Bad Id", "--host", "h", "--password-env", "PW", env={"PW": "x"}
+    )
+    assert bad.returncode == 1
+    assert "id" in bad.stderr
+    assert "Traceback" not in bad.stderr
