@@ -22,5 +22,13 @@ typecheck: setup
 
 check: lint typecheck test
 
+# Each benchmark prints its table and compares against a baseline measured in the same run.
+bench: setup
+	.venv/bin/python bench/poll.py --cameras 1 50 200 --seconds 5
+	.venv/bin/python bench/bridge_latency.py --cameras 10 100 500 --seconds 20
+	.venv/bin/python bench/mqtt_publish.py
+	.venv/bin/python bench/store.py
+	.venv/bin/python bench/bus.py
+
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache

@@ -4,7 +4,7 @@ Three processes, as in production: the simulator (`python -m bridge.simulator`),
 (`python -m bridge run`) and this one (MQTT subscriber + event trigger). A throwaway Mosquitto runs
 on a free port. For each N it measures, over `--seconds`:
 
-- latency p50/p99 from a `/sim/devices/{id}/event` call to the matching `reolink/<id>` state message;
+- latency p50/p99 from a `/sim/devices/{id}/event` call to the `reolink/<id>` state message;
 - the bridge process's CPU seconds per second (from /proc), per camera;
 - baseline, same run: the same N cameras polled by bare `ReolinkClient.poll_detections` loops in
   one process (no bus, no MQTT, no state tracking) — what polling alone costs.
@@ -257,7 +257,8 @@ def main() -> None:
 
 async def run_all(args: argparse.Namespace) -> None:
     print(
-        f"bridge latency and CPU at a 1 s poll; {args.seconds:.0f} s per size; {os.cpu_count()} cores"
+        f"bridge latency and CPU at a 1 s poll; {args.seconds:.0f} s per size; "
+        f"{os.cpu_count()} cores"
     )
     print(
         f"{'cameras':>7} {'events':>6} {'missed':>6} {'p50 ms':>7} {'p99 ms':>7} "
@@ -271,7 +272,8 @@ async def run_all(args: argparse.Namespace) -> None:
             print(
                 f"{n:>7} {result['events']:>6} {result['missed']:>6} {result['p50_ms']:>7.0f} "
                 f"{result['p99_ms']:>7.0f} {100 * result['cpu_per_s']:>9.1f}% "
-                f"{result['cpu_ms_per_camera_s']:>12.2f} {base['cpu_ms_per_camera_s']:>17.2f} {ratio:>6.2f}",
+                f"{result['cpu_ms_per_camera_s']:>12.2f} "
+                f"{base['cpu_ms_per_camera_s']:>17.2f} {ratio:>6.2f}",
                 flush=True,
             )
 
