@@ -45,6 +45,30 @@ class ServerSettings(_Section):
         default=None,
         description="How others reach the API (snapshot URLs); default http://host:port",
     )
+    enabled: bool = Field(default=True, description="Serve the REST/WebSocket/SSE API")
+    max_request_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        le=64 * 1_048_576,
+        description="Largest request body accepted; larger ones get 413",
+    )
+    login_rate_per_minute: int = Field(
+        default=10, ge=1, le=10_000, description="Login attempts per client address a minute"
+    )
+    actuator_rate_per_minute: int = Field(
+        default=120,
+        ge=1,
+        le=100_000,
+        description="Commands (set, reboot, PTZ, siren, LED, config) per token or address a minute",
+    )
+    live_queue_size: int = Field(
+        default=1000,
+        ge=10,
+        le=100_000,
+        description="Frames queued for one WebSocket/SSE client; a client that falls this far "
+        "behind is disconnected (it reconnects and gets the retained states again)",
+    )
+    access_log: bool = Field(default=False, description="Log every HTTP request")
 
 
 class MqttSettings(_Section):
@@ -141,6 +165,21 @@ class AuthSettings(_Section):
     admin_username: str = "admin"
     admin_password: SecretStr | None = None
     jwt_ttl_seconds: int = Field(default=900, ge=60, le=86400)
+    refresh_ttl_seconds: int = Field(
+        default=7 * 86400, ge=300, le=90 * 86400, description="Lifetime of a login's refresh token"
+    )
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs the JWTs; default: a random key kept in <data_dir>/jwt.key "
+        "(0600). Set the same value on every instance behind one address.",
+    )
+    token_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="Seconds a checked API token is trusted without asking the store again (a "
+        "token revoked from another process stops working within this time)",
+    )
 
 
 class Settings(BaseSettings):
@@ -297,6 +336,7 @@ def redacted(settings: Settings) -> dict[str, Any]:
     data = settings.model_dump(mode="json", exclude={"cameras"})
     data["mqtt"].pop("password", None)
     data["auth"].pop("admin_password", None)
+    data["auth"].pop("jwt_secret", None)
     data["database"]["url"] = re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", data["database"]["url"])
     if data["redis"]["url"]:
         data["redis"]["url"] = re.sub(r"//([^:/@]*):[^@]*@", r"//\1:***@", data["redis"]["url"])

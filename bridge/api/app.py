@@ -1,0 +1,132 @@
+"""`create_app(ctx)`: the FastAPI app, built from the composition root's units. Only wiring here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from bridge import __version__
+from bridge.api import responses
+from bridge.api.context import ApiContext
+from bridge.api.deps import ApiState, authenticate
+from bridge.api.errors import install_error_handlers
+from bridge.api.live import LiveHub
+from bridge.api.metrics import ApiMetrics, MetricsMiddleware
+from bridge.api.openapi import install_openapi
+from bridge.api.ratelimit import RateLimiter
+from bridge.api.routers import auth, cameras, control, events, live, settings, system
+from bridge.api.security import Authenticator, load_jwt_key
+
+PREFIX = "/api/v1"
+
+_DESCRIPTION = """The REST, WebSocket and SSE face of reolink-server: the same model as MQTT.
+
+`GET /cameras/{id}/state` is the retained `reolink/<id>` payload, `POST /cameras/{id}/set` takes
+the `reolink/<id>/set` Command and answers what `reolink/<id>/response` carries.
+`WS /api/v1/ws/events`, `WS /api/v1/ws/cameras/{id}/events` and `GET /api/v1/sse/events` carry
+`{"topic", "payload"}` frames identical to the MQTT messages.
+
+Every route needs `Authorization: Bearer <token>` (a login JWT or an API token) except
+`/health`, `/ready`, `/auth/login` and `/auth/refresh`. Errors are `{"detail": …}`.
+"""
+
+
+def create_app(ctx: ApiContext) -> FastAPI:
+    server = ctx.settings.server
+    state = ApiState(
+        ctx=ctx,
+        auth=Authenticator(
+            ctx.settings.auth, ctx.store, load_jwt_key(ctx.settings.auth, ctx.settings.data_dir)
+        ),
+        hub=LiveHub(ctx.bus, ctx.cache, ctx.topics, queue_size=server.live_queue_size),
+        metrics=ApiMetrics(),
+        login_limiter=RateLimiter("login", server.login_rate_per_minute),
+        actuator_limiter=RateLimiter("command", server.actuator_rate_per_minute),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state.hub.start()
+        try:
+            yield
+        finally:
+            await state.hub.stop()
+
+    app = FastAPI(
+        title="reolink-server",
+        version=__version__,
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(authenticate)],
+        responses=responses.UNAUTHORIZED,
+        max_body_size=server.max_request_bytes,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.api = state
+    for router in (
+        system.router,
+        auth.router,
+        cameras.router,
+        control.router,
+        settings.router,
+        events.router,
+        live.router,
+    ):
+        app.include_router(router, prefix=PREFIX)
+    install_error_handlers(app)
+    _register_metrics(state)
+    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
+    if server.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=server.cors_origins,
+            allow_credentials="*" not in server.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    public = {
+        (method, route.path)
+        for route in app.routes
+        if isinstance(route, APIRoute) and getattr(route.endpoint, "__api_public__", False)
+        for method in route.methods or ()
+    }
+    install_openapi(app, public)
+    return app
+
+
+def _register_metrics(state: ApiState) -> None:
+    ctx, hub, metrics = state.ctx, state.hub, state.metrics
+    metrics.gauge("reolink_cameras", "Configured devices", lambda: float(len(ctx.manager.runners)))
+    metrics.gauge(
+        "reolink_cameras_online",
+        "Devices that answer",
+        lambda: float(sum(1 for r in ctx.manager.runners if r.online)),
+    )
+    metrics.gauge("reolink_live_clients", "WebSocket and SSE clients", hub.clients)
+    metrics.counter(
+        "reolink_live_dropped_clients",
+        "Live clients dropped for being too slow",
+        lambda: hub.dropped_clients,
+    )
+    metrics.counter(
+        "reolink_live_frames", "Frames offered to live clients", lambda: hub.frames_offered
+    )
+    metrics.counter(
+        "reolink_rate_limited",
+        "Requests refused by the login and command rate limits",
+        lambda: state.login_limiter.refused + state.actuator_limiter.refused,
+    )
+    metrics.gauge(
+        "reolink_mqtt_connected",
+        "1 when the MQTT broker is connected",
+        lambda: float(ctx.mqtt.connected) if ctx.mqtt is not None else 0.0,
+    )
+    metrics.source("live", hub.stats)
+    for component, source in ctx.stats.items():
+        metrics.source(component, source)

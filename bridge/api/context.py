@@ -1,0 +1,53 @@
+"""`ApiContext`: the units the API works with, built by the composition root (`bridge.app`).
+
+The API never builds a unit of its own beyond what only it uses (the live hub, the
+authenticator, the rate limiters, the metrics registry: see `create_app`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bridge.bus import Bus
+from bridge.cache.base import StateCache
+from bridge.commands import CommandDispatcher
+from bridge.config import Settings
+from bridge.mqtt.topics import Topics
+from bridge.pipeline.manager import CameraManager
+from bridge.pipeline.snapshots import Snapshots
+from bridge.registry import CameraRegistry
+from bridge.requests import BridgeRequests
+from bridge.storage.base import Store
+
+StatsSource = Callable[[], Mapping[str, Any]]
+
+
+class MqttStatus(Protocol):
+    """What the API reads of the MQTT connection (`bridge.mqtt.connection.MqttConnection`)."""
+
+    @property
+    def connected(self) -> bool: ...
+
+    @property
+    def dropped_messages(self) -> int: ...
+
+
+@dataclass
+class ApiContext:
+    settings: Settings
+    store: Store
+    bus: Bus
+    cache: StateCache
+    manager: CameraManager
+    registry: CameraRegistry
+    dispatcher: CommandDispatcher
+    requests: BridgeRequests
+    snapshots: Snapshots
+    topics: Topics
+    mqtt: MqttStatus | None = None
+    """None when MQTT is turned off (`mqtt.enabled: false`); then `/ready` does not ask for it."""
+    stats: dict[str, StatsSource] = field(default_factory=dict)
+    """Counters exported on `/metrics` as `reolink_component_stat{component, stat}`: e.g.
+    `{"writer": writer.stats, "bus": bus.stats}` (numbers only; others are skipped)."""

@@ -1,0 +1,119 @@
+"""Every error is JSON `{"detail": …}` with the right status; never a stack trace or a secret.
+
+The bridge's own exceptions map to statuses here, once, so routes just let them rise:
+
+| exception | status |
+|---|---|
+| `UnknownCamera` | 404 |
+| `DuplicateCamera` | 409 |
+| `InvalidCursor`, `RequestError` | 400 |
+| `RateLimited` | 429 (with `Retry-After`) |
+| `CameraOffline`, `StoreUnavailable`, `CacheUnavailable` | 503 |
+| `ReolinkError` (the camera answered badly) | 502 |
+| anything else | 500 `internal error` (logged with its traceback, credentials masked) |
+
+Validation errors (422) keep `loc`, `msg` and `type` but never echo the input (it may be a
+password).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocket
+
+from bridge.api.deps import WebSocketDenied
+from bridge.api.ratelimit import RateLimited
+from bridge.cache.base import CacheUnavailable
+from bridge.pipeline.device import CameraOffline
+from bridge.pipeline.manager import DuplicateCamera, UnknownCamera
+from bridge.reolink import ReolinkError
+from bridge.requests import RequestError
+from bridge.storage.base import InvalidCursor, StoreUnavailable
+
+_LOGGER = logging.getLogger(__name__)
+
+_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (UnknownCamera, 404),
+    (DuplicateCamera, 409),
+    (InvalidCursor, 400),
+    (RequestError, 400),
+    (CameraOffline, 503),
+    (StoreUnavailable, 503),
+    (CacheUnavailable, 503),
+    (ReolinkError, 502),
+)
+
+
+def error(status: int, detail: Any, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+def validation_details(errors: Any) -> list[dict[str, Any]]:
+    return [
+        {"loc": list(item.get("loc", ())), "msg": item.get("msg", ""), "type": item.get("type")}
+        for item in errors
+    ]
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return error(exc.status_code, exc.detail, exc.headers)
+
+
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return error(422, validation_details(exc.errors()))
+
+
+async def _rate_limited(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RateLimited)
+    return error(429, str(exc), {"Retry-After": str(exc.retry_after)})
+
+
+async def _known(request: Request, exc: Exception) -> JSONResponse:
+    for kind, status in _STATUS:
+        if isinstance(exc, kind):
+            detail = str(exc) or kind.__name__
+            if status == 502:
+                detail = f"camera error: {detail}"
+            return error(status, detail)
+    return await _unexpected(request, exc)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    _LOGGER.error(
+        "API %s %s failed: %s",
+        request.method,
+        request.scope.get("route") and getattr(request.scope["route"], "path", "?"),
+        type(exc).__name__,
+        exc_info=exc,
+    )
+    return error(500, "internal error")
+
+
+async def _ws_denied(connection: HTTPConnection, exc: Exception) -> None:
+    return None  # the 401 answer has been sent already
+
+
+async def _ws_validation(connection: HTTPConnection, exc: Exception) -> None:
+    if isinstance(connection, WebSocket):
+        await connection.close(code=1008, reason="invalid request")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(RateLimited, _rate_limited)
+    app.add_exception_handler(WebSocketDenied, _ws_denied)
+    app.add_exception_handler(WebSocketRequestValidationError, _ws_validation)
+    for kind, _ in _STATUS:
+        app.add_exception_handler(kind, _known)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,133 @@
+"""The OpenAPI document: bearer security, examples for the domain models, public routes marked.
+
+The domain models (`bridge.models`) are shared with MQTT and the store and stay free of API
+concerns, so their examples are added here, to the generated document, by schema name. A test
+checks that every schema in the document has one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+_TS = "2026-11-25T12:00:00Z"
+
+_CHANNEL = {
+    "channel": 0,
+    "name": "Front Door",
+    "model": "RLC-811A",
+    "online": True,
+    "motion": True,
+    "ai_types": ["person", "vehicle"],
+    "siren": True,
+    "floodlight": True,
+    "floodlight_brightness": True,
+    "status_led": True,
+    "ptz_presets": [],
+    "snapshot": True,
+}
+
+EXAMPLES: dict[str, Any] = {
+    "Camera": {
+        "id": "front_door",
+        "name": "Front Door",
+        "host": "192.168.1.10",
+        "port": 80,
+        "username": "admin",
+        "password": "camera-password",
+        "tags": ["outdoor"],
+    },
+    "CameraState": {
+        "camera_id": "front_door",
+        "online": True,
+        "motion": False,
+        "person": False,
+        "vehicle": False,
+        "siren": "OFF",
+        "floodlight": "OFF",
+        "floodlight_brightness": 80,
+        "floodlight_mode": "auto",
+        "ir_lights": "Auto",
+        "status_led": "ON",
+        "motion_sensitivity": 41,
+        "recording": "ON",
+        "storage": {"capacity_mb": 60000, "free_mb": 42000},
+        "last_event": {
+            "type": "person",
+            "phase": "end",
+            "timestamp": _TS,
+            "event_id": "0193a4f2-6c1e-7d3a-9b2f-4c5d6e7f8a9b",
+        },
+        "updated_at": _TS,
+    },
+    "CommandResult": {"status": "ok", "camera_id": "front_door", "transaction": "t-1"},
+    "Capabilities": {
+        "model": "RLC-811A",
+        "name": "Front Door",
+        "serial": "00000000000000",
+        "uid": "95270000ABCDEFGH",
+        "firmware": "v3.1.0.2368_23062508",
+        "kind": "camera",
+        "channel_count": 1,
+        "channels": [_CHANNEL],
+    },
+    "ChannelCapabilities": _CHANNEL,
+    "StreamPorts": {"rtsp": 554, "rtmp": 1935, "onvif": 8000, "http": 80, "http_flv": True},
+    "StorageInfo": {"number": 0, "capacity_mb": 60000, "free_mb": 42000, "storage_type": "sd"},
+    "StorageState": {"capacity_mb": 60000, "free_mb": 42000},
+    "LastEvent": {
+        "type": "person",
+        "phase": "start",
+        "timestamp": _TS,
+        "event_id": "0193a4f2-6c1e-7d3a-9b2f-4c5d6e7f8a9b",
+    },
+    "SirenCommand": {"state": "ON", "duration": 10},
+    "FloodlightCommand": {"state": "ON", "brightness": 80},
+    "PtzCommand": {"op": "left", "speed": 32, "duration": 1.5},
+    "ImageCommand": {"brightness": 128, "contrast": 128},
+    "HTTPValidationError": {
+        "detail": [{"loc": ["body", "siren"], "msg": "Input should be 'ON' or 'OFF'", "type": "x"}]
+    },
+    "ValidationError": {"loc": ["body", "siren"], "msg": "Input should be 'ON'", "type": "x"},
+}
+
+
+def _has_example(schema: dict[str, Any]) -> bool:
+    return "example" in schema or bool(schema.get("examples"))
+
+
+def install_openapi(app: FastAPI, public_paths: set[tuple[str, str]]) -> None:
+    """Generate the document once, with the bearer scheme, examples and public operations."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        components = document.setdefault("components", {})
+        components.setdefault("securitySchemes", {})["bearer"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A login JWT (`POST /api/v1/auth/login`) or an API token (`rbt_…`). "
+            "WebSocket and EventSource clients may pass it as `?token=`.",
+        }
+        document["security"] = [{"bearer": []}]
+        for path, operations in document.get("paths", {}).items():
+            for method, operation in operations.items():
+                if (method.upper(), path) in public_paths:
+                    operation["security"] = []
+        for name, schema in components.get("schemas", {}).items():
+            base = name.removesuffix("-Input").removesuffix("-Output")
+            if not _has_example(schema) and base in EXAMPLES:
+                schema["examples"] = [EXAMPLES[base]]
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,120 @@
+"""Login (short JWT + refresh) and the API tokens of integrations (create, list, revoke)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Response, status
+from pydantic import BaseModel, ConfigDict
+
+from bridge.api import responses
+from bridge.api.deps import CurrentPrincipal, LoginLimit, State, public
+from bridge.api.schemas import (
+    ApiTokenCreate,
+    ApiTokenCreated,
+    ApiTokenInfo,
+    LoginRequest,
+    RefreshRequest,
+    TokenPair,
+)
+from bridge.api.security import AuthError, IssuedTokens, create_api_token
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class Me(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"kind": "token", "name": "home-assistant"}]},
+    )
+    kind: Literal["admin", "token"]
+    name: str
+    token_id: str | None = None
+
+
+def _pair(issued: IssuedTokens) -> TokenPair:
+    return TokenPair(
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        expires_in=issued.expires_in,
+    )
+
+
+def _unauthorized(err: AuthError) -> HTTPException:
+    return HTTPException(401, str(err), headers={"WWW-Authenticate": "Bearer"})
+
+
+@router.post(
+    "/login",
+    responses={**responses.UNAUTHORIZED, **responses.RATE_LIMITED},
+    dependencies=[LoginLimit],
+    summary="The admin's login: a short-lived access JWT and a refresh JWT",
+)
+@public
+async def login(state: State, body: LoginRequest) -> TokenPair:
+    try:
+        issued = await state.auth.login(body.username, body.password.get_secret_value())
+    except AuthError as err:
+        raise _unauthorized(err) from None
+    return _pair(issued)
+
+
+@router.post(
+    "/refresh",
+    responses={**responses.UNAUTHORIZED, **responses.RATE_LIMITED},
+    dependencies=[LoginLimit],
+    summary="A new token pair for a refresh token",
+)
+@public
+async def refresh(state: State, body: RefreshRequest) -> TokenPair:
+    try:
+        return _pair(state.auth.refresh(body.refresh_token))
+    except AuthError as err:
+        raise _unauthorized(err) from None
+
+
+@router.get("/me", summary="Who the token belongs to")
+async def me(principal: CurrentPrincipal) -> Me:
+    return Me(kind=principal.kind, name=principal.name, token_id=principal.token_id)
+
+
+@router.get("/tokens", summary="The API tokens (never their secrets)")
+async def list_tokens(state: State) -> list[ApiTokenInfo]:
+    return [
+        ApiTokenInfo(
+            id=t.id,
+            name=t.name,
+            created_at=t.created_at,
+            last_used_at=t.last_used_at,
+            revoked_at=t.revoked_at,
+        )
+        for t in await state.ctx.store.list_tokens()
+    ]
+
+
+@router.post(
+    "/tokens",
+    status_code=status.HTTP_201_CREATED,
+    summary="A new API token: its secret is in this answer only",
+)
+async def create_token(state: State, body: ApiTokenCreate) -> ApiTokenCreated:
+    token = await create_api_token(state.ctx.store, body.name)
+    record = token.record
+    return ApiTokenCreated(
+        id=record.id, name=record.name, created_at=record.created_at, token=token.secret
+    )
+
+
+@router.delete(
+    "/tokens/{token_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses.NOT_FOUND,
+    summary="Revoke an API token (at once, in this process)",
+)
+async def revoke_token(
+    state: State, token_id: Annotated[str, Path(min_length=1, max_length=64)]
+) -> Response:
+    if not await state.ctx.store.revoke_token(token_id):
+        raise HTTPException(404, f"no active token {token_id!r}")
+    state.auth.forget(token_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,181 @@
+"""Cameras: the MQTT mirror (`/state`, `/set`), CRUD through the registry, and status."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from bridge.api import responses
+from bridge.api.commanding import dispatch, result_response
+from bridge.api.context import ApiContext
+from bridge.api.deps import Actuator, Ctx, CurrentPrincipal
+from bridge.api.errors import validation_details
+from bridge.api.schemas import CameraInfo, CameraStatus, CameraUpdate
+from bridge.models import Camera, CameraState, Command, CommandResult
+from bridge.pipeline.device import DeviceRunner
+from bridge.pipeline.manager import UnknownCamera
+
+router = APIRouter(prefix="/cameras", tags=["cameras"], responses=responses.CAMERA)
+
+CameraIdPath = Annotated[
+    str,
+    Path(
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$",
+        description="A camera id, or `<nvr_id>_ch<N>` for an NVR channel",
+        examples=["front_door"],
+    ),
+]
+
+
+def camera_info(runner: DeviceRunner) -> CameraInfo:
+    """The `reolink/bridge/cameras` entry of one device (never its password)."""
+    data: dict[str, Any] = runner.camera.public_dict()
+    data["capabilities"] = runner.capabilities
+    data["cameras"] = [view.camera_id for view in runner.views]
+    data["online"] = runner.online
+    return CameraInfo.model_validate(data)
+
+
+def _runner(ctx: ApiContext, camera_id: str) -> DeviceRunner:
+    runner, _ = ctx.manager.resolve(camera_id)
+    return runner
+
+
+def _device(ctx: ApiContext, camera_id: str) -> DeviceRunner:
+    """The device itself (not one of an NVR's channels): the unit CRUD works on."""
+    runner = _runner(ctx, camera_id)
+    if runner.camera.id != camera_id:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"{camera_id} is a channel of {runner.camera.id}: change the NVR instead",
+        )
+    return runner
+
+
+@router.get("", summary="List the configured devices (as reolink/bridge/cameras)")
+async def list_cameras(ctx: Ctx) -> list[CameraInfo]:
+    return [camera_info(runner) for runner in ctx.manager.runners]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={**responses.CONFLICT, **responses.RATE_LIMITED},
+    dependencies=[Actuator],
+    summary="Add a camera (persisted; the password is stored encrypted)",
+)
+async def add_camera(ctx: Ctx, camera: Camera) -> CameraInfo:
+    await ctx.registry.add(camera)
+    return camera_info(ctx.manager.runner(camera.id))
+
+
+@router.get("/{camera_id}", summary="One device (an NVR channel id gives its NVR)")
+async def get_camera(ctx: Ctx, camera_id: CameraIdPath) -> CameraInfo:
+    return camera_info(_runner(ctx, camera_id))
+
+
+@router.put(
+    "/{camera_id}",
+    responses={**responses.CONFLICT, **responses.RATE_LIMITED},
+    dependencies=[Actuator],
+    summary="Change a camera (the password is kept when left out)",
+)
+async def update_camera(ctx: Ctx, camera_id: CameraIdPath, update: CameraUpdate) -> CameraInfo:
+    runner = _device(ctx, camera_id)
+    current = runner.camera
+    changes = update.model_dump(exclude_unset=True)
+    if changes.get("password") is None:
+        changes.pop("password", None)
+    if set(changes) <= {"name"}:
+        if "name" in changes:
+            await ctx.registry.rename(camera_id, changes["name"] or "")
+        return camera_info(_runner(ctx, camera_id))
+    record = await ctx.store.get_camera(camera_id)
+    if record is not None and record.source == "config":
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"{camera_id} comes from the config file: change it there (only its name can be "
+            "changed here)",
+        )
+    merged = {**current.model_dump(), **changes}
+    try:
+        camera = Camera.model_validate(merged)
+    except ValidationError as err:
+        raise HTTPException(422, validation_details(err.errors(include_input=False))) from None
+    await ctx.registry.remove(camera_id)
+    await ctx.registry.add(camera)
+    return camera_info(ctx.manager.runner(camera_id))
+
+
+@router.delete(
+    "/{camera_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**responses.CONFLICT, **responses.RATE_LIMITED},
+    dependencies=[Actuator],
+    summary="Remove a camera (its retained MQTT topics are cleared)",
+)
+async def delete_camera(ctx: Ctx, camera_id: CameraIdPath) -> Response:
+    _device(ctx, camera_id)
+    await ctx.registry.remove(camera_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{camera_id}/status", summary="Connection status of a camera")
+async def camera_status(ctx: Ctx, camera_id: CameraIdPath) -> CameraStatus:
+    runner, view = ctx.manager.resolve(camera_id)
+    caps = runner.capabilities
+    channel_caps = view.capabilities
+    return CameraStatus(
+        camera_id=camera_id,
+        device_id=runner.camera.id,
+        channel=view.channel,
+        online=runner.online and (channel_caps.online if channel_caps is not None else True),
+        failures=runner.failures,
+        last_error=runner.last_error,
+        last_poll=runner.last_poll,
+        polls=runner.polls,
+        model=(channel_caps.model if channel_caps and channel_caps.model else None)
+        or (caps.model if caps else None),
+        firmware=(channel_caps.firmware if channel_caps and channel_caps.firmware else None)
+        or (caps.firmware if caps else None),
+        capabilities=channel_caps,
+    )
+
+
+# -- the MQTT mirror ----------------------------------------------------------------------------
+
+
+@router.get(
+    "/{camera_id}/state",
+    response_model=CameraState,
+    summary="The retained MQTT payload of reolink/<camera_id>",
+)
+async def camera_state(ctx: Ctx, camera_id: CameraIdPath) -> Response:
+    state = await ctx.cache.get_state(camera_id)
+    if state is None:
+        ctx.manager.resolve(camera_id)  # 404 for an unknown camera
+        raise UnknownCamera(f"no state for camera {camera_id!r} yet")
+    body = json.dumps(state.payload(), separators=(",", ":"), ensure_ascii=False)
+    return Response(body, media_type="application/json")
+
+
+@router.post(
+    "/{camera_id}/set",
+    response_model=CommandResult,
+    responses={**responses.RATE_LIMITED},
+    dependencies=[Actuator],
+    summary="The MQTT Command of reolink/<camera_id>/set",
+    description="Answers 200 with the `CommandResult` MQTT's `reolink/<camera_id>/response` "
+    'carries, also when the command failed (`"status": "error"`).',
+)
+async def set_camera(
+    ctx: Ctx,
+    camera_id: CameraIdPath,
+    command: Command,
+    principal: CurrentPrincipal,
+) -> JSONResponse:
+    return result_response(await dispatch(ctx, camera_id, command, principal))

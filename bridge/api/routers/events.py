@@ -1,0 +1,205 @@
+"""Event history (filters, keyset pages, acknowledge, snapshot) and the command audit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import Path as PathParam
+
+from bridge.api import responses
+from bridge.api.deps import Ctx, CurrentPrincipal, State
+from bridge.api.routers.cameras import CameraIdPath
+from bridge.api.schemas import CommandAudit, CommandPage, EventPage, EventRecord
+from bridge.models import EventType
+from bridge.storage.base import EventQuery, StoredEvent
+
+router = APIRouter(tags=["events"])
+
+EventIdPath = Annotated[str, PathParam(min_length=1, max_length=64, examples=["0193a4f2-6c1e"])]
+Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=512, description="`next_cursor` of the previous page (older events)"),
+]
+Since = Annotated[datetime | None, Query(description="Started at or after (ISO 8601)")]
+Until = Annotated[datetime | None, Query(description="Started before (ISO 8601)")]
+Types = Annotated[list[EventType] | None, Query(alias="type", description="Event types (any)")]
+Acknowledged = Annotated[bool | None, Query(description="Only (un)acknowledged events")]
+
+
+def event_record(event: StoredEvent, *, has_snapshot: bool) -> EventRecord:
+    return EventRecord(
+        event_id=event.event_id,
+        camera_id=event.camera_id,
+        camera_name=event.camera_name,
+        channel=event.channel,
+        type=event.type,
+        phase=event.phase,
+        started_at=event.started_at,
+        ended_at=event.ended_at,
+        duration=event.duration,
+        severity=event.severity,
+        metadata=event.metadata,
+        has_snapshot=has_snapshot,
+        acknowledged=event.acknowledged,
+        acknowledged_at=event.acknowledged_at,
+        acknowledged_by=event.acknowledged_by,
+    )
+
+
+async def _page(state: State, query: EventQuery) -> EventPage:
+    page = await state.ctx.store.query_events(query)
+    hub = state.hub
+    return EventPage(
+        events=[
+            event_record(
+                e, has_snapshot=e.snapshot_path is not None or hub.has_snapshot(e.event_id)
+            )
+            for e in page.events
+        ],
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get(
+    "/events",
+    responses={**responses.BAD_REQUEST, **responses.UNAVAILABLE},
+    summary="Events, newest first, filtered, one keyset page at a time",
+)
+async def list_events(
+    state: State,
+    camera_id: Annotated[list[str] | None, Query(description="Camera ids (any)")] = None,
+    types: Types = None,
+    since: Since = None,
+    until: Until = None,
+    acknowledged: Acknowledged = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> EventPage:
+    query = EventQuery(
+        camera_ids=tuple(camera_id or ()),
+        types=tuple(types or ()),
+        since=since,
+        until=until,
+        acknowledged=acknowledged,
+        limit=limit,
+        cursor=cursor,
+    )
+    return await _page(state, query)
+
+
+@router.get(
+    "/cameras/{camera_id}/events",
+    responses={**responses.BAD_REQUEST, **responses.UNAVAILABLE},
+    summary="Events of one camera (also of a removed one), newest first",
+)
+async def camera_events(
+    state: State,
+    camera_id: CameraIdPath,
+    types: Types = None,
+    since: Since = None,
+    until: Until = None,
+    acknowledged: Acknowledged = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> EventPage:
+    query = EventQuery(
+        camera_ids=(camera_id,),
+        types=tuple(types or ()),
+        since=since,
+        until=until,
+        acknowledged=acknowledged,
+        limit=limit,
+        cursor=cursor,
+    )
+    return await _page(state, query)
+
+
+async def _event(state: State, event_id: str) -> StoredEvent:
+    event = await state.ctx.store.get_event(event_id)
+    if event is None:
+        raise HTTPException(404, f"no event {event_id!r}")
+    return event
+
+
+@router.get("/events/{event_id}", responses=responses.NOT_FOUND, summary="One event")
+async def get_event(state: State, event_id: EventIdPath) -> EventRecord:
+    event = await _event(state, event_id)
+    has = event.snapshot_path is not None or state.hub.has_snapshot(event_id)
+    return event_record(event, has_snapshot=has)
+
+
+@router.put(
+    "/events/{event_id}/acknowledge",
+    responses=responses.NOT_FOUND,
+    summary="Mark an event as seen (by whom and when is kept)",
+)
+async def acknowledge_event(
+    state: State, event_id: EventIdPath, principal: CurrentPrincipal
+) -> EventRecord:
+    event = await state.ctx.store.acknowledge_event(event_id, principal.who)
+    if event is None:
+        raise HTTPException(404, f"no event {event_id!r}")
+    has = event.snapshot_path is not None or state.hub.has_snapshot(event_id)
+    return event_record(event, has_snapshot=has)
+
+
+@router.get(
+    "/events/{event_id}/snapshot",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/jpeg": {}}, "description": "A JPEG"},
+        **responses.NOT_FOUND,
+    },
+    summary="The snapshot taken when the event started",
+)
+async def event_snapshot(state: State, event_id: EventIdPath) -> Response:
+    event = await _event(state, event_id)
+    jpeg = state.hub.snapshot(event_id)
+    if jpeg is None and event.snapshot_path:
+        jpeg = _read_snapshot(state.ctx.settings.data_dir, event.snapshot_path)
+    if jpeg is None:
+        raise HTTPException(404, f"no snapshot is kept for event {event_id!r}")
+    return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private"})
+
+
+def _read_snapshot(data_dir: Path, stored: str) -> bytes | None:
+    """A snapshot file the store names, only from inside the data dir."""
+    root = data_dir.resolve()
+    path = (root / stored).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path.read_bytes()
+
+
+@router.get(
+    "/commands",
+    responses=responses.UNAVAILABLE,
+    summary="The command audit: who sent what, from where, with which result",
+)
+async def list_commands(
+    ctx: Ctx,
+    camera_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> CommandPage:
+    records = await ctx.store.list_commands(camera_id, limit, before_id)
+    commands = [
+        CommandAudit(
+            id=r.id,
+            camera_id=r.camera_id,
+            source=r.source,
+            command=r.command,
+            status=r.status,
+            error=r.error,
+            who=r.who,
+            transaction=r.transaction,
+            at=r.at,
+        )
+        for r in records
+    ]
+    last = records[-1].id if records else None
+    return CommandPage(commands=commands, next_before_id=last if len(records) == limit else None)

@@ -1,0 +1,191 @@
+"""Per-type camera settings (`/cameras/{id}/config/{type}`) and the snapshot JPEG.
+
+Each type is a slice of the camera state. `GET` reads it from the state cache; `PUT` turns the
+body into one `Command` for the dispatcher (so MQTT, REST and the rails agree) and, when the
+camera took it, stores a versioned copy in `camera_configs`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bridge.api import responses
+from bridge.api.commanding import dispatch, result_payload, result_status
+from bridge.api.deps import Actuator, Ctx, CurrentPrincipal
+from bridge.api.errors import validation_details
+from bridge.api.routers.cameras import CameraIdPath
+from bridge.api.schemas import (
+    ConfigVersion,
+    ImageConfig,
+    LightsConfig,
+    MotionConfig,
+    NotificationsConfig,
+    RecordingConfig,
+)
+from bridge.models import CameraState, Command, CommandResult, CommandStatus
+from bridge.pipeline.manager import UnknownCamera
+
+router = APIRouter(prefix="/cameras/{camera_id}", tags=["settings"], responses=responses.CAMERA)
+
+
+class ConfigView(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "camera_id": "front_door",
+                    "type": "motion",
+                    "version": 3,
+                    "config": {"motion_sensitivity": 41},
+                    "result": {"status": "ok", "camera_id": "front_door"},
+                }
+            ]
+        },
+    )
+    camera_id: str
+    type: str
+    version: int | None = Field(description="The latest stored version; None before any PUT")
+    config: dict[str, Any]
+    result: CommandResult | None = Field(default=None, description="The PUT's command result")
+
+
+def _image(body: dict[str, Any]) -> dict[str, Any]:
+    image = {k: body[k] for k in ("brightness", "contrast", "saturation", "sharpness", "hue")}
+    image = {k: v for k, v in image.items() if v is not None}
+    return {"image": image or None, "day_night": body.get("day_night")}
+
+
+def _lights(body: dict[str, Any]) -> dict[str, Any]:
+    light = {
+        "state": body.get("floodlight"),
+        "brightness": body.get("floodlight_brightness"),
+        "mode": body.get("floodlight_mode"),
+    }
+    light = {k: v for k, v in light.items() if v is not None}
+    return {
+        "ir_lights": body.get("ir_lights"),
+        "status_led": body.get("status_led"),
+        "floodlight": light or None,
+    }
+
+
+def _same(body: dict[str, Any]) -> dict[str, Any]:
+    return body
+
+
+CONFIG_TYPES: dict[str, tuple[type[BaseModel], Callable[[dict[str, Any]], dict[str, Any]]]] = {
+    "image": (ImageConfig, _image),
+    "motion": (MotionConfig, _same),
+    "recording": (RecordingConfig, _same),
+    "notifications": (NotificationsConfig, _same),
+    "lights": (LightsConfig, _lights),
+}
+"""type → (its model, body → `Command` fields). `alarm` is another name for `motion`."""
+
+
+def _current(state: CameraState | None, model: type[BaseModel]) -> dict[str, Any]:
+    data = state.payload() if state is not None else {}
+    return {name: data.get(name) for name in model.model_fields}
+
+
+async def _version(ctx: Ctx, camera_id: str, kind: str) -> int | None:
+    history = await ctx.store.camera_config_history(camera_id, kind, limit=1)
+    return history[0].version if history else None
+
+
+def _add_type(kind: str, model: type[BaseModel], to_command: Callable[..., dict[str, Any]]) -> None:
+    async def get_config(ctx: Ctx, camera_id: CameraIdPath) -> ConfigView:
+        ctx.manager.resolve(camera_id)
+        state = await ctx.cache.get_state(camera_id)
+        version = await _version(ctx, camera_id, kind)
+        return ConfigView(
+            camera_id=camera_id, type=kind, version=version, config=_current(state, model)
+        )
+
+    async def put_config(
+        ctx: Ctx, camera_id: CameraIdPath, body: BaseModel, principal: CurrentPrincipal
+    ) -> ConfigView:
+        requested = body.model_dump(mode="json", exclude_none=True)
+        try:
+            command = Command.model_validate(
+                to_command(dict.fromkeys(model.model_fields) | requested)
+            )
+        except ValidationError as err:
+            raise HTTPException(422, validation_details(err.errors(include_input=False))) from None
+        result = await dispatch(ctx, camera_id, command, principal)
+        if result.status is CommandStatus.ERROR:
+            raise HTTPException(result_status(result), result.error or "command failed")
+        state = await ctx.cache.get_state(camera_id)
+        data = _current(state, model) | requested
+        version = await ctx.store.save_camera_config(camera_id, kind, data, who=principal.who)
+        return ConfigView(
+            camera_id=camera_id,
+            type=kind,
+            version=version,
+            config=data,
+            result=CommandResult.model_validate(result_payload(result)),
+        )
+
+    async def history(
+        ctx: Ctx, camera_id: CameraIdPath, limit: Annotated[int, Query(ge=1, le=100)] = 20
+    ) -> list[ConfigVersion]:
+        versions = await ctx.store.camera_config_history(camera_id, kind, limit=limit)
+        return [
+            ConfigVersion(version=v.version, data=v.data, created_at=v.created_at, who=v.who)
+            for v in versions
+        ]
+
+    put_config.__annotations__["body"] = model  # the type's own schema in the OpenAPI document
+    names = [kind, "alarm"] if kind == "motion" else [kind]
+    for name in names:
+        path = f"/config/{name}"
+        router.add_api_route(path, get_config, methods=["GET"], summary=f"Read the {name} settings")
+        router.add_api_route(
+            path,
+            put_config,
+            methods=["PUT"],
+            summary=f"Change the {name} settings (through the command dispatcher)",
+            responses=responses.ACTUATOR,
+            dependencies=[Actuator],
+        )
+        router.add_api_route(
+            f"{path}/history",
+            history,
+            methods=["GET"],
+            summary=f"Stored versions of the {name} settings, newest first",
+        )
+
+
+for _kind, (_model, _to_command) in CONFIG_TYPES.items():
+    _add_type(_kind, _model, _to_command)
+
+
+@router.get(
+    "/snapshot",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/jpeg": {}}, "description": "A JPEG"},
+        **responses.BAD_GATEWAY,
+        **responses.UNAVAILABLE,
+    },
+    summary="A snapshot (JPEG): taken now, or the latest one with cached=true",
+)
+async def snapshot(
+    ctx: Ctx,
+    camera_id: CameraIdPath,
+    cached: Annotated[bool, Query(description="The latest snapshot, if one is kept")] = False,
+) -> Response:
+    headers = {"Cache-Control": "no-store"}
+    if cached:
+        jpeg = await ctx.cache.get_snapshot(camera_id)
+        if jpeg is None:
+            ctx.manager.resolve(camera_id)
+            raise UnknownCamera(f"no snapshot of {camera_id!r} is kept")
+        return Response(jpeg, media_type="image/jpeg", headers=headers)
+    jpeg = await ctx.snapshots.take(camera_id)
+    return Response(jpeg, media_type="image/jpeg", headers=headers)

@@ -1,0 +1,110 @@
+"""The bridge itself: health, readiness, metrics, `bridge/info` and bridge requests."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from bridge import __version__
+from bridge.api import responses
+from bridge.api.deps import Actuator, Ctx, State, public
+from bridge.api.schemas import BridgeInfo, BridgeResponse, Health, Readiness
+from bridge.config import redacted
+
+router = APIRouter(tags=["bridge"])
+
+READY_TIMEOUT = 2.0
+"""Seconds the store gets to answer a readiness probe."""
+
+
+@router.get("/health", summary="The process answers (no token needed)")
+@public
+async def health() -> Health:
+    return Health(version=__version__)
+
+
+@router.get(
+    "/ready",
+    responses={503: {"model": Readiness, "description": "Not ready: the store or MQTT is away"}},
+    summary="The store answers and MQTT is connected (no token needed)",
+)
+@public
+async def ready(ctx: Ctx) -> JSONResponse:
+    store_ok = True
+    detail: list[str] = []
+    try:
+        async with asyncio.timeout(READY_TIMEOUT):
+            await ctx.store.get_camera("-")
+    except Exception:  # any failure means "not ready"; the reason is in the store's own logs
+        store_ok = False
+        detail.append("the store does not answer")
+    mqtt_ok = None if ctx.mqtt is None else ctx.mqtt.connected
+    if mqtt_ok is False:
+        detail.append("MQTT broker not connected")
+    body = Readiness(
+        ready=store_ok and mqtt_ok is not False,
+        store=store_ok,
+        mqtt=mqtt_ok,
+        detail="; ".join(detail) or None,
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=200 if body.ready else 503)
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
+    summary="Prometheus metrics",
+)
+async def metrics(state: State) -> Response:
+    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def bridge_info(ctx: Ctx) -> dict[str, Any]:
+    """The `reolink/bridge/info` payload."""
+    return {
+        "version": __version__,
+        "config": redacted(ctx.settings),
+        "camera_count": len(ctx.manager.cameras),
+        "mqtt": {"dropped_messages": ctx.mqtt.dropped_messages if ctx.mqtt is not None else 0},
+    }
+
+
+@router.get("/bridge/info", response_model=BridgeInfo, summary="As reolink/bridge/info")
+async def get_bridge_info(ctx: Ctx) -> JSONResponse:
+    return JSONResponse(bridge_info(ctx))
+
+
+@router.post(
+    "/bridge/request/{action:path}",
+    response_model=BridgeResponse,
+    responses=responses.RATE_LIMITED,
+    dependencies=[Actuator],
+    summary="As reolink/bridge/request/<action> (camera/add, camera/remove, health_check, …)",
+    description="Answers 200 with what `reolink/bridge/response/<action>` carries, also when "
+    'the request failed (`"status": "error"`).',
+)
+async def bridge_request(
+    ctx: Ctx,
+    action: Annotated[str, Path(min_length=1, max_length=128, examples=["health_check"])],
+    body: Annotated[dict[str, Any] | None, Body(examples=[{"id": "garage"}])] = None,
+) -> JSONResponse:
+    return JSONResponse(await handle_request(ctx, action, dict(body or {})))
+
+
+async def handle_request(ctx: Ctx, action: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The answer MQTT gives on `bridge/response/<action>` (shared with the WebSocket)."""
+    raw_transaction = body.pop("transaction", None)
+    transaction = raw_transaction if isinstance(raw_transaction, str) else None
+    try:
+        data = await ctx.requests.handle(action, body)
+        response: dict[str, Any] = {"status": "ok", "data": data}
+    except ValueError as err:
+        response = {"status": "error", "error": str(err)}
+    if transaction is not None:
+        response["transaction"] = transaction
+    return response

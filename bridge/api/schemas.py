@@ -1,0 +1,387 @@
+"""Request and response models of the API that are not the domain's own (`bridge.models`).
+
+The MQTT mirror speaks the domain models unchanged (`CameraState`, `Command`, `CommandResult`,
+`Camera`); these add what only HTTP needs: auth, pages, status, per-type settings. Every model
+carries an example for the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from bridge.models import (
+    Capabilities,
+    ChannelCapabilities,
+    DayNight,
+    EventPhase,
+    EventType,
+    FloodlightMode,
+    IrMode,
+    OnOffValue,
+)
+
+_TS = "2026-11-25T12:00:00Z"
+
+
+def _example(*examples: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
+
+
+class ErrorResponse(BaseModel):
+    model_config = _example({"detail": "no camera 'garage'"})
+    detail: Any = Field(description="What went wrong: a sentence, or a list of field errors")
+
+
+# -- auth -------------------------------------------------------------------------------------
+
+
+class LoginRequest(BaseModel):
+    model_config = _example({"username": "admin", "password": "correct horse battery staple"})
+    username: str = Field(min_length=1, max_length=128)
+    password: SecretStr = Field(min_length=1, max_length=1024)
+
+
+class RefreshRequest(BaseModel):
+    model_config = _example({"refresh_token": "eyJhbGciOiJIUzI1NiIs…"})
+    refresh_token: str = Field(min_length=1, max_length=4096)
+
+
+class TokenPair(BaseModel):
+    model_config = _example(
+        {
+            "access_token": "eyJhbGciOiJIUzI1NiIs…",
+            "refresh_token": "eyJhbGciOiJIUzI1NiIs…",
+            "token_type": "bearer",
+            "expires_in": 900,
+        }
+    )
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds the access token is valid")
+
+
+class ApiTokenCreate(BaseModel):
+    model_config = _example({"name": "home-assistant"})
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")
+
+
+class ApiTokenInfo(BaseModel):
+    model_config = _example(
+        {
+            "id": "9f2c4e1a0b3d",
+            "name": "home-assistant",
+            "created_at": _TS,
+            "last_used_at": None,
+            "revoked_at": None,
+        }
+    )
+    id: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class ApiTokenCreated(ApiTokenInfo):
+    model_config = _example(
+        {
+            "id": "9f2c4e1a0b3d",
+            "name": "home-assistant",
+            "created_at": _TS,
+            "last_used_at": None,
+            "revoked_at": None,
+            "token": "rbt_3q2-7wEvVY0n…",
+        }
+    )
+    token: str = Field(description="The secret: shown this once, stored only hashed")
+
+
+# -- cameras ----------------------------------------------------------------------------------
+
+_CAMERA_EXAMPLE: dict[str, Any] = {
+    "id": "front_door",
+    "name": "Front Door",
+    "host": "192.168.1.10",
+    "port": 80,
+    "https": False,
+    "verify_tls": False,
+    "username": "admin",
+    "channel": None,
+    "tags": ["outdoor"],
+    "enabled": True,
+    "poll_interval": None,
+}
+
+
+class CameraInfo(BaseModel):
+    """A configured device as `reolink/bridge/cameras` lists it: no password, ever."""
+
+    model_config = _example(
+        {**_CAMERA_EXAMPLE, "capabilities": None, "cameras": ["front_door"], "online": True}
+    )
+    id: str
+    name: str
+    host: str
+    port: int | None
+    https: bool
+    verify_tls: bool
+    username: str
+    channel: int | None
+    tags: list[str]
+    enabled: bool
+    poll_interval: float | None
+    capabilities: Capabilities | None = Field(description="None until the device has answered")
+    cameras: list[str] = Field(description="The camera ids it exposes (NVR: one per channel)")
+    online: bool
+
+
+class CameraUpdate(BaseModel):
+    """Fields to change; the others keep their value (the password too, when left out)."""
+
+    model_config = _example({"name": "Front Door", "tags": ["outdoor", "entrance"]})
+    name: str | None = Field(default=None, max_length=128)
+    host: str | None = Field(default=None, min_length=1, max_length=253)
+    port: int | None = Field(default=None, ge=1, le=65535)
+    https: bool | None = None
+    verify_tls: bool | None = None
+    username: str | None = Field(default=None, min_length=1, max_length=31)
+    password: SecretStr | None = Field(default=None, max_length=31)
+    channel: int | None = Field(default=None, ge=0, le=255)
+    tags: list[str] | None = None
+    enabled: bool | None = None
+    poll_interval: float | None = Field(default=None, gt=0, le=3600)
+
+
+class CameraStatus(BaseModel):
+    model_config = _example(
+        {
+            "camera_id": "front_door",
+            "device_id": "front_door",
+            "channel": 0,
+            "online": True,
+            "failures": 0,
+            "last_error": None,
+            "last_poll": _TS,
+            "polls": 1234,
+            "model": "RLC-811A",
+            "firmware": "v3.1.0.2368_23062508",
+            "capabilities": None,
+        }
+    )
+    camera_id: str
+    device_id: str
+    channel: int | None = Field(description="None for an NVR's own view")
+    online: bool
+    failures: int
+    last_error: str | None
+    last_poll: datetime | None
+    polls: int
+    model: str | None
+    firmware: str | None
+    capabilities: ChannelCapabilities | None
+
+
+# -- bridge -----------------------------------------------------------------------------------
+
+
+class BridgeResponse(BaseModel):
+    """What `reolink/bridge/response/<action>` carries."""
+
+    model_config = _example(
+        {"status": "ok", "data": {"id": "garage"}, "transaction": "t-1"},
+        {"status": "error", "error": "no camera 'garage'"},
+    )
+    status: Literal["ok", "error"]
+    data: Any = None
+    error: str | None = None
+    transaction: str | None = None
+
+
+class BridgeInfo(BaseModel):
+    """What `reolink/bridge/info` carries."""
+
+    model_config = _example(
+        {
+            "version": "0.1.0",
+            "config": {"server": {"host": "127.0.0.1", "port": 8080}, "cameras": 3},
+            "camera_count": 3,
+            "mqtt": {"dropped_messages": 0},
+        }
+    )
+    version: str
+    config: dict[str, Any]
+    camera_count: int
+    mqtt: dict[str, Any]
+
+
+class Health(BaseModel):
+    model_config = _example({"status": "ok", "version": "0.1.0"})
+    status: Literal["ok"] = "ok"
+    version: str
+
+
+class Readiness(BaseModel):
+    model_config = _example(
+        {"ready": True, "store": True, "mqtt": True, "detail": None},
+        {"ready": False, "store": True, "mqtt": False, "detail": "MQTT broker not connected"},
+    )
+    ready: bool
+    store: bool
+    mqtt: bool | None = Field(description="None when MQTT is turned off")
+    detail: str | None = None
+
+
+class LiveFrame(BaseModel):
+    """One WebSocket/SSE message: exactly an MQTT message (topic, JSON-parsed payload)."""
+
+    model_config = _example(
+        {"topic": "reolink/front_door/availability", "payload": "online"},
+        {"topic": "reolink/front_door/set", "payload": {"siren": "ON", "transaction": "t-1"}},
+    )
+    topic: str
+    payload: Any
+
+
+# -- control ----------------------------------------------------------------------------------
+
+
+class PresetRequest(BaseModel):
+    model_config = _example({"preset": "Gate"})
+    preset: str = Field(min_length=1, max_length=64)
+
+
+class SwitchRequest(BaseModel):
+    model_config = _example({"state": "ON"})
+    state: OnOffValue
+
+
+# -- per-type settings (GET/PUT /cameras/{id}/config/{type}) ----------------------------------
+
+
+class ImageConfig(BaseModel):
+    model_config = _example({"brightness": 128, "contrast": 128, "day_night": "Auto"})
+    brightness: int | None = Field(default=None, ge=0, le=255)
+    contrast: int | None = Field(default=None, ge=0, le=255)
+    saturation: int | None = Field(default=None, ge=0, le=255)
+    sharpness: int | None = Field(default=None, ge=0, le=255)
+    hue: int | None = Field(default=None, ge=0, le=255)
+    day_night: DayNight | None = None
+
+
+class MotionConfig(BaseModel):
+    model_config = _example({"motion_sensitivity": 41})
+    motion_sensitivity: int | None = Field(default=None, ge=1, le=50)
+
+
+class RecordingConfig(BaseModel):
+    model_config = _example({"recording": "ON"})
+    recording: OnOffValue | None = None
+
+
+class NotificationsConfig(BaseModel):
+    model_config = _example({"push": "ON", "email": "OFF", "ftp": "OFF"})
+    push: OnOffValue | None = None
+    email: OnOffValue | None = None
+    ftp: OnOffValue | None = None
+
+
+class LightsConfig(BaseModel):
+    model_config = _example({"ir_lights": "Auto", "status_led": "ON", "floodlight_mode": "auto"})
+    ir_lights: IrMode | None = None
+    status_led: OnOffValue | None = None
+    floodlight: OnOffValue | None = None
+    floodlight_brightness: int | None = Field(default=None, ge=0, le=100)
+    floodlight_mode: FloodlightMode | None = None
+
+
+class ConfigVersion(BaseModel):
+    model_config = _example(
+        {"version": 3, "data": {"motion_sensitivity": 41}, "created_at": _TS, "who": "admin"}
+    )
+    version: int
+    data: dict[str, Any]
+    created_at: datetime
+    who: str | None
+
+
+# -- events and audit -------------------------------------------------------------------------
+
+
+class EventRecord(BaseModel):
+    """One stored event: a detection (start, then end with its duration) or an instant."""
+
+    model_config = _example(
+        {
+            "event_id": "0193a4f2-6c1e-7d3a-9b2f-4c5d6e7f8a9b",
+            "camera_id": "front_door",
+            "camera_name": "Front Door",
+            "channel": 0,
+            "type": "person",
+            "phase": "end",
+            "started_at": _TS,
+            "ended_at": "2026-11-25T12:00:04.500000Z",
+            "duration": 4.5,
+            "severity": None,
+            "metadata": {},
+            "has_snapshot": False,
+            "acknowledged": False,
+            "acknowledged_at": None,
+            "acknowledged_by": None,
+        }
+    )
+    event_id: str
+    camera_id: str
+    camera_name: str
+    channel: int
+    type: EventType
+    phase: EventPhase
+    started_at: datetime
+    ended_at: datetime | None
+    duration: float | None
+    severity: str | None
+    metadata: dict[str, Any]
+    has_snapshot: bool
+    acknowledged: bool
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+
+class EventPage(BaseModel):
+    model_config = _example({"events": [], "next_cursor": None})
+    events: list[EventRecord]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next (older) page")
+
+
+class CommandAudit(BaseModel):
+    model_config = _example(
+        {
+            "id": 42,
+            "camera_id": "front_door",
+            "source": "rest",
+            "command": {"siren": {"state": "ON"}},
+            "status": "ok",
+            "error": None,
+            "who": "admin",
+            "transaction": None,
+            "at": _TS,
+        }
+    )
+    id: int | None
+    camera_id: str
+    source: str
+    command: dict[str, Any]
+    status: Literal["ok", "error"]
+    error: str | None
+    who: str | None
+    transaction: str | None
+    at: datetime | None
+
+
+class CommandPage(BaseModel):
+    model_config = _example({"commands": [], "next_before_id": None})
+    commands: list[CommandAudit]
+    next_before_id: int | None = Field(description="Pass as `before_id` for the older page")
