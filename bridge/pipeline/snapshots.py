@@ -35,8 +35,7 @@ class Snapshots:
 
     def start(self) -> None:
         if self.on_event:
-            # A small queue: snapshots of a burst older than the queue are not worth taking.
-            self._subscription = self.bus.subscribe("snapshots", self._on_bus, maxsize=64)
+            self._subscription = self.bus.subscribe("snapshots", self._on_bus)
 
     def stop(self) -> None:
         if self._subscription is not None:
