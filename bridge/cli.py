@@ -106,6 +106,34 @@ def _password(args: argparse.Namespace) -> str:
     return getpass.getpass(f"password for {args.username or 'admin'}@{args.host}: ")
 
 
+def _token(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bridge.admin import dumps
+    from bridge.api import tokens
+    from bridge.storage.base import StoreError
+
+    settings = _settings(args)
+    if settings is None:
+        return 2
+    try:
+        if args.action == "create":
+            made = asyncio.run(tokens.token_create(settings, args.name))
+            print(dumps(made))
+            print("keep the token now: it is stored only hashed", file=sys.stderr)
+        elif args.action == "list":
+            print(dumps(asyncio.run(tokens.token_list(settings))))
+        elif not asyncio.run(tokens.token_revoke(settings, args.id)):
+            print(f"reolink-bridge: no active token {args.id!r}", file=sys.stderr)
+            return 1
+        else:
+            print(f"revoked: {args.id}")
+    except StoreError as err:
+        print(f"reolink-bridge: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -177,6 +205,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     remove = actions.add_parser("remove", help="forget stored cameras")
     remove.add_argument("ids", nargs="+", metavar="ID")
+
+    token = commands.add_parser("token", help="create, list or revoke API tokens")
+    token.add_argument("--config", type=Path, default=None, help="YAML config file")
+    token.set_defaults(handler=_token)
+    token_actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = token_actions.add_parser("create", help="a new token (its secret is shown once)")
+    create.add_argument("--name", required=True, help="who it is for, e.g. home-assistant")
+    token_actions.add_parser("list", help="the tokens (never their secrets)")
+    revoke = token_actions.add_parser("revoke", help="revoke a token")
+    revoke.add_argument("id", metavar="ID")
 
     sim = commands.add_parser("sim", help="run simulated Reolink cameras and NVRs")
     from bridge.simulator import cli as simulator_cli
