@@ -41,10 +41,54 @@ from bridge.buses._common import (
 from bridge.codec import CodecError, decode
 from bridge.pipeline.backoff import Backoff
 
+_UNREAD_COUNT_LIMIT = 1000
+"""Counting dropped entries reads at most this many unread ones inside Redis per check."""
+
 _FAILED_REMEMBERED = 10_000
 """Failed entry ids remembered for `drain()` (an entry waiting for its retry is not 'busy')."""
 
 Entry = tuple[bytes, dict[bytes, bytes] | None]
+
+# How many entries the group (ARGV[1]) never read because MAXLEN trimmed them first:
+# entries added - entries the group read - entries still after its last-delivered id.
+# Atomic, so exact; nil when Redis cannot say (no stream/group, unknown read counter) or when
+# counting the unread tail would cost more than ARGV[2] entries (it is counted another time).
+_TRIMMED_UNREAD = """
+local function field(list, name)
+  for i = 1, #list, 2 do
+    if list[i] == name then return list[i + 1] end
+  end
+  return nil
+end
+local function older(a, b)
+  local a_ms, a_seq = string.match(a, '(%d+)-(%d+)')
+  local b_ms, b_seq = string.match(b, '(%d+)-(%d+)')
+  a_ms, b_ms = tonumber(a_ms), tonumber(b_ms)
+  if a_ms ~= b_ms then return a_ms < b_ms end
+  return tonumber(a_seq) < tonumber(b_seq)
+end
+local info = redis.pcall('XINFO', 'STREAM', KEYS[1])
+if info.err then return nil end
+local group = nil
+for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+  if field(g, 'name') == ARGV[1] then group = g end
+end
+if not group then return nil end
+local read = field(group, 'entries-read')
+if not read then return nil end
+local last = field(group, 'last-delivered-id')
+local first = field(info, 'first-entry')
+local unread
+if not first then
+  unread = 0
+elseif older(last, first[1]) then
+  unread = field(info, 'length')
+else
+  unread = #redis.call('XRANGE', KEYS[1], '(' .. last, '+', 'COUNT', ARGV[2])
+  if unread >= tonumber(ARGV[2]) then return nil end
+end
+return field(info, 'entries-added') - read - unread
+"""
 
 
 class _BlobMissing(Exception):
@@ -218,6 +262,7 @@ class GroupConsumer(RedisSubscription):
         self._failed: OrderedDict[bytes, None] = OrderedDict()
         self._unacked: list[bytes] = []
         self._trimmed_unread = 0
+        self._trimmed_unread_script = self._redis.register_script(_TRIMMED_UNREAD)
         self._next_claim = 0.0
         self._next_expiry = time.monotonic() + self._config.consumer_expiry / 2
 
@@ -458,30 +503,25 @@ class GroupConsumer(RedisSubscription):
 
     async def _count_trimmed(self) -> None:
         """Count entries trimmed (MAXLEN) before this group read them: the stream's overflow.
-        Seen only while the group is behind the trim point; every process of the kind counts
-        the group's loss."""
-        config = self._config
+        Exact at each check (one atomic script, `_TRIMMED_UNREAD`), but checks run every
+        `claim_idle / 3`: entries trimmed between the last check and the read that catches up
+        are not seen (Redis then re-estimates the group's read counter), so `dropped` is a
+        lower bound. Every process of the kind counts the group's loss."""
         try:
-            info = await self._redis.xinfo_stream(config.stream)
-            groups = await self._redis.xinfo_groups(config.stream)
+            lost = await self._trimmed_unread_script(keys=[self._config.stream], args=[self.group])
         except ResponseError:
             return
-        group = next((g for g in groups if _b(g["name"]).decode() == self.group), None)
-        first = info.get("first-entry")
-        if group is None or not first or group.get("entries-read") is None:
+        if lost is None or int(lost) <= self._trimmed_unread:
             return
-        if id_key(_b(first[0])) <= id_key(_b(group["last-delivered-id"])):
-            return
-        lost = int(info["entries-added"]) - int(group["entries-read"]) - int(info["length"])
-        if lost > self._trimmed_unread:
-            _LOGGER.warning(
-                "bus subscriber %s fell more than %d entries behind: %d trimmed unread so far",
-                self.owner,
-                config.maxlen,
-                lost,
-            )
-            self.dropped += lost - self._trimmed_unread
-            self._trimmed_unread = lost
+        lost = int(lost)
+        _LOGGER.warning(
+            "bus subscriber %s fell more than %d entries behind: %d trimmed unread so far",
+            self.owner,
+            self._config.maxlen,
+            lost,
+        )
+        self.dropped += lost - self._trimmed_unread
+        self._trimmed_unread = lost
 
     async def _expire_consumers(self) -> None:
         """Forget consumers that hold nothing and were not seen for `consumer_expiry`."""

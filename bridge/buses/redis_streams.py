@@ -26,7 +26,8 @@ Semantics (the contract suite in tests/bus/ holds for both buses; what differs i
   Order is per publisher, except for an entry delivered again.
 - **Bounds.** The outbox keeps `outbox_size` messages while Redis is away (oldest dropped,
   counted, warned); the stream keeps about `maxlen` entries (`XADD MAXLEN ~`), so a kind that
-  falls further behind loses the oldest (counted as `dropped`). A message encoded larger
+  falls further behind loses the oldest (warned, and counted as `dropped`: a lower bound, see
+  `GroupConsumer._count_trimmed`). A message encoded larger
   than `inline_limit` (a snapshot) is stored beside the stream for `blob_ttl` seconds and the
   entry names it, so the stream's memory stays about `maxlen` × a small message.
 - **Redis away.** Publishing keeps buffering; consumers and the outbox retry with jittered
