@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from bridge.bus import Bus, InProcessBus
-from bridge.buses._consumers import RedisSubscription
+from bridge.buses._subscription import RedisSubscription
 from bridge.buses.redis_streams import RedisStreamsBus, default_consumer_name
 from bridge.config import Settings
 

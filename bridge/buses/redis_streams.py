@@ -46,14 +46,11 @@ from typing import Any
 from redis.exceptions import ResponseError
 
 from bridge.bus import DEFAULT_QUEUE_SIZE, BusMessage, Handler
+from bridge.buses._broadcast import BroadcastConsumer
 from bridge.buses._common import UNREACHABLE, StreamConfig, connect
-from bridge.buses._consumers import (
-    BroadcastConsumer,
-    GroupConsumer,
-    RedisSubscription,
-    ensure_group,
-)
+from bridge.buses._group import GroupConsumer
 from bridge.buses._outbox import Outbox
+from bridge.buses._subscription import RedisSubscription, ensure_group
 
 DEFAULT_MAXLEN = 100_000
 """Stream bound: at ~1 kB an entry about 100 MB of Redis; minutes of slack at hundreds of msg/s."""

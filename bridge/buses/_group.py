@@ -1,8 +1,8 @@
-"""The consuming side of the Redis Streams bus: one task per subscription.
+"""`GroupConsumer`: the default subscription.
 
-`GroupConsumer` — the default. The subscription's owner names a consumer *kind* and one consumer
-group; every process that subscribes the same kind is one consumer in it, so each entry is
-handled by one of them. Per entry: the handler is awaited, then the entry is acknowledged
+The subscription's owner names a consumer *kind* and one consumer group; every
+process that subscribes the same kind is one consumer in it, so each entry is handled by one
+of them. Per entry: the handler is awaited, then the entry is acknowledged
 (`XACK`). A handler that raises leaves the entry unacknowledged; it is delivered again once it
 has been idle `claim_idle` seconds (`XAUTOCLAIM`, by this process or another), and after
 `max_deliveries` deliveries it is acknowledged without handling, counted as poisoned, logged
@@ -10,10 +10,6 @@ and copied to the dead-letter stream. Entries held by a consumer that died are r
 same way, so a killed process loses nothing: delivery is at-least-once, and handlers must be
 idempotent. While a handler runs, the entries this consumer holds are re-claimed every
 `claim_idle / 3` seconds (`XCLAIM … JUSTID`), so a live but slow consumer is never robbed.
-
-`BroadcastConsumer` — for kinds that every process must see (a per-process cache, WebSocket
-clients): a plain `XREAD` from where the stream was when `subscribe()` was called; no group, no
-acknowledgement, no redelivery (a failure is logged and counted, as in the in-process bus).
 """
 
 from __future__ import annotations
@@ -22,33 +18,25 @@ import asyncio
 import contextlib
 import time
 from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any
 
-import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from bridge.bus import BusMessage, Handler
-from bridge.buses._common import (
-    _LOGGER,
-    FIELD_BLOB,
-    FIELD_INLINE,
-    UNREACHABLE,
-    OutageLog,
-    StreamConfig,
-    id_key,
+from bridge.buses._common import _LOGGER, UNREACHABLE, id_key
+from bridge.buses._subscription import (
+    Entry,
+    RedisSubscription,
+    _b,
+    _BlobMissing,
+    _entries,
+    ensure_group,
 )
-from bridge.codec import CodecError, decode
-from bridge.pipeline.backoff import Backoff
+from bridge.codec import CodecError
 
 _UNREAD_COUNT_LIMIT = 1000
 """Counting dropped entries reads at most this many unread ones inside Redis per check."""
-
 _FAILED_REMEMBERED = 10_000
 """Failed entry ids remembered for `drain()` (an entry waiting for its retry is not 'busy')."""
-
-Entry = tuple[bytes, dict[bytes, bytes] | None]
-
 # How many entries the group (ARGV[1]) never read because MAXLEN trimmed them first:
 # entries added - entries the group read - entries still after its last-delivered id.
 # Atomic, so exact; nil when Redis cannot say (no stream/group, unknown read counter) or when
@@ -89,167 +77,6 @@ else
 end
 return field(info, 'entries-added') - read - unread
 """
-
-
-class _BlobMissing(Exception):
-    """A large message's body expired (`blob_ttl`) before it was read."""
-
-
-def _entries(response: Any) -> list[Entry]:
-    """The entries of a one-stream XREAD/XREADGROUP answer (RESP2 list or RESP3 map)."""
-    if not response:
-        return []
-    if isinstance(response, dict):
-        streams = list(response.values())
-        return list(streams[0][0]) if streams else []
-    return list(response[0][1])
-
-
-def _b(value: Any) -> bytes:
-    return value if isinstance(value, bytes) else str(value).encode()
-
-
-async def ensure_group(
-    redis: aioredis.Redis, config: StreamConfig, group: str, start: bytes
-) -> None:
-    """Create consumer group `group` (and the stream) reading from `start`, unless it exists."""
-    try:
-        await redis.xgroup_create(config.stream, group, id=start, mkstream=True)
-    except ResponseError as err:
-        if not str(err).startswith("BUSYGROUP"):
-            raise
-
-
-class RedisSubscription:
-    """What both kinds of subscription share: the task, the handler call, closing, stats."""
-
-    def __init__(
-        self,
-        owner: str,
-        handler: Handler,
-        redis: aioredis.Redis,
-        config: StreamConfig,
-        ready: asyncio.Future[Any],
-        on_close: Callable[[RedisSubscription], None],
-    ) -> None:
-        self.owner = owner
-        self.handler = handler
-        self._redis = redis
-        self._config = config
-        self._ready = ready
-        self._on_close = on_close
-        self._stopping = False
-        self._handling = False
-        self._held: OrderedDict[bytes, None] = OrderedDict()
-        self._backoff = Backoff(config.reconnect_initial, config.reconnect_max)
-        self._outage = OutageLog(f"bus subscriber {owner}")
-        self._started = asyncio.Event()
-        self.task: asyncio.Task[None] | None = None
-        self.handled = 0
-        self.failures = 0
-        self.poisoned = 0
-        self.reclaimed = 0
-        self.dropped = 0
-        self.expired = 0
-
-    def start(self) -> None:
-        self.task = asyncio.get_running_loop().create_task(self._main(), name=f"bus:{self.owner}")
-
-    async def wait_ready(self) -> None:
-        """Return once the subscription reads (its group exists, its start is known)."""
-        await self._started.wait()
-
-    def stopping(self) -> bool:
-        """Closed, or closing (a method: the flag changes while a call awaits)."""
-        return self._stopping
-
-    def close(self) -> None:
-        """Unsubscribe: stop after the message being handled, if any (it is acknowledged)."""
-        if self.stopping():
-            return
-        self._stopping = True
-        self._on_close(self)
-        if self.task is not None and not self._handling:
-            self.task.cancel()
-
-    async def wait_closed(self, grace: float) -> None:
-        if self.task is None:
-            return
-        done, _ = await asyncio.wait({self.task}, timeout=grace)
-        if not done:
-            self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
-
-    def stats(self) -> dict[str, int]:
-        return {
-            "queued": len(self._held),
-            "handled": self.handled,
-            "failures": self.failures,
-            "poisoned": self.poisoned,
-            "reclaimed": self.reclaimed,
-            "dropped": self.dropped,
-            "expired": self.expired,
-        }
-
-    async def _main(self) -> None:
-        try:
-            await self._ready
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            _LOGGER.exception("bus subscriber %s cannot start", self.owner)
-            return
-        self._started.set()
-        await self._loop()
-
-    async def _loop(self) -> None:
-        raise NotImplementedError
-
-    async def settled(self, target: bytes | None) -> bool:
-        """True when this subscription holds nothing and has seen up to entry `target`."""
-        raise NotImplementedError
-
-    async def _pause(self, err: BaseException) -> None:
-        self._outage.failed(err)
-        await asyncio.sleep(self._backoff.next_delay())
-
-    def _ok(self) -> None:
-        self._outage.recovered()
-        self._backoff.reset()
-
-    async def _decode(self, fields: dict[bytes, bytes]) -> BusMessage:
-        raw = fields.get(FIELD_INLINE)
-        if raw is None:
-            key = fields.get(FIELD_BLOB)
-            if key is None:
-                raise CodecError(f"a stream entry without {FIELD_INLINE!r} or {FIELD_BLOB!r}")
-            blob = await self._redis.get(key)
-            if blob is None:
-                raise _BlobMissing(key.decode(errors="replace"))
-            raw = _b(blob)
-        return decode(raw)
-
-    async def _call(self, message: BusMessage, entry_id: bytes, delivery: int) -> bool:
-        self._handling = True
-        try:
-            await self.handler(message)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            self.failures += 1
-            _LOGGER.exception(
-                "bus subscriber %s failed on %s (entry %s, delivery %d of at most %d)",
-                self.owner,
-                type(message).__name__,
-                entry_id.decode(),
-                delivery,
-                self._config.max_deliveries,
-            )
-            return False
-        finally:
-            self._handling = False
-        return True
 
 
 class GroupConsumer(RedisSubscription):
@@ -548,52 +375,3 @@ class GroupConsumer(RedisSubscription):
             self._config.stream, self.group, "-", "+", _FAILED_REMEMBERED, self.consumer
         )
         return all(_b(row["message_id"]) in self._failed for row in pending)
-
-
-class BroadcastConsumer(RedisSubscription):
-    """Every process gets every entry from where the stream was at `subscribe()`."""
-
-    _last: bytes = b"0-0"
-
-    async def _loop(self) -> None:
-        self._last = _b(self._ready.result())
-        config = self._config
-        while not self.stopping():
-            try:
-                response = await self._redis.xread(
-                    {config.stream: self._last}, count=config.batch, block=config.block_ms
-                )
-            except UNREACHABLE as err:
-                await self._pause(err)
-                continue
-            self._ok()
-            entries = _entries(response)
-            if not entries:
-                continue
-            self._held = OrderedDict.fromkeys(entry_id for entry_id, _ in entries)
-            try:
-                for entry_id, fields in entries:
-                    if self.stopping():
-                        return
-                    await self._deliver(entry_id, fields or {})
-                    self._last = entry_id
-                    self._held.pop(entry_id, None)
-            except UNREACHABLE as err:  # a large message's body could not be read: again
-                await self._pause(err)
-            finally:
-                self._held.clear()
-
-    async def _deliver(self, entry_id: bytes, fields: dict[bytes, bytes]) -> None:
-        try:
-            message = await self._decode(fields)
-        except (CodecError, _BlobMissing) as err:
-            self.poisoned += 1
-            _LOGGER.error("bus subscriber %s: entry %s skipped: %s", self.owner, entry_id, err)
-            return
-        if await self._call(message, entry_id, 1):
-            self.handled += 1
-
-    async def settled(self, target: bytes | None) -> bool:
-        if self._held or self._handling or not self._started.is_set():
-            return False
-        return target is None or id_key(self._last) >= id_key(target)
