@@ -15,6 +15,11 @@ from bridge.config import Settings
 __all__ = ["RedisStreamsBus", "RedisSubscription", "build_bus", "default_consumer_name"]
 
 
+PER_PROCESS_KINDS = ("snapshots", "live")
+"""Consumers every bridge process must see everything of (they act for this process only: its
+own cameras' snapshots, its own WebSocket/SSE clients), as opposed to shared consumer groups."""
+
+
 def build_bus(settings: Settings) -> Bus:
     """`RedisStreamsBus` on `redis.url` (tunables from the `redis` section), else in-process."""
     redis = settings.redis
@@ -28,4 +33,5 @@ def build_bus(settings: Settings) -> Bus:
         claim_idle=redis.claim_idle,
         max_deliveries=redis.max_deliveries,
         outbox_size=redis.outbox_size,
+        broadcast=PER_PROCESS_KINDS,
     )
