@@ -15,7 +15,7 @@ from bridge.config import Settings
 __all__ = ["RedisStreamsBus", "RedisSubscription", "build_bus", "default_consumer_name"]
 
 
-PER_PROCESS_KINDS = ("snapshots", "live")
+PER_PROCESS_KINDS = ("snapshots", "api")
 """Consumers every bridge process must see everything of (they act for this process only: its
 own cameras' snapshots, its own WebSocket/SSE clients), as opposed to shared consumer groups."""
 
