@@ -113,6 +113,9 @@ class ApiRig:
         return client
 
     async def ws(self, path: str = "/ws/events", **kwargs: Any) -> Any:
+        # max_queue None: a client that stops reading early still sees the server's close frame
+        # at once (websockets stops reading the socket when its queue is full).
+        kwargs.setdefault("max_queue", None)
         return await websockets.connect(
             self.ws_url + path, additional_headers=self.headers(), **kwargs
         )
