@@ -33,7 +33,8 @@ import paho.mqtt.client as paho
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from fixtures.mosquitto import MosquittoBroker, free_port  # noqa: E402
+from fixtures.mosquitto import MosquittoBroker  # noqa: E402
+from fixtures.process import free_port  # noqa: E402
 
 from bridge.models import Camera  # noqa: E402
 from bridge.reolink import ReolinkClient  # noqa: E402

@@ -203,7 +203,7 @@ async def test_build_cache_by_settings(redis_url: str, redis_prefix: str) -> Non
 
 
 async def test_redis_away_is_cache_unavailable() -> None:
-    from fixtures.redis import free_port
+    from fixtures.process import free_port
 
     cache = RedisCache(f"redis://127.0.0.1:{free_port()}/0", "nowhere", socket_timeout=0.5)
     with pytest.raises(CacheUnavailable):

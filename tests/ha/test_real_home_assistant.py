@@ -24,7 +24,8 @@ import aiohttp
 import httpx
 import paho.mqtt.client as mqtt
 import pytest
-from fixtures.mosquitto import MosquittoBroker, free_port
+from fixtures.mosquitto import MosquittoBroker
+from fixtures.process import free_port
 
 from bridge.models import Command, IrMode, OnOff
 from bridge.mqtt.discovery import Discovery

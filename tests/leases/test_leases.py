@@ -98,7 +98,7 @@ async def test_a_dead_keeper_is_replaced_after_ttl(make_leases: LeasesMaker) -> 
 
 
 async def test_keeper_gives_up_leases_when_redis_is_away() -> None:
-    from fixtures.redis import free_port
+    from fixtures.process import free_port
 
     lost: list[set[str]] = []
     keeper = LeaseKeeper(
