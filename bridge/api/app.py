@@ -15,7 +15,7 @@ from bridge.api.context import ApiContext
 from bridge.api.deps import ApiState, authenticate
 from bridge.api.errors import install_error_handlers
 from bridge.api.live import LiveHub
-from bridge.api.metrics import ApiMetrics, MetricsMiddleware
+from bridge.api.metrics import ApiMetrics, BodyLimitMiddleware, MetricsMiddleware
 from bridge.api.openapi import install_openapi
 from bridge.api.ratelimit import RateLimiter
 from bridge.api.routers import auth, cameras, control, events, live, settings, system
@@ -63,7 +63,6 @@ def create_app(ctx: ApiContext) -> FastAPI:
         lifespan=lifespan,
         dependencies=[Depends(authenticate)],
         responses=responses.UNAUTHORIZED,
-        max_body_size=server.max_request_bytes,
         docs_url="/docs",
         redoc_url=None,
         openapi_url="/openapi.json",
@@ -81,7 +80,8 @@ def create_app(ctx: ApiContext) -> FastAPI:
         app.include_router(router, prefix=PREFIX)
     install_error_handlers(app)
     _register_metrics(state)
-    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
+    app.add_middleware(BodyLimitMiddleware, limit=server.max_request_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=state.metrics, prefix=PREFIX)
     if server.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -1,4 +1,5 @@
-"""Prometheus metrics: HTTP requests (an ASGI middleware) and the bridge's own counters.
+"""Prometheus metrics: HTTP requests (an ASGI middleware) and the bridge's own counters; and the
+request body limit (the other pure ASGI middleware).
 
 prometheus-client writes the text exposition (escaping, `# HELP`/`# TYPE`, histogram buckets,
 OpenMetrics on request) correctly, has no dependencies and costs a dict lookup and a lock per
@@ -16,6 +17,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -97,9 +100,10 @@ def _flatten(values: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str,
 class MetricsMiddleware:
     """Counts and times every HTTP request by its route template (never by the raw path)."""
 
-    def __init__(self, app: ASGIApp, metrics: ApiMetrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: ApiMetrics, prefix: str = "") -> None:
         self.app = app
         self.metrics = metrics
+        self.prefix = prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -119,6 +123,51 @@ class MetricsMiddleware:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
+            # Routes of included routers know their path below the prefix only.
+            path = scope.get("path", "")
+            if (
+                route is not None
+                and path.startswith(self.prefix)
+                and not template.startswith(self.prefix)
+            ):
+                template = self.prefix + template
             self.metrics.observe(
                 scope.get("method", "GET"), template, status, time.perf_counter() - start
             )
+
+
+class BodyLimitMiddleware:
+    """Refuses request bodies over `limit` bytes with a JSON 413: at once when Content-Length
+    says so, else when the streamed body passes the limit."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                await _too_large(self.limit)(scope, receive, send)
+                return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise HTTPException(413, f"request body larger than {self.limit} bytes")
+            return message
+
+        await self.app(scope, limited, send)
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return JSONResponse(
+        {"detail": f"request body larger than {limit} bytes"},
+        status_code=413,
+    )
