@@ -1,9 +1,10 @@
 """The composition root: builds every unit from the settings, starts them, stops them in order.
 
 Start: data dir and secret key → store (migrations) → registry (config file + cameras added at
-run time) → bus consumers (cache, event writer, snapshots, MQTT) → MQTT connection → cameras.
-Stop, in reverse: cameras first (so nothing new is produced), then every consumer drains, the
-writer flushes (or spools), MQTT says `offline`, and the store closes last.
+run time) → bus consumers (cache, event writer, snapshots, MQTT) → MQTT connection → cameras →
+the REST/WebSocket/SSE API. Stop, in reverse: the API and the cameras first (so nothing new comes
+in), then every consumer drains, the writer flushes (or spools), MQTT says `offline`, and the
+store closes last.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import signal
 from types import TracebackType
 from typing import Any
 
+from bridge.api.app import create_app
+from bridge.api.context import ApiContext
+from bridge.api.server import ApiServer, serve
 from bridge.buses import build_bus
 from bridge.cache import CacheUpdater, build_cache
 from bridge.commands import CommandDispatcher
@@ -74,6 +78,7 @@ class Bridge:
         self.retention = RetentionTask(self.store, settings.events.retention_days)
         self.mqtt: MqttConnection | None = None
         self.mqtt_service: MqttService | None = None
+        self.api: ApiServer | None = None
 
     async def start(self) -> None:
         await self.store.open()
@@ -98,6 +103,8 @@ class Bridge:
         await self.manager.start(cameras)
         if self.mqtt_service is not None:
             self.mqtt_service.announce()
+        if self.settings.server.enabled:
+            await self._start_api()
         _LOGGER.info(
             "bridge started: %d camera(s), MQTT %s, store %s",
             len(self.manager.cameras),
@@ -105,7 +112,29 @@ class Bridge:
             self.settings.database_url.split(":", 1)[0],
         )
 
+    async def _start_api(self) -> None:
+        context = ApiContext(
+            settings=self.settings,
+            store=self.store,
+            bus=self.bus,
+            cache=self.cache,
+            manager=self.manager,
+            registry=self.registry,
+            dispatcher=self.dispatcher,
+            requests=self.requests,
+            snapshots=self.snapshots,
+            topics=self.topics,
+            mqtt=self.mqtt,
+            stats={"writer": self.writer.stats},
+        )
+        server = self.settings.server
+        self.api = await serve(
+            create_app(context), server.host, server.port, access_log=server.access_log
+        )
+
     async def stop(self) -> None:
+        if self.api is not None:
+            await self.api.stop()
         self.snapshots.stop()
         await self.manager.stop()
         await self.dispatcher.aclose()

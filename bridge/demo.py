@@ -7,9 +7,11 @@ import contextlib
 import logging
 import os
 import random
+import socket
 from pathlib import Path
 from typing import Any
 
+from bridge.api.security import create_api_token
 from bridge.app import Bridge, wait_for_shutdown
 from bridge.config import ConfigError, Settings, load_settings
 from bridge.models import Camera
@@ -19,6 +21,7 @@ _LOGGER = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "demo-password"  # the simulated cameras' password, printed on purpose
 DEMO_DATA_DIR = Path("data/demo")
+DEMO_API_PORT = 8080
 EVENT_LENGTH = (2.0, 6.0)
 """Seconds a simulated detection stays active."""
 
@@ -36,11 +39,22 @@ def demo_settings(devices: list[SimulatedDevice], mqtt_url: str | None) -> Setti
         for device in devices
     ]
     overrides: dict[str, Any] = {"cameras": cameras}
+    if "REOLINK_SERVER__PORT" not in os.environ and not _port_free(DEMO_API_PORT):
+        overrides["server"] = {"port": 0}  # 8080 is taken: any free port (printed)
     if "REOLINK_DATA_DIR" not in os.environ:
         overrides["data_dir"] = DEMO_DATA_DIR  # never mixed with a real installation's data
     if mqtt_url:
         overrides["mqtt"] = {"url": mqtt_url}
     return load_settings(**overrides)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _describe(settings: Settings, devices: list[SimulatedDevice]) -> str:
@@ -97,8 +111,16 @@ async def run(mqtt_url: str | None = None, event_every: float = 8.0) -> int:
         except ConfigError as err:
             print(f"reolink-bridge demo: {err}")
             return 2
-        print(_describe(settings, devices), flush=True)
-        async with Bridge(settings):
+        async with Bridge(settings) as bridge:
+            token = await create_api_token(bridge.store, "demo")
+            print(_describe(settings, devices), flush=True)
+            if bridge.api is not None:
+                print(
+                    f"REST API: {bridge.api.url}/docs  (token for this run: {token.secret})\n"
+                    f"  curl -H 'Authorization: Bearer {token.secret}' "
+                    f"{bridge.api.url}/api/v1/cameras/floodlight/state\n",
+                    flush=True,
+                )
             events = asyncio.get_running_loop().create_task(
                 _events(simulator, devices, event_every)
             )
@@ -108,4 +130,5 @@ async def run(mqtt_url: str | None = None, event_every: float = 8.0) -> int:
                 events.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await events
+                await bridge.store.revoke_token(token.record.id)
     return 0

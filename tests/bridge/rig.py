@@ -57,6 +57,7 @@ def bridge_settings(
     ]
     return load_settings(
         data_dir=data_dir,
+        server={"port": 0},
         cameras=cameras,
         mqtt={"url": broker.url, "base_topic": base_topic},
         polling={

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sys
 from pathlib import Path
 
+import httpx
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
 
@@ -33,6 +35,7 @@ async def test_demo_runs_and_stops_cleanly_on_ctrl_c(
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
+        printed = b""
         try:
             for profile in PROFILE_NAMES:
                 await mqtt.wait_topic(
@@ -42,11 +45,28 @@ async def test_demo_runs_and_stops_cleanly_on_ctrl_c(
                 lambda m: m.topic.endswith("/event") and b'"phase":"start"' in m.payload, timeout=20
             )
             assert any(m.topic.startswith("homeassistant/device/") for m in mqtt.messages)
+            assert process.stdout is not None
+            async with asyncio.timeout(10):
+                while b"token for this run:" not in printed:
+                    printed += await process.stdout.read(1024)
+            match = re.search(rb"REST API: (\S+)/docs  \(token for this run: (\S+)\)", printed)
+            assert match is not None, printed
+            api, token = match.group(1).decode(), match.group(2).decode()
+            async with httpx.AsyncClient(base_url=api) as http:
+                refused = await http.get("/api/v1/cameras/floodlight/state")
+                assert refused.status_code == 401
+                state = await http.get(
+                    "/api/v1/cameras/floodlight/state",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+            assert state.status_code == 200
+            retained = await mqtt.wait_json("reolink/floodlight")
+            assert state.json()["camera_id"] == retained["camera_id"] == "floodlight"
         finally:
             process.send_signal(signal.SIGINT)
             async with asyncio.timeout(15):
                 output, _ = await process.communicate()
-        text = output.decode()
+        text = (printed + output).decode()
         assert process.returncode == 0, text
         assert "Traceback" not in text
         assert f"mosquitto_sub -h 127.0.0.1 -p {mosquitto.port}" in text
