@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.routing import APIRoute
 
 from bridge import __version__
 from bridge.api import responses
@@ -62,7 +61,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
         description=_DESCRIPTION,
         lifespan=lifespan,
         dependencies=[Depends(authenticate)],
-        responses=responses.UNAUTHORIZED,
+        responses={**responses.UNAUTHORIZED, **responses.BAD_REQUEST},
         docs_url="/docs",
         redoc_url=None,
         openapi_url="/openapi.json",
@@ -90,13 +89,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    public = {
-        (method, route.path)
-        for route in app.routes
-        if isinstance(route, APIRoute) and getattr(route.endpoint, "__api_public__", False)
-        for method in route.methods or ()
-    }
-    install_openapi(app, public)
+    install_openapi(app)
     return app
 
 

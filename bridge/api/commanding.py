@@ -47,8 +47,6 @@ def result_status(result: CommandResult) -> int:
         return 429
     if error.startswith("camera error"):
         return 502
-    if "offline" in error or "not connected" in error:
-        return 503
     if error.startswith("no camera"):
         return 404
     return 409

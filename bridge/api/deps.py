@@ -26,6 +26,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 _PUBLIC = "__api_public__"
 
 
+PUBLIC_OPENAPI: dict[str, Any] = {"security": []}
+"""`openapi_extra` of a public route: the document says it needs no token."""
+
+
 def public(endpoint: F) -> F:
     """Mark an endpoint as reachable without a token (health, readiness, login)."""
     setattr(endpoint, _PUBLIC, True)

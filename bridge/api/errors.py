@@ -8,7 +8,8 @@ The bridge's own exceptions map to statuses here, once, so routes just let them 
 | `DuplicateCamera` | 409 |
 | `InvalidCursor`, `RequestError` | 400 |
 | `RateLimited` | 429 (with `Retry-After`) |
-| `CameraOffline`, `StoreUnavailable`, `CacheUnavailable` | 503 |
+| `CameraOffline` (the camera cannot take commands now) | 409 |
+| `StoreUnavailable`, `CacheUnavailable` | 503 |
 | `ReolinkError` (the camera answered badly) | 502 |
 | anything else | 500 `internal error` (logged with its traceback, credentials masked) |
 
@@ -45,7 +46,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (DuplicateCamera, 409),
     (InvalidCursor, 400),
     (RequestError, 400),
-    (CameraOffline, 503),
+    (CameraOffline, 409),
     (StoreUnavailable, 503),
     (CacheUnavailable, 503),
     (ReolinkError, 502),

@@ -33,7 +33,7 @@ EXAMPLES: dict[str, Any] = {
     "Camera": {
         "id": "front_door",
         "name": "Front Door",
-        "host": "192.168.1.10",
+        "host": "192.0.2.10",
         "port": 80,
         "username": "admin",
         "password": "camera-password",
@@ -98,7 +98,7 @@ def _has_example(schema: dict[str, Any]) -> bool:
     return "example" in schema or bool(schema.get("examples"))
 
 
-def install_openapi(app: FastAPI, public_paths: set[tuple[str, str]]) -> None:
+def install_openapi(app: FastAPI) -> None:
     """Generate the document once, with the bearer scheme, examples and public operations."""
 
     def openapi() -> dict[str, Any]:
@@ -119,14 +119,16 @@ def install_openapi(app: FastAPI, public_paths: set[tuple[str, str]]) -> None:
             "WebSocket and EventSource clients may pass it as `?token=`.",
         }
         document["security"] = [{"bearer": []}]
-        for path, operations in document.get("paths", {}).items():
-            for method, operation in operations.items():
-                if (method.upper(), path) in public_paths:
-                    operation["security"] = []
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                if operation.get("security") == [] and "requestBody" not in operation:
+                    operation.get("responses", {}).pop("401", None)  # health, ready: never 401
         for name, schema in components.get("schemas", {}).items():
             base = name.removesuffix("-Input").removesuffix("-Output")
             if not _has_example(schema) and base in EXAMPLES:
                 schema["examples"] = [EXAMPLES[base]]
+            elif not _has_example(schema) and schema.get("enum"):
+                schema["examples"] = [schema["enum"][0]]
         app.openapi_schema = document
         return document
 

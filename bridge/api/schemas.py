@@ -105,7 +105,7 @@ class ApiTokenCreated(ApiTokenInfo):
 _CAMERA_EXAMPLE: dict[str, Any] = {
     "id": "front_door",
     "name": "Front Door",
-    "host": "192.168.1.10",
+    "host": "192.0.2.10",
     "port": 80,
     "https": False,
     "verify_tls": False,

@@ -220,3 +220,13 @@ async def test_health_ready_and_metrics(rig: ApiRig) -> None:
         down = await anonymous.get("/ready")
     assert down.status_code == 503
     assert down.json()["mqtt"] is False
+
+
+async def test_nvr_channel_settings_are_versioned_under_the_nvr(rig: ApiRig) -> None:
+    client = rig.client()
+    put = await client.put("/cameras/nvr_ch0/config/notifications", json={"email": "ON"})
+    assert put.status_code == 200, put.text
+    assert put.json()["version"] == 1
+    history = (await client.get("/cameras/nvr_ch0/config/notifications/history")).json()
+    assert [v["version"] for v in history] == [1]
+    assert (await client.get("/cameras/nope/config/motion/history")).status_code == 404

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Response, status
 from pydantic import BaseModel, ConfigDict
 
 from bridge.api import responses
-from bridge.api.deps import CurrentPrincipal, LoginLimit, State, public
+from bridge.api.deps import PUBLIC_OPENAPI, CurrentPrincipal, LoginLimit, State, public
 from bridge.api.schemas import (
     ApiTokenCreate,
     ApiTokenCreated,
@@ -48,6 +48,7 @@ def _unauthorized(err: AuthError) -> HTTPException:
     "/login",
     responses={**responses.UNAUTHORIZED, **responses.RATE_LIMITED},
     dependencies=[LoginLimit],
+    openapi_extra=PUBLIC_OPENAPI,
     summary="The admin's login: a short-lived access JWT and a refresh JWT",
 )
 @public
@@ -63,6 +64,7 @@ async def login(state: State, body: LoginRequest) -> TokenPair:
     "/refresh",
     responses={**responses.UNAUTHORIZED, **responses.RATE_LIMITED},
     dependencies=[LoginLimit],
+    openapi_extra=PUBLIC_OPENAPI,
     summary="A new token pair for a refresh token",
 )
 @public

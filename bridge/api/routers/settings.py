@@ -93,8 +93,16 @@ def _current(state: CameraState | None, model: type[BaseModel]) -> dict[str, Any
     return {name: data.get(name) for name in model.model_fields}
 
 
+def _stored_as(ctx: Ctx, camera_id: str, kind: str) -> tuple[str, str]:
+    """Where versions are kept: under the device (the store's `cameras` row), an NVR
+    channel's with its camera id in the kind (`image:nvr_ch2`)."""
+    runner, _ = ctx.manager.resolve(camera_id)
+    device_id = runner.camera.id
+    return device_id, kind if camera_id == device_id else f"{kind}:{camera_id}"
+
+
 async def _version(ctx: Ctx, camera_id: str, kind: str) -> int | None:
-    history = await ctx.store.camera_config_history(camera_id, kind, limit=1)
+    history = await ctx.store.camera_config_history(*_stored_as(ctx, camera_id, kind), limit=1)
     return history[0].version if history else None
 
 
@@ -122,7 +130,8 @@ def _add_type(kind: str, model: type[BaseModel], to_command: Callable[..., dict[
             raise HTTPException(result_status(result), result.error or "command failed")
         state = await ctx.cache.get_state(camera_id)
         data = _current(state, model) | requested
-        version = await ctx.store.save_camera_config(camera_id, kind, data, who=principal.who)
+        device_id, key = _stored_as(ctx, camera_id, kind)
+        version = await ctx.store.save_camera_config(device_id, key, data, who=principal.who)
         return ConfigView(
             camera_id=camera_id,
             type=kind,
@@ -134,7 +143,8 @@ def _add_type(kind: str, model: type[BaseModel], to_command: Callable[..., dict[
     async def history(
         ctx: Ctx, camera_id: CameraIdPath, limit: Annotated[int, Query(ge=1, le=100)] = 20
     ) -> list[ConfigVersion]:
-        versions = await ctx.store.camera_config_history(camera_id, kind, limit=limit)
+        device_id, key = _stored_as(ctx, camera_id, kind)
+        versions = await ctx.store.camera_config_history(device_id, key, limit=limit)
         return [
             ConfigVersion(version=v.version, data=v.data, created_at=v.created_at, who=v.who)
             for v in versions
@@ -170,6 +180,7 @@ for _kind, (_model, _to_command) in CONFIG_TYPES.items():
     response_class=Response,
     responses={
         200: {"content": {"image/jpeg": {}}, "description": "A JPEG"},
+        **responses.CONFLICT,
         **responses.BAD_GATEWAY,
         **responses.UNAVAILABLE,
     },

@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bridge import __version__
 from bridge.api import responses
-from bridge.api.deps import Actuator, Ctx, State, public
+from bridge.api.deps import PUBLIC_OPENAPI, Actuator, Ctx, State, public
 from bridge.api.schemas import BridgeInfo, BridgeResponse, Health, Readiness
 from bridge.config import redacted
 
@@ -21,7 +21,9 @@ READY_TIMEOUT = 2.0
 """Seconds the store gets to answer a readiness probe."""
 
 
-@router.get("/health", summary="The process answers (no token needed)")
+@router.get(
+    "/health", summary="The process answers (no token needed)", openapi_extra=PUBLIC_OPENAPI
+)
 @public
 async def health() -> Health:
     return Health(version=__version__)
@@ -31,6 +33,7 @@ async def health() -> Health:
     "/ready",
     responses={503: {"model": Readiness, "description": "Not ready: the store or MQTT is away"}},
     summary="The store answers and MQTT is connected (no token needed)",
+    openapi_extra=PUBLIC_OPENAPI,
 )
 @public
 async def ready(ctx: Ctx) -> JSONResponse:
