@@ -16,7 +16,7 @@ import websockets
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
 
-from bridge.api import ApiContext, ApiServer, create_app, serve
+from bridge.api import ApiContext, ApiServer
 from bridge.app import Bridge
 from bridge.config import Settings, load_settings
 from bridge.models import Camera
@@ -67,7 +67,7 @@ def api_settings(
 
 
 def api_context(bridge: Bridge) -> ApiContext:
-    """What `bridge/app.py` hands the API (the lead wires the same)."""
+    """What `bridge/app.py` hands the API (for tests that build an app of their own)."""
     return ApiContext(
         settings=bridge.settings,
         store=bridge.store,
@@ -136,31 +136,28 @@ async def running_api(
 ) -> AsyncIterator[ApiRig]:
     bridge = Bridge(settings, mqtt_options=FAST_MQTT, republish_delay=(0.05, 0.1))
     async with bridge:
-        app = create_app(api_context(bridge))
-        api = await serve(app, "127.0.0.1", 0)
+        api = bridge.api  # the composition root serves the API (server.port 0: a free port)
+        assert api is not None
+        async with httpx.AsyncClient(base_url=api.url + "/api/v1", timeout=10) as http:
+            login = await http.post(
+                "/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+            )
+            login.raise_for_status()
+            jwt = login.json()["access_token"]
+            made = await http.post(
+                "/auth/tokens",
+                json={"name": "tests"},
+                headers={"Authorization": f"Bearer {jwt}"},
+            )
+            made.raise_for_status()
+        rig = ApiRig(sim, bridge, api, settings, recorder, made.json()["token"], jwt)
+        for camera_id in wait_online or []:
+            await wait_until(lambda cid=camera_id: _has_state(bridge, cid))  # type: ignore[misc]
         try:
-            async with httpx.AsyncClient(base_url=api.url + "/api/v1", timeout=10) as http:
-                login = await http.post(
-                    "/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
-                )
-                login.raise_for_status()
-                jwt = login.json()["access_token"]
-                made = await http.post(
-                    "/auth/tokens",
-                    json={"name": "tests"},
-                    headers={"Authorization": f"Bearer {jwt}"},
-                )
-                made.raise_for_status()
-            rig = ApiRig(sim, bridge, api, settings, recorder, made.json()["token"], jwt)
-            for camera_id in wait_online or []:
-                await wait_until(lambda cid=camera_id: _has_state(bridge, cid))  # type: ignore[misc]
-            try:
-                yield rig
-            finally:
-                for client in rig.clients:
-                    await client.aclose()
+            yield rig
         finally:
-            await api.stop()
+            for client in rig.clients:
+                await client.aclose()
 
 
 def _has_state(bridge: Bridge, camera_id: str) -> bool:
