@@ -32,9 +32,11 @@ store, and never loses one while the database is away.
   replayed after the restart, and a bus that re-delivers (Redis Streams) hands the same event twice:
   `write_events` is idempotent on `event_id` (+ phase), so the table ends with one row per event.
 - **A poison record** (one the store refuses with an error other than "unavailable" or a timeout)
-  cannot stall the spool forever: after `poison_attempts` failures of the same head batch its
-  records are written one by one, and a record that fails alone while the store takes the others
-  is set aside in `<spool>.rejected` (JSON lines), counted in `rejected` and logged.
+  cannot stall the spool forever: when a batch fails that way its records are written one by
+  one, and a record that fails alone while the store takes the others is set aside in
+  `<spool>.rejected` (JSON lines), counted in `rejected` and logged. While the database is down
+  the retries are one-record probes; a probe refused `poison_attempts` times in a row gets the
+  same record-by-record pass over a full batch.
 - **A spool that cannot be written** (disk full) is logged as an error; the batch stays in memory
   and the worker takes nothing new from its queue until it is spooled or written, so the queues
   upstream hold (and, past their bounds, drop the oldest, counted) instead of this one growing.
@@ -546,6 +548,9 @@ class EventWriter:
     def _database_down(self, err: BaseException) -> None:
         loop = asyncio.get_running_loop()
         self._last_error = _describe(err)
+        # Backoff.attempts grows without bound and factor**attempts overflows after ~1000
+        # failures (hours of outage at the cap): keep it where the cap is reached anyway.
+        self._backoff.attempts = min(self._backoff.attempts, 64)
         delay = self._backoff.next_delay()
         self._retry_at = loop.time() + delay
         if self._down_since is None:
@@ -578,10 +583,20 @@ class EventWriter:
             _LOGGER.log(logging.ERROR if error else logging.WARNING, "%s", message)
 
     async def _replay(self) -> None:
-        """Write the spool to the store, oldest first, until it is empty or the store fails."""
+        """Write the spool to the store, oldest first, until it is empty or the store fails.
+
+        While the database is down each attempt is a probe of one record (a failed attempt
+        costs next to nothing, so spooling keeps up with the bus); once it answers, full
+        batches follow.
+        """
         self.state = "replaying"
+        # What waits in memory goes behind the spool first: the queues upstream stay short.
+        while self._items and not self._held:
+            await self._to_spool(self._take())
+        probing = self._down_since is not None
         progressed = False
-        async with contextlib.aclosing(self.spool.replay(self.batch_size)) as batches:
+        size = 1 if probing else self.batch_size
+        async with contextlib.aclosing(self.spool.replay(size)) as batches:
             async for batch in batches:
                 if self._past_deadline():
                     return
@@ -593,7 +608,7 @@ class EventWriter:
                     self.failed += 1
                     self._database_down(err)
                     if not _transient(err):
-                        await self._poison(batch, items, err)
+                        await self._poison(batch, err, probing=probing)
                     return
                 self._head_failures = 0
                 for record in bad:
@@ -601,6 +616,8 @@ class EventWriter:
                 await self.spool.ack(batch)
                 self.replayed += len(items)
                 self._database_up()
+                if probing:
+                    return  # the database answers: the next turn replays in full batches
                 # Keep the bus flowing while replaying: new items go behind the spool.
                 if self._items and not self._held:
                     await self._to_spool(self._take())
@@ -623,23 +640,30 @@ class EventWriter:
                 bad.append({"kind": record.kind, "payload": record.payload})
         return items, bad
 
-    async def _poison(self, batch: SpoolBatch, items: list[Item], err: BaseException) -> None:
-        """The head batch failed with a non-transient error; after `poison_attempts` failures,
-        write it record by record and set aside the records the store refuses.
+    async def _poison(self, head: SpoolBatch, err: BaseException, *, probing: bool) -> None:
+        """The spool's head failed with a non-transient error: write a full batch from the head
+        record by record and set aside the records the store refuses — at once when a full
+        batch failed, every `poison_attempts`-th failure when a one-record probe failed.
 
         A record is set aside only when the store takes other records of the same pass: a store
         that refuses everything (closed, read-only after a failover, a schema mismatch) proves
         nothing about a record, so then the batch stays in the spool and is retried with backoff.
         """
-        if batch.first_seq != self._head_seq:
-            self._head_seq = batch.first_seq
+        if head.first_seq != self._head_seq:
+            self._head_seq = head.first_seq
             self._head_failures = 0
         self._head_failures += 1
-        if self._head_failures < self.poison_attempts:
+        if probing and self._head_failures < self.poison_attempts:
             return
+        self._head_failures = 0
+        async with contextlib.aclosing(self.spool.replay(self.batch_size)) as batches:
+            batch = await anext(batches, None)
+        if batch is None:
+            return
+        items, bad = self._decode(batch)
         self._warn(
-            f"event writer: the store keeps refusing a batch ({_describe(err)}); "
-            "writing it record by record",
+            f"event writer: the store keeps refusing records ({_describe(err)}); "
+            f"writing {len(items)} one by one to find the ones it refuses",
             error=True,
         )
         taken = 0
@@ -658,8 +682,9 @@ class EventWriter:
             return  # nothing proves the records wrong rather than the store: keep them
         for item, refusal in suspects:
             self._reject(_to_spool(item), _describe(refusal))
+        for record in bad:
+            self._reject(record, "undecodable spool record")
         self.replayed += taken
-        self._head_failures = 0
         await self.spool.ack(batch)
         self._database_up()
 

@@ -461,3 +461,23 @@ async def test_write_ahead_is_on_for_buses_that_acknowledge(
         assert not forced.write_ahead
     finally:
         await redis_bus.aclose()
+
+
+async def test_hours_of_outage_do_not_overflow_the_backoff(
+    sqlite_store: SqliteStore,
+    bus: InProcessBus,
+    make_writer: WriterFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await sqlite_store.close()
+    writer = make_writer(sqlite_store)
+    writer._backoff.attempts = 5000  # what ~40 hours of failures at the 30 s cap add up to
+    bus.publish(EventRaised(Event(type=EventType.MOTION, phase=EventPhase.START, camera_id="c")))
+    await bus.drain()
+    async with asyncio.timeout(5):
+        while writer.failed < 3:
+            await asyncio.sleep(0.01)
+    assert "unexpected error" not in caplog.text
+    await sqlite_store.open()
+    await settle(bus, writer)
+    assert writer.spool.pending == 0
