@@ -143,3 +143,35 @@ async def test_bridge_killed_while_spooling_the_next_one_replays(
     assert writer.spool.pending == 0
     assert_rows(await all_events(pg_store), feed.expected_rows())
     await writer.stop()
+
+
+async def test_postgres_crashes_during_a_10k_burst_row_count_exact(
+    pg_server: PgServer, pg_store: PostgresStore, bus: InProcessBus, spool_path: Path
+) -> None:
+    """perf-reliability §2.2 scenario 4: the server crashes (immediate shutdown, WAL recovery at
+    the restart) while a burst of 10,000 events is being written."""
+    spy = SpyStore(pg_store)
+    writer = EventWriter(spy, bus, Spool(spool_path), batch_size=500, **FAST_RETRY)
+    writer.start()
+    feed = script(10_000, cameras=[f"cam{n}" for n in range(10)])
+    started = time.perf_counter()
+    for event in feed.fed:  # one burst, no pause
+        bus.publish(EventRaised(event))
+    assert time.perf_counter() - started < 1.0
+    async with asyncio.timeout(10):
+        while writer.written < 1000:  # the crash comes mid-burst
+            await asyncio.sleep(0.005)
+    await asyncio.to_thread(pg_server.kill)
+    await bus.drain()
+    async with asyncio.timeout(10):
+        while writer.received < 10_000 or writer.queued:
+            await asyncio.sleep(0.01)
+    assert writer.spool.pending > 0
+    await pg_server.astart()
+    async with asyncio.timeout(20):
+        await writer.flush()
+    assert bus.stats()["store"]["dropped"] == 0
+    assert spy.first_write_order() == fed_order(feed.fed)
+    assert_rows(await all_events(pg_store), feed.expected_rows())
+    assert writer.spool.pending == 0
+    await writer.stop()
