@@ -256,8 +256,16 @@ class EventWriter:
         (default `stop_timeout`), spool the rest, close the spool."""
         self._accepting = False
         if self._subscription is not None:
-            self._subscription.close()
-            self._subscription = None
+            subscription, self._subscription = self._subscription, None
+            subscription.close()
+            # The Redis subscription finishes the message it is handling (and acknowledges it):
+            # let that handler hand its item over before the queue is drained.
+            wait_closed = getattr(subscription, "wait_closed", None)
+            if wait_closed is not None:
+                try:
+                    await wait_closed(1.0)
+                except Exception:
+                    _LOGGER.exception("event writer: closing the bus subscription failed")
         budget = self.stop_timeout if write_budget is None else write_budget
         loop = asyncio.get_running_loop()
         self._stopping_at = loop.time() + budget
