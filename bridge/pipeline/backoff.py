@@ -15,13 +15,13 @@ class Backoff:
 
     def next_delay(self) -> float:
         """The next wait: uniform in [initial/2, min(maximum, initial * factor**attempts)]."""
-        ceiling = min(self.maximum, self.initial * self.factor**self.attempts)
+        ceiling = min(self.maximum, self.initial * self.factor ** min(self.attempts, 64))
         self.attempts += 1
         return random.uniform(min(self.initial / 2, ceiling), ceiling)
 
     def exhaust(self) -> None:
         """Jump straight to the cap (e.g. after a credential error: retrying fast risks lockout)."""
-        while self.initial * self.factor**self.attempts < self.maximum:
+        while self.attempts < 64 and self.initial * self.factor**self.attempts < self.maximum:
             self.attempts += 1
 
     def reset(self) -> None:

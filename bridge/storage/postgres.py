@@ -324,14 +324,14 @@ class PostgresStore:
                 async with pool.acquire() as conn:
                     return await fn(conn)
             except _LOST as err:
-                pool.expire_connections()  # the server went away: every idle one is dead too
+                await pool.expire_connections()  # the server went away: every idle one is dead too
                 if not retry or attempt == 2:
                     raise translate(self.url, err) from None
             except StoreError:
                 raise
             except asyncpg.exceptions.InterfaceError as err:
                 if "closed" in str(err) and retry and attempt == 1:
-                    pool.expire_connections()
+                    await pool.expire_connections()
                     continue
                 raise translate(self.url, err) from None
             except Exception as err:

@@ -64,3 +64,14 @@ def test_offline_ends_active_detections_and_is_an_event() -> None:
     assert tracker.state.motion is False
     changed, events = tracker.set_online(False, T0 + timedelta(seconds=3))
     assert (changed, events) == (False, [])
+
+
+def test_backoff_stays_capped_after_days_of_failures() -> None:
+    from bridge.pipeline.backoff import Backoff
+
+    backoff = Backoff(initial=1.0, maximum=60.0)
+    delays = [backoff.next_delay() for _ in range(5000)]  # ~3.5 days at the cap
+    assert max(delays) <= 60.0
+    assert min(delays[-100:]) >= 0.5
+    backoff.exhaust()
+    assert backoff.next_delay() <= 60.0
