@@ -67,14 +67,14 @@ def create_app(ctx: ApiContext) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.api = state
-    for router in (
-        system.router,
-        auth.router,
+    for router in (  # the hot paths first: routes are matched in order
         cameras.router,
+        events.router,
         control.router,
         settings.router,
-        events.router,
         live.router,
+        system.router,
+        auth.router,
     ):
         app.include_router(router, prefix=PREFIX)
     install_error_handlers(app)

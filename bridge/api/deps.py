@@ -48,13 +48,19 @@ class ApiState:
     actuator_limiter: RateLimiter
 
 
-def get_state(connection: HTTPConnection) -> ApiState:
+def api_state(connection: HTTPConnection) -> ApiState:
     state: ApiState = connection.app.state.api
     return state
 
 
-def get_context(connection: HTTPConnection) -> ApiContext:
-    return get_state(connection).ctx
+# Dependencies are coroutines: FastAPI runs a plain `def` dependency in a worker thread, which
+# costs more than the whole lookup.
+async def get_state(connection: HTTPConnection) -> ApiState:
+    return api_state(connection)
+
+
+async def get_context(connection: HTTPConnection) -> ApiContext:
+    return api_state(connection).ctx
 
 
 class WebSocketDenied(Exception):
@@ -82,7 +88,7 @@ async def authenticate(connection: HTTPConnection) -> Principal | None:
     if cached is not None:
         return cached
     try:
-        principal = await get_state(connection).auth.authenticate(bearer_token(connection))
+        principal = await api_state(connection).auth.authenticate(bearer_token(connection))
     except AuthError as err:
         headers = {"WWW-Authenticate": "Bearer"}
         if isinstance(connection, WebSocket):
@@ -120,11 +126,11 @@ async def actuator_rate_limit(request: Request) -> None:
     """Per token (or address) limit on commands; add to every route that moves a camera."""
     principal: Principal | None = getattr(request.state, "principal", None)
     key = principal.key if principal is not None else f"ip:{client_address(request)}"
-    _limit(get_state(request).actuator_limiter, key)
+    _limit(api_state(request).actuator_limiter, key)
 
 
 async def login_rate_limit(request: Request) -> None:
-    _limit(get_state(request).login_limiter, f"ip:{client_address(request)}")
+    _limit(api_state(request).login_limiter, f"ip:{client_address(request)}")
 
 
 Ctx = Annotated[ApiContext, Depends(get_context)]

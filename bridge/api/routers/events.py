@@ -50,10 +50,12 @@ def event_record(event: StoredEvent, *, has_snapshot: bool) -> EventRecord:
     )
 
 
-async def _page(state: State, query: EventQuery) -> EventPage:
+async def _page(state: State, query: EventQuery) -> Response:
+    """The page as JSON at once: the records are built here, so FastAPI need not check them
+    again against the response model (half the cost of a page of 50)."""
     page = await state.ctx.store.query_events(query)
     hub = state.hub
-    return EventPage(
+    body = EventPage(
         events=[
             event_record(
                 e, has_snapshot=e.snapshot_path is not None or hub.has_snapshot(e.event_id)
@@ -62,10 +64,12 @@ async def _page(state: State, query: EventQuery) -> EventPage:
         ],
         next_cursor=page.next_cursor,
     )
+    return Response(body.model_dump_json(), media_type="application/json")
 
 
 @router.get(
     "/events",
+    response_model=EventPage,
     responses={**responses.BAD_REQUEST, **responses.UNAVAILABLE},
     summary="Events, newest first, filtered, one keyset page at a time",
 )
@@ -78,7 +82,7 @@ async def list_events(
     acknowledged: Acknowledged = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> EventPage:
+) -> Response:
     query = EventQuery(
         camera_ids=tuple(camera_id or ()),
         types=tuple(types or ()),
@@ -93,6 +97,7 @@ async def list_events(
 
 @router.get(
     "/cameras/{camera_id}/events",
+    response_model=EventPage,
     responses={**responses.BAD_REQUEST, **responses.UNAVAILABLE},
     summary="Events of one camera (also of a removed one), newest first",
 )
@@ -105,7 +110,7 @@ async def camera_events(
     acknowledged: Acknowledged = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> EventPage:
+) -> Response:
     query = EventQuery(
         camera_ids=(camera_id,),
         types=tuple(types or ()),

@@ -24,7 +24,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
 from bridge.api.commanding import dispatch, result_payload
-from bridge.api.deps import ApiState, CurrentPrincipal, State, get_state
+from bridge.api.deps import ApiState, CurrentPrincipal, State, api_state
 from bridge.api.live import LiveClient, encode_frame
 from bridge.api.routers.cameras import CameraIdPath
 from bridge.api.routers.system import handle_request
@@ -55,7 +55,7 @@ async def ws_camera_events(
 
 
 async def _serve_ws(websocket: WebSocket, principal: Principal, camera_id: str | None) -> None:
-    state = get_state(websocket)
+    state = api_state(websocket)
     hub = state.hub
     await websocket.accept()
     client = hub.connect("ws", camera_id)
