@@ -29,6 +29,8 @@ bench: setup
 	.venv/bin/python bench/mqtt_publish.py
 	.venv/bin/python bench/store.py
 	.venv/bin/python bench/bus.py
+	.venv/bin/python bench/writer.py --events 50000
+	.venv/bin/python bench/api.py
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache
