@@ -270,3 +270,29 @@ async def test_reboot_and_back(rig: Rig) -> None:
     await rig.mqtt.wait_json(
         "reolink/legacy", lambda s: s["motion"] is True, since=mark, timeout=10
     )
+
+
+@pytest.mark.parametrize(
+    ("action", "payload", "error"),
+    [
+        ("camera/add", "{not json", "not valid JSON"),
+        ("camera/add", "[1]", "JSON object"),
+        ("camera/add", '{"id": "Bad Id", "host": "h"}', "id"),
+        ("camera/add", '{"id": "floodlight", "host": "h"}', "exists already"),
+        ("camera/remove", "{}", "'id' is required"),
+        ("camera/remove", '{"id": "nobody"}', "no camera"),
+        ("camera/rename", '{"id": "ptz"}', "'name' is required"),
+        ("warp/drive", "{}", "unknown request"),
+        ("camera/add", b"\xff\xfe", "UTF-8"),
+    ],
+)
+async def test_bad_bridge_requests_get_an_error(
+    rig: Rig, action: str, payload: str | bytes, error: str
+) -> None:
+    cameras_before = {c.id for c in rig.bridge.manager.cameras}
+    mark = rig.mqtt.mark()
+    await rig.mqtt.publish(f"reolink/bridge/request/{action}", payload)
+    response = await rig.mqtt.wait_json(f"reolink/bridge/response/{action}", since=mark)
+    assert response["status"] == "error"
+    assert error in response["error"], response
+    assert {c.id for c in rig.bridge.manager.cameras} == cameras_before
