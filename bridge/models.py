@@ -598,6 +598,24 @@ class Command(_Model):
             raise ValueError(f"unknown attribute {attribute!r}")
         return cls.model_validate({**body, "transaction": transaction})
 
+    @property
+    def is_safety_off(self) -> bool:
+        """Only stops something (siren off, PTZ stop, floodlight off): no rate limit may refuse it.
+
+        An owner silencing a siren after a burst of commands must always get through.
+        """
+        actions = set(self.actions())
+        if not actions or not actions <= {"siren", "ptz", "floodlight"}:
+            return False
+        if self.siren is not None and self.siren.state is not OnOff.OFF:
+            return False
+        if self.ptz is not None and self.ptz.op not in (PtzOp.STOP, PtzOp.STOP_PATROL):
+            return False
+        light = self.floodlight
+        return light is None or (
+            light.state is OnOff.OFF and light.brightness is None and light.mode is None
+        )
+
     def actions(self) -> list[str]:
         """The attributes this command sets, in the order they are applied."""
         skip = {"channel", "transaction"}

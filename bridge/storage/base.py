@@ -17,6 +17,9 @@ from typing import Any, Literal, Protocol
 from bridge.models import Event, EventPhase, EventType
 
 CommandSource = Literal["mqtt", "rest", "ws", "ha", "cli", "internal"]
+TokenScope = Literal["read", "control", "admin"]
+"""What an API token may do, each level including the ones before it: `read` sees, `control`
+also commands cameras, `admin` also changes the bridge (cameras, tokens) and sees direct URLs."""
 
 
 class StoreError(Exception):
@@ -41,6 +44,7 @@ class CameraRecord:
     username: str
     password_encrypted: str
     channel: int | None = None
+    verify_tls: bool = False
     tags: tuple[str, ...] = ()
     group: str | None = None
     enabled: bool = True
@@ -115,6 +119,7 @@ class ApiTokenRecord:
     created_at: datetime
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    scope: TokenScope = "admin"
 
 
 @dataclass(frozen=True, slots=True)

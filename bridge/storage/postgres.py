@@ -89,8 +89,9 @@ _EVENT_COLUMNS = ", ".join((*_EVENT_FIELDS, "acknowledged", "acknowledged_at", "
 _CAMERA_COLUMNS = (
     'id, name, host, port, https, username, password_encrypted, channel, tags, "group", enabled, '
     "poll_interval, source, model, firmware, capabilities, status, last_seen, created_at, "
-    "updated_at"
+    "updated_at, verify_tls"
 )
+_TOKEN_COLUMNS = "id, name, token_hash, created_at, last_used_at, revoked_at, scope"
 
 # Upsert rule of bridge.storage._common.merge_rows, in SQL; shared by both write paths.
 _ON_CONFLICT = """
@@ -200,6 +201,7 @@ def _camera(row: asyncpg.Record) -> CameraRecord:
         last_seen=row["last_seen"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        verify_tls=row["verify_tls"],
     )
 
 
@@ -225,6 +227,7 @@ def _token(row: asyncpg.Record) -> ApiTokenRecord:
         created_at=row["created_at"],
         last_used_at=row["last_used_at"],
         revoked_at=row["revoked_at"],
+        scope=row["scope"],
     )
 
 
@@ -394,10 +397,11 @@ class PostgresStore:
         sql = f"""
             INSERT INTO cameras ({_CAMERA_COLUMNS})
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                    $18, $19, $20)
+                    $18, $19, $20, $21)
             ON CONFLICT (id) DO UPDATE SET
                 name = EXCLUDED.name, host = EXCLUDED.host, port = EXCLUDED.port,
-                https = EXCLUDED.https, username = EXCLUDED.username,
+                https = EXCLUDED.https, verify_tls = EXCLUDED.verify_tls,
+                username = EXCLUDED.username,
                 password_encrypted = EXCLUDED.password_encrypted, channel = EXCLUDED.channel,
                 tags = EXCLUDED.tags, "group" = EXCLUDED."group", enabled = EXCLUDED.enabled,
                 poll_interval = EXCLUDED.poll_interval, source = EXCLUDED.source,
@@ -429,6 +433,7 @@ class PostgresStore:
             camera.last_seen,
             camera.created_at or now,
             now,
+            camera.verify_tls,
         )
         await self._call(lambda conn: conn.execute(sql, *args))
 
@@ -634,10 +639,7 @@ class PostgresStore:
     # -- API tokens --------------------------------------------------------------------------
 
     async def add_token(self, token: ApiTokenRecord) -> None:
-        sql = (
-            "INSERT INTO api_tokens (id, name, token_hash, created_at, last_used_at, revoked_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6)"
-        )
+        sql = f"INSERT INTO api_tokens ({_TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
         await self._call(
             lambda conn: conn.execute(
                 sql,
@@ -647,23 +649,18 @@ class PostgresStore:
                 token.created_at,
                 token.last_used_at,
                 token.revoked_at,
+                token.scope,
             ),
             retry=False,
         )
 
     async def find_token(self, token_hash: str) -> ApiTokenRecord | None:
-        sql = (
-            "SELECT id, name, token_hash, created_at, last_used_at, revoked_at FROM api_tokens "
-            "WHERE token_hash = $1"
-        )
+        sql = f"SELECT {_TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1"
         row = await self._call(lambda conn: conn.fetchrow(sql, token_hash))
         return None if row is None else _token(row)
 
     async def list_tokens(self) -> list[ApiTokenRecord]:
-        sql = (
-            "SELECT id, name, token_hash, created_at, last_used_at, revoked_at FROM api_tokens "
-            "ORDER BY created_at, id"
-        )
+        sql = f"SELECT {_TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, id"
         rows = await self._call(lambda conn: conn.fetch(sql))
         return [_token(row) for row in rows]
 

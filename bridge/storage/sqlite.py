@@ -120,8 +120,9 @@ _EVENT_COLUMNS = (
 _CAMERA_COLUMNS = (
     'id, name, host, port, https, username, password_encrypted, channel, tags, "group", enabled, '
     "poll_interval, source, model, firmware, capabilities, status, last_seen, created_at, "
-    "updated_at"
+    "updated_at, verify_tls"
 )
+_TOKEN_COLUMNS = "id, name, token_hash, created_at, last_used_at, revoked_at, scope"
 
 
 def _event(row: sqlite3.Row | tuple[Any, ...]) -> StoredEvent:
@@ -167,6 +168,7 @@ def _camera(row: tuple[Any, ...]) -> CameraRecord:
         last_seen=_dt(row[17]),
         created_at=_dt(row[18]),
         updated_at=_dt(row[19]),
+        verify_tls=bool(row[20]),
     )
 
 
@@ -192,6 +194,7 @@ def _token(row: tuple[Any, ...]) -> ApiTokenRecord:
         created_at=from_micros(row[3]),
         last_used_at=_dt(row[4]),
         revoked_at=_dt(row[5]),
+        scope=row[6],
     )
 
 
@@ -367,13 +370,15 @@ class SqliteStore:
             _us(camera.last_seen),
             _us(camera.created_at) or now,
             now,
+            int(camera.verify_tls),
         )
         sql = f"""
             INSERT INTO cameras ({_CAMERA_COLUMNS})
-            VALUES ({",".join("?" * 20)})
+            VALUES ({",".join("?" * 21)})
             ON CONFLICT (id) DO UPDATE SET
                 name = excluded.name, host = excluded.host, port = excluded.port,
-                https = excluded.https, username = excluded.username,
+                https = excluded.https, verify_tls = excluded.verify_tls,
+                username = excluded.username,
                 password_encrypted = excluded.password_encrypted, channel = excluded.channel,
                 tags = excluded.tags, "group" = excluded."group", enabled = excluded.enabled,
                 poll_interval = excluded.poll_interval, source = excluded.source,
@@ -591,26 +596,18 @@ class SqliteStore:
             to_micros(token.created_at),
             _us(token.last_used_at),
             _us(token.revoked_at),
+            token.scope,
         )
-        sql = (
-            "INSERT INTO api_tokens (id, name, token_hash, created_at, last_used_at, revoked_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)"
-        )
+        sql = f"INSERT INTO api_tokens ({_TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
         await self._write(lambda conn: conn.execute(sql, params))
 
     async def find_token(self, token_hash: str) -> ApiTokenRecord | None:
-        sql = (
-            "SELECT id, name, token_hash, created_at, last_used_at, revoked_at FROM api_tokens "
-            "WHERE token_hash = ?"
-        )
+        sql = f"SELECT {_TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ?"
         row = await self._read(lambda conn: conn.execute(sql, (token_hash,)).fetchone())
         return None if row is None else _token(row)
 
     async def list_tokens(self) -> list[ApiTokenRecord]:
-        sql = (
-            "SELECT id, name, token_hash, created_at, last_used_at, revoked_at FROM api_tokens "
-            "ORDER BY created_at, id"
-        )
+        sql = f"SELECT {_TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, id"
         rows = await self._read(lambda conn: conn.execute(sql).fetchall())
         return [_token(row) for row in rows]
 

@@ -103,7 +103,12 @@ async def all_events(store: Store, **filters: Any) -> list[StoredEvent]:
 async def test_camera_crud(store: Store) -> None:
     assert await store.get_camera("front_door") is None
     await store.upsert_camera(camera())
-    await store.upsert_camera(camera("back_yard", name="Back Yard", channel=2, https=True))
+    await store.upsert_camera(
+        camera("back_yard", name="Back Yard", channel=2, https=True, verify_tls=True)
+    )
+    back = await store.get_camera("back_yard")
+    assert back is not None
+    assert (back.https, back.verify_tls) == (True, True)
     got = await store.get_camera("front_door")
     assert got is not None
     assert (got.name, got.host, got.port, got.https, got.username) == (
@@ -117,6 +122,7 @@ async def test_camera_crud(store: Store) -> None:
     assert got.tags == ("outdoor", "gate")
     assert got.source == "config"
     assert got.enabled is True
+    assert got.verify_tls is False
     assert got.created_at is not None
     assert got.updated_at is not None
     assert [c.id for c in await store.list_cameras()] == ["back_yard", "front_door"]
@@ -552,11 +558,13 @@ async def test_config_versions(store: Store) -> None:
 async def test_tokens(store: Store) -> None:
     created = at(0)
     await store.add_token(ApiTokenRecord("t1", "Home Assistant", "hash-1", created))
-    await store.add_token(ApiTokenRecord("t2", "script", "hash-2", at(1)))
+    await store.add_token(ApiTokenRecord("t2", "script", "hash-2", at(1), scope="read"))
     with pytest.raises(StoreError):
         await store.add_token(ApiTokenRecord("t3", "dup", "hash-1", at(2)))
     found = await store.find_token("hash-1")
     assert found == ApiTokenRecord("t1", "Home Assistant", "hash-1", created)
+    assert found.scope == "admin"
+    assert [t.scope for t in await store.list_tokens()] == ["admin", "read"]
     assert await store.find_token("nope") is None
     assert [t.id for t in await store.list_tokens()] == ["t1", "t2"]
     await store.touch_token("t1", at(30))
