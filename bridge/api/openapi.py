@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from bridge.api.scopes import SCOPES, route_rules
+from bridge.api.scopes import SCOPES, api_routes, route_rules
 
 _TS = "2026-11-25T12:00:00Z"
 
@@ -149,13 +149,13 @@ _FORBIDDEN = {
 def _document_scopes(app: FastAPI, document: dict[str, Any]) -> None:
     """Each operation's scope, from the one scope dependency its route declares."""
     paths = document.get("paths", {})
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
+    for route in api_routes(app):
+        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
             continue
         for rule in route_rules(route):
             note = f" ({rule.relaxed})" if rule.relaxed else ""
             for method in route.methods or ():
-                operation = paths.get(route.path_format, {}).get(method.lower())
+                operation = paths.get(route.path_format or "", {}).get(method.lower())
                 if operation is None:
                     continue
                 operation["x-scope"] = rule.scope

@@ -14,13 +14,13 @@ is too narrow gets 403 `{"detail": "… needs the control scope; this token has 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from fastapi import Depends, HTTPException, WebSocket, params, status
+from fastapi import Depends, FastAPI, HTTPException, WebSocket, params, status
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute, APIWebSocketRoute
+from fastapi.routing import APIRoute, APIWebSocketRoute, RouteContext, iter_route_contexts
 from starlette.requests import HTTPConnection
 
 from bridge.api.deps import WebSocketDenied
@@ -69,10 +69,8 @@ async def enforce(connection: HTTPConnection, need: TokenScope) -> None:
     have: TokenScope = principal.scope if principal is not None else SCOPES[0]
     if principal is not None and allows(have, need):
         return
-    route = connection.scope.get("route")
-    path = getattr(route, "path", connection.url.path)
     method = "WS" if isinstance(connection, WebSocket) else connection.scope.get("method", "")
-    detail = refusal(f"{method} {path}", need, have)
+    detail = refusal(f"{method} {connection.url.path}", need, have)
     if isinstance(connection, WebSocket):
         await connection.send_denial_response(JSONResponse({"detail": detail}, status_code=403))
         raise WebSocketDenied
@@ -105,10 +103,18 @@ Control = requires("control")
 Admin = requires("admin")
 
 
-def route_rules(route: APIRoute | APIWebSocketRoute) -> list[ScopeRule]:
+def api_routes(app: FastAPI) -> Iterator[RouteContext]:
+    """Every HTTP and WebSocket route of the app, as served (with its routers' dependencies)."""
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.original_route, APIRoute | APIWebSocketRoute):
+            yield context
+
+
+def route_rules(route: RouteContext) -> list[ScopeRule]:
     """The scope rules a route declares (exactly one for every non-public route)."""
+    dependencies: Sequence[params.Depends] = route.dependencies
     return [
         rule
-        for dependency in route.dependencies
+        for dependency in dependencies
         if (rule := getattr(dependency.dependency, _RULE, None)) is not None
     ]
