@@ -14,7 +14,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from bridge.api.scopes import SCOPES, api_routes, route_rules
+from bridge.api.scopes import api_routes, route_rules
+from bridge.api.security import SCOPES
 
 _TS = "2026-11-25T12:00:00Z"
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from bridge.api.scopes import DEFAULT_TOKEN_SCOPE
+from bridge.api.security import DEFAULT_TOKEN_SCOPE
 from bridge.models import (
     Capabilities,
     ChannelCapabilities,

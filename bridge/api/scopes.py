@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, WebSocket, params, status
 from fastapi.responses import JSONResponse
@@ -24,14 +24,8 @@ from fastapi.routing import APIRoute, APIWebSocketRoute, RouteContext, iter_rout
 from starlette.requests import HTTPConnection
 
 from bridge.api.deps import WebSocketDenied
-from bridge.api.security import Principal
+from bridge.api.security import SCOPES, Principal
 from bridge.storage.base import TokenScope
-
-SCOPES: tuple[TokenScope, ...] = get_args(TokenScope)
-"""From the narrowest to the widest."""
-
-DEFAULT_TOKEN_SCOPE: TokenScope = SCOPES[0]
-"""The scope of a new API token when none is asked for: least privilege, the narrowest."""
 
 READ_REQUESTS = frozenset({"health_check"})
 """Bridge requests that only look; every other one (known or not) changes the bridge: admin."""

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import jwt
 from pwdlib import PasswordHash
@@ -39,6 +39,11 @@ JWT_KEY_FILE = "jwt.key"
 JWT_ALGORITHM = "HS256"
 TOUCH_EVERY = 60.0
 """Seconds between two `last_used_at` writes for one token (not one write per request)."""
+
+SCOPES: tuple[TokenScope, ...] = get_args(TokenScope)
+"""From the narrowest to the widest (`bridge.api.scopes` says what each may)."""
+DEFAULT_TOKEN_SCOPE: TokenScope = SCOPES[0]
+"""The scope of a new API token when none is asked for: least privilege, the narrowest."""
 
 PrincipalKind = Literal["admin", "token"]
 TokenType = Literal["access", "refresh"]
@@ -91,7 +96,7 @@ def hash_api_token(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def new_api_token(name: str, scope: TokenScope) -> NewApiToken:
+def new_api_token(name: str, scope: TokenScope = DEFAULT_TOKEN_SCOPE) -> NewApiToken:
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiTokenRecord(
         id=secrets.token_hex(6),
@@ -103,7 +108,9 @@ def new_api_token(name: str, scope: TokenScope) -> NewApiToken:
     return NewApiToken(record, secret)
 
 
-async def create_api_token(store: Store, name: str, scope: TokenScope) -> NewApiToken:
+async def create_api_token(
+    store: Store, name: str, scope: TokenScope = DEFAULT_TOKEN_SCOPE
+) -> NewApiToken:
     """Make a token and store its hash; the secret is returned once and kept nowhere."""
     token = new_api_token(name, scope)
     await store.add_token(token.record)

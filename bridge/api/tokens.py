@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridge.api.scopes import DEFAULT_TOKEN_SCOPE
-from bridge.api.security import create_api_token
+from bridge.api.security import DEFAULT_TOKEN_SCOPE, create_api_token
 from bridge.config import Settings
 from bridge.storage.base import ApiTokenRecord, TokenScope
 from bridge.storage.factory import open_store

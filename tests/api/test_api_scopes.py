@@ -19,7 +19,8 @@ from api_rig import ApiRig, api_settings, recv_until, running_api
 from fastapi.routing import APIRoute, APIWebSocketRoute
 
 from bridge.api.deps import is_public
-from bridge.api.scopes import SCOPES, api_routes, route_rules
+from bridge.api.scopes import api_routes, route_rules
+from bridge.api.security import SCOPES
 from bridge.simulator import Simulator
 
 ROOT = Path(__file__).resolve().parents[2]
