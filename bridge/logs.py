@@ -7,6 +7,9 @@ from collections.abc import Iterable
 
 from bridge.redaction import RedactingFilter
 
+NOISY_LOGGERS = ("httpx", "httpcore", "aiohttp.access")
+"""Loggers kept at WARNING: they log every request."""
+
 
 def configure(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     """Log to stderr; `secrets` (the configured passwords) are masked even outside URLs."""
@@ -16,5 +19,5 @@ def configure(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "aiohttp.access"):
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -138,15 +139,25 @@ def test_check_config_prints_no_url_password(tmp_path: Path) -> None:
 # -- logs ----------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    """`logs.configure()` replaces the root handlers and sets levels: undo it for later tests."""
+    root = logging.getLogger()
+    loggers = [root, *map(logging.getLogger, logs.NOISY_LOGGERS)]
+    handlers, levels = list(root.handlers), [logger.level for logger in loggers]
+    yield
+    root.handlers[:] = handlers
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
+
+
+@pytest.mark.usefixtures("restored_logging")
 def test_log_filter_masks_messages_tracebacks_and_configured_secrets(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     for name, value in canary_urls().items():
         monkeypatch.setenv(name, value)
     settings = load_settings(auth={"admin_password": ADMIN_PASSWORD})
-    root = logging.getLogger()
-    monkeypatch.setattr(root, "handlers", list(root.handlers))  # configure() replaces them
-    monkeypatch.setattr(root, "level", root.level)
     logs.configure("INFO", model_secrets(settings))
     logger = logging.getLogger("bridge.test_redaction")
     logger.info("connecting to %s", settings.mqtt.url)
