@@ -18,6 +18,7 @@ from typing import Any
 
 from bridge.api.app import create_app
 from bridge.api.context import ApiContext
+from bridge.api.lockout import warn_if_locked_out
 from bridge.api.server import ApiServer, serve
 from bridge.buses import build_bus
 from bridge.cache import CacheUpdater, build_cache
@@ -29,6 +30,7 @@ from bridge.mqtt.topics import Topics
 from bridge.pipeline.device import ClientFactory, default_client_factory
 from bridge.pipeline.manager import CameraManager
 from bridge.pipeline.snapshots import Snapshots
+from bridge.redaction import redact
 from bridge.registry import CameraRegistry
 from bridge.requests import BridgeRequests
 from bridge.secrets import load_cipher
@@ -104,11 +106,12 @@ class Bridge:
         if self.mqtt_service is not None:
             self.mqtt_service.announce()
         if self.settings.server.enabled:
+            await warn_if_locked_out(self.settings, self.store)
             await self._start_api()
         _LOGGER.info(
             "bridge started: %d camera(s), MQTT %s, store %s",
             len(self.manager.cameras),
-            self.settings.mqtt.url if self.settings.mqtt.enabled else "disabled",
+            redact(self.settings.mqtt.url) if self.settings.mqtt.enabled else "disabled",
             self.settings.database_url.split(":", 1)[0],
         )
 

@@ -43,13 +43,14 @@ def _run(args: argparse.Namespace) -> int:
     import asyncio
 
     from bridge import app, logs
+    from bridge.redaction import model_secrets
     from bridge.secrets import SecretKeyError
     from bridge.storage.base import StoreError
 
     settings = _settings(args)
     if settings is None:
         return 2
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, model_secrets(settings))
     try:
         asyncio.run(app.run(settings))
     except (StoreError, SecretKeyError) as err:

@@ -25,6 +25,7 @@ from pydantic_settings import (
 )
 
 from bridge.models import Camera
+from bridge.redaction import redact_tree
 
 ENV_PREFIX = "REOLINK_"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -360,8 +361,6 @@ def redacted(settings: Settings) -> dict[str, Any]:
     data["mqtt"].pop("password", None)
     data["auth"].pop("admin_password", None)
     data["auth"].pop("jwt_secret", None)
-    data["database"]["url"] = re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", data["database"]["url"])
-    if data["redis"]["url"]:
-        data["redis"]["url"] = re.sub(r"//([^:/@]*):[^@]*@", r"//\1:***@", data["redis"]["url"])
     data["cameras"] = len(settings.cameras)
-    return data
+    shown: dict[str, Any] = redact_tree(data)  # every URL's password: mqtt, database, redis, …
+    return shown

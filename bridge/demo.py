@@ -15,6 +15,8 @@ from bridge.api.security import create_api_token
 from bridge.app import Bridge, wait_for_shutdown
 from bridge.config import ConfigError, Settings, load_settings
 from bridge.models import Camera
+from bridge.mqtt.connection import MqttEndpoint
+from bridge.redaction import redact
 from bridge.simulator import PROFILE_NAMES, SimulatedDevice, Simulator
 
 _LOGGER = logging.getLogger(__name__)
@@ -66,13 +68,12 @@ def _describe(settings: Settings, devices: list[SimulatedDevice]) -> str:
             f"  ({len(device.channels)} channel(s))"
         )
     lines.append(f"  login: {devices[0].username} / {DEMO_PASSWORD} (simulated cameras only)")
-    host_port = settings.mqtt.url.split("://", 1)[1].rstrip("/")
-    host, _, port = host_port.partition(":")
+    broker = MqttEndpoint.from_settings(settings.mqtt)
     lines += [
         "",
-        f"MQTT broker: {settings.mqtt.url}",
-        f"  watch:   mosquitto_sub -h {host} -p {port or 1883} -v -t '{base}/#'",
-        f"  command: mosquitto_pub -h {host} -p {port or 1883} -t '{base}/floodlight/set' "
+        f"MQTT broker: {redact(settings.mqtt.url)}",
+        f"  watch:   mosquitto_sub -h {broker.host} -p {broker.port} -v -t '{base}/#'",
+        f"  command: mosquitto_pub -h {broker.host} -p {broker.port} -t '{base}/floodlight/set' "
         """-m '{"floodlight": {"state": "ON", "brightness": 80}}'""",
         f"Home Assistant discovery under {settings.mqtt.discovery_prefix}/ "
         f"({settings.mqtt.discovery} mode).",
