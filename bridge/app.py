@@ -132,7 +132,11 @@ class Bridge:
         )
         server = self.settings.server
         self.api = await serve(
-            create_app(context), server.host, server.port, access_log=server.access_log
+            create_app(context),
+            server.host,
+            server.port,
+            access_log=server.access_log,
+            forwarded_allow_ips=server.forwarded_allow_ips,
         )
 
     async def stop(self) -> None:

@@ -7,6 +7,7 @@ message names the file, the field and the line.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -70,6 +71,21 @@ class ServerSettings(_Section):
         "behind is disconnected (it reconnects and gets the retained states again)",
     )
     access_log: bool = Field(default=False, description="Log every HTTP request")
+    forwarded_allow_ips: list[str] = Field(
+        default_factory=list,
+        description="Proxies (addresses or CIDRs) whose X-Forwarded-For/-Proto are believed; "
+        "default none: the headers are ignored and the client is the connecting address",
+    )
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                raise ValueError(f"{value!r} is not an IP address or CIDR network") from None
+        return values
 
 
 class MqttSettings(_Section):
@@ -180,6 +196,13 @@ class AuthSettings(_Section):
         le=300,
         description="Seconds a checked API token is trusted without asking the store again (a "
         "token revoked from another process stops working within this time)",
+    )
+    session_recheck_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=30,
+        description="Seconds between two checks of the token behind an open WebSocket or SSE "
+        "stream (it is also checked on every inbound message, and a JWT ends at its expiry)",
     )
 
 

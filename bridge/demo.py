@@ -113,7 +113,7 @@ async def run(mqtt_url: str | None = None, event_every: float = 8.0) -> int:
             print(f"reolink-bridge demo: {err}")
             return 2
         async with Bridge(settings) as bridge:
-            token = await create_api_token(bridge.store, "demo")
+            token = await create_api_token(bridge.store, "demo", "admin")
             print(_describe(settings, devices), flush=True)
             if bridge.api is not None:
                 print(

@@ -30,7 +30,7 @@ async def warn_if_locked_out(settings: Settings, store: Store) -> bool:
     _LOGGER.warning(
         "The REST API is on but nobody can use it: login is disabled (no auth.admin_password) "
         "and no API token exists. Set %s (or auth.admin_password in the config file), or create "
-        "a token with `reolink-bridge token create --name NAME`.",
+        "a token with `reolink-bridge token create --name NAME --scope admin`.",
         ADMIN_PASSWORD_ENV,
     )
     return True

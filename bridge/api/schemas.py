@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from bridge.api.security import DEFAULT_TOKEN_SCOPE
 from bridge.models import (
     Capabilities,
     ChannelCapabilities,
@@ -22,6 +23,7 @@ from bridge.models import (
     IrMode,
     OnOffValue,
 )
+from bridge.storage.base import TokenScope
 
 _TS = "2026-11-25T12:00:00Z"
 
@@ -65,8 +67,13 @@ class TokenPair(BaseModel):
 
 
 class ApiTokenCreate(BaseModel):
-    model_config = _example({"name": "home-assistant"})
+    model_config = _example({"name": "home-assistant", "scope": "control"})
     name: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")
+    scope: TokenScope = Field(
+        default=DEFAULT_TOKEN_SCOPE,
+        description="`read` (see), `control` (also command cameras) or `admin` (also change the "
+        f"bridge: cameras, tokens); default `{DEFAULT_TOKEN_SCOPE}`",
+    )
 
 
 class ApiTokenInfo(BaseModel):
@@ -74,6 +81,7 @@ class ApiTokenInfo(BaseModel):
         {
             "id": "9f2c4e1a0b3d",
             "name": "home-assistant",
+            "scope": "control",
             "created_at": _TS,
             "last_used_at": None,
             "revoked_at": None,
@@ -81,6 +89,7 @@ class ApiTokenInfo(BaseModel):
     )
     id: str
     name: str
+    scope: TokenScope
     created_at: datetime
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
@@ -91,6 +100,7 @@ class ApiTokenCreated(ApiTokenInfo):
         {
             "id": "9f2c4e1a0b3d",
             "name": "home-assistant",
+            "scope": "control",
             "created_at": _TS,
             "last_used_at": None,
             "revoked_at": None,

@@ -92,7 +92,7 @@ class ApiRig:
     settings: Settings
     mqtt: Recorder | None
     token: str
-    """An API token (`rbt_…`) made through the API."""
+    """An API token (`rbt_…`, scope admin) made through the API."""
     admin_jwt: str
     clients: list[httpx.AsyncClient] = field(default_factory=list)
 
@@ -146,7 +146,7 @@ async def running_api(
             jwt = login.json()["access_token"]
             made = await http.post(
                 "/auth/tokens",
-                json={"name": "tests"},
+                json={"name": "tests", "scope": "admin"},
                 headers={"Authorization": f"Bearer {jwt}"},
             )
             made.raise_for_status()
