@@ -61,6 +61,8 @@ STATUS_BAD_REQUEST: Final = 400
 """A request the device cannot serve (unknown message, malformed body)."""
 STATUS_UNAUTHORIZED: Final = 401
 """Wrong user name or password."""
+STATUS_NOT_SUPPORTED: Final = 405
+"""A message the device does not support (seen from firmware; others answer 400)."""
 STATUS_ACCOUNT_DEVICE: Final = 406
 """Login refused because the device is bound to a Reolink cloud account ("account device")."""
 
