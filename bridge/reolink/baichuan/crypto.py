@@ -19,7 +19,12 @@ from enum import IntEnum
 from typing import Final
 
 from cryptography.hazmat.primitives.ciphers import Cipher as _AesCipher
-from cryptography.hazmat.primitives.ciphers import algorithms, modes
+from cryptography.hazmat.primitives.ciphers import algorithms
+
+try:  # cryptography >= 47 keeps CFB with the "decrepit" algorithms
+    from cryptography.hazmat.decrepit.ciphers.modes import CFB
+except ImportError:  # pragma: no cover - older cryptography
+    from cryptography.hazmat.primitives.ciphers.modes import CFB
 
 from bridge.reolink.baichuan.const import CHOICE_MARKER, OFFER_MARKER
 from bridge.reolink.baichuan.errors import BaichuanProtocolError
@@ -100,8 +105,8 @@ def aes_key(nonce: str, password: str) -> bytes:
     return md5_modern(f"{nonce}-{password}")[:16].encode("ascii")
 
 
-def _aes(key: bytes) -> _AesCipher[modes.CFB]:
-    return _AesCipher(algorithms.AES(key), modes.CFB(AES_IV))
+def _aes(key: bytes) -> _AesCipher[CFB]:
+    return _AesCipher(algorithms.AES(key), CFB(AES_IV))
 
 
 def aes_encrypt(key: bytes, data: bytes) -> bytes:
