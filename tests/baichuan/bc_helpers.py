@@ -103,5 +103,7 @@ class FakeDevice:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             await self.script(reader, writer)
+        except ConnectionError:
+            pass  # the client went away first: fine for a fake device
         finally:
             writer.close()

@@ -150,6 +150,7 @@ class BaichuanClient:
             info = await self._login()
         except BaseException:
             await self._shutdown()
+            self._reader = self._writer = None
             raise
         self.device_info = info
         self._start(self._read_loop())
