@@ -124,10 +124,14 @@ async def test_bad_bytes_from_the_device_end_the_connection_with_a_typed_error(
         await client.connect()
         await client.subscribe()
         seen: list[DetectionEvent] = []
-        with pytest.raises(BaichuanProtocolError, match=match):
+
+        async def consume() -> None:
             async with asyncio.timeout(3):
                 async for event in client.events():
                     seen.append(event)
+
+        with pytest.raises(BaichuanProtocolError, match=match):
+            await consume()
         assert seen == [DetectionEvent(0, DetectionType.MOTION, True)]
         assert not client.connected
         with pytest.raises(BaichuanProtocolError):  # requests fail with the same error
@@ -236,7 +240,7 @@ async def test_the_simulator_survives_a_truncated_message(
     sim: Simulator, loop_errors: list[dict[str, Any]]
 ) -> None:
     dev = by_profile(sim, "doorbell")
-    reader, writer = await asyncio.open_connection("127.0.0.1", dev.baichuan_port)
+    _reader, writer = await asyncio.open_connection("127.0.0.1", dev.baichuan_port)
     writer.write(Header(1, body_len=400).encode() + b"<?xml")
     await writer.drain()
     writer.close()
