@@ -102,7 +102,7 @@ class BaichuanServer:
 
     def __init__(self, device: SimulatedDevice) -> None:
         self.device = device
-        self.stalled = False
+        self._stalled = False
         self._server: asyncio.Server | None = None
         self._sessions: set[_Session] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -115,6 +115,17 @@ class BaichuanServer:
     @property
     def listening(self) -> bool:
         return self._server is not None
+
+    @property
+    def stalled(self) -> bool:
+        """Hung firmware (``baichuan_stall``): connections stay open, nothing is answered."""
+        return self._stalled
+
+    @stalled.setter
+    def stalled(self, value: bool) -> None:
+        was, self._stalled = self._stalled, value
+        if was and not value:
+            self.device.alarm_changed()  # catch up with what changed while hung
 
     async def listen(self) -> None:
         """Open the port (``device.baichuan_port``; 0: a free one, remembered from then on)."""

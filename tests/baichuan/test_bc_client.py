@@ -212,3 +212,17 @@ async def test_device_going_away_closes_baichuan(
         sim.trigger_event(dev.id, "visitor")
         assert await next_events(again, 1) == [DetectionEvent(0, VISITOR, True)]
     await client.close()
+
+
+async def test_a_stalled_device_pushes_nothing_until_it_recovers(
+    sim: Simulator, http: aiohttp.ClientSession
+) -> None:
+    dev = by_profile(sim, "floodlight")
+    async with client_for(dev) as client:  # keepalive 30 s: the stall stays unnoticed here
+        await client.subscribe()
+        await _post_fault(http, sim, dev.id, "baichuan_stall")
+        sim.trigger_event(dev.id, "person")
+        with pytest.raises(TimeoutError):
+            await next_events(client, 1, within=0.5)
+        await _post_fault(http, sim, dev.id, "none")
+        assert await next_events(client, 1) == [DetectionEvent(0, PERSON, True)]

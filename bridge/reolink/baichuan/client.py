@@ -276,7 +276,7 @@ class BaichuanClient:
             )
             wait = self.request_timeout if answer_within is None else answer_within
             try:
-                frame = await asyncio.wait_for(asyncio.shield(future), wait)
+                frame = await asyncio.wait_for(future, wait)
             except TimeoutError:
                 raise BaichuanTimeout(
                     f"Baichuan {self.host}:{self.port}: no answer to message {cmd_id} "
