@@ -113,8 +113,10 @@ class CameraRegistry:
         change the rules refuse, `ConfigFileCamera` for a config-file camera (name excepted).
         """
         current = self.manager.runner(camera_id).camera
-        if set(changes) <= {"name"}:
-            return await self.rename(camera_id, changes.get("name") or "")
+        if not changes:
+            return current
+        if set(changes) == {"name"}:
+            return await self.rename(camera_id, changes["name"] or "")
         await self._refuse_config_file(camera_id, "only its name can be changed at run time")
         camera = Camera.model_validate({**current.model_dump(), **changes})
         if camera.login_target != current.login_target and "password" not in changes:

@@ -86,3 +86,9 @@ async def test_an_address_outside_camera_networks_is_refused(
     assert refused.value.field == "host"
     assert await bridge.store.get_camera("runtime") is None
     assert sim.state("runtime")["requests"] == 0
+
+
+async def test_an_empty_change_changes_nothing(sim: Simulator, bridge: Bridge) -> None:
+    await bridge.registry.add(runtime_camera(sim).model_copy(update={"name": "Porch"}))
+    assert (await bridge.registry.update("runtime", {})).name == "Porch"
+    assert bridge.manager.runner("runtime").camera.name == "Porch"
