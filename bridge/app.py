@@ -32,6 +32,7 @@ from bridge.pipeline.manager import CameraManager
 from bridge.pipeline.snapshots import Snapshots
 from bridge.redaction import redact
 from bridge.registry import CameraRegistry
+from bridge.reolink.network import CameraNetworks
 from bridge.requests import BridgeRequests
 from bridge.secrets import load_cipher
 from bridge.storage.base import Store
@@ -63,7 +64,10 @@ class Bridge:
         self._republish_delay = republish_delay
         self.bus = build_bus(settings)
         self.cache = build_cache(settings)
-        self.manager = CameraManager(settings.polling, self.bus, client_factory=client_factory)
+        self.networks = CameraNetworks(settings.security.camera_networks)
+        self.manager = CameraManager(
+            settings.polling, self.bus, client_factory=client_factory, networks=self.networks
+        )
         self.snapshots = Snapshots(
             self.manager, self.bus, on_event=settings.events.snapshot_on_event
         )
@@ -71,7 +75,7 @@ class Bridge:
         self.topics = Topics(settings.mqtt.base_topic, settings.mqtt.discovery_prefix)
         self.store: Store = create_store(settings)
         self.cipher = load_cipher(settings.data_dir)
-        self.registry = CameraRegistry(self.store, self.cipher, self.manager)
+        self.registry = CameraRegistry(self.store, self.cipher, self.manager, self.networks)
         self.requests = BridgeRequests(self.registry, self.manager)
         self.cache_updater = CacheUpdater(self.cache, self.bus)
         spool_dir = settings.data_dir / "spool"
@@ -102,7 +106,7 @@ class Bridge:
             await self.mqtt_service.start()
             await self.mqtt.start()
         self.snapshots.start()
-        await self.manager.start(cameras)
+        await self.manager.start(cameras, trusted={camera.id for camera in self.settings.cameras})
         if self.mqtt_service is not None:
             self.mqtt_service.announce()
         if self.settings.server.enabled:

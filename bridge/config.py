@@ -12,11 +12,20 @@ import os
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -206,6 +215,25 @@ class AuthSettings(_Section):
     )
 
 
+PRIVATE_NETWORKS: Final[tuple[IPv4Network | IPv6Network, ...]] = (
+    IPv4Network("10.0.0.0/8"),
+    IPv4Network("172.16.0.0/12"),
+    IPv4Network("192.168.0.0/16"),
+    IPv6Network("fc00::/7"),
+)
+"""Default `security.camera_networks`: the private LAN ranges (no loopback, no link-local)."""
+
+
+class SecuritySettings(_Section):
+    camera_networks: list[IPvAnyNetwork] = Field(
+        default_factory=lambda: list(PRIVATE_NETWORKS),
+        description="Networks (CIDR) that cameras added at run time (REST, MQTT, WebSocket, CLI) "
+        "may be in, checked again after name resolution at every connection; the private LAN "
+        "ranges by default, so loopback and link-local are refused unless listed. Cameras in "
+        "the config file are not checked.",
+    )
+
+
 class Settings(BaseSettings):
     """The whole configuration tree."""
 
@@ -226,6 +254,7 @@ class Settings(BaseSettings):
     events: EventSettings = Field(default_factory=EventSettings)
     safety: SafetySettings = Field(default_factory=SafetySettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
     cameras: list[Camera] = Field(default_factory=list)
 
     @field_validator("cameras")

@@ -40,7 +40,12 @@ def demo_settings(devices: list[SimulatedDevice], mqtt_url: str | None) -> Setti
         )
         for device in devices
     ]
-    overrides: dict[str, Any] = {"cameras": cameras}
+    # The simulated cameras are on loopback, which run-time cameras may not use by default:
+    # the demo lets cameras added while it runs be simulated ones too.
+    overrides: dict[str, Any] = {
+        "cameras": cameras,
+        "security": {"camera_networks": ["127.0.0.0/8", "::1/128"]},
+    }
     if "REOLINK_SERVER__PORT" not in os.environ and not _port_free(DEMO_API_PORT):
         overrides["server"] = {"port": 0}  # 8080 is taken: any free port (printed)
     if "REOLINK_DATA_DIR" not in os.environ:

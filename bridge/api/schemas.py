@@ -14,6 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from bridge.api.security import DEFAULT_TOKEN_SCOPE
 from bridge.models import (
+    CameraHost,
+    CameraName,
+    CameraPassword,
+    CameraTags,
+    CameraUsername,
     Capabilities,
     ChannelCapabilities,
     DayNight,
@@ -150,18 +155,19 @@ class CameraInfo(BaseModel):
 
 
 class CameraUpdate(BaseModel):
-    """Fields to change; the others keep their value (the password too, when left out)."""
+    """Fields to change; the others keep their value. The password is kept when left out, except
+    that changing `host`, `port`, `https` or `username` needs it again (422 without it)."""
 
     model_config = _example({"name": "Front Door", "tags": ["outdoor", "entrance"]})
-    name: str | None = Field(default=None, max_length=128)
-    host: str | None = Field(default=None, min_length=1, max_length=253)
+    name: CameraName | None = None
+    host: CameraHost | None = None
     port: int | None = Field(default=None, ge=1, le=65535)
     https: bool | None = None
     verify_tls: bool | None = None
-    username: str | None = Field(default=None, min_length=1, max_length=31)
-    password: SecretStr | None = Field(default=None, max_length=31)
+    username: CameraUsername | None = None
+    password: CameraPassword | None = None
     channel: int | None = Field(default=None, ge=0, le=255)
-    tags: list[str] | None = None
+    tags: CameraTags | None = None
     enabled: bool | None = None
     poll_interval: float | None = Field(default=None, gt=0, le=3600)
 

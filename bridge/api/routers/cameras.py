@@ -90,32 +90,18 @@ async def get_camera(ctx: Ctx, camera_id: CameraIdPath) -> CameraInfo:
     "/{camera_id}",
     responses={**responses.CONFLICT, **responses.RATE_LIMITED},
     dependencies=[Admin, Actuator],
-    summary="Change a camera (the password is kept when left out)",
+    summary="Change a camera (the password is kept when left out, but a new host, port, https "
+    "or username needs it)",
 )
 async def update_camera(ctx: Ctx, camera_id: CameraIdPath, update: CameraUpdate) -> CameraInfo:
-    runner = _device(ctx, camera_id)
-    current = runner.camera
+    _device(ctx, camera_id)
     changes = update.model_dump(exclude_unset=True)
     if changes.get("password") is None:
         changes.pop("password", None)
-    if set(changes) <= {"name"}:
-        if "name" in changes:
-            await ctx.registry.rename(camera_id, changes["name"] or "")
-        return camera_info(_runner(ctx, camera_id))
-    record = await ctx.store.get_camera(camera_id)
-    if record is not None and record.source == "config":
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"{camera_id} comes from the config file: change it there (only its name can be "
-            "changed here)",
-        )
-    merged = {**current.model_dump(), **changes}
     try:
-        camera = Camera.model_validate(merged)
+        await ctx.registry.update(camera_id, changes)
     except ValidationError as err:
         raise HTTPException(422, validation_details(err.errors(include_input=False))) from None
-    await ctx.registry.remove(camera_id)
-    await ctx.registry.add(camera)
     return camera_info(ctx.manager.runner(camera_id))
 
 
