@@ -206,6 +206,41 @@ class AuthSettings(_Section):
     )
 
 
+class StreamSettings(_Section):
+    """Live video: the HLS sessions (ffmpeg) and the signed URLs of the stream proxies."""
+
+    enabled: bool = Field(default=True, description="Serve the stream catalogue and proxies")
+    ffmpeg: str = Field(
+        default="ffmpeg", description="The ffmpeg binary (a name on PATH or a path)"
+    )
+    max_sessions: int = Field(
+        default=8, ge=1, le=256, description="HLS sessions (ffmpeg processes) at once; 503 past it"
+    )
+    idle_timeout: float = Field(
+        default=30.0, ge=1, le=3600, description="Seconds without a request before HLS stops"
+    )
+    segment_seconds: float = Field(
+        default=1.0, ge=0.5, le=10, description="Shortest HLS segment; cut at the next keyframe"
+    )
+    start_timeout: float = Field(
+        default=10.0, ge=1, le=120, description="Seconds the first playlist waits for a segment"
+    )
+    url_ttl: int = Field(
+        default=3600, ge=10, le=7 * 86400, description="Default lifetime of a signed stream URL"
+    )
+    max_url_ttl: int = Field(
+        default=7 * 86400,
+        ge=10,
+        le=30 * 86400,
+        description="Longest lifetime a client may ask for (`?ttl=`): Home Assistant streams",
+    )
+    transcode_h265: bool = Field(
+        default=False,
+        description="Serve H.265 streams as H.264 through libx264 (costly); off: the catalogue "
+        "says they need it and the H.264 sub stream is the default",
+    )
+
+
 class Settings(BaseSettings):
     """The whole configuration tree."""
 
@@ -226,6 +261,7 @@ class Settings(BaseSettings):
     events: EventSettings = Field(default_factory=EventSettings)
     safety: SafetySettings = Field(default_factory=SafetySettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    streams: StreamSettings = Field(default_factory=StreamSettings)
     cameras: list[Camera] = Field(default_factory=list)
 
     @field_validator("cameras")
