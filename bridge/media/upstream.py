@@ -15,8 +15,6 @@ from bridge.media.errors import UpstreamFailed
 
 FLV_SIGNATURE = b"FLV\x01"
 FLV_CONTENT_TYPE = "video/x-flv"
-CHUNK = 64 * 1024
-"""The largest read from the camera: the most one viewer holds in the bridge at a time."""
 
 
 def upstream_http(timeout: float, *, verify_tls: bool) -> httpx.AsyncClient:
@@ -49,7 +47,7 @@ async def open_flv(
                 f"camera {camera_id} refused the stream (HTTP {response.status_code}, "
                 f"{kind or 'no content type'})"
             )
-        chunks = response.aiter_raw(CHUNK)
+        chunks = response.aiter_raw()  # what arrives, at once (a chunk size would wait for it)
         try:
             first = await anext(chunks)
         except (StopAsyncIteration, httpx.HTTPError):
