@@ -11,9 +11,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "api"))
 
-from api_rig import PASSWORD, ApiRig, api_settings, running_api  # noqa: E402
+from api_rig import PASSWORD, ApiRig, api_settings, running_api
 
-from bridge.simulator import Simulator  # noqa: E402
+from bridge.simulator import Simulator
 
 PROFILES = ("doorbell", "floodlight", "nvr", "legacy")
 """H.264 main with audio, H.265 main (4K), an NVR's channels, H.264 without audio."""

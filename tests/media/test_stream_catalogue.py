@@ -44,10 +44,10 @@ async def test_catalogue_reports_what_get_enc_says(rig: ApiRig, sim: Simulator) 
         assert got["bit_rate_kbps"] == reported["bitRate"]
         assert got["gop_seconds"] == reported["gop"]
         assert got["audio"] is True
-        assert got["browser_playable"] and got["flv"] and got["hls"]
-        assert got["urls"]["flv"].endswith(
-            f"/cameras/doorbell/streams/{name}.flv?token=" + got["urls"]["flv"].split("token=")[1]
-        )
+        assert got["browser_playable"]
+        assert got["flv"]
+        assert got["hls"]
+        assert f"/cameras/doorbell/streams/{name}.flv?token=rms_" in got["urls"]["flv"]
         assert "/cameras/doorbell/streams/" + name + "/index.m3u8?token=rms_" in got["urls"]["hls"]
     assert channel["default_stream"] == "main"
     assert channel["urls_expire_at"]
@@ -62,9 +62,12 @@ async def test_h265_is_said_and_the_h264_sub_stream_is_the_default(rig: ApiRig) 
     main = next(s for s in channel["streams"] if s["name"] == "main")
     assert main["codec"] == "h265"
     assert (main["width"], main["height"]) == (3840, 2160)
-    assert not main["browser_playable"] and not main["flv"] and not main["hls"]
+    assert not main["browser_playable"]
+    assert not main["flv"]
+    assert not main["hls"]
     assert "transcode_h265" in main["note"]
-    assert main["urls"]["flv"] is None and main["urls"]["hls"] is None
+    assert main["urls"]["flv"] is None
+    assert main["urls"]["hls"] is None
     assert channel["default_stream"] == "sub"
     refused = await client.get("/cameras/floodlight/streams/main/index.m3u8")
     assert refused.status_code == 409
@@ -101,7 +104,9 @@ async def test_no_camera_password_below_admin(rig: ApiRig, scope: str) -> None:
         for channel in answer.json()["cameras"]:
             for stream in channel["streams"]:
                 urls = stream["urls"]
-                assert urls["rtsp"] is None and urls["rtmp"] is None and urls["camera_flv"] is None
+                assert urls["rtsp"] is None
+                assert urls["rtmp"] is None
+                assert urls["camera_flv"] is None
     refused = await client.get("/cameras/doorbell/stream/rtsp")
     assert refused.status_code == 403
     assert "admin" in refused.json()["detail"]
@@ -112,7 +117,9 @@ async def test_direct_urls_for_admins_match_reolink_aio(rig: ApiRig, sim: Simula
     for token in (rig.token, rig.admin_jwt):
         body = (await rig.client(token).get("/cameras/doorbell/streams")).json()
         streams = {s["name"]: s["urls"] for s in body["cameras"][0]["streams"]}
-        assert streams["sub"]["rtsp"] and streams["sub"]["rtmp"] and streams["sub"]["camera_flv"]
+        assert streams["sub"]["rtsp"]
+        assert streams["sub"]["rtmp"]
+        assert streams["sub"]["camera_flv"]
     host = Host(
         dev.host,
         dev.username,
