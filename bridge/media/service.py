@@ -269,6 +269,7 @@ class StreamService:
             existing = self.hls.open((camera_id, stream), source, transcode=found.transcoded)
             self.hls_sessions_total += len(self.hls) - before
         await existing.wait_ready(self.settings.start_timeout)
+        existing.touch()  # idle counts from here, not from the start
         return existing
 
     def hls_segment(self, camera_id: str, stream: str, sequence: int) -> Path:

@@ -366,7 +366,9 @@ class DeviceServer:
         resp.content_type = wire.FLV_CONTENT_TYPE
         try:
             await resp.prepare(request)
-            async with contextlib.aclosing(self.flv.stream(w, h, fps, gop=gop, audio=ch.profile.audio)) as chunks:
+            async with contextlib.aclosing(
+                self.flv.stream(w, h, fps, gop=gop, audio=ch.profile.audio)
+            ) as chunks:
                 async for chunk in chunks:
                     await resp.write(chunk)
         except (ConnectionError, asyncio.CancelledError):
