@@ -76,11 +76,18 @@ class UrlSigner:
             return f"token:{principal.token_id}"
         return f"admin:{self._auth.session_version}"
 
-    def sign(self, principal: Principal, camera_id: str, stream: str, ttl: int) -> tuple[str, int]:
+    def sign(
+        self,
+        principal: Principal,
+        camera_id: str,
+        stream: str,
+        ttl: int,
+        scope: str = STREAM_SCOPE,
+    ) -> tuple[str, int]:
         """A token for `camera_id`/`stream` valid `ttl` seconds; returns it and its expiry (Unix
         seconds). A login's URL may outlive the login's short JWT, not the admin's credentials."""
         expires = int(self._clock()) + ttl
-        grant = Grant(camera_id, stream, STREAM_SCOPE, expires, self.holder(principal))
+        grant = Grant(camera_id, stream, scope, expires, self.holder(principal))
         payload = "\n".join(
             (grant.camera_id, grant.stream, grant.scope, str(grant.expires), grant.holder)
         ).encode()

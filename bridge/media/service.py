@@ -17,7 +17,6 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -57,7 +56,7 @@ class StreamService:
         self.hls = HlsSessions(self.settings, self.directory / "hls", self.processes)
         self._http: dict[bool, httpx.AsyncClient] = {}
         self._encodings: dict[tuple[str, int], tuple[float, list[StreamEncoding]]] = {}
-        self._viewers: set[asyncio.Task[Any]] = set()
+        self._viewers = 0
         self._closing = False
         self.flv_viewers_total = 0
         self.flv_bytes = 0
@@ -74,10 +73,8 @@ class StreamService:
         self.hls.start()
 
     def close_viewers(self) -> None:
-        """End every FLV viewer now (at shutdown, before the API stops)."""
+        """End every FLV stream at its next chunk (at shutdown, before the API stops)."""
         self._closing = True
-        for task in list(self._viewers):
-            task.cancel()
 
     async def stop(self) -> None:
         self.close_viewers()
@@ -92,7 +89,7 @@ class StreamService:
             "hls_sessions": float(len(self.hls)),
             "hls_sessions_started": float(self.hls_sessions_total),
             "ffmpeg_processes": float(len(self.processes.running)),
-            "flv_viewers": float(len(self._viewers)),
+            "flv_viewers": float(self._viewers),
             "flv_viewers_started": float(self.flv_viewers_total),
             "flv_bytes": float(self.flv_bytes),
         }
@@ -234,17 +231,17 @@ class StreamService:
         if not found.flv:
             raise NotPlayable(found.note or f"{stream} cannot be served as FLV")
         async with self._camera_flv(runner, channel, stream, camera_id) as chunks:
-            task = asyncio.current_task()
-            assert task is not None
-            self._viewers.add(task)
+            self._viewers += 1
             self.flv_viewers_total += 1
             try:
                 yield self._count(chunks)
             finally:
-                self._viewers.discard(task)
+                self._viewers -= 1
 
     async def _count(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         async for chunk in chunks:
+            if self._closing:
+                return
             self.flv_bytes += len(chunk)
             yield chunk
 
