@@ -234,11 +234,6 @@ class StreamSettings(_Section):
         le=30 * 86400,
         description="Longest lifetime a client may ask for (`?ttl=`): Home Assistant streams",
     )
-    transcode_h265: bool = Field(
-        default=False,
-        description="Serve H.265 streams as H.264 through libx264 (costly); off: the catalogue "
-        "says they need it and the H.264 sub stream is the default",
-    )
 
 
 class Settings(BaseSettings):

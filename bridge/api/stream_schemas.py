@@ -29,7 +29,6 @@ _STREAM = {
     "browser_playable": True,
     "flv": True,
     "hls": True,
-    "transcoded": False,
     "urls": _LINKS,
 }
 
@@ -64,7 +63,6 @@ class StreamInfo(BaseModel):
     browser_playable: bool = Field(description="H.264: plays in browsers without transcoding")
     flv: bool = Field(description="The FLV proxy serves it")
     hls: bool = Field(description="The HLS proxy serves it")
-    transcoded: bool = Field(description="HLS re-encodes it to H.264")
     note: str | None = Field(default=None, description="Why it is not served, or how it is")
     urls: StreamLinks
 
@@ -87,8 +85,8 @@ class ChannelStreamList(BaseModel):
     channel: int
     online: bool
     default_stream: str | None = Field(
-        description="What `/stream/hls` and `/stream/flv` serve: main when it plays as it is, "
-        "else the H.264 sub stream"
+        description="What `/stream/hls` and `/stream/flv` serve: main when it is H.264, else "
+        "the H.264 sub stream"
     )
     streams: list[StreamInfo]
     urls_expire_at: datetime | None = Field(description="When the signed URLs stop opening")

@@ -19,8 +19,8 @@ class UnknownStream(StreamError):
 
 
 class NotPlayable(StreamError):
-    """The stream exists but cannot be served this way (H.265 without transcoding, FLV of an
-    H.265 stream, a camera without HTTP-FLV)."""
+    """The stream exists but cannot be served through the bridge (H.265, a camera without
+    HTTP-FLV)."""
 
     status = 409
 

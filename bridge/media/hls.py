@@ -1,8 +1,8 @@
 """HLS sessions: one ffmpeg per camera and stream, shared by every viewer, started on demand.
 
 A session pulls the camera's HTTP-FLV stream itself (the password never reaches ffmpeg's command
-line) and pipes it into ffmpeg, which remuxes it (`-c copy`; libx264 only when transcoding is
-turned on) into MPEG-TS segments cut at keyframes, about `streams.segment_seconds` long or one GOP,
+line) and pipes it into ffmpeg, which remuxes it without re-encoding (`-c copy`: H.264 video, AAC
+audio) into MPEG-TS segments cut at keyframes, `streams.segment_seconds` long or one GOP,
 whichever is longer. The session serves its own playlist (`bridge.media.playlist`).
 
 - ffmpeg exits, or the camera's stream breaks off → a new run, after a backoff, while viewers
@@ -52,23 +52,16 @@ STEADY_RUN = 10.0
 STDERR_LINES = 20
 
 
-def hls_command(
-    executable: str, run_dir: Path, settings: StreamSettings, *, transcode: bool
-) -> list[str]:
-    """ffmpeg's argv: FLV on stdin → HLS in `run_dir` (no URL, no credential in it)."""
+def hls_command(executable: str, run_dir: Path, settings: StreamSettings) -> list[str]:
+    """ffmpeg's argv: FLV on stdin → HLS in `run_dir`, video and audio copied as they are (no
+    URL, no credential in it)."""
     source = ffmpeg.input("pipe:0", f="flv", analyzeduration=1_000_000, probesize=1_000_000)
-    video: dict[str, object] = {"c:v": "copy"}
-    if transcode:
-        keyframes = f"expr:gte(t,n_forced*{settings.segment_seconds})"
-        video = {"c:v": "libx264", "preset": "veryfast", "tune": "zerolatency"}
-        video |= {"pix_fmt": "yuv420p", "force_key_frames": keyframes}
     output = ffmpeg.output(
         source["v"],
         source["a?"],
         str(run_dir / "index.m3u8"),
         f="hls",
-        **video,
-        **{"c:a": "copy"},
+        c="copy",
         hls_time=settings.segment_seconds,
         hls_list_size=WINDOW,
         hls_flags="temp_file+independent_segments",
@@ -87,7 +80,6 @@ class HlsSession:
         processes: ProcessRegistry,
         settings: StreamSettings,
         *,
-        transcode: bool,
         on_end: Callable[[HlsSession], None],
     ) -> None:
         self.key = key
@@ -95,7 +87,6 @@ class HlsSession:
         self._open_source = open_source
         self._processes = processes
         self._settings = settings
-        self._transcode = transcode
         self._on_end = on_end
         self.segments: deque[Segment] = deque()
         self._retired: deque[Segment] = deque()
@@ -195,9 +186,7 @@ class HlsSession:
         async with self._open_source() as chunks:
             run_dir = self.directory / f"run{run}"
             await asyncio.to_thread(run_dir.mkdir, parents=True, exist_ok=True)
-            argv = hls_command(
-                self._settings.ffmpeg, run_dir, self._settings, transcode=self._transcode
-            )
+            argv = hls_command(self._settings.ffmpeg, run_dir, self._settings)
             try:
                 proc = await self._processes.spawn(argv)
             except OSError as err:
@@ -301,7 +290,7 @@ class HlsSessions:
     def start(self) -> None:
         self._reaper = asyncio.get_running_loop().create_task(self._reap(), name="hls-reaper")
 
-    def open(self, key: SessionKey, open_source: SourceOpener, *, transcode: bool) -> HlsSession:
+    def open(self, key: SessionKey, open_source: SourceOpener) -> HlsSession:
         """The running session of `key`, or a new one (no await: concurrent viewers share it)."""
         session = self._sessions.get(key)
         if session is not None and not session.ended.is_set():
@@ -319,7 +308,6 @@ class HlsSessions:
             open_source,
             self._processes,
             self._settings,
-            transcode=transcode,
             on_end=self._ended,
         )
         self._sessions[key] = session

@@ -136,13 +136,7 @@ class StreamService:
             for protocol in DIRECT_PROTOCOLS:
                 with contextlib.suppress(ReolinkError):
                     direct[protocol] = runner.client.stream_url(channel, protocol, encoding.name)  # type: ignore[arg-type]
-        return offer(
-            encoding,
-            http_flv=ports is not None and ports.http_flv,
-            rtsp=ports is not None and ports.rtsp is not None,
-            transcode_h265=self.settings.transcode_h265,
-            direct=direct,
-        )
+        return offer(encoding, http_flv=ports is not None and ports.http_flv, direct=direct)
 
     async def _read_encodings(self, runner: DeviceRunner, channel: int) -> list[StreamEncoding]:
         key = (runner.camera.id, channel)
@@ -256,14 +250,12 @@ class StreamService:
             runner, channel, found = await self.stream_offer(camera_id, stream)
             if not found.hls:
                 raise NotPlayable(found.note or f"{stream} cannot be served as HLS")
-            if found.transcoded:
-                raise NotPlayable("transcoding reads RTSP, which this bridge does not read yet")
 
             def source() -> contextlib.AbstractAsyncContextManager[AsyncIterator[bytes]]:
                 return self._camera_flv(runner, channel, stream, camera_id)
 
             before = len(self.hls)
-            existing = self.hls.open((camera_id, stream), source, transcode=found.transcoded)
+            existing = self.hls.open((camera_id, stream), source)
             self.hls_sessions_total += len(self.hls) - before
         await existing.wait_ready(self.settings.start_timeout)
         existing.touch()  # idle counts from here, not from the start
