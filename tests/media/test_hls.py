@@ -60,6 +60,8 @@ async def test_the_playlist_plays_with_video_and_audio(rig: ApiRig) -> None:
     assert segment.status_code == 200
     assert segment.headers["content-type"] == "video/mp2t"
     assert frames(await probe("pipe:0", stdin=segment.content)) >= 10
+    alias = f"{rig.url}/cameras/doorbell/stream/hls?token={rig.token}"  # docs' ffplay line
+    assert codecs(await probe(alias, seconds=2)) == {"video": "h264", "audio": "aac"}
     gone = await client.get("/cameras/doorbell/streams/sub/999999.ts")
     assert gone.status_code == 404
 
