@@ -279,7 +279,7 @@ class HlsSessions:
         self._sessions: dict[SessionKey, HlsSession] = {}
         self._ending: set[asyncio.Task[None]] = set()
         self._reaper: asyncio.Task[None] | None = None
-        self._counter = 0
+        self.started = 0
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -301,10 +301,10 @@ class HlsSessions:
                 f"{len(self._sessions)} live streams run already (streams.max_sessions); "
                 "try again when one has ended"
             )
-        self._counter += 1
+        self.started += 1
         session = HlsSession(
             key,
-            self.directory / f"{key[0]}-{key[1]}-{self._counter}",
+            self.directory / f"{key[0]}-{key[1]}-{self.started}",
             open_source,
             self._processes,
             self._settings,

@@ -60,7 +60,6 @@ class StreamService:
         self._closing = False
         self.flv_viewers_total = 0
         self.flv_bytes = 0
-        self.hls_sessions_total = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -87,7 +86,7 @@ class StreamService:
     def stats(self) -> Mapping[str, float]:
         return {
             "hls_sessions": float(len(self.hls)),
-            "hls_sessions_started": float(self.hls_sessions_total),
+            "hls_sessions_started": float(self.hls.started),
             "ffmpeg_processes": float(len(self.processes.running)),
             "flv_viewers": float(self._viewers),
             "flv_viewers_started": float(self.flv_viewers_total),
@@ -254,9 +253,7 @@ class StreamService:
             def source() -> contextlib.AbstractAsyncContextManager[AsyncIterator[bytes]]:
                 return self._camera_flv(runner, channel, stream, camera_id)
 
-            before = len(self.hls)
             existing = self.hls.open((camera_id, stream), source)
-            self.hls_sessions_total += len(self.hls) - before
         await existing.wait_ready(self.settings.start_timeout)
         existing.touch()  # idle counts from here, not from the start
         return existing
