@@ -272,6 +272,3 @@ class StreamService:
 def _clear(directory: Path) -> None:
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True, exist_ok=True)
-
-
-__all__ = ["StreamError", "StreamService"]
