@@ -25,7 +25,6 @@ from bridge.media.catalogue import DIRECT_PROTOCOLS, ChannelStreams, StreamOffer
 from bridge.media.errors import (
     CameraUnavailable,
     NotPlayable,
-    StreamError,
     StreamsDisabled,
     UnknownStream,
     UpstreamFailed,
