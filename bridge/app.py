@@ -2,7 +2,8 @@
 
 Start: data dir and secret key → store (migrations) → registry (config file + cameras added at
 run time) → bus consumers (cache, event writer, snapshots, MQTT) → MQTT connection → cameras →
-the REST/WebSocket/SSE API. Stop, in reverse: the API and the cameras first (so nothing new comes
+live streams (ffmpeg left by a previous run killed) → the REST/WebSocket/SSE API. Stop, in
+reverse: the API, the live streams (every ffmpeg) and the cameras first (so nothing new comes
 in), then every consumer drains, the writer flushes (or spools), MQTT says `offline`, and the
 store closes last.
 """
@@ -24,6 +25,7 @@ from bridge.buses import build_bus
 from bridge.cache import CacheUpdater, build_cache
 from bridge.commands import CommandDispatcher
 from bridge.config import Settings
+from bridge.media.service import StreamService
 from bridge.mqtt.connection import MqttConnection
 from bridge.mqtt.service import REPUBLISH_DELAY, MqttService
 from bridge.mqtt.topics import Topics
@@ -82,6 +84,7 @@ class Bridge:
         spool_dir.mkdir(parents=True, exist_ok=True)
         self.writer = EventWriter(self.store, self.bus, Spool(spool_dir / SPOOL_FILE))
         self.retention = RetentionTask(self.store, settings.events.retention_days)
+        self.streams = StreamService(settings, self.manager) if settings.streams.enabled else None
         self.mqtt: MqttConnection | None = None
         self.mqtt_service: MqttService | None = None
         self.api: ApiServer | None = None
@@ -109,6 +112,8 @@ class Bridge:
         await self.manager.start(cameras, trusted={camera.id for camera in self.settings.cameras})
         if self.mqtt_service is not None:
             self.mqtt_service.announce()
+        if self.streams is not None:
+            await self.streams.start()
         if self.settings.server.enabled:
             await warn_if_locked_out(self.settings, self.store)
             await self._start_api()
@@ -132,7 +137,9 @@ class Bridge:
             snapshots=self.snapshots,
             topics=self.topics,
             mqtt=self.mqtt,
-            stats={"writer": self.writer.stats},
+            streams=self.streams,
+            stats={"writer": self.writer.stats}
+            | ({"streams": self.streams.stats} if self.streams is not None else {}),
         )
         server = self.settings.server
         self.api = await serve(
@@ -144,8 +151,12 @@ class Bridge:
         )
 
     async def stop(self) -> None:
+        if self.streams is not None:
+            self.streams.close_viewers()  # FLV viewers would hold the API's shutdown up
         if self.api is not None:
             await self.api.stop()
+        if self.streams is not None:
+            await self.streams.stop()  # every ffmpeg killed and reaped
         self.snapshots.stop()
         await self.manager.stop()
         await self.dispatcher.aclose()

@@ -234,6 +234,36 @@ class SecuritySettings(_Section):
     )
 
 
+class StreamSettings(_Section):
+    """Live video: the HLS sessions (ffmpeg) and the signed URLs of the stream proxies."""
+
+    enabled: bool = Field(default=True, description="Serve the stream catalogue and proxies")
+    ffmpeg: str = Field(
+        default="ffmpeg", description="The ffmpeg binary (a name on PATH or a path)"
+    )
+    max_sessions: int = Field(
+        default=8, ge=1, le=256, description="HLS sessions (ffmpeg processes) at once; 503 past it"
+    )
+    idle_timeout: float = Field(
+        default=30.0, ge=1, le=3600, description="Seconds without a request before HLS stops"
+    )
+    segment_seconds: float = Field(
+        default=1.0, ge=0.5, le=10, description="Shortest HLS segment; cut at the next keyframe"
+    )
+    start_timeout: float = Field(
+        default=10.0, ge=1, le=120, description="Seconds the first playlist waits for a segment"
+    )
+    url_ttl: int = Field(
+        default=3600, ge=10, le=7 * 86400, description="Default lifetime of a signed stream URL"
+    )
+    max_url_ttl: int = Field(
+        default=7 * 86400,
+        ge=10,
+        le=30 * 86400,
+        description="Longest lifetime a client may ask for (`?ttl=`): Home Assistant streams",
+    )
+
+
 class Settings(BaseSettings):
     """The whole configuration tree."""
 
@@ -255,6 +285,7 @@ class Settings(BaseSettings):
     safety: SafetySettings = Field(default_factory=SafetySettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    streams: StreamSettings = Field(default_factory=StreamSettings)
     cameras: list[Camera] = Field(default_factory=list)
 
     @field_validator("cameras")

@@ -124,7 +124,9 @@ async def run(mqtt_url: str | None = None, event_every: float = 8.0) -> int:
                 print(
                     f"REST API: {bridge.api.url}/docs  (token for this run: {token.secret})\n"
                     f"  curl -H 'Authorization: Bearer {token.secret}' "
-                    f"{bridge.api.url}/api/v1/cameras/floodlight/state\n",
+                    f"{bridge.api.url}/api/v1/cameras/floodlight/state\n"
+                    f"  watch: ffplay '{bridge.api.url}/api/v1/cameras/doorbell/stream/hls"
+                    f"?token={token.secret}'\n",
                     flush=True,
                 )
             events = asyncio.get_running_loop().create_task(

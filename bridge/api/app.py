@@ -17,8 +17,10 @@ from bridge.api.live import LiveHub
 from bridge.api.metrics import ApiMetrics, BodyLimitMiddleware, MetricsMiddleware
 from bridge.api.openapi import install_openapi
 from bridge.api.ratelimit import RateLimiter
-from bridge.api.routers import auth, cameras, control, events, live, settings, system
+from bridge.api.routers import auth, cameras, control, events, live, settings, streams, system
 from bridge.api.security import Authenticator, load_jwt_key
+from bridge.api.signed_urls import UrlSigner
+from bridge.api.stream_access import Viewers
 
 PREFIX = "/api/v1"
 
@@ -38,11 +40,10 @@ Every route needs `Authorization: Bearer <token>` (a login JWT or an API token) 
 
 def create_app(ctx: ApiContext) -> FastAPI:
     server = ctx.settings.server
+    jwt_key = load_jwt_key(ctx.settings.auth, ctx.settings.data_dir)
     state = ApiState(
         ctx=ctx,
-        auth=Authenticator(
-            ctx.settings.auth, ctx.store, load_jwt_key(ctx.settings.auth, ctx.settings.data_dir)
-        ),
+        auth=Authenticator(ctx.settings.auth, ctx.store, jwt_key),
         hub=LiveHub(ctx.bus, ctx.cache, ctx.topics, queue_size=server.live_queue_size),
         metrics=ApiMetrics(),
         login_limiter=RateLimiter("login", server.login_rate_per_minute),
@@ -50,6 +51,8 @@ def create_app(ctx: ApiContext) -> FastAPI:
     )
 
     state.auth.on_revoke(state.hub.end_sessions)
+    viewers = Viewers()
+    state.auth.on_revoke(viewers.revoked)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,12 +74,15 @@ def create_app(ctx: ApiContext) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.api = state
+    app.state.url_signer = UrlSigner(jwt_key, state.auth)
+    app.state.stream_viewers = viewers
     for router in (  # the hot paths first: routes are matched in order
         cameras.router,
         events.router,
         control.router,
         settings.router,
         live.router,
+        streams.router,
         system.router,
         auth.router,
     ):

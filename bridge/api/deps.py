@@ -24,6 +24,9 @@ from bridge.api.security import Authenticator, AuthError, Principal
 F = TypeVar("F", bound=Callable[..., Any])
 
 _PUBLIC = "__api_public__"
+_SIGNED = "__api_signed_url__"
+SIGNED_PREFIX = "rms_"
+"""Signed media tokens (`bridge.api.signed_urls`): checked by the route, not here."""
 
 
 PUBLIC_OPENAPI: dict[str, Any] = {"security": []}
@@ -38,6 +41,20 @@ def public(endpoint: F) -> F:
 
 def is_public(endpoint: Any) -> bool:
     return bool(getattr(endpoint, _PUBLIC, False))
+
+
+def signed_url(endpoint: F) -> F:
+    """Mark an endpoint that also takes a signed media token (`?token=rms_…`) instead of a
+    bearer token; its scope dependency checks that token (`bridge.api.stream_access`)."""
+    setattr(endpoint, _SIGNED, True)
+    return endpoint
+
+
+def takes_signed_url(connection: HTTPConnection) -> bool:
+    """The request carries a signed media token to an endpoint that takes one."""
+    token = connection.query_params.get("token") or ""
+    endpoint = connection.scope.get("endpoint")
+    return token.startswith(SIGNED_PREFIX) and bool(getattr(endpoint, _SIGNED, False))
 
 
 @dataclass
@@ -85,7 +102,7 @@ async def authenticate(connection: HTTPConnection) -> Principal | None:
     A WebSocket handshake without a valid token is refused with the same 401 JSON answer
     (the WebSocket denial response), before the connection is accepted.
     """
-    if is_public(connection.scope.get("endpoint")):
+    if is_public(connection.scope.get("endpoint")) or takes_signed_url(connection):
         return None
     cached: Principal | None = getattr(connection.state, "principal", None)
     if cached is not None:

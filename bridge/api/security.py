@@ -160,6 +160,7 @@ class Authenticator:
         ).hexdigest()[:16]
         self._token_cache: dict[str, tuple[Principal, float]] = {}
         self._touched: dict[str, float] = {}
+        self._active_cache: dict[str, tuple[bool, float]] = {}
         self._revocation_listeners: list[Callable[[str], None]] = []
 
     @property
@@ -256,6 +257,25 @@ class Authenticator:
             await self.store.touch_token(record.id, datetime.now(UTC))
         return principal
 
+    @property
+    def session_version(self) -> str:
+        """The admin credentials' fingerprint (`sv` of the login JWTs)."""
+        return self._session_version
+
+    async def token_active(self, token_id: str) -> bool:
+        """Whether the API token `token_id` exists and is not revoked (cached like tokens)."""
+        now = time.monotonic()
+        cached = self._active_cache.get(token_id)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        record = next((t for t in await self.store.list_tokens() if t.id == token_id), None)
+        active = record is not None and record.revoked_at is None
+        if self.settings.token_cache_seconds > 0:
+            if len(self._active_cache) > 10_000:
+                self._active_cache.clear()
+            self._active_cache[token_id] = (active, now + self.settings.token_cache_seconds)
+        return active
+
     def on_revoke(self, listener: Callable[[str], None]) -> None:
         """Call `listener(token_id)` whenever this process revokes a token (`forget`)."""
         self._revocation_listeners.append(listener)
@@ -265,5 +285,6 @@ class Authenticator:
         self._token_cache = {
             key: value for key, value in self._token_cache.items() if value[0].token_id != token_id
         }
+        self._active_cache.pop(token_id, None)
         for listener in self._revocation_listeners:
             listener(token_id)

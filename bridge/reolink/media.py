@@ -17,6 +17,7 @@ from bridge.reolink import streams
 from bridge.reolink._base import ClientBase
 from bridge.reolink._json import JsonObject, int_or_none, obj, objects
 from bridge.reolink.const import DEFAULT_PORTS
+from bridge.reolink.encoding import StreamEncoding, StreamName, parse_enc
 from bridge.reolink.errors import NotSupportedError, ProtocolError
 from bridge.reolink.wire import Request, describe_body
 
@@ -104,11 +105,17 @@ class Media(ClientBase):
             async for chunk in self._iter_bytes(response):
                 yield chunk
 
+    async def get_encodings(self, channel: int = 0) -> list[StreamEncoding]:
+        """The channel's streams with codec, size, frame rate and bit rate (`GetEnc`)."""
+        self._channel(channel)
+        answer = await self._run(Request("GetEnc", {"channel": channel}))
+        return parse_enc(answer.value)
+
     def stream_url(
         self,
         channel: int = 0,
         protocol: Literal["rtsp", "rtmp", "flv"] = "rtsp",
-        stream: Literal["main", "sub"] = "main",
+        stream: StreamName = "main",
     ) -> str:
         """The live stream URL. IT CONTAINS THE PASSWORD: for internal use only (ffmpeg, the
         stream proxy); never log it or return it to an API client."""

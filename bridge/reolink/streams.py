@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import quote
 
-Stream = Literal["main", "sub"]
+Stream = Literal["main", "sub", "ext"]
 
 
 def _q(text: str) -> str:
@@ -37,7 +37,8 @@ def rtsp_url(
 def rtmp_url(
     host: str, port: int, username: str, password: str, channel: int, stream: Stream = "main"
 ) -> str:
-    """`rtmp://host:1935/bcs/channel0_main.bcs?channel=0&stream=0&user=…&password=…`."""
+    """`rtmp://host:1935/bcs/channel0_main.bcs?channel=0&stream=0&user=…&password=…`
+    (`stream=1` for the sub stream, 0 for main and ext)."""
     number = 0 if stream == "main" else 1
     return (
         f"rtmp://{_host(host)}:{port}/bcs/channel{channel}_{stream}.bcs"

@@ -278,31 +278,30 @@ class FlvStreams:
     def available() -> bool:
         return ffmpeg_path() is not None
 
-    async def stream(self, width: int, height: int, fps: int = 15) -> AsyncGenerator[bytes, None]:
-        """FLV bytes as ffmpeg produces them (real time); the process dies with the iterator."""
+    async def stream(
+        self, width: int, height: int, fps: int = 15, *, gop: int = 2, audio: bool = False
+    ) -> AsyncGenerator[bytes, None]:
+        """FLV bytes as ffmpeg produces them (real time); the process dies with the iterator.
+
+        H.264 with a keyframe every `gop` seconds and, for a camera with a microphone, AAC audio
+        (a 440 Hz tone, 16 kHz mono, as Reolink cameras send).
+        """
         exe = ffmpeg_path()
         if exe is None:
             raise FileNotFoundError("ffmpeg is not installed")
+        inputs = ["-re", "-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate={fps}"]
+        encode = ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency"]
+        encode += ["-pix_fmt", "yuv420p", "-g", str(fps * max(gop, 1))]
+        if audio:
+            inputs += ["-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=16000"]
+            encode += ["-c:a", "aac", "-b:a", "32k", "-ac", "1"]
         proc = await asyncio.create_subprocess_exec(
             exe,
             "-hide_banner",
             "-loglevel",
             "error",
-            "-re",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=size={width}x{height}:rate={fps}",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-tune",
-            "zerolatency",
-            "-pix_fmt",
-            "yuv420p",
-            "-g",
-            str(fps * 2),
+            *inputs,
+            *encode,
             "-f",
             "flv",
             "pipe:1",

@@ -354,6 +354,11 @@ class DeviceServer:
         w, h = (640, 360) if kind in ("sub", "ext") else (1280, 720)
         if kind == "main" and ch.profile.main_size[0] * 3 == ch.profile.main_size[1] * 4:
             w, h = 960, 720
+        # the sub stream at the frame rate GetEnc reports; main at 15 fps (cheaper than 25);
+        # keyframes every `gop` seconds, as GetEnc says
+        enc = ch.enc.get("subStream" if kind == "sub" else "mainStream", {})
+        fps = int(enc.get("frameRate", 15)) if kind == "sub" else 15
+        gop = int(enc.get("gop", 2))
         task = asyncio.current_task()
         if task is not None:
             self._flv_tasks.add(task)
@@ -361,7 +366,9 @@ class DeviceServer:
         resp.content_type = wire.FLV_CONTENT_TYPE
         try:
             await resp.prepare(request)
-            async with contextlib.aclosing(self.flv.stream(w, h)) as chunks:
+            async with contextlib.aclosing(
+                self.flv.stream(w, h, fps, gop=gop, audio=ch.profile.audio)
+            ) as chunks:
                 async for chunk in chunks:
                     await resp.write(chunk)
         except (ConnectionError, asyncio.CancelledError):

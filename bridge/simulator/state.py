@@ -121,7 +121,7 @@ def _enc(ch: ChannelProfile, index: int) -> Json:
         "subStream": {
             "bitRate": 256,
             "frameRate": 10,
-            "gop": 4,
+            "gop": 2,
             "height": sh,
             "profile": "High",
             "size": f"{sw}*{sh}",

@@ -1,0 +1,43 @@
+"""Fixtures of the live-video tests: the simulator, the whole bridge with its API (no MQTT), real
+ffmpeg. The rig is the API tests' (`tests/api/api_rig.py`)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "api"))
+
+from api_rig import PASSWORD, ApiRig, api_settings, running_api
+
+from bridge.simulator import Simulator
+
+PROFILES = ("doorbell", "floodlight", "nvr", "legacy")
+"""H.264 main with audio, H.265 main (4K), an NVR's channels, H.264 without audio."""
+IDLE_TIMEOUT = 3.0
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    async with Simulator(password=PASSWORD, control_port=None, reboot_downtime=1.0) as simulator:
+        for profile in PROFILES:
+            await simulator.add_device(profile, device_id=profile)
+        yield simulator
+
+
+@pytest.fixture
+def streams_settings() -> dict[str, object]:
+    """`streams:` of the bridge under test; a test module may override it."""
+    return {"idle_timeout": IDLE_TIMEOUT, "max_sessions": 4}
+
+
+@pytest.fixture
+async def rig(
+    sim: Simulator, tmp_path: Path, streams_settings: dict[str, object]
+) -> AsyncIterator[ApiRig]:
+    settings = api_settings(sim, None, tmp_path / "data", streams=streams_settings)
+    async with running_api(sim, settings, wait_online=list(PROFILES)) as api:
+        yield api
