@@ -53,7 +53,7 @@ class StreamService:
         self.directory = (settings.data_dir / STREAMS_DIR).resolve()
         self.processes = ProcessRegistry(self.directory)
         self.hls = HlsSessions(self.settings, self.directory / "hls", self.processes)
-        self._http: dict[bool, httpx.AsyncClient] = {}
+        self._http: dict[tuple[bool, bool], httpx.AsyncClient] = {}
         self._encodings: dict[tuple[str, int], tuple[float, list[StreamEncoding]]] = {}
         self._viewers = 0
         self._closing = False
@@ -197,10 +197,13 @@ class StreamService:
     # -- the camera's stream -----------------------------------------------------------------
 
     def _client_http(self, runner: DeviceRunner) -> httpx.AsyncClient:
-        verify = runner.camera.verify_tls
-        http = self._http.get(verify)
+        verify, networks = runner.camera.verify_tls, runner.networks
+        key = (verify, networks is not None)
+        http = self._http.get(key)
         if http is None:
-            http = self._http[verify] = upstream_http(self._timeout, verify_tls=verify)
+            http = self._http[key] = upstream_http(
+                self._timeout, verify_tls=verify, networks=networks
+            )
         return http
 
     @asynccontextmanager

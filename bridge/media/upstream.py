@@ -12,20 +12,31 @@ from contextlib import asynccontextmanager
 import httpx
 
 from bridge.media.errors import UpstreamFailed
+from bridge.reolink.network import CameraNetworks, GuardedTransport
 
 FLV_SIGNATURE = b"FLV\x01"
 FLV_CONTENT_TYPE = "video/x-flv"
 
 
-def upstream_http(timeout: float, *, verify_tls: bool) -> httpx.AsyncClient:
+def upstream_http(
+    timeout: float, *, verify_tls: bool, networks: CameraNetworks | None
+) -> httpx.AsyncClient:
     """A client for camera streams: connects within `timeout`; a camera silent for
     `2 × timeout` counts as gone (a live stream never pauses that long). Certificates are
-    checked as the camera's `verify_tls` says (most cameras have a self-signed one)."""
+    checked as the camera's `verify_tls` says (most cameras have a self-signed one). With
+    `networks` (a camera added at run time), every connection goes to an address checked
+    against `security.camera_networks`, as the camera client's do."""
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=0)
+    transport = (
+        None if networks is None else GuardedTransport(networks, verify=verify_tls, limits=limits)
+    )
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, read=2 * timeout),
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
+        limits=limits,
         follow_redirects=False,
         verify=verify_tls,
+        transport=transport,
+        trust_env=False,
     )
 
 
