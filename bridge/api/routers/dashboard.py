@@ -1,5 +1,5 @@
-"""What the dashboard reads beyond the MQTT mirror: the camera views, tile thumbnails and the
-data dir's use. All need `read`.
+"""What the dashboard needs beyond the MQTT mirror: the camera views, tile thumbnails, the data
+dir's use (all `read`), and one attribute set as MQTT's `…/set/<attribute>` (`control`).
 
 - `GET /views`: every camera id the bridge exposes (`bridge.views`): a camera, an NVR and each of
   its channels, with the name, channel, online flag and channel capabilities.
@@ -9,6 +9,9 @@ data dir's use. All need `read`.
   its polling does), never from a battery camera (it is not woken: the kept picture is served),
   nor from an offline one. 204 when there is no picture to give.
 - `GET /system/storage`: bytes used under `data_dir` per top-level entry, and the disk's size.
+- `POST /cameras/{id}/set/{attribute}` `{"value": …}`: what `reolink/<id>/set/<attribute>` does
+  with a plain value (`Command.from_attribute`), answered with the `CommandResult` (always 200,
+  like `POST /cameras/{id}/set`). The dashboard's controls send their entity's key and value.
 """
 
 from __future__ import annotations
@@ -22,14 +25,17 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import HTTPConnection
 
 from bridge.api import responses
-from bridge.api.deps import Ctx
+from bridge.api.commanding import dispatch, result_response
+from bridge.api.deps import Actuator, Ctx, CurrentPrincipal, State
 from bridge.api.routers.cameras import CameraIdPath
-from bridge.api.scopes import Read
-from bridge.models import ChannelCapabilities
+from bridge.api.scopes import Control, Read
+from bridge.models import ChannelCapabilities, Command, CommandResult
 from bridge.pipeline.device import CameraOffline
 from bridge.reolink import ReolinkError
 
@@ -146,6 +152,43 @@ async def thumbnail(ctx: Ctx, dashboard: Dashboard, camera_id: CameraIdPath) -> 
     if jpeg is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+class AttributeValue(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"value": "ON"}]})
+    value: str | int | float | bool = Field(description="As MQTT's plain payload: ON, 80, Gate")
+    transaction: str | None = Field(default=None, max_length=128)
+
+
+@router.post(
+    "/cameras/{camera_id}/set/{attribute}",
+    response_model=CommandResult,
+    responses={**responses.NOT_FOUND, **responses.RATE_LIMITED},
+    dependencies=[Control, Actuator],
+    summary="As MQTT reolink/<camera_id>/set/<attribute> with a plain value",
+    description="Answers 200 with the `CommandResult`, also when the command failed "
+    '(`"status": "error"`: an unknown attribute or a bad value too).',
+)
+async def set_attribute(
+    state: State,
+    camera_id: CameraIdPath,
+    attribute: Annotated[str, PathParam(pattern=r"^[a-z_]{1,64}$", examples=["status_led"])],
+    body: AttributeValue,
+    principal: CurrentPrincipal,
+) -> JSONResponse:
+    state.ctx.manager.resolve(camera_id)  # 404 for an unknown camera
+    value = body.value
+    text = ("ON" if value else "OFF") if isinstance(value, bool) else str(value)
+    try:
+        command = Command.from_attribute(attribute, text, body.transaction)
+    except ValidationError as err:
+        reasons = "; ".join(e["msg"] for e in err.errors(include_input=False, include_url=False))
+        return result_response(
+            CommandResult.failed(camera_id, body.transaction, f"invalid value: {reasons}")
+        )
+    except ValueError as err:
+        return result_response(CommandResult.failed(camera_id, body.transaction, str(err)))
+    return result_response(await dispatch(state, camera_id, command, principal))
 
 
 class StoragePart(BaseModel):
