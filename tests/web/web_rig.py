@@ -88,7 +88,9 @@ class Bridge:
         return state
 
 
-def start_simulator(profiles: list[str], control_port: int) -> tuple[subprocess.Popen[str], list[dict[str, Any]]]:
+def start_simulator(
+    profiles: list[str], control_port: int
+) -> tuple[subprocess.Popen[str], list[dict[str, Any]]]:
     command = [sys.executable, "-m", "bridge.simulator", "--cameras", str(len(profiles))]
     for profile in profiles:
         command += ["--profile", profile]
@@ -107,7 +109,8 @@ def bridge_config(
         "log_level": "WARNING",
         "mqtt": {"url": broker.url},
         "polling": {"interval": 0.5, "failure_threshold": 2, "timeout": 2.0},
-        "server": {"host": "127.0.0.1", "port": port},
+        # every test signs in: the login limit (10 a minute per address) is for people
+        "server": {"host": "127.0.0.1", "port": port, "login_rate_per_minute": 6000},
         "auth": {"admin_password": ADMIN_PASSWORD, "token_cache_seconds": 0},
         "cameras": cameras,
     }

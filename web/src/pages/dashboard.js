@@ -102,11 +102,6 @@ export function cameraTile(view) {
       return this.online ? 'Online' : 'Offline'
     },
 
-    get label() {
-      const active = this.active.map(label).join(', ')
-      return `${view.name}: ${this.statusText}${active ? `, detecting ${active}` : ''}`
-    },
-
     detectionLabel: label,
   }
 }
