@@ -13,6 +13,7 @@ export function dashboardPage() {
     timer: null,
 
     init() {
+      this.$store.app.loadViews() // names may have changed meanwhile
       this.loadHealth()
       this.timer = setInterval(() => this.loadHealth(), HEALTH_EVERY)
     },
@@ -63,17 +64,20 @@ function yesNo(value, yes, no, none) {
 }
 
 // One grid tile: the camera's picture (while on screen), its name, online badge and what it
-// detects right now.
-export function cameraTile(view) {
+// detects right now. It reads its view from the store, which is reloaded when names change.
+export function cameraTile(cameraId) {
   return {
-    view,
     src: '',
     stop: null,
 
     init() {
-      this.stop = watch(this.$el, view.camera_id, (url) => {
+      this.stop = watch(this.$el, cameraId, (url) => {
         this.src = url
       })
+    },
+
+    get view() {
+      return this.$store.app.view(cameraId) || { camera_id: cameraId, name: cameraId }
     },
 
     destroy() {
@@ -81,18 +85,19 @@ export function cameraTile(view) {
     },
 
     get online() {
-      return this.$store.app.online(view.camera_id)
+      return this.$store.app.online(cameraId)
     },
 
     get active() {
-      return activeDetections(this.$store.app.states[view.camera_id], this.$store.app.detectionTypes)
+      return activeDetections(this.$store.app.states[cameraId], this.$store.app.detectionTypes)
     },
 
     get href() {
-      return `#/camera/${encodeURIComponent(view.camera_id)}`
+      return `#/camera/${encodeURIComponent(cameraId)}`
     },
 
     get subtitle() {
+      const view = this.view
       const parent = view.parent_id ? this.$store.app.view(view.parent_id) : null
       const model = view.capabilities?.model || ''
       return [parent ? parent.name : '', model].filter(Boolean).join(' · ')

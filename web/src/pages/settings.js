@@ -49,6 +49,12 @@ export function settingsPage() {
       }
     },
 
+    // Live (from the WebSocket) once the bridge has said so, else as listed.
+    deviceOnline(device) {
+      const known = this.$store.app.availability[device.id]
+      return known === undefined ? device.online : known
+    },
+
     deviceModel(device) {
       return device.capabilities?.model || 'not connected yet'
     },
