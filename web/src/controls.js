@@ -80,6 +80,10 @@ export function controlsPanel(cameraId) {
       return String(this.value(entity)) === String(option)
     },
 
+    isBusy(entity) {
+      return this.busy[entity.key] === true
+    },
+
     result(entity) {
       return this.results[entity.key] || null
     },

@@ -15,9 +15,10 @@ function parseRoute() {
   const [pathPart, search = ''] = hash.split('?')
   const parts = pathPart.split('/').filter(Boolean).map(decodeURIComponent)
   const params = Object.fromEntries(new URLSearchParams(search))
-  if (parts[0] === 'camera' && parts[1]) return { name: 'camera', id: parts[1], params }
-  if (['login', 'events', 'settings'].includes(parts[0])) return { name: parts[0], params }
-  return { name: 'dashboard', params }
+  const key = hash
+  if (parts[0] === 'camera' && parts[1]) return { name: 'camera', id: parts[1], params, key }
+  if (['login', 'events', 'settings'].includes(parts[0])) return { name: parts[0], params, key }
+  return { name: 'dashboard', params, key }
 }
 
 export function createStore(Alpine) {
@@ -61,6 +62,12 @@ export function createStore(Alpine) {
       } else if (this.signedIn && this.route.name === 'login') {
         this.go('#/')
       }
+    },
+
+    // [a key] while `name` is the page shown, else []: a page keyed by its whole route (x-for
+    // with :key) starts afresh when only its parameters change (another camera, other filters).
+    pageKey(name) {
+      return this.route.name === name ? [this.route.key] : []
     },
 
     go(hash) {
