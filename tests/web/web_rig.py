@@ -102,13 +102,17 @@ def start_simulator(
 
 
 def bridge_config(
-    data_dir: Path, broker: MosquittoBroker, cameras: list[dict[str, Any]], port: int
+    data_dir: Path,
+    broker: MosquittoBroker,
+    cameras: list[dict[str, Any]],
+    port: int,
+    interval: float = 0.5,
 ) -> dict[str, Any]:
     return {
         "data_dir": str(data_dir),
         "log_level": "WARNING",
         "mqtt": {"url": broker.url},
-        "polling": {"interval": 0.5, "failure_threshold": 2, "timeout": 2.0},
+        "polling": {"interval": interval, "failure_threshold": 2, "timeout": 2.0},
         # every test signs in: the login limit (10 a minute per address) is for people
         "server": {"host": "127.0.0.1", "port": port, "login_rate_per_minute": 6000},
         "auth": {"admin_password": ADMIN_PASSWORD, "token_cache_seconds": 0},
@@ -142,7 +146,12 @@ def wait_ready(api: str, process: subprocess.Popen[str], cameras: int, timeout: 
 
 @contextmanager
 def running_bridge(
-    workdir: Path, profiles: list[str], *, ids: list[str] | None = None, timeout: float = 60.0
+    workdir: Path,
+    profiles: list[str],
+    *,
+    ids: list[str] | None = None,
+    timeout: float = 60.0,
+    interval: float = 0.5,
 ) -> Iterator[Bridge]:
     """Mosquitto, the simulator (one device per profile) and the bridge; all stopped after."""
     ids = ids or profiles
@@ -164,7 +173,8 @@ def running_bridge(
             ]
             port = free_port()
             config = workdir / "bridge.json"
-            config.write_text(json.dumps(bridge_config(workdir / "data", broker, cameras, port)))
+            settings = bridge_config(workdir / "data", broker, cameras, port, interval)
+            config.write_text(json.dumps(settings))
             log = (workdir / "bridge.log").open("w")
             bridge = subprocess.Popen(
                 [sys.executable, "-m", "bridge", "run", "--config", str(config)],

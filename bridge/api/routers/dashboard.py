@@ -192,6 +192,9 @@ async def set_attribute(
 
 
 class StoragePart(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "database", "bytes": 50_331_648}]}
+    )
     name: str = Field(description="A top-level entry of the data dir; 'database': SQLite's files")
     bytes: int
 

@@ -48,7 +48,9 @@ class AcknowledgeMany(BaseModel):
 
 
 class AcknowledgedMany(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"events": [], "missing": ["0193a4f2"]}]}
+    )
     events: list[EventRecord] = Field(description="The events now acknowledged, in the order asked")
     missing: list[str] = Field(description="Ids of no stored event (nothing was done for them)")
 
