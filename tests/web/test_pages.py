@@ -65,6 +65,12 @@ def test_every_page_loads_clean_accessible_and_is_pictured(
     expect(page.locator("[data-camera=floodlight] img")).to_be_visible()  # its picture came
     expect(page.locator("[data-testid=health]")).to_contain_text("connected")
     check(watched, "dashboard", width_name)
+    page.emulate_media(color_scheme="dark")  # dark follows the system's choice
+    assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") != (
+        "rgb(241, 245, 249)"  # the light background (slate-100)
+    )
+    check(watched, "dashboard-dark", width_name)
+    page.emulate_media(color_scheme="light")
 
     watched.open("/camera/floodlight")
     expect(page.locator("[data-testid=camera-status]")).to_contain_text("RLC-811A")
