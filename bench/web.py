@@ -89,8 +89,8 @@ def grid(cameras: int, rounds: int) -> None:
                     flights.add(request)
 
             page.on("request", started)
-            page.on("requestfinished", in_flight.discard)
-            page.on("requestfailed", in_flight.discard)
+            page.on("requestfinished", lambda r, flights=in_flight: flights.discard(r))
+            page.on("requestfailed", lambda r, flights=in_flight: flights.discard(r))
             page.goto(bridge.url + "/")
             page.fill("#login-password", ADMIN_PASSWORD)
             peak = 0
