@@ -91,3 +91,24 @@ def test_signing_out_ends_the_session_at_the_bridge(watched: Watched) -> None:
     assert "logged out" in refresh.json()["detail"]
     me = httpx.get(api + "/auth/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert me.status_code == 401
+
+
+def test_a_session_ended_elsewhere_brings_back_the_login_page_saying_why(
+    watched: Watched,
+) -> None:
+    watched.allow(r"/api/v1/", 401)
+    page = watched.page
+    pairs: list[dict[str, Any]] = []
+    page.on("response", lambda r: pairs.append(r.json()) if r.url.endswith("/auth/login") else None)
+    watched.goto("/")
+    watched.login()
+    expect(page.locator("[data-camera]").first).to_be_visible()
+    ended = httpx.post(
+        watched.bridge.api + "/auth/logout", json={"refresh_token": pairs[0]["refresh_token"]}
+    )
+    assert ended.status_code == 204
+    watched.open("/settings")  # its first request is refused, and so is the renewal
+    expect(page.locator("#login-password")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text(
+        "Your session has ended: the session has ended (logged out)."
+    )

@@ -122,7 +122,10 @@ async function authed(method, path, body) {
     await renew()
     response = await raw(method, path, body, access)
   }
-  if (response.status === 401) forget(`Your session has ended: ${detailOf(await response.json().catch(() => null), 401)}.`)
+  if (response.status === 401) {
+    const body = await response.clone().json().catch(() => null)
+    forget(`Your session has ended: ${detailOf(body, 401)}.`)
+  }
   return response
 }
 

@@ -18,6 +18,7 @@ export function eventsPage() {
     events: [],
     cursor: null,
     loading: false,
+    loadingFor: 0,
     loaded: false,
     selected: {},
     previews: {},
@@ -131,10 +132,13 @@ export function eventsPage() {
       this.loadTimeline()
     },
 
+    // The next page of the current filters. A page still coming for filters since changed is
+    // dropped when it arrives; it does not hold up the new filters' first page.
     async more() {
-      if (this.loading || (this.loaded && !this.cursor)) return
+      if ((this.loading && this.loadingFor === this.generation) || (this.loaded && !this.cursor)) return
       const generation = this.generation
       this.loading = true
+      this.loadingFor = generation
       try {
         const page = await api.get('/events', { ...this.filters(), limit: PAGE, cursor: this.cursor })
         if (generation !== this.generation) return
@@ -144,7 +148,7 @@ export function eventsPage() {
       } catch (err) {
         this.$store.app.fail(err)
       } finally {
-        this.loading = false
+        if (generation === this.generation) this.loading = false
       }
       // still on screen (a short page): go on
       if (generation === this.generation && this.cursor) {
