@@ -1,5 +1,5 @@
 # The commands a developer needs; README.md shows the two a new user runs.
-.PHONY: setup demo sim test lint typecheck check bench clean
+.PHONY: setup demo sim test lint typecheck check bench screenshots clean
 
 setup:
 	@scripts/setup
@@ -32,6 +32,14 @@ bench: setup
 	.venv/bin/python bench/bus.py
 	.venv/bin/python bench/writer.py --events 50000
 	.venv/bin/python bench/api.py
+	.venv/bin/python bench/web.py
+
+# The README's pictures, from the dashboard tests' screenshots (tests write to artefacts/ only).
+screenshots: setup
+	.venv/bin/python -m pytest tests/web/test_pages.py -q -k loads_clean
+	cp artefacts/screenshots/dashboard-wide.png docs/images/dashboard.png
+	cp artefacts/screenshots/camera-wide.png docs/images/camera.png
+	cp artefacts/screenshots/dashboard-phone.png docs/images/dashboard-phone.png
 
 clean:
-	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache web/node_modules web/dist artefacts

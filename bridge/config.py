@@ -80,6 +80,11 @@ class ServerSettings(_Section):
         "behind is disconnected (it reconnects and gets the retained states again)",
     )
     access_log: bool = Field(default=False, description="Log every HTTP request")
+    web_dir: Path | None = Field(
+        default=None,
+        description="The dashboard's built files, served at /; default: web/dist beside the "
+        "bridge's sources (made by scripts/setup)",
+    )
     forwarded_allow_ips: list[str] = Field(
         default_factory=list,
         description="Proxies (addresses or CIDRs) whose X-Forwarded-For/-Proto are believed; "

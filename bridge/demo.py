@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import random
+import secrets
 import socket
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,9 @@ def demo_settings(devices: list[SimulatedDevice], mqtt_url: str | None) -> Setti
         "cameras": cameras,
         "security": {"camera_networks": ["127.0.0.0/8", "::1/128"]},
     }
+    if "REOLINK_AUTH__ADMIN_PASSWORD" not in os.environ:
+        # The dashboard's login for this run only (printed); set the variable to choose one.
+        overrides["auth"] = {"admin_password": secrets.token_urlsafe(12)}
     if "REOLINK_SERVER__PORT" not in os.environ and not _port_free(DEMO_API_PORT):
         overrides["server"] = {"port": 0}  # 8080 is taken: any free port (printed)
     if "REOLINK_DATA_DIR" not in os.environ:
@@ -88,6 +92,17 @@ def _describe(settings: Settings, devices: list[SimulatedDevice]) -> str:
     return "\n".join(lines)
 
 
+def _dashboard(settings: Settings, url: str) -> str:
+    """The first thing the demo says: where the dashboard is and how to sign in."""
+    password = settings.auth.admin_password
+    login = f"user {settings.auth.admin_username}"
+    if password is not None and "REOLINK_AUTH__ADMIN_PASSWORD" not in os.environ:
+        login += f", password {password.get_secret_value()} (this run only)"
+    elif password is not None:
+        login += ", the password in REOLINK_AUTH__ADMIN_PASSWORD"
+    return f"\nDashboard: {url}/  ({login})"
+
+
 async def _events(simulator: Simulator, devices: list[SimulatedDevice], every: float) -> None:
     while True:
         await asyncio.sleep(random.uniform(every * 0.5, every * 1.5))
@@ -119,6 +134,8 @@ async def run(mqtt_url: str | None = None, event_every: float = 8.0) -> int:
             return 2
         async with Bridge(settings) as bridge:
             token = await create_api_token(bridge.store, "demo", "admin")
+            if bridge.api is not None:
+                print(_dashboard(settings, bridge.api.url), flush=True)
             print(_describe(settings, devices), flush=True)
             if bridge.api is not None:
                 print(

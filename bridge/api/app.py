@@ -14,13 +14,25 @@ from bridge.api.context import ApiContext
 from bridge.api.deps import ApiState, authenticate
 from bridge.api.errors import install_error_handlers
 from bridge.api.live import LiveHub
+from bridge.api.logouts import LOGOUTS_FILE, EndedSessions
 from bridge.api.metrics import ApiMetrics, BodyLimitMiddleware, MetricsMiddleware
 from bridge.api.openapi import install_openapi
 from bridge.api.ratelimit import RateLimiter
-from bridge.api.routers import auth, cameras, control, events, live, settings, streams, system
+from bridge.api.routers import (
+    auth,
+    cameras,
+    control,
+    dashboard,
+    events,
+    live,
+    settings,
+    streams,
+    system,
+)
 from bridge.api.security import Authenticator, load_jwt_key
 from bridge.api.signed_urls import UrlSigner
 from bridge.api.stream_access import Viewers
+from bridge.api.web import mount_dashboard
 
 PREFIX = "/api/v1"
 
@@ -32,9 +44,9 @@ the `reolink/<id>/set` Command and answers what `reolink/<id>/response` carries.
 `{"topic", "payload"}` frames identical to the MQTT messages.
 
 Every route needs `Authorization: Bearer <token>` (a login JWT or an API token) except
-`/health`, `/ready`, `/auth/login` and `/auth/refresh`, and a token scope (`read` < `control` <
-`admin`): each operation says which (`x-scope`); a narrower token gets 403. Errors are
-`{"detail": …}`.
+`/health`, `/ready`, `/auth/login`, `/auth/refresh` and `/auth/logout`, and a token scope
+(`read` < `control` < `admin`): each operation says which (`x-scope`); a narrower token gets 403.
+Errors are `{"detail": …}`. The dashboard is served at `/`.
 """
 
 
@@ -43,7 +55,12 @@ def create_app(ctx: ApiContext) -> FastAPI:
     jwt_key = load_jwt_key(ctx.settings.auth, ctx.settings.data_dir)
     state = ApiState(
         ctx=ctx,
-        auth=Authenticator(ctx.settings.auth, ctx.store, jwt_key),
+        auth=Authenticator(
+            ctx.settings.auth,
+            ctx.store,
+            jwt_key,
+            logouts=EndedSessions(ctx.settings.data_dir / LOGOUTS_FILE),
+        ),
         hub=LiveHub(ctx.bus, ctx.cache, ctx.topics, queue_size=server.live_queue_size),
         metrics=ApiMetrics(),
         login_limiter=RateLimiter("login", server.login_rate_per_minute),
@@ -85,8 +102,10 @@ def create_app(ctx: ApiContext) -> FastAPI:
         streams.router,
         system.router,
         auth.router,
+        dashboard.router,
     ):
         app.include_router(router, prefix=PREFIX)
+    mount_dashboard(app, server.web_dir)
     install_error_handlers(app)
     _register_metrics(state)
     app.add_middleware(BodyLimitMiddleware, limit=server.max_request_bytes)

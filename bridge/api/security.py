@@ -2,8 +2,9 @@
 
 - The admin password from the config is hashed with Argon2 (pwdlib) at start and the clear text
   is dropped; a login verifies against the hash in a worker thread (Argon2 is deliberately slow).
-- Access and refresh tokens are HS256 JWTs (`sub`, `typ`, `iat`, `exp`, `jti`, `sv`). `sv` is a
-  keyed fingerprint of the admin's name and password, so changing either ends every session.
+- Access and refresh tokens are HS256 JWTs (`sub`, `typ`, `iat`, `exp`, `jti`, `sv`, `sid`). `sv`
+  is a keyed fingerprint of the admin's name and password, so changing either ends every session.
+  `sid` names the login session (kept by refreshes); a logout ends it (`bridge.api.logouts`).
   The signing key is `auth.jwt_secret`, else a random key kept in `<data_dir>/jwt.key` (0600).
 - API tokens are `rbt_` + 32 random bytes (url-safe base64), shown once. The store keeps their
   SHA-256 (a fast hash is right for a high-entropy secret; it is looked up by hash). A checked
@@ -31,6 +32,7 @@ import jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
+from bridge.api.logouts import EndedSessions
 from bridge.config import AuthSettings
 from bridge.storage.base import ApiTokenRecord, Store, TokenScope
 
@@ -144,11 +146,13 @@ class Authenticator:
         store: Store,
         key: bytes,
         *,
+        logouts: EndedSessions | None = None,
         clock: Any = time.time,
     ) -> None:
         self.settings = settings
         self.store = store
         self._key = key
+        self._logouts = logouts
         self._clock = clock
         self._hasher = PasswordHash((Argon2Hasher(),))
         password = settings.admin_password.get_secret_value() if settings.admin_password else ""
@@ -179,18 +183,29 @@ class Authenticator:
             raise AuthError("wrong username or password")
         return self.issue(self.settings.admin_username)
 
-    def issue(self, subject: str) -> IssuedTokens:
+    def issue(self, subject: str, session: str | None = None) -> IssuedTokens:
+        """A token pair for a new login session, or for `session` (a refresh)."""
+        sid = session or uuid.uuid4().hex
         return IssuedTokens(
-            access_token=self._jwt(subject, "access", self.settings.jwt_ttl_seconds),
-            refresh_token=self._jwt(subject, "refresh", self.settings.refresh_ttl_seconds),
+            access_token=self._jwt(subject, "access", self.settings.jwt_ttl_seconds, sid),
+            refresh_token=self._jwt(subject, "refresh", self.settings.refresh_ttl_seconds, sid),
             expires_in=self.settings.jwt_ttl_seconds,
         )
 
     def refresh(self, refresh_token: str) -> IssuedTokens:
         claims = self._decode(refresh_token, "refresh")
-        return self.issue(str(claims["sub"]))
+        sid = claims.get("sid")
+        return self.issue(str(claims["sub"]), sid if isinstance(sid, str) else None)
 
-    def _jwt(self, subject: str, kind: TokenType, ttl: int) -> str:
+    def logout(self, refresh_token: str) -> None:
+        """End the refresh token's login session: none of its JWTs works any more."""
+        claims = self._decode(refresh_token, "refresh")
+        sid = claims.get("sid")
+        if not isinstance(sid, str) or self._logouts is None:
+            raise AuthError("this session cannot be ended: it has no session id")
+        self._logouts.end(sid, float(claims["exp"]))
+
+    def _jwt(self, subject: str, kind: TokenType, ttl: int, sid: str) -> str:
         now = datetime.fromtimestamp(self._clock(), UTC)
         claims = {
             "sub": subject,
@@ -199,6 +214,7 @@ class Authenticator:
             "exp": now + timedelta(seconds=ttl),
             "jti": uuid.uuid4().hex,
             "sv": self._session_version,
+            "sid": sid,
         }
         return jwt.encode(claims, self._key, algorithm=JWT_ALGORITHM)
 
@@ -223,6 +239,9 @@ class Authenticator:
         exp = claims.get("exp")
         if isinstance(exp, int | float) and exp <= self._clock():
             raise AuthError("the token has expired")
+        sid = claims.get("sid")
+        if isinstance(sid, str) and self._logouts is not None and self._logouts.ended(sid):
+            raise AuthError("the session has ended (logged out)")
         return claims
 
     # -- any bearer token ------------------------------------------------------------------------

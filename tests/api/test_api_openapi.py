@@ -37,6 +37,7 @@ async def test_openapi_is_complete_with_examples(rig: ApiRig) -> None:
         "GET /api/v1/health",
         "GET /api/v1/ready",
         "POST /api/v1/auth/login",
+        "POST /api/v1/auth/logout",
         "POST /api/v1/auth/refresh",
     ]
     state = paths["/api/v1/cameras/{camera_id}/state"]["get"]["responses"]["200"]

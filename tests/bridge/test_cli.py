@@ -49,6 +49,12 @@ async def test_demo_runs_and_stops_cleanly_on_ctrl_c(
             async with asyncio.timeout(10):
                 while b"token for this run:" not in printed:
                     printed += await process.stdout.read(1024)
+            dashboard = re.search(
+                rb"^Dashboard: (\S+)/  \(user admin, password (\S+) \(this run only\)\)$",
+                printed.lstrip(),
+                re.MULTILINE,
+            )
+            assert dashboard is not None, printed
             match = re.search(rb"REST API: (\S+)/docs  \(token for this run: (\S+)\)", printed)
             assert match is not None, printed
             api, token = match.group(1).decode(), match.group(2).decode()
@@ -60,6 +66,14 @@ async def test_demo_runs_and_stops_cleanly_on_ctrl_c(
                     headers={"Authorization": f"Bearer {token}"},
                 )
                 me = await http.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+                page = await http.get(dashboard.group(1).decode() + "/")
+                login = await http.post(
+                    "/api/v1/auth/login",
+                    json={"username": "admin", "password": dashboard.group(2).decode()},
+                )
+            assert page.status_code == 200
+            assert "text/html" in page.headers["content-type"]
+            assert login.status_code == 200
             assert state.status_code == 200
             assert me.json()["scope"] == "admin"  # the demo's token may do everything
             retained = await mqtt.wait_json("reolink/floodlight")

@@ -95,6 +95,22 @@ async def refresh(state: State, body: RefreshRequest) -> TokenPair:
         raise _unauthorized(err) from None
 
 
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses.UNAUTHORIZED,
+    openapi_extra=PUBLIC_OPENAPI,
+    summary="End a login session: its refresh token and every access token it gave stop working",
+)
+@public
+async def logout(state: State, body: RefreshRequest) -> Response:
+    try:
+        state.auth.logout(body.refresh_token)
+    except AuthError as err:
+        raise _unauthorized(err) from None
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.get("/me", dependencies=[Read], summary="Who the token belongs to, and its scope")
 async def me(principal: CurrentPrincipal) -> Me:
     expires = principal.expires_at

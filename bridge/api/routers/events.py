@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi import Path as PathParam
+from pydantic import BaseModel, ConfigDict, Field
 
 from bridge.api import responses
 from bridge.api.deps import Ctx, CurrentPrincipal, State
@@ -32,6 +33,26 @@ Since = Annotated[datetime | None, Query(description="Started at or after (ISO 8
 Until = Annotated[datetime | None, Query(description="Started before (ISO 8601)")]
 Types = Annotated[list[EventType] | None, Query(alias="type", description="Event types (any)")]
 Acknowledged = Annotated[bool | None, Query(description="Only (un)acknowledged events")]
+
+ACKNOWLEDGE_MAX = 500
+"""Events one bulk acknowledgement may name (a page of `GET /events` at its largest)."""
+
+
+class AcknowledgeMany(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"event_ids": ["0193a4f2-6c1e"]}]}
+    )
+    event_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        min_length=1, max_length=ACKNOWLEDGE_MAX
+    )
+
+
+class AcknowledgedMany(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"events": [], "missing": ["0193a4f2"]}]}
+    )
+    events: list[EventRecord] = Field(description="The events now acknowledged, in the order asked")
+    missing: list[str] = Field(description="Ids of no stored event (nothing was done for them)")
 
 
 def event_record(event: StoredEvent, *, has_snapshot: bool) -> EventRecord:
@@ -159,6 +180,28 @@ async def acknowledge_event(
         raise HTTPException(404, f"no event {event_id!r}")
     has = event.snapshot_path is not None or state.hub.has_snapshot(event_id)
     return event_record(event, has_snapshot=has)
+
+
+@router.put(
+    "/events/acknowledge",
+    dependencies=[Control],
+    summary="Mark several events as seen at once (by whom and when is kept)",
+    description=f"Up to {ACKNOWLEDGE_MAX} ids; an id of no event is listed in `missing` and the "
+    "others are acknowledged. Acknowledging again keeps the first acknowledgement.",
+)
+async def acknowledge_events(
+    state: State, body: AcknowledgeMany, principal: CurrentPrincipal
+) -> AcknowledgedMany:
+    done: list[EventRecord] = []
+    missing: list[str] = []
+    for event_id in dict.fromkeys(body.event_ids):
+        event = await state.ctx.store.acknowledge_event(event_id, principal.who)
+        if event is None:
+            missing.append(event_id)
+            continue
+        has = event.snapshot_path is not None or state.hub.has_snapshot(event_id)
+        done.append(event_record(event, has_snapshot=has))
+    return AcknowledgedMany(events=done, missing=missing)
 
 
 @router.get(

@@ -1,0 +1,124 @@
+"""Every page, at a desk's width and a phone's: it loads with no console error and no failed
+request, axe-core finds no serious or critical accessibility violation, and a screenshot is
+written to the artefacts folder (README.md shows two of them: `make screenshots`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from browsing import ARTEFACTS, WIDTHS, Watched
+from playwright.sync_api import Page, expect
+from web_rig import ROOT
+
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING = ("serious", "critical")
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        # Evaluated through the DevTools protocol: the page's CSP (no inline scripts) stays on.
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    found: list[dict[str, Any]] = page.evaluate(
+        """async () => {
+            const result = await window.axe.run(document, {resultTypes: ['violations']})
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + n.failureSummary),
+            }))
+        }"""
+    )
+    return [v for v in found if v["impact"] in BLOCKING]
+
+
+def settle(page: Page) -> None:
+    """Until the page has what it loads (no request in flight for a moment)."""
+    page.wait_for_load_state("networkidle")
+
+
+def check(watched: Watched, name: str, width_name: str) -> None:
+    page = watched.page
+    settle(page)
+    violations = axe_violations(page)
+    assert violations == [], f"{name}: " + json.dumps(violations, indent=1)
+    ARTEFACTS.joinpath("screenshots").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTEFACTS / "screenshots" / f"{name}-{width_name}.png", full_page=True)
+
+
+@pytest.mark.parametrize("width_name", list(WIDTHS))
+def test_every_page_loads_clean_accessible_and_is_pictured(
+    watched: Watched, width_name: str
+) -> None:
+    width, height = WIDTHS[width_name]
+    page = watched.page
+    page.set_viewport_size({"width": width, "height": height})
+
+    watched.goto("/")
+    expect(page.locator("#login-password")).to_be_visible()
+    check(watched, "login", width_name)
+
+    watched.login()
+    grid = page.locator("[data-testid=camera-grid] > li")
+    expect(grid).to_have_count(len(watched.bridge.devices) + 2)  # the NVR's 3 channels, not itself
+    expect(page.locator("[data-camera=floodlight] img")).to_be_visible()  # its picture came
+    expect(page.locator("[data-testid=health]")).to_contain_text("connected")
+    check(watched, "dashboard", width_name)
+    page.emulate_media(color_scheme="dark")  # dark follows the system's choice
+    assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") != (
+        "rgb(241, 245, 249)"  # the light background (slate-100)
+    )
+    check(watched, "dashboard-dark", width_name)
+    page.emulate_media(color_scheme="light")
+
+    watched.open("/camera/floodlight")
+    expect(page.locator("[data-testid=camera-status]")).to_contain_text("RLC-811A")
+    expect(page.locator("[data-testid=camera-picture]")).to_be_visible()
+    expect(page.locator("[data-testid=camera-state]")).to_contain_text("Status LED")
+    check(watched, "camera", width_name)
+
+    watched.open("/events")
+    expect(page.locator("[data-testid=event-list] > li").first).to_be_visible()
+    check(watched, "events", width_name)
+
+    watched.open("/settings")
+    expect(page.locator("[data-testid=device-list] > li")).to_have_count(
+        len(watched.bridge.devices)
+    )
+    expect(page.locator("[data-testid=storage]")).to_contain_text("Database")
+    check(watched, "settings", width_name)
+
+
+def test_a_page_of_the_dashboard_fits_a_phone(watched: Watched) -> None:
+    """At 390 px nothing is wider than the screen (no sideways scrolling)."""
+    page = watched.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    watched.goto("/")
+    watched.login()
+    for route in ("/", "/camera/nvr_ch2", "/events", "/settings"):
+        watched.open(route)
+        settle(page)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth")
+        assert overflow <= 390, f"{route} is {overflow} px wide"
+
+
+def test_keyboard_alone_reaches_a_camera(watched: Watched) -> None:
+    """Tab through the dashboard to a camera tile and open it with Enter."""
+    page = watched.page
+    watched.goto("/")
+    page.locator("#login-password").focus()
+    page.keyboard.type("dashboard-admin-pw")
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-camera=floodlight]")).to_be_visible()
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => document.activeElement.closest('[data-camera]')?.dataset.camera || ''"
+        )
+        if focused == "floodlight":
+            break
+    else:
+        pytest.fail("Tab never reached the Driveway tile")
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Driveway")

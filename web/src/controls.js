@@ -1,0 +1,118 @@
+// A camera's controls, rendered from its entity descriptions — never from its model:
+//
+//   {key, kind, name, unit, min, max, step, options, category, writable, state_field}
+//
+// `kind` picks the widget (switch, number, select, button; anything not writable is shown as a
+// reading), `state_field` names the field of the camera's state (`reolink/<id>`) that holds the
+// current value, and a change is sent as MQTT's `<id>/set/<key>` with a plain value, through
+// `POST /cameras/{id}/set/{key}`. Each control shows its command's result or error.
+
+import * as api from './api.js'
+import { label } from './events.js'
+
+const SWITCH_KINDS = new Set(['switch', 'light', 'siren'])
+
+export function widget(entity) {
+  if (!entity.writable) return 'reading'
+  if (SWITCH_KINDS.has(entity.kind)) return 'switch'
+  if (entity.kind === 'number') return 'number'
+  if (entity.kind === 'select') return 'select'
+  if (entity.kind === 'button') return 'button'
+  return 'reading'
+}
+
+function isOn(value) {
+  return value === true || value === 'ON' || value === 'on'
+}
+
+// Entities grouped by category (controls first, then settings, then the rest), in list order.
+export function groups(entities) {
+  const order = []
+  const byCategory = new Map()
+  for (const entity of entities) {
+    const category = entity.category || 'controls'
+    if (!byCategory.has(category)) {
+      byCategory.set(category, [])
+      order.push(category)
+    }
+    byCategory.get(category).push(entity)
+  }
+  return order.map((category) => ({ category, title: label(category), entities: byCategory.get(category) }))
+}
+
+export function controlsPanel(cameraId) {
+  return {
+    entities: [],
+    results: {},
+    busy: {},
+
+    async init() {
+      this.entities = await api.entities(cameraId)
+    },
+
+    get groups() {
+      return groups(this.entities)
+    },
+
+    state() {
+      return this.$store.app.states[cameraId] || {}
+    },
+
+    widget,
+
+    value(entity) {
+      const value = this.state()[entity.state_field || entity.key]
+      return value === null || value === undefined ? '' : value
+    },
+
+    checked(entity) {
+      return isOn(this.value(entity))
+    },
+
+    reading(entity) {
+      const value = this.value(entity)
+      if (value === '') return '—'
+      if (typeof value === 'boolean') return value ? 'Yes' : 'No'
+      return `${value}${entity.unit ? ` ${entity.unit}` : ''}`
+    },
+
+    optionSelected(entity, option) {
+      return String(this.value(entity)) === String(option)
+    },
+
+    isBusy(entity) {
+      return this.busy[entity.key] === true
+    },
+
+    result(entity) {
+      return this.results[entity.key] || null
+    },
+
+    toggle(entity) {
+      return this.send(entity, this.checked(entity) ? 'OFF' : 'ON')
+    },
+
+    press(entity) {
+      return this.send(entity, 'PRESS')
+    },
+
+    change(entity, event) {
+      const raw = event.target.value
+      return this.send(entity, entity.kind === 'number' ? Number(raw) : raw)
+    },
+
+    async send(entity, value) {
+      this.busy[entity.key] = true
+      this.results[entity.key] = null
+      try {
+        const result = await api.request('POST', `/cameras/${api.path(cameraId)}/set/${api.path(entity.key)}`, { value })
+        this.results[entity.key] =
+          result.status === 'ok' ? { ok: true, text: 'Done' } : { ok: false, text: result.error || 'The camera refused' }
+      } catch (err) {
+        this.results[entity.key] = { ok: false, text: err.message }
+      } finally {
+        this.busy[entity.key] = false
+      }
+    },
+  }
+}
