@@ -497,3 +497,25 @@ async def test_hours_of_outage_do_not_overflow_the_backoff(
     await sqlite_store.open()
     await settle(bus, writer)
     assert writer.spool.pending == 0
+
+
+async def test_the_journal_spools_an_event_before_any_subscriber_sees_it(
+    sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory, spool_path: Path
+) -> None:
+    """With the in-process bus, MQTT (any subscriber) sees an event only once it is in the spool
+    file: a kill -9 at that moment leaves it for the next start."""
+    await sqlite_store.close()  # nothing reaches the table: the spool file is all there is
+    make_writer(sqlite_store)
+    on_disk: list[bool] = []
+
+    async def mqtt(message: Any) -> None:
+        if isinstance(message, EventRaised):
+            on_disk.append(message.event.event_id.encode() in spool_path.read_bytes())
+
+    bus.subscribe("mqtt", mqtt)
+    for event in script(50).fed:
+        bus.publish(EventRaised(event))
+        await asyncio.sleep(0)
+    await bus.drain()
+    assert on_disk == [True] * 50
+    await sqlite_store.open()
