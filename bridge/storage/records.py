@@ -1,7 +1,7 @@
 """What the event writer stores, and its spool form: events, command audit records, heartbeats.
 
 `from_message` picks the bus messages the store keeps; `to_spool` / `from_spool` carry a record
-through the spool as JSON (an event as exactly the JSON MQTT carries).
+through the spool as JSON (an event as exactly the JSON MQTT carries, encoded by pydantic).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Literal, get_args
 from bridge.bus import BusMessage, CommandCompleted, EventRaised, StillActive
 from bridge.models import Event, utcnow
 from bridge.storage.base import CameraHeartbeat, CommandRecord, CommandSource
-from bridge.storage.spool import RecordKind, SpoolRecord
+from bridge.storage.spool import Payload, RecordKind, SpoolRecord
 
 Item = Event | CommandRecord | CameraHeartbeat
 
@@ -73,9 +73,9 @@ def _command_from_payload(payload: dict[str, Any]) -> CommandRecord:
     )
 
 
-def to_spool(item: Item) -> tuple[RecordKind, dict[str, Any]]:
+def to_spool(item: Item) -> tuple[RecordKind, Payload]:
     if isinstance(item, Event):
-        return "event", item.payload()
+        return "event", item.model_dump_json().encode()
     if isinstance(item, CameraHeartbeat):
         return "heartbeat", {"camera_id": item.camera_id, "seen_at": item.seen_at.isoformat()}
     return "command", _command_payload(item)
@@ -84,7 +84,7 @@ def to_spool(item: Item) -> tuple[RecordKind, dict[str, Any]]:
 def from_spool(record: SpoolRecord) -> Item:
     """The record back from the spool; raises ValueError, KeyError or TypeError if it is not one."""
     if record.kind == "event":
-        return Event.model_validate(record.payload)
+        return Event.model_validate_json(record.body)
     if record.kind == "heartbeat":
         seen = datetime.fromisoformat(record.payload["seen_at"])
         if seen.tzinfo is None:

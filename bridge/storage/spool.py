@@ -10,8 +10,9 @@ one entry:
   the store) or `D` (everything through `seq` was dropped by the bound).
 - `seq` is the record's sequence number (strictly increasing in the file); for `A`/`D` it is the
   last sequence number they cover.
-- `crc32` is 8 hex digits over `"<code> <seq> <body>"`; `body` is compact ASCII JSON for `E`/`C`
-  and `-` for the markers. JSON never contains a raw newline, so a line is a record.
+- `crc32` is 8 hex digits over `"<code> <seq> <body>"`; `body` is compact UTF-8 JSON for
+  `E`/`C`/`H` and `-` for the markers. JSON never contains a raw newline byte (nor does UTF-8
+  inside a character), so a line is a record.
 
 A line that fails its checksum, lacks its newline (a torn write after a crash or a full disk) or
 breaks the sequence order is skipped: at the end of the file it is cut off (the torn tail), in the
@@ -85,11 +86,35 @@ class SpoolError(Exception):
     """The spool could not be written (disk full, I/O error) or is closed."""
 
 
-@dataclass(frozen=True, slots=True)
+Payload = Mapping[str, Any] | bytes
+"""A record's payload: a JSON object, or one already encoded (compact UTF-8 JSON)."""
+
+
 class SpoolRecord:
-    seq: int
-    kind: RecordKind
-    payload: dict[str, Any]
+    """One record read back: its sequence number, kind and JSON body (parsed on first use, so a
+    consumer that knows the record already skips the parse)."""
+
+    __slots__ = ("_payload", "body", "kind", "seq")
+
+    def __init__(self, seq: int, kind: RecordKind, body: bytes) -> None:
+        self.seq = seq
+        self.kind = kind
+        self.body = body
+        self._payload: dict[str, Any] | None = None
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The body parsed; ValueError if it is not a JSON object (the checksum matched: only a
+        bug writes such a record)."""
+        if self._payload is None:
+            value = json.loads(self.body)
+            if not isinstance(value, dict):
+                raise ValueError(f"spool record {self.seq} is not a JSON object")
+            self._payload = value
+        return self._payload
+
+    def __repr__(self) -> str:
+        return f"SpoolRecord({self.seq}, {self.kind!r}, {self.body!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,12 +387,7 @@ class Spool:
                     break
                 end = line.end
                 if line.code in _RECORD_CODES and line.seq > floor:
-                    try:
-                        payload = json.loads(line.body)
-                    except ValueError:  # the checksum matched: only a bug gets here
-                        _LOGGER.error("spool %s: record %d is not JSON", self.path, line.seq)
-                        continue
-                    records.append(SpoolRecord(line.seq, _CODE_KIND[line.code], payload))
+                    records.append(SpoolRecord(line.seq, _CODE_KIND[line.code], line.body))
                     if len(records) >= batch_size:
                         break
             if not records:
@@ -382,7 +402,7 @@ class Spool:
         if self._closed:
             raise SpoolError(f"spool {self.path} is closed")
 
-    async def append(self, records: Sequence[tuple[RecordKind, Mapping[str, Any]]]) -> int:
+    async def append(self, records: Sequence[tuple[RecordKind, Payload]]) -> int:
         """Append records in order; returns the sequence number of the last one (0 if none).
 
         Past the bound the oldest records are dropped (see the module docstring).
@@ -405,7 +425,7 @@ class Spool:
             self._schedule_sync()
         return seq
 
-    def append_nowait(self, records: Sequence[tuple[RecordKind, Mapping[str, Any]]]) -> int:
+    def append_nowait(self, records: Sequence[tuple[RecordKind, Payload]]) -> int:
         """`append` from synchronous code: in the file (the kernel's) when it returns.
 
         The fsync follows as for `append`; a compaction the bound calls for is scheduled rather
@@ -698,9 +718,14 @@ class Spool:
                     await task
 
 
-def _bodies(records: Sequence[tuple[RecordKind, Mapping[str, Any]]]) -> list[tuple[bytes, bytes]]:
+def _bodies(records: Sequence[tuple[RecordKind, Payload]]) -> list[tuple[bytes, bytes]]:
     return [
-        (_KIND_CODE[kind], json.dumps(payload, separators=(",", ":"), default=str).encode())
+        (
+            _KIND_CODE[kind],
+            payload
+            if isinstance(payload, bytes)
+            else json.dumps(payload, separators=(",", ":"), default=str).encode(),
+        )
         for kind, payload in records
     ]
 

@@ -169,6 +169,8 @@ class EventWriter:
         self._subscription: Any = None
         self._accepting = True
         self._task: asyncio.Task[None] | None = None
+        self._journaled: deque[tuple[int, Item]] = deque()
+        """What the journal spooled, by sequence number: replayed without reading it back."""
         self._backlog_seq = spool.last_seq if spool.pending else 0
         self._acked = asyncio.Event()
         self.state: WriterState = "replaying" if spool.pending else "live"
@@ -313,12 +315,14 @@ class EventWriter:
         self._signal.set()
         if not (self._items or self._held or self._inflight is not None):
             try:
-                self.spool.append_nowait([to_spool(item)])
+                seq = self.spool.append_nowait([to_spool(item)])
             except SpoolError as err:
                 self.spool_errors += 1
                 self._warn(f"event writer: cannot write ahead to the spool: {err}", error=True)
             else:
                 self.spooled += 1
+                if len(self._journaled) < self.queue_size:
+                    self._journaled.append((seq, item))
                 return
         if len(self._items) >= self.queue_size:
             self._items.popleft()
@@ -633,11 +637,17 @@ class EventWriter:
     def _decode(self, batch: SpoolBatch) -> tuple[list[Item], list[dict[str, Any]]]:
         items: list[Item] = []
         bad: list[dict[str, Any]] = []
+        known = self._journaled
         for record in batch.records:
+            while known and known[0][0] < record.seq:  # written, dropped or re-read already
+                known.popleft()
+            if known and known[0][0] == record.seq:
+                items.append(known.popleft()[1])
+                continue
             try:
                 items.append(from_spool(record))
             except (ValueError, KeyError, TypeError):
-                bad.append({"kind": record.kind, "payload": record.payload})
+                bad.append({"kind": record.kind, "body": record.body.decode("utf-8", "replace")})
         return items, bad
 
     async def _poison(self, head: SpoolBatch, err: BaseException, *, probing: bool) -> None:
@@ -681,7 +691,9 @@ class EventWriter:
         if suspects and not taken:
             return  # nothing proves the records wrong rather than the store: keep them
         for item, refusal in suspects:
-            self._reject(to_spool(item), _describe(refusal))
+            kind, payload = to_spool(item)
+            readable = json.loads(payload) if isinstance(payload, bytes) else payload
+            self._reject([kind, readable], _describe(refusal))
         for record in bad:
             self._reject(record, "undecodable spool record")
         self.replayed += taken
