@@ -211,7 +211,7 @@ async def main(args: argparse.Namespace) -> None:
             assert bridge.api is not None
             for n in range(20):
                 await bridge.cache.set_state(CameraState(camera_id=f"cam{n:02d}", online=True))
-            token = (await create_api_token(bridge.store, "bench")).secret
+            token = (await create_api_token(bridge.store, "bench", "admin")).secret
             bare = FastAPI()
 
             @bare.get("/const")

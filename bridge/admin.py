@@ -1,7 +1,9 @@
 """Offline administration from the command line: schema migrations and the stored cameras.
 
 `camera add|remove` change the store; a running bridge picks the change up at its next start
-(use the MQTT or REST bridge request `camera/add` to change a running bridge).
+(use the MQTT or REST bridge request `camera/add` to change a running bridge). A camera added here
+is a run-time camera like any other: its host must be in `security.camera_networks`, and a camera
+of the config file is removed from the file, not here.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from pydantic import ValidationError
 
 from bridge.config import Settings
 from bridge.models import Camera
+from bridge.registry import camera_record
+from bridge.reolink.network import AddressRefused, CameraNetworks
 from bridge.requests import explain
 from bridge.secrets import load_cipher
 from bridge.storage.base import CameraRecord
@@ -42,40 +46,44 @@ async def camera_add(settings: Settings, fields: dict[str, object]) -> dict[str,
         camera = Camera.model_validate(fields)
     except ValidationError as err:
         raise AdminError(explain(err)) from None
+    try:
+        await CameraNetworks(settings.security.camera_networks).check(
+            camera.host, camera.effective_port
+        )
+    except AddressRefused as err:
+        raise AdminError(str(err)) from None
     cipher = load_cipher(settings.data_dir)
     store = await open_store(settings)
     try:
         if await store.get_camera(camera.id) is not None:
             raise AdminError(f"camera {camera.id!r} exists already")
-        record = CameraRecord(
-            id=camera.id,
-            name=camera.name,
-            host=camera.host,
-            port=camera.port,
-            https=camera.https,
-            verify_tls=camera.verify_tls,
-            username=camera.username,
-            password_encrypted=cipher.encrypt(camera.password.get_secret_value()),
-            channel=camera.channel,
-            tags=tuple(camera.tags),
-            enabled=camera.enabled,
-            poll_interval=camera.poll_interval,
-            source="runtime",
-        )
-        await store.upsert_camera(record)
+        await store.upsert_camera(camera_record(camera, cipher, "runtime"))
     finally:
         await store.close()
     return camera.public_dict()
 
 
 async def camera_remove(settings: Settings, camera_ids: Sequence[str]) -> list[str]:
+    """Forget the run-time cameras among `camera_ids`; name the ids that are not (all at once)."""
+    missing: list[str] = []
+    configured: list[str] = []
     store = await open_store(settings)
     try:
-        missing = [cid for cid in camera_ids if not await store.delete_camera(cid)]
+        for camera_id in camera_ids:
+            record = await store.get_camera(camera_id)
+            if record is None:
+                missing.append(camera_id)
+            elif record.source == "config":
+                configured.append(camera_id)
+            else:
+                await store.delete_camera(camera_id)
     finally:
         await store.close()
-    if missing:
-        raise AdminError(f"no such camera: {', '.join(missing)}")
+    problems = [f"no such camera: {', '.join(missing)}"] if missing else []
+    if configured:
+        problems.append(f"in the config file (remove them there): {', '.join(configured)}")
+    if problems:
+        raise AdminError("; ".join(problems))
     return list(camera_ids)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from bridge.api.app import create_app
 from bridge.api.context import ApiContext
+from bridge.api.lockout import warn_if_locked_out
 from bridge.api.server import ApiServer, serve
 from bridge.buses import build_bus
 from bridge.cache import CacheUpdater, build_cache
@@ -31,7 +32,9 @@ from bridge.mqtt.topics import Topics
 from bridge.pipeline.device import ClientFactory, default_client_factory
 from bridge.pipeline.manager import CameraManager
 from bridge.pipeline.snapshots import Snapshots
+from bridge.redaction import redact
 from bridge.registry import CameraRegistry
+from bridge.reolink.network import CameraNetworks
 from bridge.requests import BridgeRequests
 from bridge.secrets import load_cipher
 from bridge.storage.base import Store
@@ -64,7 +67,10 @@ class Bridge:
         self._republish_delay = republish_delay
         self.bus = build_bus(settings)
         self.cache = build_cache(settings)
-        self.manager = CameraManager(settings.polling, self.bus, client_factory=client_factory)
+        self.networks = CameraNetworks(settings.security.camera_networks)
+        self.manager = CameraManager(
+            settings.polling, self.bus, client_factory=client_factory, networks=self.networks
+        )
         self.snapshots = Snapshots(
             self.manager, self.bus, on_event=settings.events.snapshot_on_event
         )
@@ -72,7 +78,7 @@ class Bridge:
         self.topics = Topics(settings.mqtt.base_topic, settings.mqtt.discovery_prefix)
         self.store: Store = create_store(settings)
         self.cipher = load_cipher(settings.data_dir)
-        self.registry = CameraRegistry(self.store, self.cipher, self.manager)
+        self.registry = CameraRegistry(self.store, self.cipher, self.manager, self.networks)
         self.requests = BridgeRequests(self.registry, self.manager)
         self.cache_updater = CacheUpdater(self.cache, self.bus)
         spool_dir = settings.data_dir / "spool"
@@ -107,15 +113,16 @@ class Bridge:
             await self.mqtt_service.start()
             await self.mqtt.start()
         self.snapshots.start()
-        await self.manager.start(cameras)
+        await self.manager.start(cameras, trusted={camera.id for camera in self.settings.cameras})
         if self.mqtt_service is not None:
             self.mqtt_service.announce()
         if self.settings.server.enabled:
+            await warn_if_locked_out(self.settings, self.store)
             await self._start_api()
         _LOGGER.info(
             "bridge started: %d camera(s), MQTT %s, store %s",
             len(self.manager.cameras),
-            self.settings.mqtt.url if self.settings.mqtt.enabled else "disabled",
+            redact(self.settings.mqtt.url) if self.settings.mqtt.enabled else "disabled",
             self.settings.database_url.split(":", 1)[0],
         )
 
@@ -136,7 +143,11 @@ class Bridge:
         )
         server = self.settings.server
         self.api = await serve(
-            create_app(context), server.host, server.port, access_log=server.access_log
+            create_app(context),
+            server.host,
+            server.port,
+            access_log=server.access_log,
+            forwarded_allow_ips=server.forwarded_allow_ips,
         )
 
     async def stop(self) -> None:

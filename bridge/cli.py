@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 from bridge import __version__
 
@@ -43,13 +43,14 @@ def _run(args: argparse.Namespace) -> int:
     import asyncio
 
     from bridge import app, logs
+    from bridge.redaction import model_secrets
     from bridge.secrets import SecretKeyError
     from bridge.storage.base import StoreError
 
     settings = _settings(args)
     if settings is None:
         return 2
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, model_secrets(settings))
     try:
         asyncio.run(app.run(settings))
     except (StoreError, SecretKeyError) as err:
@@ -118,7 +119,7 @@ def _token(args: argparse.Namespace) -> int:
         return 2
     try:
         if args.action == "create":
-            made = asyncio.run(tokens.token_create(settings, args.name))
+            made = asyncio.run(tokens.token_create(settings, args.name, args.scope))
             print(dumps(made))
             print("keep the token now: it is stored only hashed", file=sys.stderr)
         elif args.action == "list":
@@ -150,6 +151,8 @@ def _sim(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from bridge.storage.base import TokenScope
+
     parser = argparse.ArgumentParser(
         prog="reolink-bridge",
         description="Reolink cameras, doorbells and NVRs on MQTT and Home Assistant, no cloud.",
@@ -212,6 +215,14 @@ def build_parser() -> argparse.ArgumentParser:
     token_actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = token_actions.add_parser("create", help="a new token (its secret is shown once)")
     create.add_argument("--name", required=True, help="who it is for, e.g. home-assistant")
+    scopes = get_args(TokenScope)
+    create.add_argument(
+        "--scope",
+        choices=scopes,
+        default=None,
+        help=f"{scopes[0]}: see; {scopes[1]}: also command cameras; {scopes[2]}: also change "
+        f"the bridge (cameras, tokens). Default: the narrowest, {scopes[0]}",
+    )
     token_actions.add_parser("list", help="the tokens (never their secrets)")
     revoke = token_actions.add_parser("revoke", help="revoke a token")
     revoke.add_argument("id", metavar="ID")

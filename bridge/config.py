@@ -7,15 +7,25 @@ message names the file, the field and the line.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -24,6 +34,7 @@ from pydantic_settings import (
 )
 
 from bridge.models import Camera
+from bridge.redaction import redact_tree
 
 ENV_PREFIX = "REOLINK_"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -69,6 +80,21 @@ class ServerSettings(_Section):
         "behind is disconnected (it reconnects and gets the retained states again)",
     )
     access_log: bool = Field(default=False, description="Log every HTTP request")
+    forwarded_allow_ips: list[str] = Field(
+        default_factory=list,
+        description="Proxies (addresses or CIDRs) whose X-Forwarded-For/-Proto are believed; "
+        "default none: the headers are ignored and the client is the connecting address",
+    )
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                raise ValueError(f"{value!r} is not an IP address or CIDR network") from None
+        return values
 
 
 class MqttSettings(_Section):
@@ -187,6 +213,32 @@ class AuthSettings(_Section):
         description="Seconds a checked API token is trusted without asking the store again (a "
         "token revoked from another process stops working within this time)",
     )
+    session_recheck_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=30,
+        description="Seconds between two checks of the token behind an open WebSocket or SSE "
+        "stream (it is also checked on every inbound message, and a JWT ends at its expiry)",
+    )
+
+
+PRIVATE_NETWORKS: Final[tuple[IPv4Network | IPv6Network, ...]] = (
+    IPv4Network("10.0.0.0/8"),
+    IPv4Network("172.16.0.0/12"),
+    IPv4Network("192.168.0.0/16"),
+    IPv6Network("fc00::/7"),
+)
+"""Default `security.camera_networks`: the private LAN ranges (no loopback, no link-local)."""
+
+
+class SecuritySettings(_Section):
+    camera_networks: list[IPvAnyNetwork] = Field(
+        default_factory=lambda: list(PRIVATE_NETWORKS),
+        description="Networks (CIDR) that cameras added at run time (REST, MQTT, WebSocket, CLI) "
+        "may be in, checked again after name resolution at every connection; the private LAN "
+        "ranges by default, so loopback and link-local are refused unless listed. Cameras in "
+        "the config file are not checked.",
+    )
 
 
 class Settings(BaseSettings):
@@ -209,6 +261,7 @@ class Settings(BaseSettings):
     events: EventSettings = Field(default_factory=EventSettings)
     safety: SafetySettings = Field(default_factory=SafetySettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
     cameras: list[Camera] = Field(default_factory=list)
 
     @field_validator("cameras")
@@ -344,8 +397,6 @@ def redacted(settings: Settings) -> dict[str, Any]:
     data["mqtt"].pop("password", None)
     data["auth"].pop("admin_password", None)
     data["auth"].pop("jwt_secret", None)
-    data["database"]["url"] = re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", data["database"]["url"])
-    if data["redis"]["url"]:
-        data["redis"]["url"] = re.sub(r"//([^:/@]*):[^@]*@", r"//\1:***@", data["redis"]["url"])
     data["cameras"] = len(settings.cameras)
-    return data
+    shown: dict[str, Any] = redact_tree(data)  # every URL's password: mqtt, database, redis, …
+    return shown

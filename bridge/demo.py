@@ -15,6 +15,8 @@ from bridge.api.security import create_api_token
 from bridge.app import Bridge, wait_for_shutdown
 from bridge.config import ConfigError, Settings, load_settings
 from bridge.models import Camera
+from bridge.mqtt.connection import MqttEndpoint
+from bridge.redaction import redact
 from bridge.simulator import PROFILE_NAMES, SimulatedDevice, Simulator
 
 _LOGGER = logging.getLogger(__name__)
@@ -38,7 +40,12 @@ def demo_settings(devices: list[SimulatedDevice], mqtt_url: str | None) -> Setti
         )
         for device in devices
     ]
-    overrides: dict[str, Any] = {"cameras": cameras}
+    # The simulated cameras are on loopback, which run-time cameras may not use by default:
+    # the demo lets cameras added while it runs be simulated ones too.
+    overrides: dict[str, Any] = {
+        "cameras": cameras,
+        "security": {"camera_networks": ["127.0.0.0/8", "::1/128"]},
+    }
     if "REOLINK_SERVER__PORT" not in os.environ and not _port_free(DEMO_API_PORT):
         overrides["server"] = {"port": 0}  # 8080 is taken: any free port (printed)
     if "REOLINK_DATA_DIR" not in os.environ:
@@ -66,13 +73,12 @@ def _describe(settings: Settings, devices: list[SimulatedDevice]) -> str:
             f"  ({len(device.channels)} channel(s))"
         )
     lines.append(f"  login: {devices[0].username} / {DEMO_PASSWORD} (simulated cameras only)")
-    host_port = settings.mqtt.url.split("://", 1)[1].rstrip("/")
-    host, _, port = host_port.partition(":")
+    broker = MqttEndpoint.from_settings(settings.mqtt)
     lines += [
         "",
-        f"MQTT broker: {settings.mqtt.url}",
-        f"  watch:   mosquitto_sub -h {host} -p {port or 1883} -v -t '{base}/#'",
-        f"  command: mosquitto_pub -h {host} -p {port or 1883} -t '{base}/floodlight/set' "
+        f"MQTT broker: {redact(settings.mqtt.url)}",
+        f"  watch:   mosquitto_sub -h {broker.host} -p {broker.port} -v -t '{base}/#'",
+        f"  command: mosquitto_pub -h {broker.host} -p {broker.port} -t '{base}/floodlight/set' "
         """-m '{"floodlight": {"state": "ON", "brightness": 80}}'""",
         f"Home Assistant discovery under {settings.mqtt.discovery_prefix}/ "
         f"({settings.mqtt.discovery} mode).",
@@ -112,7 +118,7 @@ async def run(mqtt_url: str | None = None, event_every: float = 8.0) -> int:
             print(f"reolink-bridge demo: {err}")
             return 2
         async with Bridge(settings) as bridge:
-            token = await create_api_token(bridge.store, "demo")
+            token = await create_api_token(bridge.store, "demo", "admin")
             print(_describe(settings, devices), flush=True)
             if bridge.api is not None:
                 print(

@@ -1,41 +1,23 @@
-"""Logging set-up, with a filter that masks credentials wherever a message might carry them."""
+"""Logging set-up: one handler whose filter masks credentials wherever a record might carry them."""
 
 from __future__ import annotations
 
 import logging
-import re
+from collections.abc import Iterable
 
-_PATTERNS = (
-    (re.compile(r"(password=)[^&\s'\"]+", re.IGNORECASE), r"\1***"),
-    (re.compile(r"(token=)[^&\s'\"]+", re.IGNORECASE), r"\1***"),
-    (re.compile(r"(//[^:/@\s]+:)[^@/\s]+@"), r"\1***@"),
-    (re.compile(r"(\"password\"\s*:\s*\")[^\"]*\""), r'\1***"'),
-)
+from bridge.redaction import RedactingFilter
+
+NOISY_LOGGERS = ("httpx", "httpcore", "aiohttp.access")
+"""Loggers kept at WARNING: they log every request."""
 
 
-def mask(text: str) -> str:
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-class RedactingFilter(logging.Filter):
-    """Rewrites each record's final message with credentials masked."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        return True
-
-
-def configure(level: str = "INFO") -> None:
+def configure(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
+    """Log to stderr; `secrets` (the configured passwords) are masked even outside URLs."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter())
+    handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "aiohttp.access"):
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,30 +1,57 @@
 """The cameras the bridge owns, persisted: from the config file and added at run time.
 
 At start the config file's cameras are upserted (source `config`; one removed from the file is
-removed from the store) and the cameras added at run time (MQTT, REST) are loaded back. Every
-change goes to the store first, then to the running manager. Passwords are stored only encrypted.
+removed from the store) and the cameras added at run time (MQTT, REST, WebSocket, CLI) are loaded
+back. Every change goes to the store first, then to the running manager. Passwords are stored only
+encrypted. The rules of a change live here, so every interface follows them:
+
+* a camera added or changed at run time must be in `security.camera_networks`;
+* changing where or as whom a camera logs in (`Camera.login_target`) needs its password again;
+* a config-file camera can only be renamed here (the file is the operator's).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from bridge.models import Camera
 from bridge.pipeline.manager import CameraManager, DuplicateCamera, UnknownCamera
+from bridge.reolink.network import AddressRefused, CameraNetworks
 from bridge.secrets import CredentialCipher
 from bridge.storage.base import CameraRecord, Store
 
 _LOGGER = logging.getLogger(__name__)
 
 
+class CameraRejected(ValueError):
+    """The camera cannot be added or changed like this; the message says why and `field` which
+    field is at fault (REST: 422, as a validation error of that field)."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ConfigFileCamera(ValueError):
+    """The camera comes from the config file: only its name can change at run time (REST: 409)."""
+
+
 class CameraRegistry:
-    def __init__(self, store: Store, cipher: CredentialCipher, manager: CameraManager) -> None:
+    def __init__(
+        self,
+        store: Store,
+        cipher: CredentialCipher,
+        manager: CameraManager,
+        networks: CameraNetworks,
+    ) -> None:
         self.store = store
         self.cipher = cipher
         self.manager = manager
+        self.networks = networks
 
     async def load(self, configured: Sequence[Camera]) -> list[Camera]:
         """Sync the store with the config file and return every camera to run."""
@@ -45,11 +72,22 @@ class CameraRegistry:
                     "the config file wins",
                     camera.id,
                 )
-            await self.store.upsert_camera(self._record(camera, "config"))
+            await self.store.upsert_camera(camera_record(camera, self.cipher, "config"))
             cameras.append(camera)
         for record in stored.values():
             if record.source == "runtime" and record.id not in configured_ids:
-                cameras.append(self._camera(record))
+                try:
+                    cameras.append(self._camera(record))
+                except ValidationError as err:  # stored before a rule was tightened: kept
+                    _LOGGER.error(
+                        "camera %s in the store is not valid (%s): not started; change or "
+                        "remove it (`reolink-bridge camera remove %s`)",
+                        record.id,
+                        "; ".join(
+                            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()
+                        ),
+                        record.id,
+                    )
         return cameras
 
     async def add(self, camera: Camera) -> Camera:
@@ -59,7 +97,8 @@ class CameraRegistry:
             pass
         else:
             raise DuplicateCamera(f"camera {camera.id!r} exists already")
-        await self.store.upsert_camera(self._record(camera, "runtime"))
+        await self._check_address(camera)
+        await self.store.upsert_camera(camera_record(camera, self.cipher, "runtime"))
         try:
             await self.manager.add(camera)
         except DuplicateCamera:
@@ -67,34 +106,58 @@ class CameraRegistry:
             raise
         return camera
 
+    async def update(self, camera_id: str, changes: Mapping[str, Any]) -> Camera:
+        """Apply `changes` (field → new value; a left-out password is kept) to a device.
+
+        Raises `pydantic.ValidationError` for values the model refuses, `CameraRejected` for a
+        change the rules refuse, `ConfigFileCamera` for a config-file camera (name excepted).
+        """
+        current = self.manager.runner(camera_id).camera
+        if not changes:
+            return current
+        if set(changes) == {"name"}:
+            return await self.rename(camera_id, changes["name"] or "")
+        await self._refuse_config_file(camera_id, "only its name can be changed at run time")
+        camera = Camera.model_validate({**current.model_dump(), **changes})
+        if camera.login_target != current.login_target and "password" not in changes:
+            raise CameraRejected(
+                "changing host, port, https or username needs the camera's password again",
+                field="password",
+            )
+        await self._check_address(camera)
+        await self.store.upsert_camera(camera_record(camera, self.cipher, "runtime"))
+        await self.manager.remove(camera_id)
+        await self.manager.add(camera)
+        return camera
+
     async def remove(self, camera_id: str) -> Camera:
+        self.manager.runner(camera_id)  # UnknownCamera first
+        await self._refuse_config_file(camera_id, "remove it from the file")
         camera = await self.manager.remove(camera_id)
         await self.store.delete_camera(camera_id)
         return camera
 
     async def rename(self, camera_id: str, name: str) -> Camera:
+        current = self.manager.runner(camera_id).camera
+        Camera.model_validate({**current.model_dump(), "name": name})  # the name's own rules
         camera = await self.manager.rename(camera_id, name)
         record = await self.store.get_camera(camera_id)
         source = record.source if record is not None else "runtime"
-        await self.store.upsert_camera(self._record(camera, source))
+        await self.store.upsert_camera(camera_record(camera, self.cipher, source))
         return camera
 
-    def _record(self, camera: Camera, source: str) -> CameraRecord:
-        return CameraRecord(
-            id=camera.id,
-            name=camera.name,
-            host=camera.host,
-            port=camera.port,
-            https=camera.https,
-            verify_tls=camera.verify_tls,
-            username=camera.username,
-            password_encrypted=self.cipher.encrypt(camera.password.get_secret_value()),
-            channel=camera.channel,
-            tags=tuple(camera.tags),
-            enabled=camera.enabled,
-            poll_interval=camera.poll_interval,
-            source="config" if source == "config" else "runtime",
-        )
+    async def _check_address(self, camera: Camera) -> None:
+        try:
+            await self.networks.check(camera.host, camera.effective_port)
+        except AddressRefused as err:
+            raise CameraRejected(str(err), field="host") from None
+
+    async def _refuse_config_file(self, camera_id: str, what_instead: str) -> None:
+        record = await self.store.get_camera(camera_id)
+        if record is not None and record.source == "config":
+            raise ConfigFileCamera(
+                f"camera {camera_id!r} comes from the config file: {what_instead}"
+            )
 
     def _camera(self, record: CameraRecord) -> Camera:
         return Camera(
@@ -111,3 +174,24 @@ class CameraRegistry:
             enabled=record.enabled,
             poll_interval=record.poll_interval,
         )
+
+
+def camera_record(
+    camera: Camera, cipher: CredentialCipher, source: Literal["config", "runtime"]
+) -> CameraRecord:
+    """The stored form of a camera: its password encrypted."""
+    return CameraRecord(
+        id=camera.id,
+        name=camera.name,
+        host=camera.host,
+        port=camera.port,
+        https=camera.https,
+        verify_tls=camera.verify_tls,
+        username=camera.username,
+        password_encrypted=cipher.encrypt(camera.password.get_secret_value()),
+        channel=camera.channel,
+        tags=tuple(camera.tags),
+        enabled=camera.enabled,
+        poll_interval=camera.poll_interval,
+        source=source,
+    )

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from bridge.models import Camera
 from bridge.pipeline.manager import CameraManager, DuplicateCamera, UnknownCamera
+from bridge.registry import CameraRejected, ConfigFileCamera
 
 Action = Callable[[dict[str, Any]], Awaitable[Any]]
 HealthSource = Callable[[], dict[str, Any]]
@@ -24,7 +25,7 @@ class RequestError(ValueError):
 
 
 class CameraDirectory(Protocol):
-    """Adds, removes and renames cameras: the registry (persisted) or the bare manager."""
+    """Adds, removes and renames cameras: the registry, which applies the rules of a change."""
 
     async def add(self, camera: Camera) -> Any: ...
     async def remove(self, camera_id: str) -> Camera: ...
@@ -59,14 +60,13 @@ class BridgeRequests:
             raise RequestError(f"unknown request {action!r}; known: {', '.join(self.actions)}")
         try:
             return await handler(body)
-        except (UnknownCamera, DuplicateCamera) as err:
+        except ValidationError as err:
+            raise RequestError(explain(err)) from None
+        except (UnknownCamera, DuplicateCamera, CameraRejected, ConfigFileCamera) as err:
             raise RequestError(str(err)) from None
 
     async def _add(self, body: dict[str, Any]) -> Any:
-        try:
-            camera = Camera.model_validate(body)
-        except ValidationError as err:
-            raise RequestError(explain(err)) from None
+        camera = Camera.model_validate(body)
         await self.cameras.add(camera)
         return camera.public_dict()
 

@@ -27,7 +27,10 @@ def cli(
 
 def test_migrate_and_cameras(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
-    config.write_text(f"data_dir: {tmp_path / 'data'}\n", encoding="utf-8")
+    config.write_text(
+        f"data_dir: {tmp_path / 'data'}\nsecurity: {{camera_networks: [127.0.0.0/8]}}\n",
+        encoding="utf-8",
+    )
     first = cli(config, "migrate")
     assert first.returncode == 0, first.stderr
     assert "up 0001" in first.stdout
@@ -39,7 +42,7 @@ def test_migrate_and_cameras(tmp_path: Path) -> None:
         "add",
         "gate",
         "--host",
-        "192.0.2.9",
+        "127.0.0.9",
         "--tag",
         "outdoor",
         "--password-env",
@@ -54,7 +57,7 @@ def test_migrate_and_cameras(tmp_path: Path) -> None:
         "add",
         "gate",
         "--host",
-        "192.0.2.9",
+        "127.0.0.9",
         "--password-env",
         "GATE_PW",
         env={"GATE_PW": PASSWORD},
@@ -67,7 +70,7 @@ def test_migrate_and_cameras(tmp_path: Path) -> None:
     assert PASSWORD not in listed.stdout
     with sqlite3.connect(tmp_path / "data" / "reolink.db") as db:
         dump = "\n".join(db.iterdump())
-    assert "192.0.2.9" in dump
+    assert "127.0.0.9" in dump
     assert PASSWORD not in dump
 
     gone = cli(config, "camera", "remove", "gate", "nope")
@@ -91,3 +94,40 @@ def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
     assert bad.returncode == 1
     assert "id" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_camera_add_checks_camera_networks(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"data_dir: {tmp_path / 'data'}\nsecurity: {{camera_networks: [127.0.0.2/32]}}\n",
+        encoding="utf-8",
+    )
+    env = {"PW": PASSWORD}
+    for host in ("127.0.0.1", "::ffff:127.0.0.1", "localhost"):
+        refused = cli(
+            config, "camera", "add", "gate", "--host", host, "--password-env", "PW", env=env
+        )
+        assert refused.returncode == 1, (host, refused.stdout)
+        assert "security.camera_networks" in refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert json.loads(cli(config, "camera", "list").stdout) == []
+    added = cli(
+        config, "camera", "add", "gate", "--host", "127.0.0.2", "--password-env", "PW", env=env
+    )
+    assert added.returncode == 0, added.stderr
+    assert [c["host"] for c in json.loads(cli(config, "camera", "list").stdout)] == ["127.0.0.2"]
+
+
+def test_camera_add_refuses_control_characters_and_too_many_tags(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"data_dir: {tmp_path / 'data'}\nsecurity: {{camera_networks: [127.0.0.0/8]}}\n",
+        encoding="utf-8",
+    )
+    base = ["camera", "add", "gate", "--host", "127.0.0.2", "--password-env", "PW"]
+    tags = [arg for n in range(17) for arg in ("--tag", f"t{n}")]
+    for extra in (["--name", "Gate\x1b[2J"], ["--tag", "out\x07door"], tags):
+        refused = cli(config, *base, *extra, env={"PW": PASSWORD})
+        assert refused.returncode == 1, (extra, refused.stdout)
+        assert "invalid request" in refused.stderr
+    assert json.loads(cli(config, "camera", "list").stdout) == []

@@ -6,6 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from bridge.models import (
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
     Camera,
     Command,
     CommandResult,
@@ -162,3 +164,46 @@ def test_zoom_percent_maps_to_the_cameras_range() -> None:
     assert [ch.zoom_position(p) for p in (0, 10, 50, 100, 150)] == [0, 3, 16, 33, 33]
     assert [ch.zoom_percent(p) for p in (0, 3, 16, 33, 40)] == [0, 9, 48, 100, 100]
     assert ChannelCapabilities(channel=0).zoom_position(42) == 42
+
+
+@pytest.mark.parametrize("char", ["\x00", "\t", "\n", "\x1b", "\x7f", "\x85", "\u2028", "\ud800"])
+@pytest.mark.parametrize("field", ["name", "username", "tags", "host"])
+def test_camera_text_refuses_control_characters(field: str, char: str) -> None:
+    value: object = [f"a{char}b"] if field == "tags" else f"a{char}b"
+    with pytest.raises(ValidationError) as refused:
+        Camera.model_validate({"id": "gate", "host": "127.0.0.2", field: value})
+    assert [e["loc"][0] for e in refused.value.errors()] == [field]
+
+
+def test_camera_tags_are_bounded_and_trimmed() -> None:
+    ok = Camera(id="gate", host="h", tags=[f" t{n} " for n in range(MAX_TAGS)])
+    assert ok.tags[0] == "t0"
+    for tags in (
+        [f"t{n}" for n in range(MAX_TAGS + 1)],
+        ["x" * (MAX_TAG_LENGTH + 1)],
+        [" "],
+    ):
+        with pytest.raises(ValidationError):
+            Camera(id="gate", host="h", tags=tags)
+
+
+@pytest.mark.parametrize(
+    ("host", "stored"),
+    [("192.168.1.10", "192.168.1.10"), ("[fd00::10]", "fd00::10"), ("cam-1.lan.", "cam-1.lan.")],
+)
+def test_camera_host_is_an_address_or_a_name(host: str, stored: str) -> None:
+    assert Camera(id="gate", host=host).host == stored
+
+
+@pytest.mark.parametrize("host", ["cam/x", "user@cam", "cam:80", "-", "a b", "http://cam"])
+def test_camera_host_refuses_anything_else(host: str) -> None:
+    with pytest.raises(ValidationError):
+        Camera(id="gate", host=host)
+
+
+def test_the_login_target_is_where_and_as_whom_the_password_goes() -> None:
+    camera = Camera(id="gate", host="Cam.lan")
+    assert camera.login_target == Camera(id="gate", host="cam.lan", port=80).login_target
+    for change in ({"host": "other"}, {"port": 81}, {"https": True}, {"username": "x"}):
+        assert camera.model_copy(update=change).login_target != camera.login_target
+    assert camera.model_copy(update={"tags": ["t"]}).login_target == camera.login_target

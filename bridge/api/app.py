@@ -30,7 +30,9 @@ the `reolink/<id>/set` Command and answers what `reolink/<id>/response` carries.
 `{"topic", "payload"}` frames identical to the MQTT messages.
 
 Every route needs `Authorization: Bearer <token>` (a login JWT or an API token) except
-`/health`, `/ready`, `/auth/login` and `/auth/refresh`. Errors are `{"detail": …}`.
+`/health`, `/ready`, `/auth/login` and `/auth/refresh`, and a token scope (`read` < `control` <
+`admin`): each operation says which (`x-scope`); a narrower token gets 403. Errors are
+`{"detail": …}`.
 """
 
 
@@ -46,6 +48,8 @@ def create_app(ctx: ApiContext) -> FastAPI:
         login_limiter=RateLimiter("login", server.login_rate_per_minute),
         actuator_limiter=RateLimiter("command", server.actuator_rate_per_minute),
     )
+
+    state.auth.on_revoke(state.hub.end_sessions)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

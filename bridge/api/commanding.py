@@ -4,6 +4,10 @@
 `/response` carries, `status: "error"` included. The convenience routes (`/siren`, `/reboot`,
 `/ptz/…`, `/led`, config `PUT`) answer the same object on success and, on failure, an HTTP
 error whose status says what happened (`result_status`).
+
+Every command counts against the caller's actuator rate limit (`server.actuator_rate_per_minute`,
+per token) except a safety-off (`Command.is_safety_off`: siren off, PTZ stop, floodlight off),
+which no rate limit may refuse: an owner silencing a siren after a burst must get through.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 
-from bridge.api.context import ApiContext
+from bridge.api.deps import ApiState
 from bridge.api.security import Principal
 from bridge.models import Command, CommandResult, CommandStatus
 from bridge.storage.base import CommandSource
@@ -29,15 +33,18 @@ def result_response(result: CommandResult) -> JSONResponse:
 
 
 async def dispatch(
-    ctx: ApiContext,
+    state: ApiState,
     camera_id: str,
     command: Command,
     principal: Principal,
     *,
     source: CommandSource = "rest",
 ) -> CommandResult:
-    ctx.manager.resolve(camera_id)  # UnknownCamera → 404 before anything is recorded
-    return await ctx.dispatcher.dispatch(camera_id, command, source=source, who=principal.who)
+    """Raises `UnknownCamera` (404) before anything is recorded, `RateLimited` (429)."""
+    state.ctx.manager.resolve(camera_id)
+    if not command.is_safety_off:
+        state.actuator_limiter.hit(principal.key)
+    return await state.ctx.dispatcher.dispatch(camera_id, command, source=source, who=principal.who)
 
 
 def result_status(result: CommandResult) -> int:
@@ -53,10 +60,10 @@ def result_status(result: CommandResult) -> int:
 
 
 async def run_checked(
-    ctx: ApiContext, camera_id: str, command: Command, principal: Principal
+    state: ApiState, camera_id: str, command: Command, principal: Principal
 ) -> JSONResponse:
     """Dispatch; the result on success, an HTTP error (with the result's message) otherwise."""
-    result = await dispatch(ctx, camera_id, command, principal)
+    result = await dispatch(state, camera_id, command, principal)
     if result.status is CommandStatus.ERROR:
         raise HTTPException(result_status(result), result.error or "command failed")
     return result_response(result)

@@ -36,6 +36,10 @@ def public(endpoint: F) -> F:
     return endpoint
 
 
+def is_public(endpoint: Any) -> bool:
+    return bool(getattr(endpoint, _PUBLIC, False))
+
+
 @dataclass
 class ApiState:
     """Everything the routes use, kept on `app.state.api`."""
@@ -81,8 +85,7 @@ async def authenticate(connection: HTTPConnection) -> Principal | None:
     A WebSocket handshake without a valid token is refused with the same 401 JSON answer
     (the WebSocket denial response), before the connection is accepted.
     """
-    endpoint = connection.scope.get("endpoint")
-    if getattr(endpoint, _PUBLIC, False):
+    if is_public(connection.scope.get("endpoint")):
         return None
     cached: Principal | None = getattr(connection.state, "principal", None)
     if cached is not None:

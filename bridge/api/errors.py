@@ -5,7 +5,7 @@ The bridge's own exceptions map to statuses here, once, so routes just let them 
 | exception | status |
 |---|---|
 | `UnknownCamera` | 404 |
-| `DuplicateCamera` | 409 |
+| `DuplicateCamera`, `ConfigFileCamera` | 409 |
 | `InvalidCursor`, `RequestError` | 400 |
 | `RateLimited` | 429 (with `Retry-After`) |
 | `CameraOffline` (the camera cannot take commands now) | 409 |
@@ -14,7 +14,8 @@ The bridge's own exceptions map to statuses here, once, so routes just let them 
 | anything else | 500 `internal error` (logged with its traceback, credentials masked) |
 
 Validation errors (422) keep `loc`, `msg` and `type` but never echo the input (it may be a
-password).
+password). `CameraRejected` (a camera the registry's rules refuse: its address, a missing
+password) is a 422 of the same shape, on the field at fault.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from bridge.api.ratelimit import RateLimited
 from bridge.cache.base import CacheUnavailable
 from bridge.pipeline.device import CameraOffline
 from bridge.pipeline.manager import DuplicateCamera, UnknownCamera
+from bridge.registry import CameraRejected, ConfigFileCamera
 from bridge.reolink import ReolinkError
 from bridge.requests import RequestError
 from bridge.storage.base import InvalidCursor, StoreUnavailable
@@ -44,6 +46,7 @@ _LOGGER = logging.getLogger(__name__)
 _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (UnknownCamera, 404),
     (DuplicateCamera, 409),
+    (ConfigFileCamera, 409),
     (InvalidCursor, 400),
     (RequestError, 400),
     (CameraOffline, 409),
@@ -72,6 +75,11 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     return error(422, validation_details(exc.errors()))
+
+
+async def _rejected(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CameraRejected)
+    return error(422, [{"loc": ["body", exc.field], "msg": str(exc), "type": "value_error"}])
 
 
 async def _rate_limited(request: Request, exc: Exception) -> JSONResponse:
@@ -113,6 +121,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(RateLimited, _rate_limited)
+    app.add_exception_handler(CameraRejected, _rejected)
     app.add_exception_handler(WebSocketDenied, _ws_denied)
     app.add_exception_handler(WebSocketRequestValidationError, _ws_validation)
     for kind, _ in _STATUS:

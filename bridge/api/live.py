@@ -9,6 +9,9 @@ Overflow policy: each client has a bounded frame queue (`server.live_queue_size`
 falls that far behind is closed (WebSocket code 1013 "try again later", or the end of the SSE
 stream) and counted: it reconnects and gets the retained states again, so it never sees a gap it
 does not know about. Offering never blocks, so one stuck client cannot delay the others.
+
+A client whose token is revoked in this process is closed at once (`end_sessions`, reason
+'unauthorized'); `bridge.api.sessions` re-checks the token of every client over time.
 """
 
 from __future__ import annotations
@@ -61,10 +64,14 @@ class LiveClient:
     kind: str
     camera_id: str | None
     maxsize: int
+    token_id: str | None = None
+    """The API token the client authenticated with (None for a login JWT)."""
     frames: deque[str] = field(default_factory=deque)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     closed: str | None = None
-    """Why the client must stop: 'overflow', 'disconnected', 'shutdown'; None while open."""
+    """Why the client must stop: 'overflow', 'disconnected', 'shutdown', 'unauthorized' (the
+    token was revoked or expired: `detail` says which); None while open."""
+    detail: str | None = None
     sent: int = 0
 
     def wants(self, frame: Frame) -> bool:
@@ -81,9 +88,10 @@ class LiveClient:
         self.ready.set()
         return True
 
-    def close(self, reason: str) -> None:
+    def close(self, reason: str, detail: str | None = None) -> None:
         if self.closed is None:
             self.closed = reason
+            self.detail = detail
         self.ready.set()
 
     async def next_batch(self, wait: float | None = None) -> list[str]:
@@ -139,8 +147,10 @@ class LiveHub:
 
     # -- clients -----------------------------------------------------------------------------
 
-    def connect(self, kind: str, camera_id: str | None = None) -> LiveClient:
-        client = LiveClient(kind, camera_id, self.queue_size)
+    def connect(
+        self, kind: str, camera_id: str | None = None, *, token_id: str | None = None
+    ) -> LiveClient:
+        client = LiveClient(kind, camera_id, self.queue_size, token_id)
         self._clients.add(client)
         self.connections += 1
         return client
@@ -148,6 +158,12 @@ class LiveHub:
     def disconnect(self, client: LiveClient) -> None:
         client.close("disconnected")
         self._clients.discard(client)
+
+    def end_sessions(self, token_id: str, detail: str = "the token has been revoked") -> None:
+        """Close every client of a token revoked in this process, at once."""
+        for client in list(self._clients):
+            if client.token_id == token_id:
+                client.close("unauthorized", detail)
 
     def clients(self, kind: str | None = None) -> int:
         return sum(1 for c in self._clients if kind is None or c.kind == kind)

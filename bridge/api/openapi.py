@@ -1,4 +1,5 @@
-"""The OpenAPI document: bearer security, examples for the domain models, public routes marked.
+"""The OpenAPI document: bearer security, examples for the domain models, public routes marked,
+each route's token scope (`x-scope`, in its description, and 403 where `read` is not enough).
 
 The domain models (`bridge.models`) are shared with MQTT and the store and stay free of API
 concerns, so their examples are added here, to the generated document, by schema name. A test
@@ -11,6 +12,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from bridge.api.scopes import api_routes, route_rules
+from bridge.api.security import SCOPES
 
 _TS = "2026-11-25T12:00:00Z"
 
@@ -123,6 +128,7 @@ def install_openapi(app: FastAPI) -> None:
             for operation in operations.values():
                 if operation.get("security") == [] and "requestBody" not in operation:
                     operation.get("responses", {}).pop("401", None)  # health, ready: never 401
+        _document_scopes(app, document)
         for name, schema in components.get("schemas", {}).items():
             base = name.removesuffix("-Input").removesuffix("-Output")
             if not _has_example(schema) and base in EXAMPLES:
@@ -133,3 +139,29 @@ def install_openapi(app: FastAPI) -> None:
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+_FORBIDDEN = {
+    "description": "The token's scope is too narrow for this route",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+}
+
+
+def _document_scopes(app: FastAPI, document: dict[str, Any]) -> None:
+    """Each operation's scope, from the one scope dependency its route declares."""
+    paths = document.get("paths", {})
+    for route in api_routes(app):
+        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
+            continue
+        for rule in route_rules(route):
+            note = f" ({rule.relaxed})" if rule.relaxed else ""
+            for method in route.methods or ():
+                operation = paths.get(route.path_format or "", {}).get(method.lower())
+                if operation is None:
+                    continue
+                operation["x-scope"] = rule.scope
+                said = operation.get("description", "")
+                scope = f"Needs the `{rule.scope}` token scope{note}."
+                operation["description"] = f"{said}\n\n{scope}" if said else scope
+                if rule.scope != SCOPES[0]:
+                    operation.setdefault("responses", {})["403"] = _FORBIDDEN

@@ -12,7 +12,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from bridge.api.security import DEFAULT_TOKEN_SCOPE
 from bridge.models import (
+    CameraHost,
+    CameraName,
+    CameraPassword,
+    CameraTags,
+    CameraUsername,
     Capabilities,
     ChannelCapabilities,
     DayNight,
@@ -22,6 +28,7 @@ from bridge.models import (
     IrMode,
     OnOffValue,
 )
+from bridge.storage.base import TokenScope
 
 _TS = "2026-11-25T12:00:00Z"
 
@@ -65,8 +72,13 @@ class TokenPair(BaseModel):
 
 
 class ApiTokenCreate(BaseModel):
-    model_config = _example({"name": "home-assistant"})
+    model_config = _example({"name": "home-assistant", "scope": "control"})
     name: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")
+    scope: TokenScope = Field(
+        default=DEFAULT_TOKEN_SCOPE,
+        description="`read` (see), `control` (also command cameras) or `admin` (also change the "
+        f"bridge: cameras, tokens); default `{DEFAULT_TOKEN_SCOPE}`",
+    )
 
 
 class ApiTokenInfo(BaseModel):
@@ -74,6 +86,7 @@ class ApiTokenInfo(BaseModel):
         {
             "id": "9f2c4e1a0b3d",
             "name": "home-assistant",
+            "scope": "control",
             "created_at": _TS,
             "last_used_at": None,
             "revoked_at": None,
@@ -81,6 +94,7 @@ class ApiTokenInfo(BaseModel):
     )
     id: str
     name: str
+    scope: TokenScope
     created_at: datetime
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
@@ -91,6 +105,7 @@ class ApiTokenCreated(ApiTokenInfo):
         {
             "id": "9f2c4e1a0b3d",
             "name": "home-assistant",
+            "scope": "control",
             "created_at": _TS,
             "last_used_at": None,
             "revoked_at": None,
@@ -140,18 +155,19 @@ class CameraInfo(BaseModel):
 
 
 class CameraUpdate(BaseModel):
-    """Fields to change; the others keep their value (the password too, when left out)."""
+    """Fields to change; the others keep their value. The password is kept when left out, except
+    that changing `host`, `port`, `https` or `username` needs it again (422 without it)."""
 
     model_config = _example({"name": "Front Door", "tags": ["outdoor", "entrance"]})
-    name: str | None = Field(default=None, max_length=128)
-    host: str | None = Field(default=None, min_length=1, max_length=253)
+    name: CameraName | None = None
+    host: CameraHost | None = None
     port: int | None = Field(default=None, ge=1, le=65535)
     https: bool | None = None
     verify_tls: bool | None = None
-    username: str | None = Field(default=None, min_length=1, max_length=31)
-    password: SecretStr | None = Field(default=None, max_length=31)
+    username: CameraUsername | None = None
+    password: CameraPassword | None = None
     channel: int | None = Field(default=None, ge=0, le=255)
-    tags: list[str] | None = None
+    tags: CameraTags | None = None
     enabled: bool | None = None
     poll_interval: float | None = Field(default=None, gt=0, le=3600)
 

@@ -7,7 +7,9 @@
   The signing key is `auth.jwt_secret`, else a random key kept in `<data_dir>/jwt.key` (0600).
 - API tokens are `rbt_` + 32 random bytes (url-safe base64), shown once. The store keeps their
   SHA-256 (a fast hash is right for a high-entropy secret; it is looked up by hash). A checked
-  token is trusted for `auth.token_cache_seconds` without asking the store again.
+  token is trusted for `auth.token_cache_seconds` without asking the store again. Each token has a
+  scope (`bridge.api.scopes`); the admin's login has `admin`.
+- Revoking a token here (`forget`) tells the listeners at once (the live hub ends its sessions).
 """
 
 from __future__ import annotations
@@ -19,23 +21,29 @@ import os
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from bridge.config import AuthSettings
-from bridge.storage.base import ApiTokenRecord, Store
+from bridge.storage.base import ApiTokenRecord, Store, TokenScope
 
 TOKEN_PREFIX = "rbt_"
 JWT_KEY_FILE = "jwt.key"
 JWT_ALGORITHM = "HS256"
 TOUCH_EVERY = 60.0
 """Seconds between two `last_used_at` writes for one token (not one write per request)."""
+
+SCOPES: tuple[TokenScope, ...] = get_args(TokenScope)
+"""From the narrowest to the widest (`bridge.api.scopes` says what each may)."""
+DEFAULT_TOKEN_SCOPE: TokenScope = SCOPES[0]
+"""The scope of a new API token when none is asked for: least privilege, the narrowest."""
 
 PrincipalKind = Literal["admin", "token"]
 TokenType = Literal["access", "refresh"]
@@ -47,11 +55,18 @@ class AuthError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who made a request: the admin (login) or an API token."""
+    """Who made a request: the admin (login) or an API token, and what it may do."""
 
     kind: PrincipalKind
     name: str
     token_id: str | None = None
+    scope: TokenScope = "admin"
+    expires_at: float | None = None
+    """When the credential stops working (a JWT's `exp`, Unix seconds); None: until revoked."""
+
+    def same_holder(self, other: Principal) -> bool:
+        """Both are the same credential holder (a renewed JWT, the same API token)."""
+        return (self.kind, self.name, self.token_id) == (other.kind, other.name, other.token_id)
 
     @property
     def who(self) -> str:
@@ -81,20 +96,23 @@ def hash_api_token(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def new_api_token(name: str) -> NewApiToken:
+def new_api_token(name: str, scope: TokenScope = DEFAULT_TOKEN_SCOPE) -> NewApiToken:
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiTokenRecord(
         id=secrets.token_hex(6),
         name=name,
         token_hash=hash_api_token(secret),
         created_at=datetime.now(UTC),
+        scope=scope,
     )
     return NewApiToken(record, secret)
 
 
-async def create_api_token(store: Store, name: str) -> NewApiToken:
+async def create_api_token(
+    store: Store, name: str, scope: TokenScope = DEFAULT_TOKEN_SCOPE
+) -> NewApiToken:
     """Make a token and store its hash; the secret is returned once and kept nowhere."""
-    token = new_api_token(name)
+    token = new_api_token(name, scope)
     await store.add_token(token.record)
     return token
 
@@ -142,6 +160,7 @@ class Authenticator:
         ).hexdigest()[:16]
         self._token_cache: dict[str, tuple[Principal, float]] = {}
         self._touched: dict[str, float] = {}
+        self._revocation_listeners: list[Callable[[str], None]] = []
 
     @property
     def login_enabled(self) -> bool:
@@ -214,7 +233,7 @@ class Authenticator:
         if token.startswith(TOKEN_PREFIX):
             return await self._api_token(token)
         claims = self._decode(token, "access")
-        return Principal("admin", str(claims["sub"]))
+        return Principal("admin", str(claims["sub"]), expires_at=float(claims["exp"]))
 
     async def _api_token(self, secret: str) -> Principal:
         token_hash = hash_api_token(secret)
@@ -227,7 +246,7 @@ class Authenticator:
             raise AuthError("invalid token")
         if record.revoked_at is not None:
             raise AuthError("the token has been revoked")
-        principal = Principal("token", record.name, record.id)
+        principal = Principal("token", record.name, record.id, scope=record.scope)
         if self.settings.token_cache_seconds > 0:
             if len(self._token_cache) > 10_000:
                 self._token_cache.clear()
@@ -237,8 +256,14 @@ class Authenticator:
             await self.store.touch_token(record.id, datetime.now(UTC))
         return principal
 
+    def on_revoke(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(token_id)` whenever this process revokes a token (`forget`)."""
+        self._revocation_listeners.append(listener)
+
     def forget(self, token_id: str) -> None:
-        """Drop a revoked token from the cache at once."""
+        """A token was revoked: drop it from the cache and tell the listeners, at once."""
         self._token_cache = {
             key: value for key, value in self._token_cache.items() if value[0].token_id != token_id
         }
+        for listener in self._revocation_listeners:
+            listener(token_id)

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 
 import uvicorn
 from fastapi import FastAPI
@@ -100,9 +100,18 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 async def serve(
-    app: FastAPI, host: str = "127.0.0.1", port: int = 8080, *, access_log: bool = False
+    app: FastAPI,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    access_log: bool = False,
+    forwarded_allow_ips: Sequence[str] = (),
 ) -> ApiServer:
-    """Start serving `app` on this loop (port 0: a free port, see `ApiServer.port`)."""
+    """Start serving `app` on this loop (port 0: a free port, see `ApiServer.port`).
+
+    `X-Forwarded-For`/`-Proto` are believed only from `forwarded_allow_ips` (addresses, CIDRs);
+    by default from nobody, so a client cannot pick the address the login rate limit counts.
+    """
     uvicorn_log = logging.getLogger("uvicorn.error")
     if not any(isinstance(f, _DenialNoise) for f in uvicorn_log.filters):
         uvicorn_log.addFilter(_DenialNoise())
@@ -113,6 +122,8 @@ async def serve(
         lifespan="on",
         ws="websockets-sansio",
         ws_max_size=1024 * 1024,
+        proxy_headers=bool(forwarded_allow_ips),
+        forwarded_allow_ips=list(forwarded_allow_ips),
         timeout_graceful_shutdown=SHUTDOWN_TIMEOUT,
         server_header=False,
     )

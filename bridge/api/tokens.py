@@ -1,14 +1,15 @@
 """API tokens from the command line (`reolink-bridge token create|list|revoke`), on the store
 the config names. A running bridge sees a new token at once and a revoked one within
-`auth.token_cache_seconds`."""
+`auth.token_cache_seconds` (its open WebSocket/SSE sessions within that plus
+`auth.session_recheck_seconds`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bridge.api.security import create_api_token
+from bridge.api.security import DEFAULT_TOKEN_SCOPE, create_api_token
 from bridge.config import Settings
-from bridge.storage.base import ApiTokenRecord
+from bridge.storage.base import ApiTokenRecord, TokenScope
 from bridge.storage.factory import open_store
 
 
@@ -16,17 +17,20 @@ def _public(record: ApiTokenRecord) -> dict[str, Any]:
     return {
         "id": record.id,
         "name": record.name,
+        "scope": record.scope,
         "created_at": record.created_at.isoformat(),
         "last_used_at": record.last_used_at.isoformat() if record.last_used_at else None,
         "revoked_at": record.revoked_at.isoformat() if record.revoked_at else None,
     }
 
 
-async def token_create(settings: Settings, name: str) -> dict[str, Any]:
-    """The new token with its secret (shown once)."""
+async def token_create(
+    settings: Settings, name: str, scope: TokenScope | None = None
+) -> dict[str, Any]:
+    """The new token with its secret (shown once); `DEFAULT_TOKEN_SCOPE` unless told."""
     store = await open_store(settings)
     try:
-        token = await create_api_token(store, name)
+        token = await create_api_token(store, name, scope or DEFAULT_TOKEN_SCOPE)
     finally:
         await store.close()
     return {**_public(token.record), "token": token.secret}

@@ -34,12 +34,14 @@ from bridge.config import PollingSettings
 from bridge.models import Camera, Capabilities, ChannelState, OnOff, StorageState, utcnow
 from bridge.pipeline.backoff import Backoff
 from bridge.pipeline.tracker import StateTracker
-from bridge.reolink import AuthenticationError, ReolinkClient, ReolinkError
+from bridge.reolink import AuthenticationError, CameraRefusedError, ReolinkClient, ReolinkError
+from bridge.reolink.network import CameraNetworks
 from bridge.views import CameraView, camera_views
 
 _LOGGER = logging.getLogger(__name__)
 
-ClientFactory = Callable[[Camera, float], ReolinkClient]
+ClientFactory = Callable[[Camera, float, CameraNetworks | None], ReolinkClient]
+"""(camera, timeout, the networks its connections must stay in or None) → its client."""
 
 
 class CameraOffline(Exception):
@@ -50,8 +52,10 @@ class _Clock(Protocol):
     def __call__(self) -> datetime: ...
 
 
-def default_client_factory(camera: Camera, timeout: float) -> ReolinkClient:
-    return ReolinkClient.from_camera(camera, timeout=timeout)
+def default_client_factory(
+    camera: Camera, timeout: float, networks: CameraNetworks | None
+) -> ReolinkClient:
+    return ReolinkClient.from_camera(camera, timeout=timeout, networks=networks)
 
 
 class DeviceRunner:
@@ -62,9 +66,11 @@ class DeviceRunner:
         bus: Bus,
         *,
         client_factory: ClientFactory = default_client_factory,
+        networks: CameraNetworks | None = None,
         clock: _Clock = utcnow,
     ) -> None:
         self.camera = camera
+        self.networks = networks
         self.polling = polling
         self.bus = bus
         self._client_factory = client_factory
@@ -139,7 +145,7 @@ class DeviceRunner:
 
     async def _connect(self) -> None:
         if self.client is None:
-            self.client = self._client_factory(self.camera, self.polling.timeout)
+            self.client = self._client_factory(self.camera, self.polling.timeout, self.networks)
         capabilities = await self.client.get_capabilities()
         self._adopt(capabilities)
         self.failures = 0
@@ -237,6 +243,9 @@ class DeviceRunner:
         if isinstance(err, AuthenticationError):
             self._backoff.exhaust()
             _LOGGER.error("camera %s: %s; check its credentials", self.camera.id, self.last_error)
+        elif isinstance(err, CameraRefusedError):
+            self._backoff.exhaust()
+            _LOGGER.error("camera %s: %s; not contacted", self.camera.id, self.last_error)
         elif not isinstance(err, ReolinkError):
             _LOGGER.error("camera %s: unexpected error", self.camera.id, exc_info=err)
         else:
@@ -343,6 +352,8 @@ class DeviceRunner:
         return next((v for v in self.views if v.camera_id == camera_id), None)
 
     def connected_client(self) -> ReolinkClient:
+        if not self.camera.enabled:
+            raise CameraOffline(f"camera {self.camera.id} is disabled")
         if not self.online or self.client is None:
             raise CameraOffline(f"camera {self.camera.id} is offline")
         return self.client
@@ -390,5 +401,9 @@ def _merge(base: dict[int, ChannelState], top: dict[int, ChannelState]) -> dict[
 
 
 def _describe(err: BaseException) -> str:
+    """For `last_error` (status, health_check): our own words only. The client's errors never
+    quote a reply; anything else may (a parser's message), so only its kind is named."""
+    if not isinstance(err, ReolinkError):
+        return f"unexpected error ({type(err).__name__}); see the log"
     text = str(err) or type(err).__name__
     return f"{type(err).__name__}: {text}" if text != type(err).__name__ else text

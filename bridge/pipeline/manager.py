@@ -1,15 +1,21 @@
-"""The cameras the bridge owns, added and removed at run time, each run by a `DeviceRunner`."""
+"""The cameras the bridge owns, added and removed at run time, each run by a `DeviceRunner`.
+
+Every camera has a runner, so it is listed; only an enabled camera's runner is started (a disabled
+one is never contacted). A camera that is not trusted (anything but the config file's) reaches its
+device only through `networks`, the check of `security.camera_networks`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from bridge.bus import Bus, DeviceAdded, DeviceRemoved
 from bridge.config import PollingSettings
 from bridge.models import Camera
 from bridge.pipeline.device import ClientFactory, DeviceRunner, default_client_factory
+from bridge.reolink.network import CameraNetworks
 from bridge.views import CameraView
 
 _LOGGER = logging.getLogger(__name__)
@@ -30,9 +36,12 @@ class CameraManager:
         bus: Bus,
         *,
         client_factory: ClientFactory = default_client_factory,
+        networks: CameraNetworks | None = None,
     ) -> None:
         self.polling = polling
         self.bus = bus
+        self.networks = networks
+        """Where untrusted cameras may connect; None: anywhere (a bare manager in tests)."""
         self._client_factory = client_factory
         self._runners: dict[str, DeviceRunner] = {}
         self._lock = asyncio.Lock()
@@ -45,22 +54,29 @@ class CameraManager:
     def cameras(self) -> list[Camera]:
         return [runner.camera for runner in self._runners.values()]
 
-    async def start(self, cameras: Iterable[Camera]) -> None:
+    async def start(self, cameras: Iterable[Camera], *, trusted: Collection[str] = ()) -> None:
+        """Add `cameras`; those whose id is in `trusted` (the config file's) are not checked."""
         for camera in cameras:
-            if camera.enabled:
-                await self.add(camera)
+            await self.add(camera, trusted=camera.id in trusted)
 
-    async def add(self, camera: Camera) -> DeviceRunner:
+    async def add(self, camera: Camera, *, trusted: bool = False) -> DeviceRunner:
         async with self._lock:
             if camera.id in self._runners or self._find_view(camera.id) is not None:
                 raise DuplicateCamera(f"camera {camera.id!r} exists already")
             runner = DeviceRunner(
-                camera, self.polling, self.bus, client_factory=self._client_factory
+                camera,
+                self.polling,
+                self.bus,
+                client_factory=self._client_factory,
+                networks=None if trusted else self.networks,
             )
             self._runners[camera.id] = runner
             self.bus.publish(DeviceAdded(camera))
-            runner.start()
-            _LOGGER.info("camera %s added (%s)", camera.id, camera.host)
+            if camera.enabled:
+                runner.start()
+                _LOGGER.info("camera %s added (%s)", camera.id, camera.host)
+            else:
+                _LOGGER.info("camera %s added, disabled: not contacted", camera.id)
             return runner
 
     async def remove(self, camera_id: str) -> Camera:

@@ -25,15 +25,26 @@ from bridge.reolink.const import API_PATH, DEFAULT_TIMEOUT, MAX_BATCH, MAX_CONNE
 from bridge.reolink.controls import Controls
 from bridge.reolink.errors import (
     LOGIN_FIRST_CODE,
+    CameraRefusedError,
     CameraTimeoutError,
     CameraUnreachableError,
     ProtocolError,
     ReolinkError,
 )
 from bridge.reolink.media import Media
+from bridge.reolink.network import CameraNetworks, GuardedTransport, RefusedConnection
 from bridge.reolink.session import Session
 from bridge.reolink.settings import Settings
-from bridge.reolink.wire import Reply, Request, chunks, decode, encode, replies, reply
+from bridge.reolink.wire import (
+    Reply,
+    Request,
+    chunks,
+    decode,
+    describe_body,
+    encode,
+    replies,
+    reply,
+)
 
 _LOGGER = logging.getLogger(__name__)
 _redact.install()
@@ -49,7 +60,8 @@ class ReolinkClient(Controls, Settings, Media):
     One `httpx.AsyncClient` (keep-alive) and one login token per instance; the token is renewed
     before its lease ends and re-acquired once, transparently, when the device drops it.
     `token_session=False` uses Reolink's "short session" instead: `user`/`password` on every
-    URL and no login at all.
+    URL and no login at all. With `networks`, every connection is checked first (see
+    `bridge.reolink.network`); proxies from the environment are never used.
     """
 
     def __init__(
@@ -65,6 +77,7 @@ class ReolinkClient(Controls, Settings, Media):
         transport: httpx.AsyncBaseTransport | None = None,
         capabilities: Capabilities | None = None,
         token_session: bool = True,
+        networks: CameraNetworks | None = None,
     ) -> None:
         self.host = host
         self.port = port or (443 if https else 80)
@@ -74,14 +87,18 @@ class ReolinkClient(Controls, Settings, Media):
         self.timeout = timeout
         self.capabilities = capabilities
         self._token_session = token_session
+        limits = httpx.Limits(
+            max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
+        )
+        if transport is None and networks is not None:
+            transport = GuardedTransport(networks, verify=verify_tls, limits=limits)
         self._http = httpx.AsyncClient(
             base_url=f"{'https' if https else 'http'}://{_host_for_url(host)}:{self.port}",
             verify=verify_tls,
             timeout=httpx.Timeout(timeout),
-            limits=httpx.Limits(
-                max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
-            ),
+            limits=limits,
             transport=transport,
+            trust_env=False,
         )
         self._api_url = self._http.base_url.join(API_PATH)
         self._urls: dict[tuple[tuple[str, str], ...], httpx.URL] = {}
@@ -215,7 +232,10 @@ class ReolinkClient(Controls, Settings, Media):
         try:
             return decode(response.content)
         except ProtocolError as err:
-            raise ProtocolError(f"{self.where}: HTTP {response.status_code}: {err}") from None
+            body = describe_body(len(response.content), response.headers.get("content-type"))
+            raise ProtocolError(
+                f"{self.where}: unexpected reply ({err}), HTTP {response.status_code}, {body}"
+            ) from None
 
     async def _send(self, method: str, params: Mapping[str, str], body: bytes) -> httpx.Response:
         try:
@@ -237,16 +257,22 @@ class ReolinkClient(Controls, Settings, Media):
         return url
 
     def _translate(self, err: httpx.HTTPError) -> ReolinkError:
-        """The domain error for an httpx error (message redacted: URLs may hold secrets)."""
-        text = _redact.redact(str(err)) or type(err).__name__
+        """The domain error for an httpx error. The message is redacted (URLs may hold secrets)
+        and never quotes the device: an HTTP parser's error does (`illegal status line: b'…'`),
+        so protocol errors are named, not repeated."""
         if isinstance(err, httpx.TimeoutException):
             return CameraTimeoutError(f"{self.where}: no answer within {self.timeout:g} s")
-        if isinstance(err, httpx.RemoteProtocolError) and "disconnected" not in text:
+        if isinstance(err.__cause__, RefusedConnection):
+            return CameraRefusedError(f"{self.where}: {err.__cause__}")
+        if isinstance(err, httpx.RemoteProtocolError) and "disconnected" in str(err):
+            return CameraUnreachableError(f"{self.where}: disconnected without an answer")
+        if isinstance(err, httpx.ProtocolError):
             # Something answered, but not in HTTP (an RTSP or Baichuan port, say).
-            return ProtocolError(f"{self.where}: not an HTTP answer: {text}")
+            return ProtocolError(f"{self.where}: not an HTTP answer")
         if isinstance(err, httpx.TransportError):
+            text = _redact.redact(str(err)) or type(err).__name__
             return CameraUnreachableError(f"{self.where}: {text}")
-        return ProtocolError(f"{self.where}: {text}")
+        return ProtocolError(f"{self.where}: {type(err).__name__}")
 
     # -- binary GETs (Snap, Download) --------------------------------------------------------
 

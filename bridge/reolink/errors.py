@@ -10,7 +10,8 @@ ReolinkError                      anything the camera client raises on purpose
 │                                 (-105): wait `retry_after` seconds, then try again
 ├── CameraConnectionError         no usable HTTP exchange: back off, count towards "offline"
 │   ├── CameraUnreachableError    connection refused / reset / dropped before an answer
-│   └── CameraTimeoutError        no answer within the client's timeout
+│   ├── CameraTimeoutError        no answer within the client's timeout
+│   └── CameraRefusedError        the address is outside security.camera_networks: not contacted
 ├── ProtocolError                 an answer, but not the Reolink API (garbage, an HTML page, not
 │                                 JSON, wrong number of replies): back off; check host and port
 └── ApiError                      the device refused this one command (-4 param error, -99 channel
@@ -18,7 +19,11 @@ ReolinkError                      anything the camera client raises on purpose
 ```
 
 `rsp_code`, `detail` and `cmd` are set whenever the device gave them. No message ever contains a
-password or a token (the client redacts URLs before they reach an error).
+password or a token (the client redacts URLs before they reach an error), nor anything the device
+sent: a message names a code by our own words (`RSP_CODES`), a bad reply by its size and type.
+Messages reach `/cameras/{id}/status`, `health_check` and command results, and a camera added at
+run time is whatever address its author chose: quoting replies would read internal services back.
+`detail` keeps the device's own text for code that needs it; it is never put in a message.
 """
 
 from __future__ import annotations
@@ -45,6 +50,42 @@ LOGIN_FIRST_CODE: Final = -6
 
 BATCH_FAILURE_CODES: Final = frozenset({-8, -10})
 """timeout / protocol: some firmwares collapse a whole batch into one error with these."""
+
+RSP_CODES: Final[dict[int, str]] = {
+    -1: "missing parameter",
+    -4: "parameter error",
+    -5: "max session",
+    -6: "please login first",
+    -7: "login failed",
+    -8: "timeout",
+    -9: "not supported",
+    -10: "protocol error",
+    -12: "get config failed",
+    -13: "set config failed",
+    -16: "send failed",
+    -17: "receive failed",
+    -21: "token error",
+    -26: "no permission",
+    -27: "invalid user",
+    -31: "device busy",
+    -48: "snapshot failed",
+    -49: "channel invalid",
+    -99: "device offline",
+    -105: "frequent logins",
+    -220: "download error",
+    -221: "busy recording task",
+    -222: "file does not exist",
+    -501: "user does not exist",
+    -502: "wrong password",
+    -503: "login denied",
+    -506: "login locked",
+    -507: "logins reached the upper limit",
+}
+"""What a response code means, in our words: messages use these, never the device's `detail`."""
+
+
+def meaning(rsp_code: int | None) -> str:
+    return RSP_CODES.get(rsp_code, "error") if rsp_code is not None else "error"
 
 
 class ReolinkError(Exception):
@@ -100,6 +141,10 @@ class CameraTimeoutError(CameraConnectionError):
     """The device did not answer within the timeout."""
 
 
+class CameraRefusedError(CameraConnectionError):
+    """The host is (or now resolves to) an address the bridge may not connect to."""
+
+
 class ProtocolError(ReolinkError):
     """The device answered, but not in the Reolink API's shape."""
 
@@ -109,7 +154,7 @@ class ApiError(ReolinkError):
 
     def __init__(self, rsp_code: int | None, detail: str | None, cmd: str | None) -> None:
         super().__init__(
-            f"{cmd or 'command'} failed: {detail or 'error'} ({rsp_code})",
+            f"{cmd or 'command'} failed: {meaning(rsp_code)} ({rsp_code})",
             rsp_code=rsp_code,
             detail=detail,
             cmd=cmd,
@@ -118,10 +163,10 @@ class ApiError(ReolinkError):
 
 def error_for(rsp_code: int | None, detail: str | None, cmd: str | None) -> ReolinkError:
     """The typed error for a device's error answer to `cmd` (returned, not raised)."""
-    what = f"{cmd or 'command'}: {detail or 'error'} ({rsp_code})"
+    what = f"{cmd or 'command'}: {meaning(rsp_code)} ({rsp_code})"
     if rsp_code in AUTH_CODES:
         return AuthenticationError(
-            f"login refused: {detail or 'error'} ({rsp_code})",
+            f"login refused: {meaning(rsp_code)} ({rsp_code})",
             rsp_code=rsp_code,
             detail=detail,
             cmd=cmd,
@@ -141,7 +186,5 @@ def error_for(rsp_code: int | None, detail: str | None, cmd: str | None) -> Reol
             f"{reason}: {what}", retry_after=retry_after, rsp_code=rsp_code, detail=detail, cmd=cmd
         )
     if rsp_code is None:
-        return ProtocolError(
-            f"malformed reply to {cmd or 'command'}: {detail or '?'}", detail=detail, cmd=cmd
-        )
+        return ProtocolError(f"malformed reply to {cmd or 'command'}", detail=detail, cmd=cmd)
     return ApiError(rsp_code, detail, cmd)

@@ -18,7 +18,7 @@ from bridge.reolink._base import ClientBase
 from bridge.reolink._json import JsonObject, int_or_none, obj, objects
 from bridge.reolink.const import DEFAULT_PORTS
 from bridge.reolink.errors import NotSupportedError, ProtocolError
-from bridge.reolink.wire import Request
+from bridge.reolink.wire import Request, describe_body
 
 _JPEG_MAGIC = b"\xff\xd8"
 _FILE_NAME = re.compile(r"Rec\w{3}(?:_|_DST)(\d{8})_(\d{6})_(\d{6})_")
@@ -60,7 +60,7 @@ class Media(ClientBase):
             kind = response.headers.get("content-type", "")
             body = await self._aread(response)
         if not kind.lower().startswith("image/jpeg") or not body.startswith(_JPEG_MAGIC):
-            raise ProtocolError(f"Snap answered {kind or 'no content type'}, not a JPEG")
+            raise ProtocolError(f"Snap answered {describe_body(len(body), kind)}, not a JPEG")
         return body
 
     async def search_recordings(

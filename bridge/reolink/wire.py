@@ -10,6 +10,7 @@ on failure, and `"cmd": "Unknown"` for a command the firmware does not know. Dev
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,8 +19,7 @@ from bridge.reolink.errors import NOT_SUPPORTED_CODE, ProtocolError, error_for
 
 JsonObject = dict[str, Any]
 
-_SNIPPET = 60
-"""Characters of a bad body quoted in a ProtocolError: enough to recognise it, not to flood logs."""
+_MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9.+-]{0,30}/[a-z0-9][a-z0-9.+-]{0,30}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,25 +95,27 @@ def decode(body: bytes) -> list[JsonObject]:
     """The reply objects of a body; `ProtocolError` for anything that is not a Reolink answer.
 
     A single object (some firmwares answer a failed batch with one) is returned as a list of one.
+    The error says what kind of body it was, never what it said (see `errors`).
     """
     text = body.decode("utf-8", errors="replace").strip()
     if not text:
         raise ProtocolError("empty answer")
     if text.startswith("<"):
-        raise ProtocolError(f"HTML page instead of JSON: {_snippet(text)}")
+        raise ProtocolError("an HTML page, not JSON")
     try:
         data = json.loads(text)
-    except ValueError as err:
-        raise ProtocolError(f"not JSON: {_snippet(text)}") from err
+    except ValueError:
+        raise ProtocolError("not JSON") from None
     items = data if isinstance(data, list) else [data]
     if not items or not all(isinstance(item, dict) for item in items):
-        raise ProtocolError(f"not a list of command replies: {_snippet(text)}")
+        raise ProtocolError("JSON, but not a list of command replies")
     return items
 
 
-def _snippet(text: str) -> str:
-    flat = " ".join(text.split())
-    return ascii(flat[:_SNIPPET]) + ("..." if len(flat) > _SNIPPET else "")
+def describe_body(size: int, content_type: str | None) -> str:
+    """A reply body for a message, without its content: `512 bytes, text/html`."""
+    kind = (content_type or "").split(";", 1)[0].strip().lower()
+    return f"{size} bytes, {kind if _MEDIA_TYPE.match(kind) else 'no usable content type'}"
 
 
 def reply(request: Request, item: Mapping[str, Any]) -> Reply:

@@ -2,7 +2,8 @@
 
 Prints one JSON line per device on stdout::
 
-    {"id": "cam-001", "host": "127.0.0.1", "port": 8001, "model": "RLC-811A", "channels": 1,
+    {"id": "cam-001", "host": "127.0.0.1", "port": 8001, "baichuan_port": 41234,
+     "model": "RLC-811A", "channels": 1,
      "username": "admin", "password": "...", "profile": "floodlight",
      "control_url": "http://127.0.0.1:8000/sim/devices/cam-001"}
 """
@@ -28,6 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=0,
         help="first port; devices use consecutive ports (skipping 9000); 0 = free ports",
+    )
+    parser.add_argument(
+        "--baichuan-port",
+        type=int,
+        default=0,
+        help="first Baichuan port (real devices: 9000); devices use consecutive ports; "
+        "0 = free ports. GetNetPort reports each device's as mediaPort",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument(
@@ -70,6 +78,7 @@ async def _serve(args: argparse.Namespace) -> int:
         max_sessions=args.max_sessions,
         control_port=args.control_port,
         reboot_downtime=args.reboot_downtime,
+        baichuan_port=args.baichuan_port,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -5,7 +5,8 @@ On each device's own port::
     GET  /sim/state                      the device's state and the commands it received
     POST /sim/event   {"type": "motion|person|vehicle|pet|face|package|visitor",
                        "active": true, "channel": 0, "duration": null}
-    POST /sim/fault   {"mode": "none|offline|slow|garbage|html|token_expiry|max_sessions|drop",
+    POST /sim/fault   {"mode": "none|offline|slow|garbage|html|token_expiry|max_sessions|drop|
+                               baichuan_close|baichuan_stall",
                        "delay": 5.0, "status": 502}
     POST /sim/channel {"channel": 3, "online": false}    (NVR/hub: plug a camera out or in)
                       {"channel": 0, "battery": 15, "charging": 0}   (battery cameras)

@@ -15,6 +15,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bridge.reolink.baichuan.crypto import Encryption
+
 from . import commands, wire
 from .commands import COMMANDS, Call, CommandError, channel_has, find_channel, firmware_knows
 from .profiles import DeviceProfile
@@ -34,6 +36,8 @@ class FaultMode(StrEnum):
     TOKEN_EXPIRY = "token_expiry"  # one-shot: every token is invalid now (next command -> -6)
     MAX_SESSIONS = "max_sessions"  # login answers -5 until cleared
     DROP = "drop"  # connections are aborted without an answer
+    BAICHUAN_CLOSE = "baichuan_close"  # the Baichuan port refuses connections (HTTP still up)
+    BAICHUAN_STALL = "baichuan_stall"  # Baichuan connections stay open, nothing is answered
 
 
 class EventType(StrEnum):
@@ -79,6 +83,8 @@ class SimulatedDevice:
         reboot_downtime: float = 2.0,
         visitor_hold: float = 5.0,
         log_size: int = 1000,
+        baichuan_port: int = 0,
+        baichuan_encryption: Encryption | None = None,
     ) -> None:
         self.id = device_id
         self.profile = profile
@@ -86,6 +92,14 @@ class SimulatedDevice:
         self.password = password
         self.host = host
         self.port = port
+        #: Baichuan (GetNetPort ``mediaPort``); 0 until the listener has a free port
+        self.baichuan_port = baichuan_port
+        #: the best encryption the device's Baichuan login accepts
+        self.baichuan_encryption = (
+            profile.baichuan_encryption if baichuan_encryption is None else baichuan_encryption
+        )
+        #: called with a channel index whenever its detections may have changed
+        self.alarm_listeners: list[Callable[[int], None]] = []
         self.name = name or profile.default_name
         self.reboot_downtime = reboot_downtime
         self.visitor_hold = visitor_hold
@@ -95,7 +109,7 @@ class SimulatedDevice:
         mac = stable_hex(device_id, "mac", length=6).lower()
         self.mac = "ec:71:db:" + ":".join(mac[i : i + 2] for i in range(0, 6, 2))
         self.seed = f"{device_id}/{self.serial}"
-        self.host_state = new_device_state(profile)
+        self.host_state = new_device_state(profile, baichuan_port)
         self.channels: list[ChannelState] = [
             new_channel_state(device_id, profile, i) for i in range(profile.channel_count)
         ]
@@ -163,6 +177,18 @@ class SimulatedDevice:
             elif key in ch.ai:
                 ch.ai[key] = False
         return ch
+
+    def set_baichuan_port(self, port: int) -> None:
+        """The Baichuan listener's port, as ``GetNetPort`` reports it (``mediaPort``)."""
+        self.baichuan_port = port
+        self.host_state.net_port["mediaPort"] = port
+
+    def alarm_changed(self, channel: int | None = None) -> None:
+        """Tell the listeners (the Baichuan push) about a detection change (None: all)."""
+        indices = range(len(self.channels)) if channel is None else [channel]
+        for listener in list(self.alarm_listeners):
+            for index in indices:
+                listener(index)
 
     def log_command(self, cmd: str, channel: int | None, param: Any) -> None:
         self.commands_total += 1
@@ -311,6 +337,7 @@ class SimulatedDevice:
             ch.clear_at.clear()
             ch.ptz.moving = None
             ch.ptz.patrol_running = False
+        self.alarm_changed()
         if self.on_reboot is not None:
             self.on_reboot()
 
@@ -357,6 +384,7 @@ class SimulatedDevice:
         else:
             ch.clear_at.pop(key, None)
         self.log_command("sim:event", channel, {"type": kind.value, "active": active})
+        self.alarm_changed(channel)
 
     def set_channel_online(self, channel: int, online: bool) -> None:
         """NVR: plug a channel's camera in or out (only channels with a camera in the profile)."""
@@ -372,6 +400,7 @@ class SimulatedDevice:
             ch.motion = ch.visitor = False
             ch.ai = dict.fromkeys(ch.ai, False)
         self.log_command("sim:channel", channel, {"online": online})
+        self.alarm_changed(channel)
 
     def set_battery(
         self, channel: int, percent: int | None = None, charging: int | None = None
@@ -416,7 +445,7 @@ class SimulatedDevice:
 
     def reset(self) -> None:
         """Back to factory state (keeps identity, credentials and the fault cleared)."""
-        self.host_state = new_device_state(self.profile)
+        self.host_state = new_device_state(self.profile, self.baichuan_port)
         self.channels = [
             new_channel_state(self.id, self.profile, i) for i in range(self.profile.channel_count)
         ]
@@ -429,6 +458,7 @@ class SimulatedDevice:
         self.command_log.clear()
         self.commands_total = 0
         self.get_counts.clear()
+        self.alarm_changed()
 
     # ---------------------------------------------------------------------------------
     # introspection
@@ -439,6 +469,7 @@ class SimulatedDevice:
             "id": self.id,
             "host": self.host,
             "port": self.port,
+            "baichuan_port": self.baichuan_port,
             "model": self.profile.model,
             "channels": self.profile.channel_count,
             "username": self.username,

@@ -7,8 +7,9 @@
         sim.trigger_event("cam-001", "person")
         await sim.set_fault("cam-002", "offline")
 
-Devices get consecutive ports from ``port`` (free ones when ``port`` is 0); port 9000 is never
-used (reolink_aio must find Reolink's Baichuan port closed).
+Devices get consecutive HTTP ports from ``port`` (free ones when ``port`` is 0; never 9000,
+Reolink's Baichuan port) and consecutive Baichuan ports from ``baichuan_port`` (free ones when 0);
+``GetNetPort`` reports each device's Baichuan port as ``mediaPort``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from types import MappingProxyType, TracebackType
 from typing import Any
 
 from aiohttp import web
+
+from bridge.reolink.baichuan.crypto import Encryption
 
 from .control import make_control_app
 from .device import EventType, FaultMode, SimulatedDevice
@@ -48,6 +51,7 @@ class Simulator:
         visitor_hold: float = 5.0,
         control_port: int | None = 0,
         id_prefix: str = "cam",
+        baichuan_port: int = 0,
     ) -> None:
         if cameras < 0:
             raise ValueError("cameras must not be negative")
@@ -70,6 +74,8 @@ class Simulator:
         self.flv = FlvStreams()
         self._servers: dict[str, DeviceServer] = {}
         self._next_port = port
+        self.base_baichuan_port = baichuan_port
+        self._next_baichuan_port = baichuan_port
         self._counter = itertools.count(1)
         self._per_profile: dict[str, int] = {}
         self._control_runner: web.AppRunner | None = None
@@ -157,15 +163,29 @@ class Simulator:
     def server(self, device_id: str) -> DeviceServer | None:
         return self._servers.get(device_id)
 
+    def _port_in_use(self, port: int) -> bool:
+        return port == self.control_port or any(
+            port in (s.device.port, s.device.baichuan_port) for s in self._servers.values()
+        )
+
     def _take_port(self) -> int:
+        """The next consecutive HTTP port (0: a free one)."""
         if not self.base_port:
             return 0
         port = self._next_port
-        while port in (BAICHUAN_PORT, self.control_port) or any(
-            s.device.port == port for s in self._servers.values()
-        ):
+        while port == BAICHUAN_PORT or self._port_in_use(port):
             port += 1
         self._next_port = port + 1
+        return port
+
+    def _take_baichuan_port(self, http_port: int) -> int:
+        """The next consecutive Baichuan port (0: a free one)."""
+        if not self.base_baichuan_port:
+            return 0
+        port = self._next_baichuan_port
+        while port == http_port or self._port_in_use(port):
+            port += 1
+        self._next_baichuan_port = port + 1
         return port
 
     async def add_device(
@@ -179,8 +199,15 @@ class Simulator:
         name: str | None = None,
         lease_time: float | None = None,
         max_sessions: int | None = None,
+        baichuan_port: int | None = None,
+        baichuan_encryption: str | Encryption | None = None,
     ) -> SimulatedDevice:
-        """Start one more device (``port`` None: the next consecutive or a free port)."""
+        """Start one more device (``port`` None: the next consecutive or a free port).
+
+        ``baichuan_encryption`` ("none", "bc", "aes"): the best encryption its Baichuan login
+        accepts instead of the profile's.
+        """
+        encryption = _encryption(baichuan_encryption)
         prof = get_profile(profile)
         async with self._lock:
             if device_id is None:
@@ -192,6 +219,8 @@ class Simulator:
                 raise ValueError(f"a device {device_id!r} already exists")
             if port is None:
                 port = self._take_port()
+            if baichuan_port is None:
+                baichuan_port = self._take_baichuan_port(port)
             count = self._per_profile.get(profile, 0) + 1
             self._per_profile[profile] = count
             device = SimulatedDevice(
@@ -206,6 +235,8 @@ class Simulator:
                 max_sessions=max_sessions if max_sessions is not None else self.max_sessions,
                 reboot_downtime=self.reboot_downtime,
                 visitor_hold=self.visitor_hold,
+                baichuan_port=baichuan_port,
+                baichuan_encryption=encryption,
             )
             server = DeviceServer(device, self.media, self.flv)
             self._servers[device_id] = server
@@ -228,7 +259,7 @@ class Simulator:
     async def add_from_request(self, spec: Json) -> Json:
         """``POST /sim/devices`` on the control port."""
         allowed = {"profile", "id", "port", "username", "password", "name", "lease_time"}
-        allowed |= {"max_sessions"}
+        allowed |= {"max_sessions", "baichuan_port", "baichuan_encryption"}
         unknown = set(spec) - allowed
         if unknown:
             raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
@@ -241,6 +272,8 @@ class Simulator:
             name=spec.get("name"),
             lease_time=spec.get("lease_time"),
             max_sessions=spec.get("max_sessions"),
+            baichuan_port=spec.get("baichuan_port"),
+            baichuan_encryption=spec.get("baichuan_encryption"),
         )
         return self.device_line(device.id)
 
@@ -288,6 +321,15 @@ class Simulator:
         snap = server.device.snapshot()
         snap["control_url"] = server.control_url
         return snap
+
+
+def _encryption(value: str | Encryption | None) -> Encryption | None:
+    if value is None or isinstance(value, Encryption):
+        return value
+    names = {"none": Encryption.NONE, "bc": Encryption.BC, "aes": Encryption.AES}
+    if not isinstance(value, str) or value.lower() not in names:
+        raise ValueError(f"baichuan_encryption must be one of {', '.join(names)}, not {value!r}")
+    return names[value.lower()]
 
 
 def _url_host(host: str) -> str:

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from bridge.reolink.baichuan.crypto import Encryption
+
 #: The AI object classes the Reolink API knows (``GetAiState`` / ``GetEvents`` keys).
 AI_TYPES: tuple[str, ...] = ("people", "vehicle", "dog_cat", "face", "package")
 
@@ -159,6 +161,7 @@ class DeviceProfile:
     cfg_ver: str = "v3.1.0.0"
     detail: str = ""
     extra_host_abilities: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    baichuan_encryption: Encryption = Encryption.AES  # firmware before ~2021: BC only
 
     @property
     def is_nvr(self) -> bool:
@@ -305,6 +308,7 @@ LEGACY = DeviceProfile(
     firm_ver="v2.0.0.1441_19032101",
     device_type="IPC",
     default_name="Garage",
+    baichuan_encryption=Encryption.BC,
     channels=(
         ChannelProfile(
             model="RLC-410",

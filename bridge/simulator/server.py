@@ -28,13 +28,14 @@ from typing import Any
 from aiohttp import web
 
 from . import control, recordings, wire
+from .baichuan import BaichuanServer
 from .device import FaultMode, SimulatedDevice
 from .media import FlvStreams, MediaCache, snapshot_size
 from .wire import RspCode
 
 _LOGGER = logging.getLogger(__name__)
 
-#: Reolink's Baichuan port; the simulator never listens on it (reolink_aio must be refused).
+#: Reolink's Baichuan port on real devices; never an HTTP port of the simulator.
 BAICHUAN_PORT = 9000
 
 _STREAM_RE = re.compile(r"^channel(?P<ch>\d+)_(?P<kind>main|sub|ext)\.bcs$")
@@ -84,6 +85,7 @@ class DeviceServer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._flv_tasks: set[asyncio.Task[Any]] = set()
         self._reboot_task: asyncio.Task[None] | None = None
+        self.baichuan = BaichuanServer(device)
         device.on_reboot = self._on_reboot
         self.app = self._make_app()
 
@@ -119,6 +121,16 @@ class DeviceServer:
             raise
         self._site = site
         self.device.online = True
+        await self._sync_baichuan()
+
+    async def _sync_baichuan(self) -> None:
+        """Open or close the Baichuan port as the device's state and fault say."""
+        fault = self.device.fault
+        self.baichuan.stalled = fault is FaultMode.BAICHUAN_STALL
+        if self._site is None or fault is FaultMode.BAICHUAN_CLOSE:
+            await self.baichuan.unlisten()
+        else:
+            await self.baichuan.listen()
 
     async def _unlisten(self, spare: asyncio.BaseTransport | None = None) -> None:
         self.device.online = False
@@ -130,6 +142,7 @@ class DeviceServer:
                 transport.abort()  # type: ignore[attr-defined]
         for task in list(self._flv_tasks):
             task.cancel()
+        await self.baichuan.unlisten()
 
     async def stop(self) -> None:
         """Stop for good (connections closed, ffmpeg children of this device killed)."""
@@ -138,6 +151,7 @@ class DeviceServer:
         if self._reboot_task is not None:
             self._reboot_task.cancel()
         await self._unlisten()
+        await self.baichuan.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -180,6 +194,8 @@ class DeviceServer:
                 await self._unlisten(spare)
         elif self._site is None and not self.device.rebooting and self._runner is not None:
             await self._listen()
+        elif self._site is not None:
+            await self._sync_baichuan()
 
     def _on_reboot(self) -> None:
         if self._runner is None:

@@ -270,16 +270,15 @@ class DeviceState:
         )
 
 
-def new_device_state(profile: DeviceProfile) -> DeviceState:
+def new_device_state(profile: DeviceProfile, baichuan_port: int) -> DeviceState:
     st = DeviceState()
     st.net_port = {
         "httpEnable": 1,
         "httpPort": 80,
         "httpsEnable": 1,
         "httpsPort": 443,
-        # Baichuan/"media" port: nothing listens on 9000 on the simulator's host, so
-        # reolink_aio's Baichuan attempts are refused at once.
-        "mediaPort": 9000,
+        # Baichuan, the "media" port (9000 on real devices): where the device's own listens
+        "mediaPort": baichuan_port,
         "onvifEnable": 1,
         "onvifPort": 8000,
         "rtmpEnable": 1,

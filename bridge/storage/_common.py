@@ -1,4 +1,4 @@
-"""What both backends share: event rows and their merge rule, the keyset cursor, masked URLs.
+"""What both backends share: event rows and their merge rule, the keyset cursor.
 
 An event batch is folded into one row per `(event_id, started_at)` before it reaches the database,
 so a batch never touches a row twice (PostgreSQL's `ON CONFLICT DO UPDATE` forbids that) and the
@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from bridge.models import Event, EventPhase
 from bridge.storage.base import InvalidCursor
@@ -164,34 +162,3 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         return from_micros(int(micros)), event_id
     except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError) as err:
         raise InvalidCursor("invalid cursor: use next_cursor from the previous page") from err
-
-
-# ---------------------------------------------------------------------------------------------
-# URLs in messages
-# ---------------------------------------------------------------------------------------------
-
-_PASSWORD_QUERY = re.compile(r"(?i)(password=)[^&]*")
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password (user info or `password=` parameter) replaced by `***`."""
-    masked = re.sub(r"^([a-z][a-z0-9+.-]*://[^:/@?#]*):[^@/?#]*@", r"\1:***@", url, flags=re.I)
-    return _PASSWORD_QUERY.sub(r"\1***", masked)
-
-
-def url_password(url: str) -> str | None:
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:
-        return None
-    found = re.search(r"(?i)password=([^&]+)", parts.query)
-    return password or (found.group(1) if found else None)
-
-
-def scrub(text: str, url: str) -> str:
-    """`text` (an error message) without the password of `url`, should a driver echo it."""
-    password = url_password(url)
-    if password:
-        text = text.replace(password, "***")
-    return text.replace(url, mask_url(url))

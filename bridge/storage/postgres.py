@@ -25,14 +25,13 @@ from typing import Any, TypeVar
 import asyncpg  # type: ignore[import-untyped]
 
 from bridge.models import Event, EventPhase, EventType, utcnow
+from bridge.redaction import redact, url_secrets
 from bridge.storage._common import (
     EventRow,
     decode_cursor,
     encode_cursor,
     fold_events,
-    mask_url,
     needs_start_lookup,
-    scrub,
     utc,
 )
 from bridge.storage._migrations import migrate_postgres
@@ -134,8 +133,8 @@ def _json(value: Any) -> str:
 
 def describe(url: str, err: BaseException) -> str:
     """Why a call failed, with the URL's password masked (also inside the driver's text)."""
-    detail = scrub(str(err) or type(err).__name__, url)
-    return f"PostgreSQL at {mask_url(url)}: {type(err).__name__}: {detail}"
+    detail = redact(str(err) or type(err).__name__, url_secrets(url))
+    return f"PostgreSQL at {redact(url)}: {type(err).__name__}: {detail}"
 
 
 def translate(url: str, err: BaseException) -> StoreError:
@@ -307,7 +306,7 @@ class PostgresStore:
         self._pool: asyncpg.Pool | None = None
 
     def __repr__(self) -> str:
-        return f"PostgresStore({mask_url(self.url)!r}, pool_size={self.pool_size})"
+        return f"PostgresStore({redact(self.url)!r}, pool_size={self.pool_size})"
 
     @staticmethod
     async def guard(url: str, coro: Coroutine[Any, Any, T]) -> T:

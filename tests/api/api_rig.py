@@ -27,6 +27,9 @@ ADMIN_PASSWORD = "admin-secret-pw"
 JWT_SECRET = "test-jwt-secret-0123456789abcdef0123456789"
 POLL_INTERVAL = 0.5
 FAST_MQTT = {"reconnect_min": 0.1, "reconnect_max": 0.5}
+LOOPBACK = {"camera_networks": ["127.0.0.0/8", "::1/128"]}
+"""`security` of the rigs: the simulator is on loopback, which run-time cameras may not use by
+default."""
 
 
 def api_settings(
@@ -53,6 +56,7 @@ def api_settings(
         "mqtt": {"url": broker.url} if broker is not None else {"enabled": False},
         "polling": {"interval": POLL_INTERVAL, "failure_threshold": 2, "timeout": 2.0},
         "server": {"host": "127.0.0.1", "port": 0, **extra.pop("server", {})},
+        "security": extra.pop("security", LOOPBACK),
         "auth": {
             "admin_password": ADMIN_PASSWORD,
             "jwt_secret": JWT_SECRET,
@@ -92,7 +96,7 @@ class ApiRig:
     settings: Settings
     mqtt: Recorder | None
     token: str
-    """An API token (`rbt_…`) made through the API."""
+    """An API token (`rbt_…`, scope admin) made through the API."""
     admin_jwt: str
     clients: list[httpx.AsyncClient] = field(default_factory=list)
 
@@ -146,7 +150,7 @@ async def running_api(
             jwt = login.json()["access_token"]
             made = await http.post(
                 "/auth/tokens",
-                json={"name": "tests"},
+                json={"name": "tests", "scope": "admin"},
                 headers={"Authorization": f"Bearer {jwt}"},
             )
             made.raise_for_status()
@@ -182,3 +186,27 @@ async def recv_until(ws: Any, predicate: Callable[[Any], bool], timeout: float =
             frame = json.loads(await ws.recv())
             if predicate(frame):
                 return frame
+
+
+async def bridge_request_everywhere(
+    rig: ApiRig, action: str, body: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """The answer to one bridge request over REST, MQTT and the WebSocket, by interface (a
+    message the WebSocket refuses outright, `{"error": …}`, counts as an error answer)."""
+    assert rig.mqtt is not None, "the rig needs MQTT"
+    answers = {"rest": (await rig.client().post(f"/bridge/request/{action}", json=body)).json()}
+    transaction = f"everywhere-{action}"
+    mark = rig.mqtt.mark()
+    await rig.mqtt.publish(f"reolink/bridge/request/{action}", {**body, "transaction": transaction})
+    answers["mqtt"] = await rig.mqtt.wait_json(
+        f"reolink/bridge/response/{action}",
+        lambda p: p.get("transaction") == transaction,
+        since=mark,
+    )
+    async with await rig.ws() as ws:
+        await ws.send(json.dumps({"topic": f"bridge/request/{action}", "payload": body}))
+        frame = await recv_until(
+            ws, lambda f: "error" in f or f["topic"] == f"reolink/bridge/response/{action}"
+        )
+    answers["ws"] = {"status": "error", **frame} if "error" in frame else frame["payload"]
+    return answers

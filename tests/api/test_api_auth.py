@@ -85,7 +85,15 @@ async def test_login_refresh_and_token_types(api: ApiRig) -> None:
         me = await client.get(
             "/auth/me", headers={"Authorization": f"Bearer {renewed.json()['access_token']}"}
         )
-        assert me.json() == {"kind": "admin", "name": "admin", "token_id": None}
+        access = renewed.json()["access_token"]
+        exp = jwt.decode(access, options={"verify_signature": False})["exp"]
+        assert me.json() == {
+            "kind": "admin",
+            "name": "admin",
+            "token_id": None,
+            "scope": "admin",
+            "expires_at": datetime.fromtimestamp(exp, UTC).isoformat().replace("+00:00", "Z"),
+        }
 
 
 async def test_api_tokens_are_shown_once_listed_without_secret_and_revocable(

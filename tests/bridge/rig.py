@@ -16,6 +16,9 @@ from bridge.simulator import Simulator
 PASSWORD = "p@ss w#rd%^é"  # exercises URL/JSON escaping end to end
 POLL_INTERVAL = 0.5
 FAST_MQTT = {"reconnect_min": 0.1, "reconnect_max": 0.5}
+LOOPBACK = {"camera_networks": ["127.0.0.0/8", "::1/128"]}
+"""`security` of the rig: the simulator is on loopback, which run-time cameras may not use by
+default."""
 
 
 @dataclass
@@ -55,6 +58,7 @@ def bridge_settings(
         )
         for device_id, device in sim.devices.items()
     ]
+    extra.setdefault("security", LOOPBACK)
     return load_settings(
         data_dir=data_dir,
         server={"port": 0},

@@ -59,7 +59,9 @@ async def test_demo_runs_and_stops_cleanly_on_ctrl_c(
                     "/api/v1/cameras/floodlight/state",
                     headers={"Authorization": f"Bearer {token}"},
                 )
+                me = await http.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
             assert state.status_code == 200
+            assert me.json()["scope"] == "admin"  # the demo's token may do everything
             retained = await mqtt.wait_json("reolink/floodlight")
             assert state.json()["camera_id"] == retained["camera_id"] == "floodlight"
         finally:

@@ -56,6 +56,11 @@ def _text(rng: random.Random, max_len: int = 24) -> str:
     return "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, max_len)))
 
 
+def _camera_text(rng: random.Random, max_len: int = 24) -> str:
+    """`_text` without the control characters a camera's text fields refuse."""
+    return "".join(ch for ch in _text(rng, max_len) if ch.isprintable())
+
+
 def _slug(rng: random.Random) -> str:
     first = rng.choice(string.ascii_lowercase + string.digits)
     rest = "".join(rng.choice(string.ascii_lowercase + "_-" + string.digits) for _ in range(8))
@@ -158,15 +163,15 @@ def _event(rng: random.Random) -> Event:
 def _camera(rng: random.Random) -> Camera:
     return Camera(
         id=_slug(rng),
-        name=_text(rng),
+        name=_camera_text(rng),
         host=f"192.168.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
         port=_maybe(rng, lambda: rng.randint(1, 65535)),
         https=rng.random() < 0.5,
         verify_tls=rng.random() < 0.5,
-        username=_text(rng, 20) or "admin",
+        username=_camera_text(rng, 20) or "admin",
         password=SecretStr(""),
         channel=_maybe(rng, lambda: rng.randint(0, 255)),
-        tags=[_text(rng, 10) for _ in range(rng.randint(0, 3))],
+        tags=[_camera_text(rng, 10).strip() or "tag" for _ in range(rng.randint(0, 3))],
         enabled=rng.random() < 0.5,
         poll_interval=_maybe(rng, lambda: rng.uniform(0.1, 3600)),
     )

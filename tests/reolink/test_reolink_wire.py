@@ -92,6 +92,7 @@ def test_exported_names() -> None:
         "AuthenticationError",
         "BusyError",
         "CameraConnectionError",
+        "CameraRefusedError",
         "CameraTimeoutError",
         "CameraUnreachableError",
         "NotSupportedError",

@@ -34,7 +34,8 @@ def test_cli_runs_devices_and_stops_on_sigint() -> None:
         assert proc.stdout is not None
         lines = [json.loads(proc.stdout.readline()) for _ in range(3)]
         assert [line["profile"] for line in lines] == ["floodlight", "ptz", "doorbell"]
-        keys = {"id", "host", "port", "model", "channels", "username", "password", "profile"}
+        keys = {"id", "host", "port", "baichuan_port", "model", "channels", "username"}
+        keys |= {"password", "profile"}
         assert keys | {"control_url"} == set(lines[0])
         dev = lines[1]
         assert dev["model"] == "RLC-823A"

@@ -308,7 +308,8 @@ async def test_ptz_through_reolink_aio(sim: Simulator) -> None:
         assert ptz.speed == 10
         await host.set_ptz_command(0, command="Stop")
         assert ptz.moving is None
-        # (ctrl_ptz_patrol reads the patrol state back over Baichuan, which the simulator lacks)
+        # (ctrl_ptz_patrol reads the patrol state back over Baichuan message 64, which the
+        # simulator does not implement: it answers 405)
         await host.set_ptz_command(0, command="StartPatrol", patrol=0)
         assert ptz.patrol_running
         await host.set_zoom(0, 12)  # waits 3 s before reading back, like the library does

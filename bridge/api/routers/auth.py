@@ -1,11 +1,15 @@
-"""Login (short JWT + refresh) and the API tokens of integrations (create, list, revoke)."""
+"""Login (short JWT + refresh) and the API tokens of integrations (create, list, revoke).
+
+Managing tokens needs the `admin` scope; `/auth/me` says who a token is and what it may do.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from bridge.api import responses
 from bridge.api.deps import PUBLIC_OPENAPI, CurrentPrincipal, LoginLimit, State, public
@@ -17,7 +21,9 @@ from bridge.api.schemas import (
     RefreshRequest,
     TokenPair,
 )
+from bridge.api.scopes import Admin, Read
 from bridge.api.security import AuthError, IssuedTokens, create_api_token
+from bridge.storage.base import ApiTokenRecord, TokenScope
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -25,11 +31,25 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 class Me(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"kind": "token", "name": "home-assistant"}]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "token",
+                    "name": "home-assistant",
+                    "token_id": "9f2c4e1a0b3d",
+                    "scope": "control",
+                    "expires_at": None,
+                }
+            ]
+        },
     )
     kind: Literal["admin", "token"]
     name: str
     token_id: str | None = None
+    scope: TokenScope
+    expires_at: datetime | None = Field(
+        default=None, description="When the token stops working (a login JWT); None: until revoked"
+    )
 
 
 def _pair(issued: IssuedTokens) -> TokenPair:
@@ -75,43 +95,51 @@ async def refresh(state: State, body: RefreshRequest) -> TokenPair:
         raise _unauthorized(err) from None
 
 
-@router.get("/me", summary="Who the token belongs to")
+@router.get("/me", dependencies=[Read], summary="Who the token belongs to, and its scope")
 async def me(principal: CurrentPrincipal) -> Me:
-    return Me(kind=principal.kind, name=principal.name, token_id=principal.token_id)
+    expires = principal.expires_at
+    return Me(
+        kind=principal.kind,
+        name=principal.name,
+        token_id=principal.token_id,
+        scope=principal.scope,
+        expires_at=datetime.fromtimestamp(expires, UTC) if expires is not None else None,
+    )
 
 
-@router.get("/tokens", summary="The API tokens (never their secrets)")
+def _info(record: ApiTokenRecord) -> ApiTokenInfo:
+    return ApiTokenInfo(
+        id=record.id,
+        name=record.name,
+        scope=record.scope,
+        created_at=record.created_at,
+        last_used_at=record.last_used_at,
+        revoked_at=record.revoked_at,
+    )
+
+
+@router.get("/tokens", dependencies=[Admin], summary="The API tokens (never their secrets)")
 async def list_tokens(state: State) -> list[ApiTokenInfo]:
-    return [
-        ApiTokenInfo(
-            id=t.id,
-            name=t.name,
-            created_at=t.created_at,
-            last_used_at=t.last_used_at,
-            revoked_at=t.revoked_at,
-        )
-        for t in await state.ctx.store.list_tokens()
-    ]
+    return [_info(record) for record in await state.ctx.store.list_tokens()]
 
 
 @router.post(
     "/tokens",
     status_code=status.HTTP_201_CREATED,
+    dependencies=[Admin],
     summary="A new API token: its secret is in this answer only",
 )
 async def create_token(state: State, body: ApiTokenCreate) -> ApiTokenCreated:
-    token = await create_api_token(state.ctx.store, body.name)
-    record = token.record
-    return ApiTokenCreated(
-        id=record.id, name=record.name, created_at=record.created_at, token=token.secret
-    )
+    token = await create_api_token(state.ctx.store, body.name, body.scope)
+    return ApiTokenCreated(**_info(token.record).model_dump(), token=token.secret)
 
 
 @router.delete(
     "/tokens/{token_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses.NOT_FOUND,
-    summary="Revoke an API token (at once, in this process)",
+    dependencies=[Admin],
+    summary="Revoke an API token (at once in this process, its live sessions closed)",
 )
 async def revoke_token(
     state: State, token_id: Annotated[str, Path(min_length=1, max_length=64)]

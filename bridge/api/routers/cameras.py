@@ -1,4 +1,7 @@
-"""Cameras: the MQTT mirror (`/state`, `/set`), CRUD through the registry, and status."""
+"""Cameras: the MQTT mirror (`/state`, `/set`), CRUD through the registry, and status.
+
+Reading needs `read`, `/set` needs `control`, changing the cameras needs `admin`.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +15,10 @@ from pydantic import ValidationError
 from bridge.api import responses
 from bridge.api.commanding import dispatch, result_response
 from bridge.api.context import ApiContext
-from bridge.api.deps import Actuator, Ctx, CurrentPrincipal
+from bridge.api.deps import Actuator, Ctx, CurrentPrincipal, State
 from bridge.api.errors import validation_details
 from bridge.api.schemas import CameraInfo, CameraStatus, CameraUpdate
+from bridge.api.scopes import Admin, Control, Read
 from bridge.models import Camera, CameraState, Command, CommandResult
 from bridge.pipeline.device import DeviceRunner
 from bridge.pipeline.manager import UnknownCamera
@@ -56,7 +60,9 @@ def _device(ctx: ApiContext, camera_id: str) -> DeviceRunner:
     return runner
 
 
-@router.get("", summary="List the configured devices (as reolink/bridge/cameras)")
+@router.get(
+    "", dependencies=[Read], summary="List the configured devices (as reolink/bridge/cameras)"
+)
 async def list_cameras(ctx: Ctx) -> list[CameraInfo]:
     return [camera_info(runner) for runner in ctx.manager.runners]
 
@@ -65,7 +71,7 @@ async def list_cameras(ctx: Ctx) -> list[CameraInfo]:
     "",
     status_code=status.HTTP_201_CREATED,
     responses={**responses.CONFLICT, **responses.RATE_LIMITED},
-    dependencies=[Actuator],
+    dependencies=[Admin, Actuator],
     summary="Add a camera (persisted; the password is stored encrypted)",
 )
 async def add_camera(ctx: Ctx, camera: Camera) -> CameraInfo:
@@ -73,7 +79,9 @@ async def add_camera(ctx: Ctx, camera: Camera) -> CameraInfo:
     return camera_info(ctx.manager.runner(camera.id))
 
 
-@router.get("/{camera_id}", summary="One device (an NVR channel id gives its NVR)")
+@router.get(
+    "/{camera_id}", dependencies=[Read], summary="One device (an NVR channel id gives its NVR)"
+)
 async def get_camera(ctx: Ctx, camera_id: CameraIdPath) -> CameraInfo:
     return camera_info(_runner(ctx, camera_id))
 
@@ -81,33 +89,19 @@ async def get_camera(ctx: Ctx, camera_id: CameraIdPath) -> CameraInfo:
 @router.put(
     "/{camera_id}",
     responses={**responses.CONFLICT, **responses.RATE_LIMITED},
-    dependencies=[Actuator],
-    summary="Change a camera (the password is kept when left out)",
+    dependencies=[Admin, Actuator],
+    summary="Change a camera (the password is kept when left out, but a new host, port, https "
+    "or username needs it)",
 )
 async def update_camera(ctx: Ctx, camera_id: CameraIdPath, update: CameraUpdate) -> CameraInfo:
-    runner = _device(ctx, camera_id)
-    current = runner.camera
+    _device(ctx, camera_id)
     changes = update.model_dump(exclude_unset=True)
     if changes.get("password") is None:
         changes.pop("password", None)
-    if set(changes) <= {"name"}:
-        if "name" in changes:
-            await ctx.registry.rename(camera_id, changes["name"] or "")
-        return camera_info(_runner(ctx, camera_id))
-    record = await ctx.store.get_camera(camera_id)
-    if record is not None and record.source == "config":
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"{camera_id} comes from the config file: change it there (only its name can be "
-            "changed here)",
-        )
-    merged = {**current.model_dump(), **changes}
     try:
-        camera = Camera.model_validate(merged)
+        await ctx.registry.update(camera_id, changes)
     except ValidationError as err:
         raise HTTPException(422, validation_details(err.errors(include_input=False))) from None
-    await ctx.registry.remove(camera_id)
-    await ctx.registry.add(camera)
     return camera_info(ctx.manager.runner(camera_id))
 
 
@@ -115,7 +109,7 @@ async def update_camera(ctx: Ctx, camera_id: CameraIdPath, update: CameraUpdate)
     "/{camera_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={**responses.CONFLICT, **responses.RATE_LIMITED},
-    dependencies=[Actuator],
+    dependencies=[Admin, Actuator],
     summary="Remove a camera (its retained MQTT topics are cleared)",
 )
 async def delete_camera(ctx: Ctx, camera_id: CameraIdPath) -> Response:
@@ -124,7 +118,7 @@ async def delete_camera(ctx: Ctx, camera_id: CameraIdPath) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{camera_id}/status", summary="Connection status of a camera")
+@router.get("/{camera_id}/status", dependencies=[Read], summary="Connection status of a camera")
 async def camera_status(ctx: Ctx, camera_id: CameraIdPath) -> CameraStatus:
     runner, view = ctx.manager.resolve(camera_id)
     caps = runner.capabilities
@@ -152,6 +146,7 @@ async def camera_status(ctx: Ctx, camera_id: CameraIdPath) -> CameraStatus:
 @router.get(
     "/{camera_id}/state",
     response_model=CameraState,
+    dependencies=[Read],
     summary="The retained MQTT payload of reolink/<camera_id>",
 )
 async def camera_state(ctx: Ctx, camera_id: CameraIdPath) -> Response:
@@ -167,15 +162,16 @@ async def camera_state(ctx: Ctx, camera_id: CameraIdPath) -> Response:
     "/{camera_id}/set",
     response_model=CommandResult,
     responses={**responses.RATE_LIMITED},
-    dependencies=[Actuator],
+    dependencies=[Control],
     summary="The MQTT Command of reolink/<camera_id>/set",
     description="Answers 200 with the `CommandResult` MQTT's `reolink/<camera_id>/response` "
-    'carries, also when the command failed (`"status": "error"`).',
+    'carries, also when the command failed (`"status": "error"`); 429 past the rate limit, '
+    "which a safety-off (siren off, PTZ stop, floodlight off) always passes.",
 )
 async def set_camera(
-    ctx: Ctx,
+    state: State,
     camera_id: CameraIdPath,
     command: Command,
     principal: CurrentPrincipal,
 ) -> JSONResponse:
-    return result_response(await dispatch(ctx, camera_id, command, principal))
+    return result_response(await dispatch(state, camera_id, command, principal))

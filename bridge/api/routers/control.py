@@ -1,4 +1,7 @@
-"""Control: reboot, PTZ, snapshot, status LED, siren, floodlight — each one `Command`."""
+"""Control: reboot, PTZ, status LED, siren, floodlight — each one `Command` (scope `control`).
+
+The actuator rate limit applies in `dispatch`, where the command is known (a safety-off passes).
+"""
 
 from __future__ import annotations
 
@@ -6,45 +9,46 @@ from fastapi import APIRouter, Response
 
 from bridge.api import responses
 from bridge.api.commanding import run_checked
-from bridge.api.deps import Actuator, Ctx, CurrentPrincipal
+from bridge.api.deps import CurrentPrincipal, State
 from bridge.api.routers.cameras import CameraIdPath
 from bridge.api.schemas import PresetRequest, SwitchRequest
+from bridge.api.scopes import Control
 from bridge.models import Command, CommandResult, FloodlightCommand, PtzCommand, SirenCommand
 
 router = APIRouter(
     prefix="/cameras/{camera_id}",
     tags=["control"],
     responses=responses.ACTUATOR,
-    dependencies=[Actuator],
+    dependencies=[Control],
 )
 
 
 @router.post("/reboot", response_model=CommandResult, summary="Reboot the camera (or the NVR)")
-async def reboot(ctx: Ctx, camera_id: CameraIdPath, principal: CurrentPrincipal) -> Response:
-    return await run_checked(ctx, camera_id, Command(reboot=True), principal)
+async def reboot(state: State, camera_id: CameraIdPath, principal: CurrentPrincipal) -> Response:
+    return await run_checked(state, camera_id, Command(reboot=True), principal)
 
 
 @router.post(
     "/ptz/move", response_model=CommandResult, summary="Move (op, speed, optional duration) or stop"
 )
 async def ptz_move(
-    ctx: Ctx, camera_id: CameraIdPath, move: PtzCommand, principal: CurrentPrincipal
+    state: State, camera_id: CameraIdPath, move: PtzCommand, principal: CurrentPrincipal
 ) -> Response:
-    return await run_checked(ctx, camera_id, Command(ptz=move), principal)
+    return await run_checked(state, camera_id, Command(ptz=move), principal)
 
 
 @router.post("/ptz/preset", response_model=CommandResult, summary="Go to a PTZ preset by name")
 async def ptz_preset(
-    ctx: Ctx, camera_id: CameraIdPath, body: PresetRequest, principal: CurrentPrincipal
+    state: State, camera_id: CameraIdPath, body: PresetRequest, principal: CurrentPrincipal
 ) -> Response:
-    return await run_checked(ctx, camera_id, Command(ptz_preset=body.preset), principal)
+    return await run_checked(state, camera_id, Command(ptz_preset=body.preset), principal)
 
 
 @router.post("/led", response_model=CommandResult, summary="Turn the status LED on or off")
 async def led(
-    ctx: Ctx, camera_id: CameraIdPath, body: SwitchRequest, principal: CurrentPrincipal
+    state: State, camera_id: CameraIdPath, body: SwitchRequest, principal: CurrentPrincipal
 ) -> Response:
-    return await run_checked(ctx, camera_id, Command(status_led=body.state), principal)
+    return await run_checked(state, camera_id, Command(status_led=body.state), principal)
 
 
 @router.post(
@@ -53,15 +57,15 @@ async def led(
     summary="Sound the siren (stops by itself) or silence it",
 )
 async def siren(
-    ctx: Ctx, camera_id: CameraIdPath, body: SirenCommand, principal: CurrentPrincipal
+    state: State, camera_id: CameraIdPath, body: SirenCommand, principal: CurrentPrincipal
 ) -> Response:
-    return await run_checked(ctx, camera_id, Command(siren=body), principal)
+    return await run_checked(state, camera_id, Command(siren=body), principal)
 
 
 @router.post(
     "/floodlight", response_model=CommandResult, summary="Floodlight state, brightness and mode"
 )
 async def floodlight(
-    ctx: Ctx, camera_id: CameraIdPath, body: FloodlightCommand, principal: CurrentPrincipal
+    state: State, camera_id: CameraIdPath, body: FloodlightCommand, principal: CurrentPrincipal
 ) -> Response:
-    return await run_checked(ctx, camera_id, Command(floodlight=body), principal)
+    return await run_checked(state, camera_id, Command(floodlight=body), principal)

@@ -1,4 +1,7 @@
-"""Event history (filters, keyset pages, acknowledge, snapshot) and the command audit."""
+"""Event history (filters, keyset pages, acknowledge, snapshot) and the command audit.
+
+Reading needs `read`; acknowledging an event needs `control`.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from bridge.api import responses
 from bridge.api.deps import Ctx, CurrentPrincipal, State
 from bridge.api.routers.cameras import CameraIdPath
 from bridge.api.schemas import CommandAudit, CommandPage, EventPage, EventRecord
+from bridge.api.scopes import Control, Read
 from bridge.models import EventType
 from bridge.storage.base import EventQuery, StoredEvent
 
@@ -71,6 +75,7 @@ async def _page(state: State, query: EventQuery) -> Response:
     "/events",
     response_model=EventPage,
     responses={**responses.BAD_REQUEST, **responses.UNAVAILABLE},
+    dependencies=[Read],
     summary="Events, newest first, filtered, one keyset page at a time",
 )
 async def list_events(
@@ -99,6 +104,7 @@ async def list_events(
     "/cameras/{camera_id}/events",
     response_model=EventPage,
     responses={**responses.BAD_REQUEST, **responses.UNAVAILABLE},
+    dependencies=[Read],
     summary="Events of one camera (also of a removed one), newest first",
 )
 async def camera_events(
@@ -130,7 +136,9 @@ async def _event(state: State, event_id: str) -> StoredEvent:
     return event
 
 
-@router.get("/events/{event_id}", responses=responses.NOT_FOUND, summary="One event")
+@router.get(
+    "/events/{event_id}", responses=responses.NOT_FOUND, dependencies=[Read], summary="One event"
+)
 async def get_event(state: State, event_id: EventIdPath) -> EventRecord:
     event = await _event(state, event_id)
     has = event.snapshot_path is not None or state.hub.has_snapshot(event_id)
@@ -140,6 +148,7 @@ async def get_event(state: State, event_id: EventIdPath) -> EventRecord:
 @router.put(
     "/events/{event_id}/acknowledge",
     responses=responses.NOT_FOUND,
+    dependencies=[Control],
     summary="Mark an event as seen (by whom and when is kept)",
 )
 async def acknowledge_event(
@@ -159,6 +168,7 @@ async def acknowledge_event(
         200: {"content": {"image/jpeg": {}}, "description": "A JPEG"},
         **responses.NOT_FOUND,
     },
+    dependencies=[Read],
     summary="The snapshot taken when the event started",
 )
 async def event_snapshot(state: State, event_id: EventIdPath) -> Response:
@@ -183,6 +193,7 @@ def _read_snapshot(data_dir: Path, stored: str) -> bytes | None:
 @router.get(
     "/commands",
     responses=responses.UNAVAILABLE,
+    dependencies=[Read],
     summary="The command audit: who sent what, from where, with which result",
 )
 async def list_commands(

@@ -3,6 +3,9 @@
 Each type is a slice of the camera state. `GET` reads it from the state cache; `PUT` turns the
 body into one `Command` for the dispatcher (so MQTT, REST and the rails agree) and, when the
 camera took it, stores a versioned copy in `camera_configs`.
+
+Reading needs `read`; `PUT` and taking a snapshot need `control` (the latest snapshot kept,
+`cached=true`, is a read).
 """
 
 from __future__ import annotations
@@ -10,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bridge.api import responses
 from bridge.api.commanding import dispatch, result_payload, result_status
-from bridge.api.deps import Actuator, Ctx, CurrentPrincipal
+from bridge.api.deps import Ctx, CurrentPrincipal, State
 from bridge.api.errors import validation_details
 from bridge.api.routers.cameras import CameraIdPath
 from bridge.api.schemas import (
@@ -26,6 +29,7 @@ from bridge.api.schemas import (
     NotificationsConfig,
     RecordingConfig,
 )
+from bridge.api.scopes import Control, Read, ScopeRule, enforce, scoped
 from bridge.models import CameraState, Command, CommandResult, CommandStatus
 from bridge.pipeline.manager import UnknownCamera
 
@@ -116,8 +120,9 @@ def _add_type(kind: str, model: type[BaseModel], to_command: Callable[..., dict[
         )
 
     async def put_config(
-        ctx: Ctx, camera_id: CameraIdPath, body: BaseModel, principal: CurrentPrincipal
+        state: State, camera_id: CameraIdPath, body: BaseModel, principal: CurrentPrincipal
     ) -> ConfigView:
+        ctx = state.ctx
         requested = body.model_dump(mode="json", exclude_none=True)
         try:
             command = Command.model_validate(
@@ -125,11 +130,11 @@ def _add_type(kind: str, model: type[BaseModel], to_command: Callable[..., dict[
             )
         except ValidationError as err:
             raise HTTPException(422, validation_details(err.errors(include_input=False))) from None
-        result = await dispatch(ctx, camera_id, command, principal)
+        result = await dispatch(state, camera_id, command, principal)
         if result.status is CommandStatus.ERROR:
             raise HTTPException(result_status(result), result.error or "command failed")
-        state = await ctx.cache.get_state(camera_id)
-        data = _current(state, model) | requested
+        current = await ctx.cache.get_state(camera_id)
+        data = _current(current, model) | requested
         device_id, key = _stored_as(ctx, camera_id, kind)
         version = await ctx.store.save_camera_config(device_id, key, data, who=principal.who)
         return ConfigView(
@@ -154,25 +159,42 @@ def _add_type(kind: str, model: type[BaseModel], to_command: Callable[..., dict[
     names = [kind, "alarm"] if kind == "motion" else [kind]
     for name in names:
         path = f"/config/{name}"
-        router.add_api_route(path, get_config, methods=["GET"], summary=f"Read the {name} settings")
+        router.add_api_route(
+            path,
+            get_config,
+            methods=["GET"],
+            dependencies=[Read],
+            summary=f"Read the {name} settings",
+        )
         router.add_api_route(
             path,
             put_config,
             methods=["PUT"],
             summary=f"Change the {name} settings (through the command dispatcher)",
             responses=responses.ACTUATOR,
-            dependencies=[Actuator],
+            dependencies=[Control],
         )
         router.add_api_route(
             f"{path}/history",
             history,
             methods=["GET"],
+            dependencies=[Read],
             summary=f"Stored versions of the {name} settings, newest first",
         )
 
 
 for _kind, (_model, _to_command) in CONFIG_TYPES.items():
     _add_type(_kind, _model, _to_command)
+
+
+CachedSnapshot = Annotated[bool, Query(description="The latest snapshot, if one is kept")]
+
+
+async def _snapshot_scope(request: Request, cached: CachedSnapshot = False) -> None:
+    await enforce(request, "read" if cached else "control")
+
+
+SnapshotScope = scoped(ScopeRule("control", relaxed="`read` with `cached=true`"))(_snapshot_scope)
 
 
 @router.get(
@@ -184,13 +206,10 @@ for _kind, (_model, _to_command) in CONFIG_TYPES.items():
         **responses.BAD_GATEWAY,
         **responses.UNAVAILABLE,
     },
+    dependencies=[SnapshotScope],
     summary="A snapshot (JPEG): taken now, or the latest one with cached=true",
 )
-async def snapshot(
-    ctx: Ctx,
-    camera_id: CameraIdPath,
-    cached: Annotated[bool, Query(description="The latest snapshot, if one is kept")] = False,
-) -> Response:
+async def snapshot(ctx: Ctx, camera_id: CameraIdPath, cached: CachedSnapshot = False) -> Response:
     headers = {"Cache-Control": "no-store"}
     if cached:
         jpeg = await ctx.cache.get_snapshot(camera_id)

@@ -1,11 +1,15 @@
-"""The bridge itself: health, readiness, metrics, `bridge/info` and bridge requests."""
+"""The bridge itself: health, readiness, metrics, `bridge/info` and bridge requests.
+
+A bridge request needs the scope `request_scope(action)` gives: `read` for `health_check`,
+`admin` for everything that changes the bridge.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Response
+from fastapi import APIRouter, Body, Path, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -13,6 +17,7 @@ from bridge import __version__
 from bridge.api import responses
 from bridge.api.deps import PUBLIC_OPENAPI, Actuator, Ctx, State, public
 from bridge.api.schemas import BridgeInfo, BridgeResponse, Health, Readiness
+from bridge.api.scopes import READ_REQUESTS, Read, ScopeRule, enforce, request_scope, scoped
 from bridge.config import redacted
 
 router = APIRouter(tags=["bridge"])
@@ -61,6 +66,7 @@ async def ready(ctx: Ctx) -> JSONResponse:
     "/metrics",
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
+    dependencies=[Read],
     summary="Prometheus metrics",
 )
 async def metrics(state: State) -> Response:
@@ -77,23 +83,40 @@ def bridge_info(ctx: Ctx) -> dict[str, Any]:
     }
 
 
-@router.get("/bridge/info", response_model=BridgeInfo, summary="As reolink/bridge/info")
+@router.get(
+    "/bridge/info",
+    response_model=BridgeInfo,
+    dependencies=[Read],
+    summary="As reolink/bridge/info",
+)
 async def get_bridge_info(ctx: Ctx) -> JSONResponse:
     return JSONResponse(bridge_info(ctx))
+
+
+RequestAction = Annotated[str, Path(min_length=1, max_length=128, examples=["health_check"])]
+
+
+async def _request_scope(request: Request, action: RequestAction) -> None:
+    await enforce(request, request_scope(action))
+
+
+RequestScope = scoped(ScopeRule("admin", relaxed=f"`read` for {', '.join(sorted(READ_REQUESTS))}"))(
+    _request_scope
+)
 
 
 @router.post(
     "/bridge/request/{action:path}",
     response_model=BridgeResponse,
     responses=responses.RATE_LIMITED,
-    dependencies=[Actuator],
+    dependencies=[RequestScope, Actuator],
     summary="As reolink/bridge/request/<action> (camera/add, camera/remove, health_check, …)",
     description="Answers 200 with what `reolink/bridge/response/<action>` carries, also when "
     'the request failed (`"status": "error"`).',
 )
 async def bridge_request(
     ctx: Ctx,
-    action: Annotated[str, Path(min_length=1, max_length=128, examples=["health_check"])],
+    action: RequestAction,
     body: Annotated[dict[str, Any] | None, Body(examples=[{"id": "garage"}])] = None,
 ) -> JSONResponse:
     return JSONResponse(await handle_request(ctx, action, dict(body or {})))
@@ -101,13 +124,25 @@ async def bridge_request(
 
 async def handle_request(ctx: Ctx, action: str, body: dict[str, Any]) -> dict[str, Any]:
     """The answer MQTT gives on `bridge/response/<action>` (shared with the WebSocket)."""
-    raw_transaction = body.pop("transaction", None)
-    transaction = raw_transaction if isinstance(raw_transaction, str) else None
+    transaction = _transaction(body)
     try:
         data = await ctx.requests.handle(action, body)
-        response: dict[str, Any] = {"status": "ok", "data": data}
     except ValueError as err:
-        response = {"status": "error", "error": str(err)}
+        return _answer({"status": "error", "error": str(err)}, transaction)
+    return _answer({"status": "ok", "data": data}, transaction)
+
+
+def refused_request(body: dict[str, Any], error: str) -> dict[str, Any]:
+    """The answer to a request refused before it was handled (scope, rate limit)."""
+    return _answer({"status": "error", "error": error}, _transaction(body))
+
+
+def _transaction(body: dict[str, Any]) -> str | None:
+    raw = body.pop("transaction", None)
+    return raw if isinstance(raw, str) else None
+
+
+def _answer(response: dict[str, Any], transaction: str | None) -> dict[str, Any]:
     if transaction is not None:
         response["transaction"] = transaction
     return response
