@@ -106,9 +106,8 @@ async def test_bridge_killed_while_spooling_the_next_one_replays(
 ) -> None:
     """A real crash: the bridge process is SIGKILLed while the database is down.
 
-    It is killed once every event it received is in the table or in the spool file: what an
-    in-process bus still held in memory dies with the process (see the writer's docstring on
-    write-ahead for a bus that redelivers)."""
+    It is killed once every event it received is in the table or in the spool file (with the
+    journal, each is in the spool when `publish()` returns)."""
     total, seed = 3000, 4242
     feed = script(total, seed=seed)
     child = subprocess.Popen(  # noqa: ASYNC220  (a child to SIGKILL; reads go to a thread)

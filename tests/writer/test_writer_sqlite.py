@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import json
 import os
+import resource
+import signal
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -519,3 +521,34 @@ async def test_the_journal_spools_an_event_before_any_subscriber_sees_it(
     await bus.drain()
     assert on_disk == [True] * 50
     await sqlite_store.open()
+
+
+async def test_the_journal_holds_records_in_memory_while_the_disk_is_full(
+    sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory, spool_path: Path
+) -> None:
+    """Neither the spool nor the database can write (a full disk): publishing never fails or
+    waits, the records wait in memory in order, and all of them land once there is room."""
+    spy = SpyStore(sqlite_store)
+    writer = make_writer(spy)
+    feed = script(600)
+    for event in feed.fed[:200]:
+        bus.publish(EventRaised(event))
+    await settle(bus, writer)
+    previous_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (spool_path.stat().st_size + 100, hard))
+    try:
+        for event in feed.fed[200:400]:
+            bus.publish(EventRaised(event))
+            await asyncio.sleep(0)
+        await asyncio.sleep(0.3)
+        assert writer.spool_errors > 0
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous_handler)
+    for event in feed.fed[400:]:
+        bus.publish(EventRaised(event))
+    await settle(bus, writer)
+    assert writer.dropped == 0
+    assert spy.first_write_order() == fed_order(feed.fed)
+    assert_rows(await all_events(sqlite_store), feed.expected_rows())
