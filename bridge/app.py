@@ -2,10 +2,11 @@
 
 Start: data dir and secret key → store (migrations) → registry (config file + cameras added at
 run time) → bus consumers (cache, event writer, snapshots, MQTT) → MQTT connection → cameras →
-live streams (ffmpeg left by a previous run killed) → the REST/WebSocket/SSE API. Stop, in
-reverse: the API, the live streams (every ffmpeg) and the cameras first (so nothing new comes
-in), then every consumer drains, the writer flushes (or spools), MQTT says `offline`, and the
-store closes last.
+live streams (ffmpeg left by a previous run killed) → the REST/WebSocket/SSE API; in the
+background, once the spool of the previous run is written, the events it left open are ended as
+interrupted (`bridge.storage.recovery`). Stop, in reverse: the API, the live streams (every
+ffmpeg) and the cameras first (so nothing new comes in), then every consumer drains, the writer
+flushes (or spools), MQTT says `offline`, and the store closes last.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bridge.cache import CacheUpdater, build_cache
 from bridge.commands import CommandDispatcher
 from bridge.config import Settings
 from bridge.media.service import StreamService
+from bridge.models import utcnow
 from bridge.mqtt.connection import MqttConnection
 from bridge.mqtt.service import REPUBLISH_DELAY, MqttService
 from bridge.mqtt.topics import Topics
@@ -39,6 +41,7 @@ from bridge.requests import BridgeRequests
 from bridge.secrets import load_cipher
 from bridge.storage.base import Store
 from bridge.storage.factory import create_store
+from bridge.storage.recovery import InterruptedEvents
 from bridge.storage.retention import RetentionTask
 from bridge.storage.spool import Spool
 from bridge.storage.writer import EventWriter
@@ -83,6 +86,7 @@ class Bridge:
         spool_dir = settings.data_dir / "spool"
         spool_dir.mkdir(parents=True, exist_ok=True)
         self.writer = EventWriter(self.store, self.bus, Spool(spool_dir / SPOOL_FILE))
+        self.interrupted = InterruptedEvents(self.store, self.writer)
         self.retention = RetentionTask(self.store, settings.events.retention_days)
         self.streams = StreamService(settings, self.manager) if settings.streams.enabled else None
         self.mqtt: MqttConnection | None = None
@@ -94,6 +98,9 @@ class Bridge:
         cameras = await self.registry.load(self.settings.cameras)
         self.cache_updater.start()
         self.writer.start()
+        # Before any camera runs: every event that started earlier belongs to a previous run.
+        # One instance runs every camera today; a scale-out passes the cameras it took over.
+        self.interrupted.start({c.id for c in cameras if c.enabled}, started_before=utcnow())
         self.retention.start()
         if self.settings.mqtt.enabled:
             self.mqtt = MqttConnection(self.settings.mqtt, **self._mqtt_options)
@@ -165,6 +172,7 @@ class Bridge:
                 await self.bus.drain()
         if self.mqtt_service is not None:
             await self.mqtt_service.stop()
+        await self.interrupted.stop()
         await self.writer.stop()
         await self.retention.stop()
         self.cache_updater.stop()

@@ -4,6 +4,9 @@ Every message is a frozen dataclass. Each subscriber gets its own bounded queue 
 task, so a slow or failing consumer never delays the producer or another consumer: a handler that
 raises is logged with its owner and counted, and a full queue drops its oldest message with a
 counted, rate-limited warning. `Bus` is the interface a Redis Streams implementation takes later.
+
+A `Journal` attached to the `InProcessBus` sees every message inside `publish()`, before any
+subscriber can: the event writer uses it to put events on disk before MQTT can announce them.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from bridge.models import Camera, CameraState, Capabilities, CommandResult, Event
@@ -73,6 +77,19 @@ class CommandCompleted:
 
 
 @dataclass(frozen=True, slots=True)
+class StillActive:
+    """A camera view's poll at `at` found detections still active (its events still open).
+
+    Sent at most every `polling.active_heartbeat_interval` seconds per view while a detection
+    lasts, and once more when the camera stops: the store keeps the latest, which is where a
+    restart after a crash ends the events it left open.
+    """
+
+    camera_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class SnapshotTaken:
     camera_id: str
     jpeg: bytes
@@ -87,9 +104,16 @@ BusMessage = (
     | DeviceReady
     | DeviceRemoved
     | CommandCompleted
+    | StillActive
     | SnapshotTaken
 )
 Handler = Callable[[BusMessage], Awaitable[None]]
+
+
+class Journal(Protocol):
+    def record(self, message: BusMessage) -> None:
+        """Called by `InProcessBus.publish` before any subscriber sees `message`: keep what must
+        survive the process (synchronously; must not raise)."""
 
 
 class Subscription(Protocol):
@@ -167,9 +191,15 @@ class InProcessBus:
     def __init__(self) -> None:
         self._subscribers: list[_Subscriber] = []
         self.published = 0
+        self.journal: Journal | None = None
 
     def publish(self, message: BusMessage) -> None:
         self.published += 1
+        if self.journal is not None:
+            try:
+                self.journal.record(message)
+            except Exception:  # the journal's own bug: the subscribers still get the message
+                _LOGGER.exception("bus journal failed on %s", type(message).__name__)
         for subscriber in self._subscribers:
             subscriber.offer(message)
 

@@ -2,8 +2,8 @@
 
 An encoded message is one JSON object: `{"v": 1, "type": "<kind>", ...fields}`. The kinds are
 `state_changed`, `event_raised`, `availability_changed`, `device_ready`, `device_removed`,
-`command_completed` and `snapshot_taken`. A `CameraState` or an `Event` is carried as exactly
-the JSON MQTT carries (`.payload()`); `SnapshotTaken.jpeg` is base64.
+`command_completed`, `still_active` and `snapshot_taken`. A `CameraState` or an `Event` is carried
+as exactly the JSON MQTT carries (`.payload()`); `SnapshotTaken.jpeg` is base64.
 
 A camera's password never leaves the process: `DeviceReady`/`DeviceRemoved` carry the camera
 without it (`Camera.public_dict()`), and a decoded camera has an empty password. Whoever needs
@@ -19,6 +19,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -32,6 +33,7 @@ from bridge.bus import (
     EventRaised,
     SnapshotTaken,
     StateChanged,
+    StillActive,
 )
 from bridge.models import Camera, CameraState, Capabilities, CommandResult, Event
 
@@ -89,6 +91,13 @@ def to_dict(message: BusMessage) -> dict[str, Any]:
                 "source": message.source,
                 "result": message.result.model_dump(mode="json"),
                 "who": message.who,
+            }
+        case StillActive(camera_id=camera_id, at=at):
+            return {
+                "v": VERSION,
+                "type": "still_active",
+                "camera_id": camera_id,
+                "at": at.isoformat(),
             }
         case SnapshotTaken(camera_id=camera_id, jpeg=jpeg, event_id=event_id):
             return {
@@ -164,6 +173,16 @@ def _command_completed(data: dict[str, Any]) -> BusMessage:
     )
 
 
+def _still_active(data: dict[str, Any]) -> BusMessage:
+    try:
+        at = datetime.fromisoformat(_str(data, "at"))
+    except ValueError as err:
+        raise CodecError(f"at is not an ISO 8601 time: {err}") from err
+    if at.tzinfo is None:
+        raise CodecError("at needs a time zone")
+    return StillActive(_str(data, "camera_id"), at)
+
+
 def _snapshot_taken(data: dict[str, Any]) -> BusMessage:
     try:
         jpeg = base64.b64decode(_str(data, "jpeg"), validate=True)
@@ -179,6 +198,7 @@ _DECODERS: dict[str, Callable[[dict[str, Any]], BusMessage]] = {
     "device_ready": _device_ready,
     "device_removed": _device_removed,
     "command_completed": _command_completed,
+    "still_active": _still_active,
     "snapshot_taken": _snapshot_taken,
 }
 

@@ -1,9 +1,11 @@
 """The one command dispatcher: MQTT, REST, WebSocket and the HA integration all come through here.
 
 `dispatch()` validates a `Command` against the camera's capabilities, enforces the safety rails
-(siren maximum duration, a per-camera rate limit for actuators, PTZ moves that stop by themselves),
-calls the camera client, refreshes the state so the change shows everywhere, announces the result
-on the bus (the audit trail), and returns the `CommandResult` every interface replies with.
+(siren maximum duration, a per-camera rate limit for actuators that a safety-off — siren off, PTZ
+stop, floodlight off — always passes, PTZ moves that stop by themselves), calls the camera client,
+refreshes the state so the change shows everywhere, announces the result on the bus (the audit
+trail), and returns the `CommandResult` every interface replies with. A command repeated with the
+same transaction within a minute is answered from the first one's result (`bridge.command_dedupe`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bridge.bus import Bus, CommandCompleted
+from bridge.command_dedupe import RecentCommands, command_key
 from bridge.config import SafetySettings
 from bridge.models import (
     ChannelCapabilities,
@@ -77,9 +80,23 @@ class CommandDispatcher:
         self.snapshots = snapshots
         self._rate = _RateLimiter(safety.actuator_rate_per_minute)
         self._timers: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self.recent = RecentCommands()
 
     async def dispatch(
         self, camera_id: str, command: Command, *, source: str, who: str | None = None
+    ) -> CommandResult:
+        """Run one command (or answer a repeat from the first one's result) and return the
+        result every interface replies with."""
+        key = command_key(camera_id, command, source, who)
+
+        async def execute() -> CommandResult:
+            return await self._execute(camera_id, command, source, who)
+
+        result, _ = await self.recent.run(key, execute)
+        return result
+
+    async def _execute(
+        self, camera_id: str, command: Command, source: str, who: str | None
     ) -> CommandResult:
         try:
             data = await self._run(camera_id, command)
@@ -113,7 +130,7 @@ class CommandDispatcher:
         if caps is None and view.channel is not None:
             raise CameraOffline(f"camera {camera_id} has not connected yet")
         _check_supported(command, caps)
-        if set(command.actions()) - _NOT_ACTUATORS:
+        if set(command.actions()) - _NOT_ACTUATORS and not command.is_safety_off:
             self._rate.check(runner.camera.id)
         client = runner.connected_client()
         data: dict[str, Any] = {}

@@ -180,6 +180,13 @@ class PollingSettings(_Section):
     health_check_interval: float = Field(default=30.0, gt=0, le=86400)
     failure_threshold: int = Field(default=3, ge=1, le=100)
     timeout: float = Field(default=5.0, gt=0, le=120, description="Per-request timeout")
+    active_heartbeat_interval: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="Seconds between records that a camera's detection is still active; after a "
+        "crash its open events end at the last one",
+    )
 
 
 class EventSettings(_Section):

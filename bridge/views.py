@@ -29,8 +29,19 @@ class CameraView:
         return self.channel is None
 
 
+_CHANNEL = "_ch"
+
+
 def channel_camera_id(device_id: str, channel: int) -> str:
-    return f"{device_id}_ch{channel}"
+    return f"{device_id}{_CHANNEL}{channel}"
+
+
+def is_view_of(camera_id: str, device_id: str) -> bool:
+    """`camera_id` is the device itself or one of its NVR channels (`channel_camera_id`)."""
+    if camera_id == device_id:
+        return True
+    prefix = f"{device_id}{_CHANNEL}"
+    return camera_id.startswith(prefix) and camera_id[len(prefix) :].isdigit()
 
 
 def camera_views(camera: Camera, caps: Capabilities) -> list[CameraView]:

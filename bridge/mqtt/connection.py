@@ -11,6 +11,13 @@ reconnects. A supervisor task owns the connection:
       … until the connection drops (any MqttError): unacknowledged messages go back to the head of
         the outbox, and the supervisor reconnects after a jittered exponential backoff.
 
+**MQTT 5, or 3.1.1.** The bridge speaks MQTT 5 and subscribes with *retain as published*, so a
+handler sees the retain flag of every message as its publisher set it — a retained command
+published while the bridge is connected is told from a live one (under MQTT 3.1.1 a broker clears
+the flag for live subscribers). A broker that refuses MQTT 5 (CONNACK "unsupported protocol
+version") gets 3.1.1 from then on, with a warning: there only messages delivered because of a new
+subscription carry the flag. `protocol` says which one is in use.
+
 `stop()` waits (bounded) for the outbox to drain, publishes `offline` retained and disconnects
 cleanly, so the broker discards the Last Will. Received messages go through a bounded queue to
 handlers that run as tasks with bounded concurrency; a handler that raises is logged with its filter
@@ -36,7 +43,10 @@ from typing import Self
 from urllib.parse import unquote, urlsplit
 
 import aiomqtt
+from aiomqtt.exceptions import MqttConnectError
+from paho.mqtt.client import MQTT_CLEAN_START_FIRST_ONLY
 from paho.mqtt.reasoncodes import ReasonCode
+from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from bridge.config import MqttSettings
 from bridge.mqtt.message import (
@@ -77,6 +87,7 @@ MAX_INCOMING = 1000  # received messages waiting for a handler slot; past it the
 MAX_HANDLERS = 16  # handler tasks running at once
 STOP_TIMEOUT = 5.0  # s; drain + offline + disconnect on stop()
 WARN_INTERVAL = 10.0  # s; at most one warning per interval for drops and for connection failures
+UNSUPPORTED_PROTOCOL = 0x84  # CONNACK reason (paho maps MQTT 3.1.1's return code 1 to it)
 
 ConnectHook = Callable[[], Awaitable[None]]
 """Runs (as a task) after every (re)connect, once `online` is out and subscriptions are active."""
@@ -219,6 +230,7 @@ class MqttConnection:
         self._dispatcher: asyncio.Task[None] | None = None
         self._connections = 0
         self.last_error: str | None = None
+        self._protocol = aiomqtt.ProtocolVersion.V5
 
         self._published = 0
         self._dropped = 0
@@ -247,6 +259,11 @@ class MqttConnection:
     async def flush(self) -> None:
         """Wait until the outbox is empty and every publish is acknowledged (wrap in a timeout)."""
         await self._outbox.wait_drained()
+
+    @property
+    def protocol(self) -> str:
+        """The MQTT version in use: "5", or "3.1.1" after a broker refused MQTT 5."""
+        return "5" if self._protocol is aiomqtt.ProtocolVersion.V5 else "3.1.1"
 
     @property
     def published_messages(self) -> int:
@@ -395,7 +412,9 @@ class MqttConnection:
 
     def _new_client(self) -> aiomqtt.Client:
         # A fresh paho client per connection: no paho-side session or retry queue can resend a
-        # message behind the outbox's back (that would duplicate or reorder).
+        # message behind the outbox's back (that would duplicate or reorder). A clean session
+        # each time (MQTT 5: clean start, and the session expires when the connection ends).
+        v5 = self._protocol is aiomqtt.ProtocolVersion.V5
         client = aiomqtt.Client(
             self.endpoint.host,
             self.endpoint.port,
@@ -404,7 +423,9 @@ class MqttConnection:
             identifier=self.client_id,
             logger=_PAHO_LOGGER,
             will=aiomqtt.Will(self.topics.bridge_state, OFFLINE, qos=1, retain=True),
-            clean_session=True,
+            protocol=self._protocol,
+            clean_session=None if v5 else True,
+            clean_start=MQTT_CLEAN_START_FIRST_ONLY,
             timeout=self._connect_timeout,
             keepalive=self.settings.keepalive,
             max_inflight_messages=self._max_inflight,
@@ -418,12 +439,15 @@ class MqttConnection:
         attempt = 0
         while not self._stopping.is_set():
             connected_at: float | None = None
+            downgraded = False
             try:
                 async with self._new_client() as client:
                     connected_at = loop.time()
                     await self._serve(client)
             except* aiomqtt.MqttError as group:
-                self._connection_failed(group.exceptions[0], connected_at is not None)
+                downgraded = self._refuses_v5(group.exceptions[0])
+                if not downgraded:
+                    self._connection_failed(group.exceptions[0], connected_at is not None)
             except* Exception as group:  # a bug must not end the service; log it and go on
                 logger.error("MQTT: unexpected error", exc_info=group.exceptions[0])
                 self.last_error = repr(group.exceptions[0])
@@ -432,6 +456,8 @@ class MqttConnection:
                 self._requeue_inflight()
             if self._stopping.is_set():
                 break
+            if downgraded:
+                continue  # again at once, in MQTT 3.1.1
             if connected_at is not None and loop.time() - connected_at >= STABLE_AFTER:
                 attempt = 0
             ceiling = min(self._reconnect_max, self._reconnect_min * 2**attempt)
@@ -439,6 +465,23 @@ class MqttConnection:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(random.uniform(self._reconnect_min, ceiling)):
                     await self._stopping.wait()
+
+    def _refuses_v5(self, error: BaseException) -> bool:
+        """True (and 3.1.1 from now on) when the broker refused MQTT 5 itself."""
+        refused = (
+            isinstance(error, MqttConnectError)
+            and isinstance(error.rc, ReasonCode)
+            and error.rc.value == UNSUPPORTED_PROTOCOL
+        )
+        if not refused or self._protocol is not aiomqtt.ProtocolVersion.V5:
+            return False
+        self._protocol = aiomqtt.ProtocolVersion.V311
+        logger.warning(
+            "MQTT: %s does not speak MQTT 5; using 3.1.1. A retained command published while "
+            "the bridge is connected then looks live and is executed (docs/mqtt.md)",
+            self.endpoint,
+        )
+        return True
 
     def _connection_failed(self, error: BaseException, was_connected: bool) -> None:
         self.last_error = str(error) or type(error).__name__
@@ -565,7 +608,11 @@ class MqttConnection:
         new = [(f, qos) for f, qos in wanted.items() if active.get(f) != qos]
         if not new:
             return
-        codes = await client.subscribe(new, timeout=self._connect_timeout)
+        if self._protocol is aiomqtt.ProtocolVersion.V5:
+            options = [(f, SubscribeOptions(qos=qos, retainAsPublished=True)) for f, qos in new]
+            codes = await client.subscribe(options, timeout=self._connect_timeout)
+        else:
+            codes = await client.subscribe(new, timeout=self._connect_timeout)
         for (topic_filter, qos), code in zip(new, codes, strict=False):
             refused = code.is_failure if isinstance(code, ReasonCode) else code == 0x80
             if refused:

@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bridge import safejson
+
 Payload = str | bytes | dict[str, Any] | list[Any] | None
 """What `MqttConnection.publish` takes: text, raw bytes, JSON (dict/list), or None (empty)."""
 
@@ -17,9 +19,10 @@ WILDCARDS = frozenset("+#")
 class Message:
     """One message received from the broker.
 
-    `retain` is the flag as delivered: in MQTT 3.1.1 it is set when the broker replays a stored
-    retained message (on subscribe) and clear for live traffic, even when the publisher set it. A
-    retained message on a command topic is stale by definition and must not be executed.
+    `retain` is the flag as delivered. Under MQTT 5 (retain as published) it is the publisher's
+    flag; under MQTT 3.1.1 it is set only when the broker replays a stored retained message (on
+    subscribe) and clear for live traffic, even when the publisher set it. A retained message on
+    a command topic is stale or misplaced by definition and must not be executed.
     """
 
     topic: str
@@ -36,8 +39,9 @@ class Message:
             return None
 
     def json(self) -> Any:
-        """The payload parsed as JSON; raises ValueError when it is not JSON."""
-        return json.loads(self.payload)
+        """The payload parsed as JSON (nesting limited: `bridge.safejson`); raises ValueError
+        when it is not usable JSON."""
+        return safejson.loads(self.payload)
 
 
 Handler = Callable[[Message], Awaitable[None]]

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bridge import __version__
+from bridge import __version__, safejson
 from bridge.bus import (
     AvailabilityChanged,
     Bus,
@@ -84,6 +84,7 @@ class MqttService:
             "mqtt",
             lambda: {
                 "connected": self.connection.connected,
+                "protocol": self.connection.protocol,
                 "dropped_messages": self.connection.dropped_messages,
                 "buffered_messages": self.connection.buffered_messages,
             },
@@ -234,7 +235,7 @@ class MqttService:
                 raise ValueError(f"command larger than {MAX_COMMAND_BYTES} bytes")
             text = message.payload.decode("utf-8")
             if parsed.attribute is None:
-                body = json.loads(text)
+                body = safejson.loads(text)
                 if not isinstance(body, dict):
                     raise ValueError("the command must be a JSON object")
                 raw_transaction = body.get("transaction")
@@ -275,7 +276,7 @@ class MqttService:
             return
         transaction: str | None = None
         try:
-            body = json.loads(message.payload.decode("utf-8") or "{}")
+            body = safejson.loads(message.payload.decode("utf-8") or "{}")
             if not isinstance(body, dict):
                 raise ValueError("the request must be a JSON object")
             raw_transaction = body.pop("transaction", None)
@@ -293,7 +294,7 @@ def _plain_value(text: str) -> tuple[str, str | None]:
     """A `/set/<attribute>` payload: a plain value, or `{"value": …, "transaction": …}`."""
     stripped = text.strip()
     if stripped.startswith("{"):
-        body = json.loads(stripped)
+        body = safejson.loads(stripped)
         if not isinstance(body, dict) or "value" not in body:
             raise ValueError('a JSON payload on /set/<attribute> needs a "value"')
         transaction = body.get("transaction")

@@ -5,6 +5,10 @@ of channels, and one batched request per poll tick covers every channel. A slow 
 ever delays itself. Failures are counted; past `failure_threshold` consecutive failures the device
 is offline (its views publish offline events) and reconnects with backoff — the circuit breaker:
 while open, one connection attempt per backoff period and no polling.
+
+While a view has a detection active, a poll that still sees it publishes `StillActive` at most
+every `polling.active_heartbeat_interval` seconds, and `stop()` publishes the last one: after a
+crash the next start ends the events left open at that time.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from bridge.bus import (
     DeviceReady,
     EventRaised,
     StateChanged,
+    StillActive,
 )
 from bridge.config import PollingSettings
 from bridge.models import Camera, Capabilities, ChannelState, OnOff, StorageState, utcnow
@@ -91,6 +96,8 @@ class DeviceRunner:
         self._health_due = 0.0
         self._command_lock = asyncio.Lock()
         self._wake = asyncio.Event()
+        self._beats: dict[str, tuple[float, datetime]] = {}
+        """Per view with an active detection: (monotonic, poll time) of its last heartbeat."""
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -109,6 +116,7 @@ class DeviceRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+            self._last_heartbeats()
         await self._close_client(logout=True)
 
     def request_refresh(self) -> None:
@@ -203,6 +211,30 @@ class DeviceRunner:
                 self.bus.publish(EventRaised(event))
             if changed:
                 self.bus.publish(StateChanged(tracker.state))
+            self._heartbeat(view.camera_id, tracker.active, now)
+
+    def _heartbeat(self, camera_id: str, active: bool, now: datetime) -> None:
+        """Record, at a modest rate, that this view's open events were seen active at `now`."""
+        if not active:
+            self._beats.pop(camera_id, None)
+            return
+        mono = time.monotonic()
+        last = self._beats.get(camera_id)
+        if last is None:  # it just started: the start event says so
+            self._beats[camera_id] = (mono, now)
+            return
+        if mono - last[0] >= self.polling.active_heartbeat_interval:
+            self._beats[camera_id] = (mono, now)
+            self.bus.publish(StillActive(camera_id, now))
+        else:
+            self._beats[camera_id] = (last[0], now)
+
+    def _last_heartbeats(self) -> None:
+        """Stopping: the last poll that saw each active view, so the next start ends its events
+        at that time rather than at the last periodic heartbeat."""
+        for camera_id, (_, seen) in self._beats.items():
+            self.bus.publish(StillActive(camera_id, seen))
+        self._beats.clear()
 
     async def _failed(self, err: BaseException, *, connecting: bool) -> bool:
         """Count a failure; True when the device is (now) offline and must reconnect."""
@@ -282,6 +314,8 @@ class DeviceRunner:
             for event in events:
                 self.bus.publish(EventRaised(event))
             self.bus.publish(StateChanged(tracker.state))
+            if not tracker.active:  # offline ended its detections: nothing left to heartbeat
+                self._beats.pop(view.camera_id, None)
 
     def rename(self, name: str) -> None:
         self.camera = self.camera.model_copy(update={"name": name.strip()})

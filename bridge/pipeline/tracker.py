@@ -62,6 +62,11 @@ class StateTracker:
     def __post_init__(self) -> None:
         self.state = CameraState(camera_id=self.camera_id)
 
+    @property
+    def active(self) -> bool:
+        """A detection has started and not ended (its event is open)."""
+        return bool(self._active)
+
     def apply(self, poll: ChannelState, now: datetime) -> tuple[bool, list[Event]]:
         """Fold one poll in. Returns (state changed, events raised)."""
         changes: dict[str, Any] = {}

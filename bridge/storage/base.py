@@ -112,6 +112,17 @@ class CommandRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class CameraHeartbeat:
+    """A camera view was seen with a detection still active at `seen_at` (its events open then).
+
+    The store keeps the latest per camera: where a restart after a crash ends the events left open.
+    """
+
+    camera_id: str
+    seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ApiTokenRecord:
     id: str
     name: str
@@ -164,6 +175,16 @@ class Store(Protocol):
     async def query_events(self, query: EventQuery) -> EventPage: ...
     async def acknowledge_event(self, event_id: str, by: str | None) -> StoredEvent | None: ...
     async def purge_events(self, before: datetime) -> int: ...
+    async def open_events(self, started_before: datetime) -> list[StoredEvent]:
+        """Events still in their `start` phase that started before `started_before`, oldest
+        first (after a crash: the ones nobody ended)."""
+
+    # heartbeats of cameras with active detections
+    async def record_heartbeats(self, heartbeats: Sequence[CameraHeartbeat]) -> None:
+        """Keep, per camera, the latest `seen_at` (an older one never replaces a newer one)."""
+
+    async def heartbeats(self, camera_ids: Sequence[str]) -> dict[str, datetime]:
+        """The latest heartbeat of each of these cameras that has one."""
 
     # command audit
     async def record_commands(self, records: Sequence[CommandRecord]) -> None: ...

@@ -38,6 +38,7 @@ from bridge.storage._migrations import migrate_postgres
 from bridge.storage.base import (
     ApiTokenRecord,
     CameraConfigVersion,
+    CameraHeartbeat,
     CameraRecord,
     CommandRecord,
     EventPage,
@@ -549,6 +550,42 @@ class PostgresStore:
             )
         )
         return int(removed)
+
+    async def open_events(self, started_before: datetime) -> list[StoredEvent]:
+        sql = (
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE phase = 'start' AND started_at < $1 "
+            "ORDER BY started_at, event_id"
+        )
+        rows = await self._call(lambda conn: conn.fetch(sql, utc(started_before)))
+        return [_event(row) for row in rows]
+
+    # -- heartbeats --------------------------------------------------------------------------
+
+    async def record_heartbeats(self, heartbeats: Sequence[CameraHeartbeat]) -> None:
+        if not heartbeats:
+            return
+        latest: dict[str, datetime] = {}  # one row per camera: ON CONFLICT takes each once
+        for beat in heartbeats:
+            seen = utc(beat.seen_at)
+            latest[beat.camera_id] = max(seen, latest.get(beat.camera_id, seen))
+        sql = (
+            "INSERT INTO camera_heartbeats AS h (camera_id, seen_at) "
+            "SELECT * FROM unnest($1::text[], $2::timestamptz[]) "
+            "ON CONFLICT (camera_id) DO UPDATE SET seen_at = greatest(h.seen_at, EXCLUDED.seen_at)"
+        )
+        await self._call(lambda conn: conn.execute(sql, list(latest), list(latest.values())))
+
+    async def heartbeats(self, camera_ids: Sequence[str]) -> dict[str, datetime]:
+        if not camera_ids:
+            return {}
+        rows = await self._call(
+            lambda conn: conn.fetch(
+                "SELECT camera_id, seen_at FROM camera_heartbeats "
+                "WHERE camera_id = ANY($1::text[])",
+                list(camera_ids),
+            )
+        )
+        return {row["camera_id"]: row["seen_at"] for row in rows}
 
     # -- command audit -----------------------------------------------------------------------
 

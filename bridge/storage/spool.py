@@ -5,12 +5,14 @@ one entry:
 
     <code> <seq> <crc32> <body>\\n
 
-- `code` is `E` (an event payload), `C` (a command audit record), `A` (everything through `seq` is
-  acknowledged: written to the store) or `D` (everything through `seq` was dropped by the bound).
+- `code` is `E` (an event payload), `C` (a command audit record), `H` (a camera heartbeat: its
+  detections were seen still active), `A` (everything through `seq` is acknowledged: written to
+  the store) or `D` (everything through `seq` was dropped by the bound).
 - `seq` is the record's sequence number (strictly increasing in the file); for `A`/`D` it is the
   last sequence number they cover.
-- `crc32` is 8 hex digits over `"<code> <seq> <body>"`; `body` is compact ASCII JSON for `E`/`C`
-  and `-` for the markers. JSON never contains a raw newline, so a line is a record.
+- `crc32` is 8 hex digits over `"<code> <seq> <body>"`; `body` is compact UTF-8 JSON for
+  `E`/`C`/`H` and `-` for the markers. JSON never contains a raw newline byte (nor does UTF-8
+  inside a character), so a line is a record.
 
 A line that fails its checksum, lacks its newline (a torn write after a crash or a full disk) or
 breaks the sequence order is skipped: at the end of the file it is cut off (the torn tail), in the
@@ -39,6 +41,13 @@ fsync'd in batches: once `fsync_every` records are unsynced, or `fsync_interval`
 first unsynced one, whichever comes first (`sync()` forces it). fsync runs in a worker thread so the
 event loop never waits on the disk. A failed write (disk full) is rolled back to the last whole
 record and raised as `SpoolError`.
+
+**Appending without awaiting.** `append_nowait` writes at once, from synchronous code (the
+in-process bus's journal: an event is in the spool before any subscriber sees it). Nothing else
+the spool does may be torn by it: a compaction copies the file in a thread while appends go on,
+then — on the event loop, with nothing awaited — copies what was appended meanwhile and renames.
+An `append_nowait` that would need a compaction first writes anyway and schedules it, so the file
+may pass `max_bytes` by what is appended before that compaction runs.
 """
 
 from __future__ import annotations
@@ -57,13 +66,13 @@ from typing import Any, Literal, NamedTuple
 
 _LOGGER = logging.getLogger(__name__)
 
-RecordKind = Literal["event", "command"]
+RecordKind = Literal["event", "command", "heartbeat"]
 
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 """About 800,000 events at ~300 bytes each: hours of a busy site's events, days of a quiet one."""
 
-_KIND_CODE: dict[str, bytes] = {"event": b"E", "command": b"C"}
-_CODE_KIND: dict[bytes, RecordKind] = {b"E": "event", b"C": "command"}
+_KIND_CODE: dict[str, bytes] = {"event": b"E", "command": b"C", "heartbeat": b"H"}
+_CODE_KIND: dict[bytes, RecordKind] = {b"E": "event", b"C": "command", b"H": "heartbeat"}
 _RECORD_CODES = frozenset(_CODE_KIND)
 _MARKER_CODES = frozenset((b"A", b"D"))
 _READ_CHUNK = 1024 * 1024
@@ -77,11 +86,35 @@ class SpoolError(Exception):
     """The spool could not be written (disk full, I/O error) or is closed."""
 
 
-@dataclass(frozen=True, slots=True)
+Payload = Mapping[str, Any] | bytes
+"""A record's payload: a JSON object, or one already encoded (compact UTF-8 JSON)."""
+
+
 class SpoolRecord:
-    seq: int
-    kind: RecordKind
-    payload: dict[str, Any]
+    """One record read back: its sequence number, kind and JSON body (parsed on first use, so a
+    consumer that knows the record already skips the parse)."""
+
+    __slots__ = ("_payload", "body", "kind", "seq")
+
+    def __init__(self, seq: int, kind: RecordKind, body: bytes) -> None:
+        self.seq = seq
+        self.kind = kind
+        self.body = body
+        self._payload: dict[str, Any] | None = None
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The body parsed; ValueError if it is not a JSON object (the checksum matched: only a
+        bug writes such a record)."""
+        if self._payload is None:
+            value = json.loads(self.body)
+            if not isinstance(value, dict):
+                raise ValueError(f"spool record {self.seq} is not a JSON object")
+            self._payload = value
+        return self._payload
+
+    def __repr__(self) -> str:
+        return f"SpoolRecord({self.seq}, {self.kind!r}, {self.body!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +214,9 @@ class Spool:
         self._generation = 0
         self._timer: asyncio.TimerHandle | None = None
         self._sync_task: asyncio.Task[None] | None = None
+        self._compact_task: asyncio.Task[None] | None = None
+        self._drop_marker_due = False
+        """Records were dropped: the next write starts with a `D` marker."""
         self._last_drop_warning = 0.0
         self._closed = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -351,12 +387,7 @@ class Spool:
                     break
                 end = line.end
                 if line.code in _RECORD_CODES and line.seq > floor:
-                    try:
-                        payload = json.loads(line.body)
-                    except ValueError:  # the checksum matched: only a bug gets here
-                        _LOGGER.error("spool %s: record %d is not JSON", self.path, line.seq)
-                        continue
-                    records.append(SpoolRecord(line.seq, _CODE_KIND[line.code], payload))
+                    records.append(SpoolRecord(line.seq, _CODE_KIND[line.code], line.body))
                     if len(records) >= batch_size:
                         break
             if not records:
@@ -371,7 +402,7 @@ class Spool:
         if self._closed:
             raise SpoolError(f"spool {self.path} is closed")
 
-    async def append(self, records: Sequence[tuple[RecordKind, Mapping[str, Any]]]) -> int:
+    async def append(self, records: Sequence[tuple[RecordKind, Payload]]) -> int:
         """Append records in order; returns the sequence number of the last one (0 if none).
 
         Past the bound the oldest records are dropped (see the module docstring).
@@ -379,18 +410,14 @@ class Spool:
         self._check_open()
         if not records:
             return self._last_seq
-        bodies = [
-            (_KIND_CODE[kind], json.dumps(payload, separators=(",", ":"), default=str).encode())
-            for kind, payload in records
-        ]
+        bodies = _bodies(records)
         async with self._lock:
             self._check_open()
-            seq = self._last_seq
-            lines: list[bytes] = []
-            for code, body in bodies:
-                seq += 1
-                lines.append(_encode(code, seq, body))
-            await self._append_locked(lines, seq)
+            estimate = _estimate(bodies)
+            self._make_room(estimate)  # drop first, so that the compaction removes the dropped
+            if self._size + estimate > self.max_bytes:
+                await self._compact_locked()
+            seq = self._write_records(bodies)
             due = self._unsynced >= self.fsync_every
             if due:
                 await self._sync_locked()
@@ -398,7 +425,35 @@ class Spool:
             self._schedule_sync()
         return seq
 
-    async def _append_locked(self, lines: list[bytes], last_seq: int) -> None:
+    def append_nowait(self, records: Sequence[tuple[RecordKind, Payload]]) -> int:
+        """`append` from synchronous code: in the file (the kernel's) when it returns.
+
+        The fsync follows as for `append`; a compaction the bound calls for is scheduled rather
+        than awaited (the file may pass `max_bytes` until it runs). Raises `SpoolError`.
+        """
+        self._check_open()
+        if not records:
+            return self._last_seq
+        seq = self._write_records(_bodies(records))
+        if self._unsynced >= self.fsync_every:
+            self._on_timer()  # fsync now, in its task
+        else:
+            self._schedule_sync()
+        if self._size > self.max_bytes:
+            self._schedule_compaction()
+        return seq
+
+    def _write_records(self, bodies: list[tuple[bytes, bytes]]) -> int:
+        """Number, encode and write records (synchronous: appends never interleave)."""
+        seq = self._last_seq
+        lines: list[bytes] = []
+        for code, body in bodies:
+            seq += 1
+            lines.append(_encode(code, seq, body))
+        self._append_lines(lines, seq)
+        return seq
+
+    def _append_lines(self, lines: list[bytes], last_seq: int) -> None:
         first_seq = last_seq - len(lines) + 1
         new_bytes = sum(len(line) for line in lines)
         # A single append larger than the whole capacity keeps only its newest records.
@@ -406,18 +461,13 @@ class Spool:
         while new_bytes > self.capacity and lines:
             new_bytes -= len(lines.pop(0))
             skipped += 1
-        marker = b""
         if skipped:
             self._note_dropped(skipped)
             # Everything older than this append is dropped too: the newest records fill it.
             self._drop_through(self._size, first_seq + skipped - 1)
-            marker = _encode(b"D", self._acked_seq, b"-")
-        elif (self._size - self._live_start) + new_bytes > self.capacity:
-            need = (self._size - self._live_start) + new_bytes - self.capacity
-            self._drop_oldest(need)
-            marker = _encode(b"D", self._acked_seq, b"-")
-        if self._size + len(marker) + new_bytes > self.max_bytes:
-            await self._compact_locked()
+        else:
+            self._make_room(new_bytes)
+        marker = _encode(b"D", self._acked_seq, b"-") if self._drop_marker_due else b""
         data = marker + b"".join(lines)
         before = self._size
         try:
@@ -429,6 +479,7 @@ class Spool:
                 os.ftruncate(self._fd, before)
             raise SpoolError(f"spool {self.path}: write failed: {err}") from err
         self._size = before + len(data)
+        self._drop_marker_due = False
         self._last_seq = last_seq
         self._live_count += len(lines)
         self.appended += len(lines)
@@ -436,6 +487,12 @@ class Spool:
         if self._live_count == len(lines) and lines:
             # Everything before this append was acknowledged or dropped.
             self._live_start = before + len(marker)
+
+    def _make_room(self, new_bytes: int) -> None:
+        """Drop the oldest records so that `new_bytes` more fit the capacity (if they can)."""
+        live = self._size - self._live_start
+        if new_bytes <= self.capacity < live + new_bytes:
+            self._drop_oldest(live + new_bytes - self.capacity)
 
     def _drop_oldest(self, need: int) -> None:
         """Drop the oldest unacknowledged records until `need` bytes of live data are freed."""
@@ -453,6 +510,7 @@ class Spool:
                 if new_start >= target:
                     break
         self._live_start = new_start
+        self._drop_marker_due = True
         self._note_dropped(dropped)
 
     def _drop_through(self, start: int, seq: int) -> None:
@@ -461,6 +519,7 @@ class Spool:
         self._live_count = 0
         self._acked_seq = max(self._acked_seq, seq)
         self._live_start = start
+        self._drop_marker_due = True
         self._note_dropped(dropped)
 
     def _note_dropped(self, count: int) -> None:
@@ -478,50 +537,81 @@ class Spool:
             )
 
     async def _compact_locked(self) -> None:
-        """Rewrite the live tail into a new file, fsync it and rename it over the old one."""
+        """Rewrite the live tail into a new file, fsync it and rename it over the old one.
+
+        The copy runs in a thread while appends go on; back on the loop, with nothing awaited,
+        what was appended meanwhile is copied too and the new file renamed into place.
+        """
         start, size = self._live_start, self._size
         tmp = self.path.with_name(self.path.name + ".compact")
 
         def copy() -> int:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
-                offset = start
-                while offset < size:
-                    chunk = os.pread(self._fd, min(_READ_CHUNK * 4, size - offset), offset)
-                    if not chunk:
-                        break
-                    os.write(fd, chunk)
-                    offset += len(chunk)
+                _copy_range(self._fd, fd, start, size)
                 os.fsync(fd)
-            finally:
+            except BaseException:
                 os.close(fd)
-            os.replace(tmp, self.path)
-            _fsync_dir(self.path.parent)
-            return os.open(self.path, os.O_RDWR | os.O_APPEND)
+                raise
+            return fd
 
-        def adopt(new_fd: int) -> None:
-            os.close(self._fd)
-            self._fd = new_fd
-            self._size = size - start
-            self._live_start = 0
-            self._unsynced = 0
-            self._generation += 1
-            self.compactions += 1
+        def discard(fd: int | None) -> None:
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+        def discard_copy(done: asyncio.Future[int]) -> None:
+            discard(None if done.cancelled() or done.exception() else done.result())
 
         copying = asyncio.ensure_future(asyncio.to_thread(copy))
         try:
-            adopt(await asyncio.shield(copying))
+            fd = await asyncio.shield(copying)
         except asyncio.CancelledError:
-            # The rename may be done already: finish the swap so that the next append goes to
-            # the file on disk, then let the cancellation go on.
-            with contextlib.suppress(OSError):
-                adopt(await copying)
+            copying.add_done_callback(discard_copy)  # the old file stays; drop the copy
             raise
         except OSError as err:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+            discard(None)
             raise SpoolError(f"spool {self.path}: compaction failed: {err}") from err
+        # From here to the swap nothing awaits: no append can land in between.
+        end = self._size
+        try:
+            _copy_range(self._fd, fd, size, end)
+            os.close(fd)
+            os.replace(tmp, self.path)
+            new_fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
+        except OSError as err:
+            discard(fd)
+            raise SpoolError(f"spool {self.path}: compaction failed: {err}") from err
+        os.close(self._fd)
+        self._fd = new_fd
+        self._size = end - start
+        self._live_start = 0
+        self._unsynced = 1 if end > size else 0  # the tail copied last is not fsync'd yet
+        self._generation += 1
+        self.compactions += 1
+        self._schedule_sync()
+        try:
+            await asyncio.to_thread(_fsync_dir, self.path.parent)
+        except OSError as err:
+            _LOGGER.warning("spool %s: could not fsync its directory: %s", self.path, err)
         _LOGGER.info("spool %s compacted: %d byte(s) freed", self.path, start)
+
+    def _schedule_compaction(self) -> None:
+        if self._compact_task is not None and not self._compact_task.done():
+            return
+
+        async def compact() -> None:
+            async with self._lock:
+                if self._closed or self._size <= self.max_bytes:
+                    return
+                try:
+                    await self._compact_locked()
+                except SpoolError as err:
+                    _LOGGER.error("%s", err)
+
+        self._compact_task = asyncio.get_running_loop().create_task(compact())
 
     async def ack(self, batch: SpoolBatch) -> None:
         """The batch is in the store: forget it (and everything before it)."""
@@ -622,9 +712,37 @@ class Spool:
                 self._closed = True
                 self._cancel_timer()
                 os.close(self._fd)
-        if self._sync_task is not None and self._sync_task is not asyncio.current_task():
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sync_task
+        for task in (self._sync_task, self._compact_task):
+            if task is not None and task is not asyncio.current_task():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+def _bodies(records: Sequence[tuple[RecordKind, Payload]]) -> list[tuple[bytes, bytes]]:
+    return [
+        (
+            _KIND_CODE[kind],
+            payload
+            if isinstance(payload, bytes)
+            else json.dumps(payload, separators=(",", ":"), default=str).encode(),
+        )
+        for kind, payload in records
+    ]
+
+
+def _estimate(bodies: list[tuple[bytes, bytes]]) -> int:
+    """Bytes the records take as lines, near enough to decide on a compaction (plus a marker)."""
+    return sum(len(body) + 32 for _, body in bodies) + 32
+
+
+def _copy_range(source: int, target: int, start: int, end: int) -> None:
+    offset = start
+    while offset < end:
+        chunk = os.pread(source, min(_READ_CHUNK * 4, end - offset), offset)
+        if not chunk:
+            break
+        os.write(target, chunk)
+        offset += len(chunk)
 
 
 def _fsync_dir(directory: Path) -> None:

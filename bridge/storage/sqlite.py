@@ -37,6 +37,7 @@ from bridge.storage._migrations import migrate_sqlite
 from bridge.storage.base import (
     ApiTokenRecord,
     CameraConfigVersion,
+    CameraHeartbeat,
     CameraRecord,
     CommandRecord,
     EventPage,
@@ -499,6 +500,38 @@ class SqliteStore:
             removed += cursor.rowcount
             if cursor.rowcount < RETENTION_BATCH:
                 return removed
+
+    async def open_events(self, started_before: datetime) -> list[StoredEvent]:
+        sql = (
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE phase = 'start' AND started_at < ? "
+            "ORDER BY started_at, event_id"
+        )
+        cutoff = to_micros(started_before)
+        rows = await self._read(lambda conn: conn.execute(sql, (cutoff,)).fetchall())
+        return [_event(row) for row in rows]
+
+    # -- heartbeats --------------------------------------------------------------------------
+
+    async def record_heartbeats(self, heartbeats: Sequence[CameraHeartbeat]) -> None:
+        if not heartbeats:
+            return
+        params = [(h.camera_id, to_micros(h.seen_at)) for h in heartbeats]
+        sql = (
+            "INSERT INTO camera_heartbeats (camera_id, seen_at) VALUES (?, ?) "
+            "ON CONFLICT (camera_id) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)"
+        )
+        await self._write_tx(lambda conn: conn.executemany(sql, params))
+
+    async def heartbeats(self, camera_ids: Sequence[str]) -> dict[str, datetime]:
+        if not camera_ids:
+            return {}
+        ids = list(camera_ids)
+        sql = (
+            "SELECT camera_id, seen_at FROM camera_heartbeats "
+            f"WHERE camera_id IN ({','.join('?' * len(ids))})"
+        )
+        rows = await self._read(lambda conn: conn.execute(sql, ids).fetchall())
+        return {row[0]: from_micros(row[1]) for row in rows}
 
     # -- command audit -----------------------------------------------------------------------
 

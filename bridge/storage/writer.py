@@ -13,14 +13,16 @@ store, and never loses one while the database is away.
 - **Never blocks the bus.** The bus handler only appends to the writer's own queue (`queue_size`).
   When that is full the handler waits, which backs up the bus's own bounded queue for this
   subscriber only; publishers and the other subscribers never wait.
-- **Write-ahead for a bus that acknowledges** (`write_ahead`, on by default for any bus but the
-  `InProcessBus`). Redis Streams acknowledges an entry when the handler returns; an item that is
-  only in the writer's memory then would die with a killed process although the bus thinks it
-  delivered. With write-ahead the handler appends the item to the spool (one `os.write`: in the
-  kernel, so it survives the process; fsync'd in batches as every spool write) and returns; the
-  worker writes the spool to the store as in a replay, in batches of what has accumulated.
-  Every record then passes through the spool (`spooled` and `replayed` count all of them). With
-  the in-process bus a crash loses the bus's own queues anyway, so the memory queue is used.
+- **Write-ahead** (`write_ahead`, on by default). Every record passes through the spool (one
+  `os.write`: in the kernel, so it survives a killed process; fsync'd in batches as every spool
+  write) before anything can acknowledge or announce it; the worker writes the spool to the store
+  as in a replay, in batches of what has accumulated (`spooled` and `replayed` count all of them).
+  With the `InProcessBus` the writer is the bus's *journal*: `publish()` hands it the message
+  before any subscriber sees it, so an event is on disk before MQTT can announce it — nothing
+  that reached the broker is missing from the store after a `kill -9`. With a bus that
+  acknowledges (Redis Streams, which acknowledges an entry when the handler returns) the handler
+  appends to the spool and returns. `write_ahead=False` keeps records in memory until their batch
+  is written (what a crash loses; for benchmarks and tests of that path).
 - **Database down.** Any error from the store (`StoreUnavailable` above all, or a write slower than
   `write_timeout`) sends the batch to the spool, and from then on every new batch goes to the spool
   too, behind it. The worker retries the spool's oldest batch with jittered exponential backoff
@@ -41,10 +43,13 @@ store, and never loses one while the database is away.
   and the worker takes nothing new from its queue until it is spooled or written, so the queues
   upstream hold (and, past their bounds, drop the oldest, counted) instead of this one growing.
 
+Records: events, command audit records, and camera heartbeats (`StillActive`: the store keeps the
+latest per camera, where a restart after a crash ends the events left open).
+
 `flush()` waits until everything handed to the writer is in the store (queue, spool and in-flight
-batch empty). `stop()` stops taking messages, writes what is pending for up to `stop_timeout`
-seconds, spools the rest, and closes the spool (a spool left non-empty is replayed at the next
-start).
+batch empty); `backlog_written()` until what an earlier run left in the spool is. `stop()` stops
+taking messages, writes what is pending for up to `stop_timeout` seconds, spools the rest, and
+closes the spool (a spool left non-empty is replayed at the next start).
 """
 
 from __future__ import annotations
@@ -56,85 +61,27 @@ import logging
 import time
 from collections import deque
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from bridge.bus import (
     DEFAULT_QUEUE_SIZE,
     Bus,
     BusMessage,
-    CommandCompleted,
-    EventRaised,
     InProcessBus,
 )
-from bridge.models import Event, utcnow
+from bridge.models import Event
 from bridge.pipeline.backoff import Backoff
-from bridge.storage.base import CommandRecord, CommandSource, Store, StoreUnavailable
-from bridge.storage.spool import RecordKind, Spool, SpoolBatch, SpoolError
+from bridge.storage.base import CameraHeartbeat, CommandRecord, Store, StoreUnavailable
+from bridge.storage.records import Item, from_message, from_spool, to_spool
+from bridge.storage.spool import Spool, SpoolBatch, SpoolError
 
 _LOGGER = logging.getLogger(__name__)
 
 OWNER = "store"
-_SOURCES: frozenset[str] = frozenset(get_args(CommandSource))
 _WARN_EVERY = 10.0
 
-Item = Event | CommandRecord
 WriterState = Literal["live", "spooling", "replaying", "stopped"]
-
-
-# ---------------------------------------------------------------------------------------------
-# Records in and out of the spool
-# ---------------------------------------------------------------------------------------------
-
-
-def command_record(message: CommandCompleted, at: datetime | None = None) -> CommandRecord:
-    """The audit record of a completed command (who, source, command, result, time)."""
-    source = message.source if message.source in _SOURCES else "internal"
-    status: Literal["ok", "error"] = "ok" if message.result.status.value == "ok" else "error"
-    return CommandRecord(
-        camera_id=message.camera_id,
-        source=source,  # type: ignore[arg-type]  # checked against CommandSource above
-        command=dict(message.command),
-        status=status,
-        error=message.result.error,
-        who=message.who,
-        transaction=message.result.transaction,
-        at=at or utcnow(),
-    )
-
-
-def _command_payload(record: CommandRecord) -> dict[str, Any]:
-    return {
-        "camera_id": record.camera_id,
-        "source": record.source,
-        "command": record.command,
-        "status": record.status,
-        "error": record.error,
-        "who": record.who,
-        "transaction": record.transaction,
-        "at": record.at.isoformat() if record.at is not None else None,
-    }
-
-
-def _command_from_payload(payload: dict[str, Any]) -> CommandRecord:
-    at = payload.get("at")
-    return CommandRecord(
-        camera_id=str(payload["camera_id"]),
-        source=payload["source"],
-        command=dict(payload["command"]),
-        status=payload["status"],
-        error=payload.get("error"),
-        who=payload.get("who"),
-        transaction=payload.get("transaction"),
-        at=datetime.fromisoformat(at) if isinstance(at, str) else None,
-    )
-
-
-def _to_spool(item: Item) -> tuple[RecordKind, dict[str, Any]]:
-    if isinstance(item, Event):
-        return "event", item.payload()
-    return "command", _command_payload(item)
 
 
 def _describe(err: BaseException) -> str:
@@ -181,9 +128,9 @@ class EventWriter:
         self.write_timeout = write_timeout
         self.stop_timeout = stop_timeout
         self.poison_attempts = max(1, poison_attempts)
-        self.write_ahead = (
-            (not isinstance(bus, InProcessBus)) if write_ahead is None else write_ahead
-        )
+        self.write_ahead = True if write_ahead is None else write_ahead
+        self.journal = self.write_ahead and isinstance(bus, InProcessBus)
+        """The writer is the in-process bus's journal (see the module docstring)."""
         self.rejected_path = spool.path.with_name(spool.path.name + ".rejected")
         # counters
         self.received = 0
@@ -199,6 +146,8 @@ class EventWriter:
         self.rejected = 0
         """Records the store refused on their own, set aside in `rejected_path`."""
         self.spool_errors = 0
+        self.dropped = 0
+        """Journaled records dropped from a full memory queue (only while the spool fails)."""
         self.batches = 0
         # state
         self._items: deque[Item] = deque()
@@ -220,6 +169,10 @@ class EventWriter:
         self._subscription: Any = None
         self._accepting = True
         self._task: asyncio.Task[None] | None = None
+        self._journaled: deque[tuple[int, Item]] = deque()
+        """What the journal spooled, by sequence number: replayed without reading it back."""
+        self._backlog_seq = spool.last_seq if spool.pending else 0
+        self._acked = asyncio.Event()
         self.state: WriterState = "replaying" if spool.pending else "live"
 
     # ------------------------------------------------------------------ lifecycle
@@ -233,7 +186,11 @@ class EventWriter:
                 "event writer: %d record(s) spooled by a previous run; replaying them first",
                 self.spool.pending,
             )
-        self._subscription = self.bus.subscribe(OWNER, self._on_message)
+        if self.journal:
+            assert isinstance(self.bus, InProcessBus)
+            self.bus.journal = self
+        else:
+            self._subscription = self.bus.subscribe(OWNER, self._on_message)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="event-writer")
 
     async def flush(self) -> None:
@@ -250,6 +207,13 @@ class EventWriter:
             if self._is_idle():
                 return
             await asyncio.sleep(0.01)
+
+    async def backlog_written(self) -> None:
+        """Wait until the records an earlier run left in the spool are in the store (or were
+        dropped by its bound); what this run added may still wait."""
+        while self.spool.acked_seq < self._backlog_seq:
+            self._acked.clear()
+            await self._acked.wait()
 
     async def stop(self, write_budget: float | None = None) -> None:
         """Stop taking messages; write what is pending for up to `write_budget` seconds
@@ -287,11 +251,13 @@ class EventWriter:
         self._items.clear()
         if left:
             try:
-                await self.spool.append([_to_spool(item) for item in left])
+                await self.spool.append([to_spool(item) for item in left])
                 self.spooled += len(left)
             except SpoolError as err:
                 _LOGGER.error("event writer: %d record(s) lost at shutdown: %s", len(left), err)
         await self.spool.close()
+        if isinstance(self.bus, InProcessBus) and self.bus.journal is self:
+            self.bus.journal = None
         self.state = "stopped"
         if self.spool.pending:
             _LOGGER.warning(
@@ -317,6 +283,7 @@ class EventWriter:
             "failed": self.failed,
             "rejected": self.rejected,
             "spool_errors": self.spool_errors,
+            "dropped": self.dropped,
             "batches": self.batches,
             "queued": len(self._items),
             "last_error": self._last_error or None,
@@ -336,17 +303,44 @@ class EventWriter:
 
     # ------------------------------------------------------------------ bus side
 
+    def record(self, message: BusMessage) -> None:
+        """The in-process bus's journal: called inside `publish()`, before any subscriber sees
+        the message. Appends to the spool at once; only while something waits in memory (the
+        spool failed) does the record queue there too, behind it (order), bounded."""
+        item = from_message(message)
+        if item is None:
+            return
+        self.received += 1
+        self._idle.clear()
+        self._signal.set()
+        if not (self._items or self._held or self._inflight is not None):
+            try:
+                seq = self.spool.append_nowait([to_spool(item)])
+            except SpoolError as err:
+                self.spool_errors += 1
+                self._warn(f"event writer: cannot write ahead to the spool: {err}", error=True)
+            else:
+                self.spooled += 1
+                if len(self._journaled) < self.queue_size:
+                    self._journaled.append((seq, item))
+                return
+        if len(self._items) >= self.queue_size:
+            self._items.popleft()
+            self.dropped += 1
+            self._warn(
+                f"event writer: the spool fails and the memory queue is full; dropped the "
+                f"oldest record ({self.dropped} so far)",
+                error=True,
+            )
+        self._items.append(item)
+
     async def _on_message(self, message: BusMessage) -> None:
         if not self._accepting:
             # stopping: a bus that redelivers keeps the message for another consumer or the
             # next start instead of acknowledging what nobody will write
             raise RuntimeError("the event writer is stopping")
-        item: Item
-        if isinstance(message, EventRaised):
-            item = message.event
-        elif isinstance(message, CommandCompleted):
-            item = command_record(message)
-        else:
+        item = from_message(message)
+        if item is None:
             return
         if self.write_ahead and await self._write_ahead(item):
             return
@@ -359,7 +353,7 @@ class EventWriter:
         if self._items or self._held or self._inflight is not None or self.spool.closed:
             return False
         try:
-            await self.spool.append([_to_spool(item)])
+            await self.spool.append([to_spool(item)])
         except SpoolError as err:
             self.spool_errors += 1
             self._warn(f"event writer: cannot write ahead to the spool: {err}", error=True)
@@ -483,9 +477,11 @@ class EventWriter:
         await self._wait_signal(until)
 
     async def _store_write(self, items: Sequence[Item]) -> None:
-        """Events first, then commands; the whole call bounded by the write (or stop) timeout."""
+        """Events first, then commands and heartbeats; the whole call bounded by the write (or
+        stop) timeout."""
         events = [item for item in items if isinstance(item, Event)]
         commands = [item for item in items if isinstance(item, CommandRecord)]
+        heartbeats = [item for item in items if isinstance(item, CameraHeartbeat)]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.write_timeout
         if self._stopping_at is not None:
@@ -495,6 +491,8 @@ class EventWriter:
                 await self.store.write_events(events)
             if commands:
                 await self.store.record_commands(commands)
+            if heartbeats:
+                await self.store.record_heartbeats(heartbeats)
         self.batches += 1
 
     async def _write_live(self, batch: list[Item]) -> None:
@@ -516,7 +514,7 @@ class EventWriter:
     async def _to_spool(self, batch: list[Item]) -> None:
         self._inflight = batch
         try:
-            await self.spool.append([_to_spool(item) for item in batch])
+            await self.spool.append([to_spool(item) for item in batch])
         except SpoolError as err:
             self.spool_errors += 1
             self._warn(f"event writer: cannot spool {len(batch)} record(s): {err}", error=True)
@@ -622,6 +620,7 @@ class EventWriter:
                 for record in bad:
                     self._reject(record, "undecodable spool record")
                 await self.spool.ack(batch)
+                self._acked.set()
                 self.replayed += len(items)
                 self._database_up()
                 if probing:
@@ -638,14 +637,17 @@ class EventWriter:
     def _decode(self, batch: SpoolBatch) -> tuple[list[Item], list[dict[str, Any]]]:
         items: list[Item] = []
         bad: list[dict[str, Any]] = []
+        known = self._journaled
         for record in batch.records:
+            while known and known[0][0] < record.seq:  # written, dropped or re-read already
+                known.popleft()
+            if known and known[0][0] == record.seq:
+                items.append(known.popleft()[1])
+                continue
             try:
-                if record.kind == "event":
-                    items.append(Event.model_validate(record.payload))
-                else:
-                    items.append(_command_from_payload(record.payload))
+                items.append(from_spool(record))
             except (ValueError, KeyError, TypeError):
-                bad.append({"kind": record.kind, "payload": record.payload})
+                bad.append({"kind": record.kind, "body": record.body.decode("utf-8", "replace")})
         return items, bad
 
     async def _poison(self, head: SpoolBatch, err: BaseException, *, probing: bool) -> None:
@@ -689,11 +691,14 @@ class EventWriter:
         if suspects and not taken:
             return  # nothing proves the records wrong rather than the store: keep them
         for item, refusal in suspects:
-            self._reject(_to_spool(item), _describe(refusal))
+            kind, payload = to_spool(item)
+            readable = json.loads(payload) if isinstance(payload, bytes) else payload
+            self._reject([kind, readable], _describe(refusal))
         for record in bad:
             self._reject(record, "undecodable spool record")
         self.replayed += taken
         await self.spool.ack(batch)
+        self._acked.set()
         self._database_up()
 
     def _reject(self, record: object, reason: str) -> None:

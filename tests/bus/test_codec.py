@@ -22,6 +22,7 @@ from bridge.bus import (
     EventRaised,
     SnapshotTaken,
     StateChanged,
+    StillActive,
 )
 from bridge.codec import KINDS, CodecError, decode, encode, to_dict
 from bridge.models import (
@@ -231,6 +232,10 @@ GENERATORS: dict[str, Callable[[random.Random], BusMessage]] = {
         result=_result(rng),
         who=_maybe(rng, lambda: _text(rng)),
     ),
+    "still_active": lambda rng: StillActive(
+        _slug(rng),
+        datetime(2025, 1, 1, tzinfo=UTC) + timedelta(microseconds=rng.randint(0, 10**13)),
+    ),
     "snapshot_taken": lambda rng: SnapshotTaken(
         _slug(rng),
         rng.randbytes(rng.choice([0, 1, 2, 3, 100, 5000])),
@@ -248,6 +253,7 @@ def test_every_message_type_has_a_generator() -> None:
         "DeviceReady",
         "DeviceRemoved",
         "CommandCompleted",
+        "StillActive",
         "SnapshotTaken",
     }
 

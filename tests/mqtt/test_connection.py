@@ -15,6 +15,7 @@ from typing import Any
 import aiomqtt
 import pytest
 from fixtures.mosquitto import BrokerFactory, MosquittoBroker
+from fixtures.mqtt311 import Mqtt311Front
 from pydantic import SecretStr
 
 from bridge.config import MqttSettings
@@ -439,17 +440,53 @@ async def test_retain_flag_is_reported_faithfully(mosquitto_factory: BrokerFacto
         await connection.subscribe("t/+/set", commands)
         await eventually(lambda: len(commands.messages) == 1)
         assert commands.messages[0] == Message("t/cam/set", b"ON", retain=True, qos=1)
+        assert connection.protocol == "5"
         async with aiomqtt.Client(broker.host, broker.port) as other:
-            await other.publish("t/cam/set", "OFF", qos=1, retain=True)  # live: flag cleared
+            # live, yet retained: MQTT 5's retain-as-published keeps the flag
+            await other.publish("t/cam/set", "OFF", qos=1, retain=True)
             await other.publish("t/cam/set", "PRESS", qos=1)
         await eventually(lambda: len(commands.messages) == 3)
         assert [(m.payload, m.retain) for m in commands.messages[1:]] == [
-            (b"OFF", False),
+            (b"OFF", True),
             (b"PRESS", False),
         ]
         await broker.arestart()  # on reconnect the broker replays the retained command
         await eventually(lambda: len(commands.messages) == 4)
         assert (commands.messages[3].payload, commands.messages[3].retain) == (b"OFF", True)
+
+
+async def test_a_broker_that_refuses_mqtt5_gets_3_1_1(
+    mosquitto_factory: BrokerFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    mosquitto = mosquitto_factory(persistence=True)
+    commands = Recorder()
+    async with (
+        Mqtt311Front(mosquitto) as front,
+        # the door accepts while the broker restarts: a short CONNACK wait keeps retries quick
+        make_connection(mosquitto, url=front.url, connect_timeout=1.0) as connection,
+    ):
+        await connection.subscribe("t/+/set", commands)
+        async with asyncio.timeout(5):
+            await connection.wait_connected()
+        assert connection.protocol == "3.1.1"
+        assert front.refused == 1
+        assert any("does not speak MQTT 5" in r.getMessage() for r in caplog.records)
+        async with observer(mosquitto, "t/out") as seen:
+            connection.publish("t/out", "hello")
+            async with aiomqtt.Client(mosquitto.host, mosquitto.port) as other:
+                await other.publish("t/cam/set", "ON", qos=1, retain=True)
+                await other.publish("t/cam/set", "PRESS", qos=1)
+            await eventually(lambda: len(commands.messages) == 2 and bool(seen.messages))
+        assert seen.payloads == [b"hello"]
+        # The documented limit: under 3.1.1 a live retained message cannot be told from a live one.
+        assert [(m.payload, m.retain) for m in commands.messages] == [
+            (b"ON", False),
+            (b"PRESS", False),
+        ]
+        await mosquitto.arestart()  # reconnects stay on 3.1.1; the stale command is flagged
+        await eventually(lambda: len(commands.messages) == 3)
+        assert (commands.messages[2].payload, commands.messages[2].retain) == (b"ON", True)
+        assert front.refused == 1
 
 
 async def test_raising_handler_and_garbage_payloads(

@@ -13,6 +13,7 @@ import pytest
 from bridge.models import Event, EventPhase, EventType, new_event_id
 from bridge.storage.base import (
     ApiTokenRecord,
+    CameraHeartbeat,
     CameraRecord,
     CommandRecord,
     EventQuery,
@@ -485,6 +486,46 @@ async def test_purge(store: Store) -> None:
     assert {e.event_id for e in await all_events(store)} == {f"new{n}" for n in range(10)}
     assert await store.purge_events(at(-86400)) == 0
     assert await store.purge_events(at(5)) == 5
+
+
+async def test_open_events(store: Store) -> None:
+    await store.write_events(
+        [
+            start("a", 0),
+            start("b", 10, camera_id="garage"),
+            start("done", 5),
+            end("done", 5, 7),
+            instant("press", 3, EventType.VISITOR),
+            start("late", 100),
+        ]
+    )
+    opened = await store.open_events(at(50))
+    assert [(e.event_id, e.camera_id) for e in opened] == [("a", "front_door"), ("b", "garage")]
+    assert opened[0].phase is EventPhase.START
+    assert opened[0].started_at == at(0)
+    assert [e.event_id for e in await store.open_events(at(1000))] == ["a", "b", "late"]
+    assert await store.open_events(at(0)) == []
+
+
+async def test_heartbeats_keep_the_latest(store: Store) -> None:
+    assert await store.heartbeats(["front_door"]) == {}
+    await store.record_heartbeats(
+        [
+            CameraHeartbeat("front_door", at(10)),
+            CameraHeartbeat("garage", at(3)),
+            CameraHeartbeat("front_door", at(12)),
+            CameraHeartbeat("front_door", at(11)),  # an older one in the same batch
+        ]
+    )
+    await store.record_heartbeats([CameraHeartbeat("garage", at(1))])  # older: ignored
+    assert await store.heartbeats(["front_door", "garage", "nobody"]) == {
+        "front_door": at(12),
+        "garage": at(3),
+    }
+    await store.record_heartbeats([CameraHeartbeat("garage", at(20))])
+    assert await store.heartbeats(["garage"]) == {"garage": at(20)}
+    assert await store.heartbeats([]) == {}
+    await store.record_heartbeats([])
 
 
 # ---------------------------------------------------------------------------------------------

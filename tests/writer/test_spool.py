@@ -338,3 +338,87 @@ async def test_a_stream_that_never_empties_the_file_is_compacted(
     assert seen == list(range(len(seen)))
     assert numbers(await drain(spool)) == list(range(len(seen), appended))
     await spool.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# append_nowait: the in-process bus's journal writes from synchronous code
+
+
+async def test_append_nowait_is_in_the_file_when_it_returns(path: Path) -> None:
+    spool = Spool(path, max_bytes=1 << 20)
+    spool.append_nowait(events(0, 3))
+    spool.append_nowait([("heartbeat", {"n": 3})])
+    # another process opening the file now (the restart after a kill -9) finds every record
+    other = Spool(path, max_bytes=1 << 20)
+    found = await drain(other, ack=False)
+    assert numbers(found) == [0, 1, 2, 3]
+    assert [r.kind for r in found] == ["event", "event", "event", "heartbeat"]
+    await other.close()
+    await spool.close()
+    with pytest.raises(SpoolError):
+        spool.append_nowait(events(4, 1))
+
+
+async def test_append_nowait_fsyncs_in_batches(path: Path, fsyncs: list[int]) -> None:
+    spool = Spool(path, max_bytes=1 << 20, fsync_every=10, fsync_interval=0.05)
+    for n in range(25):  # a burst: past fsync_every, one fsync (in a task) covers it all
+        spool.append_nowait(events(n, 1))
+    assert fsyncs == []
+    await asyncio.sleep(0.01)
+    assert len(fsyncs) == 1
+    spool.append_nowait(events(25, 3))  # fewer than fsync_every: after the interval
+    await asyncio.sleep(0.01)
+    assert len(fsyncs) == 1
+    await asyncio.sleep(0.1)
+    assert len(fsyncs) == 2
+    await spool.close()
+
+
+async def test_appends_during_a_compaction_are_kept_in_order(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compaction's copy runs in a thread; whatever is appended meanwhile (without awaiting,
+    or by an `append` queued behind it) lands in the new file, numbered in order."""
+    copying = asyncio.Event()
+    release = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    real_copy = spool_module._copy_range
+
+    def slow_copy(source: int, target: int, start: int, end: int) -> None:
+        if loop is not None and not _on_loop(loop):  # the thread's copy: hold it
+            loop.call_soon_threadsafe(copying.set)
+            asyncio.run_coroutine_threadsafe(release.wait(), loop).result(5)
+        real_copy(source, target, start, end)
+
+    monkeypatch.setattr(spool_module, "_copy_range", slow_copy)
+    spool = Spool(path, max_bytes=16 * 1024)
+    await spool.append(events(0, 70, pad=100))  # ~9 KiB
+    async for batch in spool.replay(60):
+        await spool.ack(batch)  # 0-59 acknowledged: a head that a compaction drops
+        break
+    task = asyncio.create_task(spool.append(events(70, 60, pad=100)))  # past the bound: compacts
+    async with asyncio.timeout(5):
+        await copying.wait()
+    spool.append_nowait(events(130, 5, pad=100))
+    queued = asyncio.create_task(spool.append(events(135, 5, pad=100)))
+    await asyncio.sleep(0.01)
+    release.set()
+    await task
+    await queued
+    assert spool.compactions == 1
+    assert spool.dropped == 0
+    assert spool.size <= spool.max_bytes
+    expected = [*range(60, 70), *range(130, 135), *range(70, 130), *range(135, 140)]
+    assert numbers(await drain(spool, ack=False)) == expected
+    await spool.close()
+    again = Spool(path, max_bytes=16 * 1024)
+    assert again.corrupt == 0
+    assert numbers(await drain(again)) == expected
+    await again.close()
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False

@@ -7,6 +7,7 @@ start/end and duration.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,7 +16,7 @@ import httpx
 import pytest
 from writer_helpers import FAST_RETRY
 
-from bridge.bus import BusMessage, EventRaised, InProcessBus
+from bridge.bus import BusMessage, EventRaised, InProcessBus, StillActive
 from bridge.config import PollingSettings
 from bridge.models import Camera, EventPhase
 from bridge.pipeline.manager import CameraManager
@@ -117,3 +118,72 @@ async def test_simulator_motion_start_stop_becomes_one_row_with_its_duration(
     finally:
         await manager.stop()
         await writer.stop()
+
+
+async def test_an_active_detection_heartbeats_at_the_configured_rate_and_at_stop(
+    sim: Simulator, bus: InProcessBus
+) -> None:
+    beat = 0.3
+    beats: list[StillActive] = []
+    raised: list[EventRaised] = []
+
+    async def collect(message: BusMessage) -> None:
+        if isinstance(message, StillActive):
+            beats.append(message)
+        elif isinstance(message, EventRaised):
+            raised.append(message)
+
+    bus.subscribe("test", collect)
+    polling = PollingSettings(
+        interval=POLL, failure_threshold=2, timeout=2.0, active_heartbeat_interval=beat
+    )
+    manager = CameraManager(polling, bus)
+    device = sim.devices["floodlight"]
+    camera = Camera(
+        id="floodlight",
+        host=device.host,
+        port=device.port,
+        username=device.username,
+        password=device.password,
+    )
+    await manager.start([camera])
+    try:
+        async with asyncio.timeout(5):
+            while not any(m.event.type == "online" for m in raised):
+                await asyncio.sleep(0.02)
+        await asyncio.sleep(1.0)
+        assert beats == []  # nothing active: no heartbeat
+        sim.trigger_event("floodlight", "motion", True)
+        async with asyncio.timeout(5):
+            while not any(m.event.type == "motion" for m in raised):
+                await asyncio.sleep(0.02)
+        await asyncio.sleep(1.5)
+        during = list(beats)
+        assert 3 <= len(during) <= 6, during
+        assert all(b.camera_id == "floodlight" for b in during)
+        times = [b.at for b in during]
+        assert times == sorted(times)
+        gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+        assert min(gaps) >= beat - POLL  # never faster than the rate (poll times, not clocks)
+        start = next(m.event for m in raised if m.event.type == "motion")
+        assert times[0] > start.timestamp
+        sim.trigger_event("floodlight", "motion", False)
+        async with asyncio.timeout(5):
+            while not any(m.event.phase == EventPhase.END for m in raised):
+                await asyncio.sleep(0.02)
+        await asyncio.sleep(0.1)
+        after_end = len(beats)
+        await asyncio.sleep(1.0)
+        assert len(beats) == after_end  # ended: no more heartbeats
+        sim.trigger_event("floodlight", "person", True)
+        async with asyncio.timeout(5):
+            while not any(m.event.type == "person" for m in raised):
+                await asyncio.sleep(0.02)
+        await asyncio.sleep(0.15)
+        runner = manager.runner("floodlight")
+        before_stop = len(beats)
+    finally:
+        await manager.stop()
+    await bus.drain()
+    assert len(beats) == before_stop + 1  # the last poll that saw it, at stop
+    assert beats[-1].at == runner.last_poll

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import json
 import os
+import resource
+import signal
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -13,7 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from writer_helpers import FAST_RETRY, T0, SpyStore, all_events, assert_rows, fed_order, script
+from writer_helpers import (
+    FAST_RETRY,
+    T0,
+    SpyStore,
+    all_events,
+    assert_rows,
+    dropped,
+    fed_order,
+    script,
+)
 
 from bridge.bus import CommandCompleted, EventRaised, InProcessBus
 from bridge.buses import RedisStreamsBus
@@ -49,6 +60,8 @@ async def crash(writer: EventWriter) -> None:
     """The process dies: no flush, no stop, the spool file is left as the kernel has it."""
     if writer._subscription is not None:
         writer._subscription.close()
+    if isinstance(writer.bus, InProcessBus) and writer.bus.journal is writer:
+        writer.bus.journal = None
     task = writer._task
     assert task is not None
     task.cancel()
@@ -68,7 +81,7 @@ async def settle(bus: InProcessBus, writer: EventWriter, timeout: float = 10.0) 
 async def test_a_detection_becomes_one_row_with_its_span(
     sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory
 ) -> None:
-    writer = make_writer(sqlite_store)
+    writer = make_writer(sqlite_store, write_ahead=False)  # the memory hand-off's counters
     start = Event(type=EventType.PERSON, phase=EventPhase.START, camera_id="cam", timestamp=T0)
     end_at = T0 + timedelta(seconds=12.5)
     end = Event(
@@ -185,11 +198,12 @@ class SlowStore(SpyStore):
         await super().write_events(events)
 
 
+@pytest.mark.parametrize("write_ahead", [True, False], ids=["journal", "memory"])
 async def test_a_slow_database_never_blocks_the_bus(
-    sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory
+    sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory, write_ahead: bool
 ) -> None:
     slow = SlowStore(sqlite_store, delay=0.3)
-    writer = make_writer(slow, batch_size=2000)
+    writer = make_writer(slow, batch_size=2000, write_ahead=write_ahead)
     other: list[Any] = []
 
     async def fast_consumer(message: Any) -> None:
@@ -206,8 +220,8 @@ async def test_a_slow_database_never_blocks_the_bus(
             await asyncio.sleep(0.01)
     assert len(slow.event_batches) <= 2  # the store has not caught up yet
     await settle(bus, writer)
-    assert bus.stats()["store"]["dropped"] == 0
-    assert writer.spooled == 0
+    assert dropped(bus, writer) == 0
+    assert writer.spooled == (6000 if write_ahead else 0)
     assert len(slow.event_batches) <= 6  # big batches while the store is slow
     assert_rows(await all_events(sqlite_store), feed.expected_rows())
 
@@ -308,7 +322,7 @@ async def test_stop_writes_what_is_pending(
     sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory, spool_path: Path
 ) -> None:
     feed = script(300)
-    writer = make_writer(sqlite_store, max_delay=5.0)
+    writer = make_writer(sqlite_store, max_delay=5.0, write_ahead=False)
     for event in feed.fed:
         bus.publish(EventRaised(event))
     await bus.drain()
@@ -450,15 +464,19 @@ async def test_write_ahead_with_the_database_away(
     assert_rows(await all_events(sqlite_store), feed.expected_rows())
 
 
-async def test_write_ahead_is_on_for_buses_that_acknowledge(
+async def test_write_ahead_is_on_by_default_and_the_in_process_bus_journals(
     sqlite_store: SqliteStore, spool_path: Path
 ) -> None:
-    assert not EventWriter(sqlite_store, InProcessBus(), Spool(spool_path)).write_ahead
+    in_process = EventWriter(sqlite_store, InProcessBus(), Spool(spool_path))
+    assert (in_process.write_ahead, in_process.journal) == (True, True)
     redis_bus = RedisStreamsBus("redis://127.0.0.1:6379/0", "never-used")  # never connects here
     try:
-        assert EventWriter(sqlite_store, redis_bus, Spool(spool_path)).write_ahead
+        acknowledging = EventWriter(sqlite_store, redis_bus, Spool(spool_path))
+        assert (acknowledging.write_ahead, acknowledging.journal) == (True, False)
         forced = EventWriter(sqlite_store, redis_bus, Spool(spool_path), write_ahead=False)
         assert not forced.write_ahead
+        memory = EventWriter(sqlite_store, InProcessBus(), Spool(spool_path), write_ahead=False)
+        assert not memory.journal
     finally:
         await redis_bus.aclose()
 
@@ -481,3 +499,56 @@ async def test_hours_of_outage_do_not_overflow_the_backoff(
     await sqlite_store.open()
     await settle(bus, writer)
     assert writer.spool.pending == 0
+
+
+async def test_the_journal_spools_an_event_before_any_subscriber_sees_it(
+    sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory, spool_path: Path
+) -> None:
+    """With the in-process bus, MQTT (any subscriber) sees an event only once it is in the spool
+    file: a kill -9 at that moment leaves it for the next start."""
+    await sqlite_store.close()  # nothing reaches the table: the spool file is all there is
+    make_writer(sqlite_store)
+    on_disk: list[bool] = []
+
+    async def mqtt(message: Any) -> None:
+        if isinstance(message, EventRaised):
+            on_disk.append(message.event.event_id.encode() in spool_path.read_bytes())
+
+    bus.subscribe("mqtt", mqtt)
+    for event in script(50).fed:
+        bus.publish(EventRaised(event))
+        await asyncio.sleep(0)
+    await bus.drain()
+    assert on_disk == [True] * 50
+    await sqlite_store.open()
+
+
+async def test_the_journal_holds_records_in_memory_while_the_disk_is_full(
+    sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory, spool_path: Path
+) -> None:
+    """Neither the spool nor the database can write (a full disk): publishing never fails or
+    waits, the records wait in memory in order, and all of them land once there is room."""
+    spy = SpyStore(sqlite_store)
+    writer = make_writer(spy)
+    feed = script(600)
+    for event in feed.fed[:200]:
+        bus.publish(EventRaised(event))
+    await settle(bus, writer)
+    previous_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (spool_path.stat().st_size + 100, hard))
+    try:
+        for event in feed.fed[200:400]:
+            bus.publish(EventRaised(event))
+            await asyncio.sleep(0)
+        await asyncio.sleep(0.3)
+        assert writer.spool_errors > 0
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous_handler)
+    for event in feed.fed[400:]:
+        bus.publish(EventRaised(event))
+    await settle(bus, writer)
+    assert writer.dropped == 0
+    assert spy.first_write_order() == fed_order(feed.fed)
+    assert_rows(await all_events(sqlite_store), feed.expected_rows())

@@ -153,6 +153,13 @@ class SpyStore:
         return getattr(self.store, name)
 
 
+def dropped(bus: Any, writer: Any) -> int:
+    """Records lost on the way to the writer: its bus queue's drops (memory hand-off) and its
+    own (a journal whose spool fails)."""
+    queue = bus.stats().get("store", {})
+    return int(queue.get("dropped", 0)) + int(writer.dropped)
+
+
 def fed_order(fed: Sequence[Event]) -> list[tuple[str, str]]:
     return [(e.event_id, e.phase.value) for e in fed]
 

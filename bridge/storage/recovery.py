@@ -1,0 +1,121 @@
+"""At start, the events a crash (or a stop) left open are ended, marked `interrupted`.
+
+A detection active when the bridge died has a `start` row and never gets its `end`. At start,
+once the spool the previous run left is written (`EventWriter.backlog_written`: an `end` still in
+it is the real one), each such event of a camera that no live instance runs is ended at the last
+time it was seen active — its camera's latest heartbeat (`CameraHeartbeat`: written every
+`polling.active_heartbeat_interval` seconds while a detection lasts, and at a clean stop), or its
+start when no heartbeat came later. The end carries `{"interrupted": true}` in its data, which
+becomes the row's metadata (the REST event shows it). It is written to the store only: MQTT and
+the live API never announce it as news.
+
+Which cameras is the caller's to say (`devices`: ids whose views are the device itself and its
+NVR channels). Today one instance runs every camera and passes the ones it is about to run; a
+scale-out passes those whose lease it took. Only events that started before this instance's start
+(`started_before`) are candidates, so an event of this run is never taken for one of the last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Collection
+from datetime import datetime
+
+from bridge.models import Event, EventPhase
+from bridge.pipeline.backoff import Backoff
+from bridge.storage.base import Store, StoredEvent
+from bridge.storage.writer import EventWriter
+from bridge.views import is_view_of
+
+_LOGGER = logging.getLogger(__name__)
+
+INTERRUPTED = "interrupted"
+"""The data (metadata) key set on an event that a crash or a stop ended."""
+
+
+def interrupted_end(event: StoredEvent, last_seen: datetime | None) -> Event:
+    """The `end` of an open event, at the last time it was seen active (never before its start)."""
+    ended = max(event.started_at, last_seen) if last_seen is not None else event.started_at
+    return Event(
+        event_id=event.event_id,
+        type=event.type,
+        phase=EventPhase.END,
+        camera_id=event.camera_id,
+        camera_name=event.camera_name,
+        channel=event.channel,
+        timestamp=ended,
+        started_at=event.started_at,
+        duration=round((ended - event.started_at).total_seconds(), 3),
+        data={INTERRUPTED: True},
+    )
+
+
+async def close_interrupted(
+    store: Store, devices: Collection[str], started_before: datetime
+) -> list[Event]:
+    """End the open events of these devices' views that started before `started_before`."""
+    candidates = await store.open_events(started_before)
+    stale = [e for e in candidates if any(is_view_of(e.camera_id, d) for d in devices)]
+    if not stale:
+        return []
+    seen = await store.heartbeats(sorted({e.camera_id for e in stale}))
+    ends = [interrupted_end(e, seen.get(e.camera_id)) for e in stale]
+    await store.write_events(ends)
+    return ends
+
+
+class InterruptedEvents:
+    """Runs `close_interrupted` once, in the background, after the writer's backlog; retries
+    with backoff while the store fails."""
+
+    def __init__(
+        self,
+        store: Store,
+        writer: EventWriter,
+        *,
+        retry_initial: float = 0.5,
+        retry_max: float = 30.0,
+    ) -> None:
+        self.store = store
+        self.writer = writer
+        self.closed: list[Event] = []
+        self.done = asyncio.Event()
+        self._backoff = Backoff(retry_initial, retry_max)
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self, devices: Collection[str], started_before: datetime) -> None:
+        self._task = asyncio.get_running_loop().create_task(
+            self._run(frozenset(devices), started_before), name="interrupted-events"
+        )
+
+    async def _run(self, devices: frozenset[str], started_before: datetime) -> None:
+        await self.writer.backlog_written()
+        while True:
+            try:
+                self.closed = await close_interrupted(self.store, devices, started_before)
+            except Exception as err:
+                delay = self._backoff.next_delay()
+                _LOGGER.warning(
+                    "cannot end the events a crash left open yet (%s); retrying in %.1f s",
+                    err,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                continue
+            break
+        if self.closed:
+            _LOGGER.warning(
+                "ended %d event(s) left open by the previous run (interrupted: %s)",
+                len(self.closed),
+                ", ".join(sorted({e.camera_id for e in self.closed})),
+            )
+        self.done.set()
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -1,0 +1,179 @@
+"""Ending the events a crash left open (bridge.storage.recovery), on SQLite and PostgreSQL: only the
+given cameras' (and their NVR channels'), only what started before this start, at the camera's
+last heartbeat, marked interrupted — and only after the previous run's spool is written, so a
+real end still in it wins."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from writer_helpers import FAST_RETRY, T0
+
+from bridge.bus import EventRaised, InProcessBus, StillActive
+from bridge.models import Event, EventPhase, EventType
+from bridge.storage.base import CameraHeartbeat, Store
+from bridge.storage.postgres import PostgresStore
+from bridge.storage.recovery import InterruptedEvents, close_interrupted
+from bridge.storage.spool import Spool
+from bridge.storage.sqlite import SqliteStore
+from bridge.storage.writer import EventWriter
+
+
+def at(seconds: float) -> Any:
+    return T0 + timedelta(seconds=seconds)
+
+
+def start(camera_id: str, when: float, kind: EventType = EventType.MOTION) -> Event:
+    return Event(type=kind, phase=EventPhase.START, camera_id=camera_id, timestamp=at(when))
+
+
+def end_of(event: Event, when: float) -> Event:
+    return Event(
+        event_id=event.event_id,
+        type=event.type,
+        phase=EventPhase.END,
+        camera_id=event.camera_id,
+        timestamp=at(when),
+        started_at=event.timestamp,
+        duration=when - (event.timestamp - T0).total_seconds(),
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    backend: SqliteStore | PostgresStore
+    if request.param == "sqlite":
+        backend = SqliteStore(tmp_path / "reolink.db")
+    else:
+        backend = PostgresStore(request.getfixturevalue("pg_url"), pool_size=2)
+    await backend.open()
+    yield backend
+    await backend.close()
+
+
+async def test_open_events_end_at_the_last_heartbeat_of_their_camera(store: Store) -> None:
+    motion = start("garage", 0)
+    person = start("garage", 4, EventType.PERSON)
+    lone = start("porch", 10)  # no heartbeat after its start: it was seen only then
+    stale = start("porch", 2)
+    channel = start("nvr_ch3", 5)
+    other = start("attic", 1)  # a camera this instance does not run
+    too_late = start("garage", 30)  # started after this start: this run's own
+    done = start("garage", 1, EventType.VEHICLE)
+    await store.write_events([motion, person, lone, stale, channel, other, too_late, done])
+    await store.write_events([end_of(done, 3)])
+    await store.record_heartbeats(
+        [
+            CameraHeartbeat("garage", at(9.5)),
+            CameraHeartbeat("porch", at(6)),
+            CameraHeartbeat("nvr_ch3", at(7.25)),
+            CameraHeartbeat("attic", at(8)),
+        ]
+    )
+
+    ends = await close_interrupted(store, {"garage", "porch", "nvr"}, started_before=at(20))
+    assert {e.event_id for e in ends} == {
+        motion.event_id,
+        person.event_id,
+        lone.event_id,
+        stale.event_id,
+        channel.event_id,
+    }
+    expected = {
+        motion.event_id: (at(9.5), 9.5),
+        person.event_id: (at(9.5), 5.5),
+        lone.event_id: (at(10), 0.0),
+        stale.event_id: (at(6), 4.0),
+        channel.event_id: (at(7.25), 2.25),
+    }
+    for event_id, (ended, duration) in expected.items():
+        row = await store.get_event(event_id)
+        assert row is not None
+        assert (row.phase, row.ended_at, row.duration) == (EventPhase.END, ended, duration)
+        assert row.metadata == {"interrupted": True}
+    for untouched in (other, too_late):
+        row = await store.get_event(untouched.event_id)
+        assert row is not None
+        assert (row.phase, row.ended_at, row.metadata) == (EventPhase.START, None, {})
+    row = await store.get_event(done.event_id)
+    assert row is not None
+    assert (row.ended_at, row.metadata) == (at(3), {})
+    # a second start finds nothing left to end
+    assert await close_interrupted(store, {"garage", "porch", "nvr"}, started_before=at(20)) == []
+
+
+async def test_an_end_still_in_the_spool_wins(
+    store: Store, bus: InProcessBus, spool_path: Path
+) -> None:
+    """The previous run's spool holds the real end of an event that looks open in the table: the
+    recovery waits for the spool to be written first."""
+    ended = start("garage", 0)
+    still_open = start("garage", 1, EventType.PERSON)
+    await store.write_events([ended, still_open])
+    spool = Spool(spool_path)
+    await spool.append([("event", end_of(ended, 4).payload())])
+    await spool.append([("heartbeat", {"camera_id": "garage", "seen_at": at(6).isoformat()})])
+    await spool.close()
+
+    writer = EventWriter(store, bus, Spool(spool_path), **FAST_RETRY)
+    recovery = InterruptedEvents(store, writer)
+    recovery.start({"garage"}, started_before=at(100))  # before the writer runs at all
+    await asyncio.sleep(0.2)
+    assert not recovery.done.is_set()
+    writer.start()
+    async with asyncio.timeout(10):
+        await recovery.done.wait()
+    assert [e.event_id for e in recovery.closed] == [still_open.event_id]
+    row = await store.get_event(ended.event_id)
+    assert row is not None
+    assert (row.ended_at, row.duration, row.metadata) == (at(4), 4.0, {})
+    row = await store.get_event(still_open.event_id)
+    assert row is not None
+    assert (row.ended_at, row.metadata) == (at(6), {"interrupted": True})
+    await recovery.stop()
+    await writer.stop()
+
+
+async def test_heartbeats_travel_through_the_writer(
+    store: Store, bus: InProcessBus, spool_path: Path
+) -> None:
+    writer = EventWriter(store, bus, Spool(spool_path), **FAST_RETRY)
+    writer.start()
+    motion = start("garage", 0)
+    bus.publish(EventRaised(motion))
+    bus.publish(StillActive("garage", at(5)))
+    bus.publish(StillActive("garage", at(10)))
+    async with asyncio.timeout(10):
+        await writer.flush()
+    assert await store.heartbeats(["garage"]) == {"garage": at(10)}
+    await writer.stop()
+
+
+async def test_recovery_retries_while_the_store_is_away(
+    tmp_path: Path, bus: InProcessBus, spool_path: Path
+) -> None:
+    store = SqliteStore(tmp_path / "reolink.db")
+    await store.open()
+    event = start("garage", 0)
+    await store.write_events([event])
+    await store.close()  # the database goes away before the recovery runs
+    writer = EventWriter(store, bus, Spool(spool_path), **FAST_RETRY)
+    writer.start()
+    recovery = InterruptedEvents(store, writer, retry_initial=0.05, retry_max=0.1)
+    recovery.start({"garage"}, started_before=at(100))
+    await asyncio.sleep(0.3)
+    assert not recovery.done.is_set()
+    await store.open()
+    async with asyncio.timeout(10):
+        await recovery.done.wait()
+    row = await store.get_event(event.event_id)
+    assert row is not None
+    assert (row.phase, row.metadata) == (EventPhase.END, {"interrupted": True})
+    await recovery.stop()
+    await writer.stop()
+    await store.close()
