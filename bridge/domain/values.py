@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
+
+from bridge.domain.base import DomainModel
 
 
 class DetectionType(StrEnum):
@@ -97,3 +100,19 @@ class PtzOp(StrEnum):
     AUTO = "auto"
     START_PATROL = "start_patrol"
     STOP_PATROL = "stop_patrol"
+
+
+class StorageState(DomainModel):
+    capacity_mb: int
+    free_mb: int
+
+    @property
+    def used_percent(self) -> float:
+        return 0.0 if not self.capacity_mb else 100.0 * (1 - self.free_mb / self.capacity_mb)
+
+
+class LastEvent(DomainModel):
+    type: EventType
+    phase: EventPhase
+    timestamp: datetime
+    event_id: str
