@@ -16,6 +16,7 @@ test: setup
 lint: setup
 	.venv/bin/ruff check bridge tests bench
 	.venv/bin/ruff format --check bridge tests bench
+	.venv/bin/lint-imports
 
 typecheck: setup
 	.venv/bin/mypy

@@ -148,8 +148,9 @@ def _load(url: str, token: str, connections: int, seconds: float) -> dict[str, A
 
 
 async def _fanout(bridge: Any, url: str, clients: int, events: int) -> dict[str, Any]:
-    from bridge.bus import EventRaised
-    from bridge.models import Event, EventPhase, EventType
+    from bridge.bus.messages import EventRaised
+    from bridge.domain.events import Event
+    from bridge.domain.values import EventPhase, EventType
 
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -188,7 +189,7 @@ async def main(args: argparse.Namespace) -> None:
     from bridge.api.server import serve
     from bridge.app import Bridge
     from bridge.config import load_settings
-    from bridge.models import CameraState
+    from bridge.domain.state import CameraState
 
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)

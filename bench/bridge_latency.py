@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from fixtures.mosquitto import MosquittoBroker  # noqa: E402
 from fixtures.process import free_port  # noqa: E402
 
-from bridge.models import Camera  # noqa: E402
+from bridge.domain.camera import Camera  # noqa: E402
 from bridge.reolink import ReolinkClient  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

@@ -35,9 +35,11 @@ sys.path.insert(0, str(ROOT))
 import redis  # noqa: E402
 from fixtures.redis import delete_prefix  # noqa: E402
 
-from bridge.bus import BusMessage, EventRaised, InProcessBus  # noqa: E402
-from bridge.buses import RedisStreamsBus  # noqa: E402
-from bridge.models import Event, EventPhase, EventType  # noqa: E402
+from bridge.bus.inprocess import InProcessBus  # noqa: E402
+from bridge.bus.messages import BusMessage, EventRaised  # noqa: E402
+from bridge.bus.redis_streams import RedisStreamsBus  # noqa: E402
+from bridge.domain.events import Event  # noqa: E402
+from bridge.domain.values import EventPhase, EventType  # noqa: E402
 
 BusFactory = Callable[[], InProcessBus | RedisStreamsBus]
 

@@ -59,7 +59,7 @@ import httpx  # noqa: E402
 from reolink_aio.api import Host  # noqa: E402
 from reolink_aio.enums import ConnectionEnum  # noqa: E402
 
-from bridge.models import Capabilities  # noqa: E402
+from bridge.domain.capabilities import Capabilities  # noqa: E402
 from bridge.reolink import ReolinkClient, Request  # noqa: E402
 
 Poll = Callable[[], Awaitable[object]]

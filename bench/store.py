@@ -42,11 +42,12 @@ sys.path.insert(0, str(ROOT))
 import asyncpg  # noqa: E402
 from fixtures.postgres import create_database, drop_database  # noqa: E402
 
-from bridge.models import Event, EventPhase, EventType  # noqa: E402
+from bridge.domain.events import Event  # noqa: E402
+from bridge.domain.values import EventPhase, EventType  # noqa: E402
 from bridge.storage._common import to_micros  # noqa: E402
-from bridge.storage.base import EventQuery, Store  # noqa: E402
 from bridge.storage.postgres import PostgresStore  # noqa: E402
 from bridge.storage.sqlite import SqliteStore  # noqa: E402
+from bridge.store import EventQuery, Store  # noqa: E402
 
 CAMERAS = [f"cam{n:02d}" for n in range(20)]
 TYPES = list(EventType)

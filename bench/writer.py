@@ -35,13 +35,15 @@ sys.path.insert(0, str(ROOT))
 
 from fixtures.postgres import ADMIN_URL, create_database, drop_database  # noqa: E402
 
-from bridge.bus import EventRaised, InProcessBus  # noqa: E402
-from bridge.models import Event, EventPhase, EventType  # noqa: E402
-from bridge.storage.base import Store  # noqa: E402
+from bridge.bus.inprocess import InProcessBus  # noqa: E402
+from bridge.bus.messages import EventRaised  # noqa: E402
+from bridge.domain.events import Event  # noqa: E402
+from bridge.domain.values import EventPhase, EventType  # noqa: E402
 from bridge.storage.postgres import PostgresStore  # noqa: E402
 from bridge.storage.spool import Spool  # noqa: E402
 from bridge.storage.sqlite import SqliteStore  # noqa: E402
 from bridge.storage.writer import EventWriter  # noqa: E402
+from bridge.store import Store  # noqa: E402
 
 CAMERAS = [f"cam{n:02d}" for n in range(20)]
 T0 = datetime(2025, 6, 1, tzinfo=UTC)

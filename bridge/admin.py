@@ -1,4 +1,4 @@
-"""Offline administration from the command line: schema migrations and the stored cameras.
+"""Offline administration from the command line: schema migrations, stored cameras, API tokens.
 
 `camera add|remove` change the store; a running bridge picks the change up at its next start
 (use the MQTT or REST bridge request `camera/add` to change a running bridge). A camera added here
@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import ValidationError
 
+from bridge.api.security import DEFAULT_TOKEN_SCOPE, create_api_token
 from bridge.config import Settings
-from bridge.models import Camera
+from bridge.domain.camera import Camera
 from bridge.registry import camera_record
 from bridge.reolink.network import AddressRefused, CameraNetworks
 from bridge.requests import explain
 from bridge.secrets import load_cipher
-from bridge.storage.base import CameraRecord
 from bridge.storage.factory import open_store
 from bridge.storage.migrate import run_migrate
+from bridge.store import ApiTokenRecord, CameraRecord, TokenScope
 
 
 class AdminError(Exception):
@@ -102,6 +104,48 @@ def _public(record: CameraRecord) -> dict[str, object]:
         "model": record.model,
         "status": record.status,
     }
+
+
+# -- API tokens (`reolink-bridge token create|list|revoke`) -------------------------------------
+
+
+def _public_token(record: ApiTokenRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "name": record.name,
+        "scope": record.scope,
+        "created_at": record.created_at.isoformat(),
+        "last_used_at": record.last_used_at.isoformat() if record.last_used_at else None,
+        "revoked_at": record.revoked_at.isoformat() if record.revoked_at else None,
+    }
+
+
+async def token_create(
+    settings: Settings, name: str, scope: TokenScope | None = None
+) -> dict[str, Any]:
+    """The new token with its secret (shown once); `DEFAULT_TOKEN_SCOPE` unless told."""
+    store = await open_store(settings)
+    try:
+        token = await create_api_token(store, name, scope or DEFAULT_TOKEN_SCOPE)
+    finally:
+        await store.close()
+    return {**_public_token(token.record), "token": token.secret}
+
+
+async def token_list(settings: Settings) -> list[dict[str, Any]]:
+    store = await open_store(settings)
+    try:
+        return [_public_token(record) for record in await store.list_tokens()]
+    finally:
+        await store.close()
+
+
+async def token_revoke(settings: Settings, token_id: str) -> bool:
+    store = await open_store(settings)
+    try:
+        return await store.revoke_token(token_id)
+    finally:
+        await store.close()
 
 
 def dumps(value: object) -> str:

@@ -22,16 +22,15 @@ from bridge.api.app import create_app
 from bridge.api.context import ApiContext
 from bridge.api.lockout import warn_if_locked_out
 from bridge.api.server import ApiServer, serve
-from bridge.buses import build_bus
+from bridge.bus.factory import build_bus
 from bridge.cache import CacheUpdater, build_cache
-from bridge.commands import CommandDispatcher
 from bridge.config import Settings
+from bridge.domain.base import utcnow
 from bridge.media.service import StreamService
-from bridge.models import utcnow
 from bridge.mqtt.connection import MqttConnection
 from bridge.mqtt.service import REPUBLISH_DELAY, MqttService
-from bridge.mqtt.topics import Topics
 from bridge.pipeline.device import ClientFactory, default_client_factory
+from bridge.pipeline.dispatcher import CommandDispatcher
 from bridge.pipeline.manager import CameraManager
 from bridge.pipeline.snapshots import Snapshots
 from bridge.redaction import redact
@@ -39,12 +38,13 @@ from bridge.registry import CameraRegistry
 from bridge.reolink.network import CameraNetworks
 from bridge.requests import BridgeRequests
 from bridge.secrets import load_cipher
-from bridge.storage.base import Store
 from bridge.storage.factory import create_store
 from bridge.storage.recovery import InterruptedEvents
 from bridge.storage.retention import RetentionTask
 from bridge.storage.spool import Spool
 from bridge.storage.writer import EventWriter
+from bridge.store import Store
+from bridge.topics.tree import Topics
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -45,7 +45,7 @@ def _run(args: argparse.Namespace) -> int:
     from bridge import app, logs
     from bridge.redaction import model_secrets
     from bridge.secrets import SecretKeyError
-    from bridge.storage.base import StoreError
+    from bridge.store import StoreError
 
     settings = _settings(args)
     if settings is None:
@@ -64,7 +64,7 @@ def _admin(args: argparse.Namespace) -> int:
 
     from bridge import admin
     from bridge.secrets import SecretKeyError
-    from bridge.storage.base import StoreError
+    from bridge.store import StoreError
 
     settings = _settings(args)
     if settings is None:
@@ -110,9 +110,9 @@ def _password(args: argparse.Namespace) -> str:
 def _token(args: argparse.Namespace) -> int:
     import asyncio
 
+    from bridge import admin as tokens
     from bridge.admin import dumps
-    from bridge.api import tokens
-    from bridge.storage.base import StoreError
+    from bridge.store import StoreError
 
     settings = _settings(args)
     if settings is None:
@@ -151,7 +151,7 @@ def _sim(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bridge.storage.base import TokenScope
+    from bridge.store import TokenScope
 
     parser = argparse.ArgumentParser(
         prog="reolink-bridge",

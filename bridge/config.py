@@ -33,7 +33,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from bridge.models import Camera
+from bridge.domain.camera import Camera
 from bridge.redaction import redact_tree
 
 ENV_PREFIX = "REOLINK_"

@@ -15,7 +15,7 @@ from typing import Any
 from bridge.api.security import create_api_token
 from bridge.app import Bridge, wait_for_shutdown
 from bridge.config import ConfigError, Settings, load_settings
-from bridge.models import Camera
+from bridge.domain.camera import Camera
 from bridge.mqtt.connection import MqttEndpoint
 from bridge.redaction import redact
 from bridge.simulator import PROFILE_NAMES, SimulatedDevice, Simulator

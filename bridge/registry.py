@@ -18,11 +18,11 @@ from typing import Any, Literal
 
 from pydantic import SecretStr, ValidationError
 
-from bridge.models import Camera
+from bridge.domain.camera import Camera
 from bridge.pipeline.manager import CameraManager, DuplicateCamera, UnknownCamera
 from bridge.reolink.network import AddressRefused, CameraNetworks
 from bridge.secrets import CredentialCipher
-from bridge.storage.base import CameraRecord, Store
+from bridge.store import CameraRecord, Store
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from bridge.models import Camera
+from bridge.domain.camera import Camera
 from bridge.pipeline.manager import CameraManager, DuplicateCamera, UnknownCamera
 from bridge.registry import CameraRejected, ConfigFileCamera
 

@@ -5,18 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bridge.models import (
-    MAX_TAG_LENGTH,
-    MAX_TAGS,
-    Camera,
-    Command,
-    CommandResult,
-    DayNight,
-    IrMode,
-    OnOff,
-    PtzOp,
-    new_event_id,
-)
+from bridge.domain.base import new_event_id
+from bridge.domain.camera import MAX_TAG_LENGTH, MAX_TAGS, Camera
+from bridge.domain.commands import Command, CommandResult
+from bridge.domain.values import DayNight, IrMode, OnOff, PtzOp
 
 
 @pytest.mark.parametrize(
@@ -158,7 +150,7 @@ def test_bad_plain_attribute_commands(attribute: str, value: str) -> None:
 
 
 def test_zoom_percent_maps_to_the_cameras_range() -> None:
-    from bridge.models import ChannelCapabilities
+    from bridge.domain.capabilities import ChannelCapabilities
 
     ch = ChannelCapabilities(channel=0, zoom=True, zoom_range=(0, 33))
     assert [ch.zoom_position(p) for p in (0, 10, 50, 100, 150)] == [0, 3, 16, 33, 33]

@@ -19,8 +19,8 @@ from fastapi.responses import JSONResponse
 
 from bridge.api.deps import ApiState
 from bridge.api.security import Principal
-from bridge.models import Command, CommandResult, CommandStatus
-from bridge.storage.base import CommandSource
+from bridge.domain.commands import Command, CommandResult, CommandStatus
+from bridge.store import CommandSource
 
 
 def result_payload(result: CommandResult) -> dict[str, Any]:

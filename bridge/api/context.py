@@ -10,17 +10,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bridge.bus import Bus
+from bridge.bus.messages import Bus
 from bridge.cache.base import StateCache
-from bridge.commands import CommandDispatcher
 from bridge.config import Settings
 from bridge.media.service import StreamService
-from bridge.mqtt.topics import Topics
+from bridge.pipeline.dispatcher import CommandDispatcher
 from bridge.pipeline.manager import CameraManager
 from bridge.pipeline.snapshots import Snapshots
 from bridge.registry import CameraRegistry
 from bridge.requests import BridgeRequests
-from bridge.storage.base import Store
+from bridge.store import Store
+from bridge.topics.tree import Topics
 
 StatsSource = Callable[[], Mapping[str, Any]]
 

@@ -39,7 +39,7 @@ from bridge.pipeline.manager import DuplicateCamera, UnknownCamera
 from bridge.registry import CameraRejected, ConfigFileCamera
 from bridge.reolink import ReolinkError
 from bridge.requests import RequestError
-from bridge.storage.base import InvalidCursor, StoreUnavailable
+from bridge.store import InvalidCursor, StoreUnavailable
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -35,9 +35,9 @@ from bridge.api.routers.system import handle_request, refused_request
 from bridge.api.scopes import allows, refusal, request_scope
 from bridge.api.security import AuthError, Principal
 from bridge.api.sessions import LiveSession
-from bridge.models import Command, CommandResult
-from bridge.mqtt.topics import CameraTopic
-from bridge.storage.base import StoreError
+from bridge.domain.commands import Command, CommandResult
+from bridge.store import StoreError
+from bridge.topics.tree import CameraTopic
 
 _LOGGER = logging.getLogger(__name__)
 

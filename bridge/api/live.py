@@ -1,7 +1,7 @@
 """The live hub: bus messages out to every WebSocket and SSE client, as the MQTT messages.
 
 One bus subscription (`LIVE_OWNER`) for the whole process. Each bus message becomes the MQTT
-messages `bridge.mqtt.mapping.live_messages` gives, encoded once as a JSON text frame
+messages `bridge.topics.mapping.live_messages` gives, encoded once as a JSON text frame
 `{"topic": …, "payload": …}` and offered to every client (or every client of one camera).
 Raw-byte payloads (the snapshot JPEG) are not sent; `GET /cameras/{id}/snapshot` serves them.
 
@@ -24,11 +24,10 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from bridge.bus import Bus, BusMessage, SnapshotTaken, Subscription
+from bridge.bus.messages import Bus, BusMessage, SnapshotTaken, Subscription
 from bridge.cache.base import StateCache
-from bridge.mqtt.mapping import live_messages
-from bridge.mqtt.message import Payload
-from bridge.mqtt.topics import Topics
+from bridge.topics.mapping import Payload, live_messages
+from bridge.topics.tree import Topics
 
 _LOGGER = logging.getLogger(__name__)
 

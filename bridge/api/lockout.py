@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from bridge.config import ENV_PREFIX, Settings
-from bridge.storage.base import Store
+from bridge.store import Store
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The OpenAPI document: bearer security, examples for the domain models, public routes marked,
 each route's token scope (`x-scope`, in its description, and 403 where `read` is not enough).
 
-The domain models (`bridge.models`) are shared with MQTT and the store and stay free of API
+The domain models (`bridge.domain`) are shared with MQTT and the store and stay free of API
 concerns, so their examples are added here, to the generated document, by schema name. A test
 checks that every schema in the document has one.
 """

@@ -1,4 +1,4 @@
-"""Request and response models of the API that are not the domain's own (`bridge.models`).
+"""Request and response models of the API that are not the domain's own (`bridge.domain`).
 
 The MQTT mirror speaks the domain models unchanged (`CameraState`, `Command`, `CommandResult`,
 `Camera`); these add what only HTTP needs: auth, pages, status, per-type settings. Every model
@@ -13,22 +13,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from bridge.api.security import DEFAULT_TOKEN_SCOPE
-from bridge.models import (
-    CameraHost,
-    CameraName,
-    CameraPassword,
-    CameraTags,
-    CameraUsername,
-    Capabilities,
-    ChannelCapabilities,
-    DayNight,
-    EventPhase,
-    EventType,
-    FloodlightMode,
-    IrMode,
-    OnOffValue,
-)
-from bridge.storage.base import TokenScope
+from bridge.domain.camera import CameraHost, CameraName, CameraPassword, CameraTags, CameraUsername
+from bridge.domain.capabilities import Capabilities, ChannelCapabilities
+from bridge.domain.commands import OnOffValue
+from bridge.domain.values import DayNight, EventPhase, EventType, FloodlightMode, IrMode
+from bridge.store import TokenScope
 
 _TS = "2026-11-25T12:00:00Z"
 

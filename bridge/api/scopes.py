@@ -25,7 +25,7 @@ from starlette.requests import HTTPConnection
 
 from bridge.api.deps import WebSocketDenied
 from bridge.api.security import SCOPES, Principal
-from bridge.storage.base import TokenScope
+from bridge.store import TokenScope
 
 READ_REQUESTS = frozenset({"health_check"})
 """Bridge requests that only look; every other one (known or not) changes the bridge: admin."""

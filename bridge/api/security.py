@@ -34,7 +34,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 
 from bridge.api.logouts import EndedSessions
 from bridge.config import AuthSettings
-from bridge.storage.base import ApiTokenRecord, Store, TokenScope
+from bridge.store import ApiTokenRecord, Store, TokenScope
 
 TOKEN_PREFIX = "rbt_"
 JWT_KEY_FILE = "jwt.key"

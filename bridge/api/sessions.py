@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from bridge.api.live import LiveClient
 from bridge.api.security import Authenticator, AuthError, Principal
-from bridge.storage.base import StoreError
+from bridge.store import StoreError
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from bridge.api.scopes import ScopeRule, enforce, scoped
 from bridge.api.security import AuthError, Principal
 from bridge.api.sessions import LiveSession
 from bridge.api.signed_urls import Grant, SignatureError, UrlSigner
-from bridge.storage.base import StoreError
+from bridge.store import StoreError
 
 
 def signer(request: Request) -> UrlSigner:

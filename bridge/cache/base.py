@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bridge.models import CameraState
+from bridge.domain.state import CameraState
 
 
 class CacheError(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from bridge.cache.base import DEFAULT_SNAPSHOT_TTL
-from bridge.models import CameraState
+from bridge.domain.state import CameraState
 
 
 class MemoryCache:

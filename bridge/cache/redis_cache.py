@@ -28,7 +28,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bridge.cache.base import DEFAULT_SNAPSHOT_TTL, CacheError, CacheUnavailable
-from bridge.models import CameraState
+from bridge.domain.state import CameraState
 
 _LOGGER = logging.getLogger(__name__)
 

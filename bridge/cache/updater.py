@@ -8,7 +8,7 @@ write (Redis away) raises, and the Redis bus delivers the message again later.
 
 from __future__ import annotations
 
-from bridge.bus import (
+from bridge.bus.messages import (
     AvailabilityChanged,
     Bus,
     BusMessage,
@@ -18,7 +18,7 @@ from bridge.bus import (
     Subscription,
 )
 from bridge.cache.base import StateCache
-from bridge.views import camera_views
+from bridge.domain.views import camera_views
 
 OWNER = "cache"
 """The consumer kind: with a shared (Redis) cache, one instance's update serves all."""

@@ -26,11 +26,11 @@ from pathlib import Path
 
 import ffmpeg
 
+from bridge.backoff import Backoff
 from bridge.config import StreamSettings
 from bridge.media.errors import CameraUnavailable, StreamError, TooManySessions, UpstreamFailed
 from bridge.media.playlist import Segment, read_entries, render
 from bridge.media.processes import ProcessRegistry
-from bridge.pipeline.backoff import Backoff
 
 _LOGGER = logging.getLogger(__name__)
 

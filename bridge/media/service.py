@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from bridge.config import Settings
+from bridge.domain.views import CameraView
 from bridge.media.catalogue import DIRECT_PROTOCOLS, ChannelStreams, StreamOffer, offer
 from bridge.media.errors import (
     CameraUnavailable,
@@ -36,7 +37,6 @@ from bridge.pipeline.device import CameraOffline, DeviceRunner
 from bridge.pipeline.manager import CameraManager, UnknownCamera
 from bridge.reolink import ReolinkError
 from bridge.reolink.encoding import STREAM_NAMES, StreamEncoding
-from bridge.views import CameraView
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -52,14 +52,14 @@ from bridge.config import MqttSettings
 from bridge.mqtt.message import (
     Handler,
     Message,
-    Payload,
     check_publish_topic,
     check_topic_filter,
     encode_payload,
     topic_matches,
 )
 from bridge.mqtt.outbox import Outbox, OutgoingMessage
-from bridge.mqtt.topics import Topics
+from bridge.topics.mapping import Payload
+from bridge.topics.tree import Topics
 
 __all__ = ["ConnectHook", "Message", "MqttConnection", "MqttEndpoint", "MqttStats"]
 

@@ -8,8 +8,8 @@ also removes the components that are gone, and `stale_topics(camera, old, caps)`
 discovery topics to clear. `entities()` is the same content as a flat list, for tests, docs and
 APIs.
 
-One Home Assistant device per camera view (`bridge.views.camera_views`): a camera, or an NVR plus
-one device per online channel linked to it with `via_device`. Each entity exists only when the
+One Home Assistant device per camera view (`bridge.domain.views.camera_views`): a camera, or an NVR
+plus one device per online channel linked to it with `via_device`. Each entity exists only when the
 channel's capabilities say the camera has the feature.
 
 Modes (`mqtt.discovery`):
@@ -41,19 +41,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bridge import __version__
-from bridge.models import (
-    SIREN_MAX_SECONDS,
-    Camera,
-    Capabilities,
-    ChannelCapabilities,
-    DayNight,
-    DetectionType,
-    EventType,
-    FloodlightMode,
-    PtzOp,
-)
-from bridge.mqtt.topics import Topics
-from bridge.views import CameraView, camera_views
+from bridge.domain.camera import Camera
+from bridge.domain.capabilities import Capabilities, ChannelCapabilities
+from bridge.domain.commands import SIREN_MAX_SECONDS
+from bridge.domain.values import DayNight, DetectionType, EventType, FloodlightMode, PtzOp
+from bridge.domain.views import CameraView, camera_views
+from bridge.topics.tree import Topics
 
 DiscoveryMode = Literal["device", "entity", "off"]
 

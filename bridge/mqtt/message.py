@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridge import safejson
-
-Payload = str | bytes | dict[str, Any] | list[Any] | None
-"""What `MqttConnection.publish` takes: text, raw bytes, JSON (dict/list), or None (empty)."""
+from bridge.topics.mapping import Payload
 
 WILDCARDS = frozenset("+#")
 

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bridge import __version__, safejson
-from bridge.bus import (
+from bridge.bus.messages import (
     AvailabilityChanged,
     Bus,
     BusMessage,
@@ -25,16 +25,19 @@ from bridge.bus import (
     StateChanged,
     Subscription,
 )
-from bridge.commands import CommandDispatcher
 from bridge.config import Settings, redacted
-from bridge.models import Camera, CameraState, Capabilities, Command, CommandResult
+from bridge.domain.camera import Camera
+from bridge.domain.capabilities import Capabilities
+from bridge.domain.commands import Command, CommandResult
+from bridge.domain.state import CameraState
+from bridge.domain.views import camera_views
 from bridge.mqtt.connection import Message, MqttConnection
 from bridge.mqtt.discovery import Discovery
-from bridge.mqtt.mapping import live_messages
-from bridge.mqtt.topics import CameraTopic, Topics
+from bridge.pipeline.dispatcher import CommandDispatcher
 from bridge.pipeline.manager import CameraManager, UnknownCamera
 from bridge.requests import BridgeRequests
-from bridge.views import camera_views
+from bridge.topics.mapping import live_messages
+from bridge.topics.tree import CameraTopic, Topics
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -22,7 +22,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-from bridge.bus import (
+from bridge.backoff import Backoff
+from bridge.bus.messages import (
     AvailabilityChanged,
     Bus,
     DeviceReady,
@@ -31,12 +32,15 @@ from bridge.bus import (
     StillActive,
 )
 from bridge.config import PollingSettings
-from bridge.models import Camera, Capabilities, ChannelState, OnOff, StorageState, utcnow
-from bridge.pipeline.backoff import Backoff
+from bridge.domain.base import utcnow
+from bridge.domain.camera import Camera
+from bridge.domain.capabilities import Capabilities
+from bridge.domain.state import ChannelState, StorageState
+from bridge.domain.values import OnOff
+from bridge.domain.views import CameraView, camera_views
 from bridge.pipeline.tracker import StateTracker
 from bridge.reolink import AuthenticationError, CameraRefusedError, ReolinkClient, ReolinkError
 from bridge.reolink.network import CameraNetworks
-from bridge.views import CameraView, camera_views
 
 _LOGGER = logging.getLogger(__name__)
 

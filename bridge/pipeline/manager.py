@@ -11,12 +11,12 @@ import asyncio
 import logging
 from collections.abc import Collection, Iterable
 
-from bridge.bus import Bus, DeviceAdded, DeviceRemoved
+from bridge.bus.messages import Bus, DeviceAdded, DeviceRemoved
 from bridge.config import PollingSettings
-from bridge.models import Camera
+from bridge.domain.camera import Camera
+from bridge.domain.views import CameraView
 from bridge.pipeline.device import ClientFactory, DeviceRunner, default_client_factory
 from bridge.reolink.network import CameraNetworks
-from bridge.views import CameraView
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import time
 
-from bridge.bus import Bus, BusMessage, EventRaised, SnapshotTaken, Subscription
-from bridge.models import EventPhase, EventType
+from bridge.bus.messages import Bus, BusMessage, EventRaised, SnapshotTaken, Subscription
+from bridge.domain.values import EventPhase, EventType
 from bridge.pipeline.device import CameraOffline
 from bridge.pipeline.manager import CameraManager, UnknownCamera
 from bridge.reolink import ReolinkError

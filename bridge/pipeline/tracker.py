@@ -11,19 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bridge.models import (
-    AI_TYPES,
-    CameraState,
-    ChannelState,
-    DetectionType,
-    Event,
-    EventPhase,
-    EventType,
-    LastEvent,
-    OnOff,
-    StorageState,
-    new_event_id,
-)
+from bridge.domain.base import new_event_id
+from bridge.domain.events import Event
+from bridge.domain.state import CameraState, ChannelState, LastEvent, StorageState
+from bridge.domain.values import AI_TYPES, DetectionType, EventPhase, EventType, OnOff
 
 _DURATION_DETECTIONS: tuple[DetectionType, ...] = (DetectionType.MOTION, *AI_TYPES)
 _SWITCHES = ("siren", "floodlight", "status_led", "recording", "push", "email", "ftp")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 
-from bridge.models import Capabilities, ChannelCapabilities
+from bridge.domain.capabilities import Capabilities, ChannelCapabilities
 from bridge.reolink.errors import NotSupportedError
 from bridge.reolink.wire import Reply, Request
 

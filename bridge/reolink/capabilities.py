@@ -18,14 +18,8 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bridge.models import (
-    Capabilities,
-    ChannelCapabilities,
-    DetectionType,
-    DeviceKind,
-    StorageInfo,
-    StreamPorts,
-)
+from bridge.domain.capabilities import Capabilities, ChannelCapabilities, StorageInfo, StreamPorts
+from bridge.domain.values import DetectionType, DeviceKind
 from bridge.reolink._json import JsonObject, integer, obj, objects, text_or_none
 from bridge.reolink.wire import Reply, Request
 

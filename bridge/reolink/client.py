@@ -19,7 +19,9 @@ from typing import Any, Self
 
 import httpx
 
-from bridge.models import Camera, Capabilities, ChannelState
+from bridge.domain.camera import Camera
+from bridge.domain.capabilities import Capabilities
+from bridge.domain.state import ChannelState
 from bridge.reolink import _redact, capabilities, state
 from bridge.reolink.const import API_PATH, DEFAULT_TIMEOUT, MAX_BATCH, MAX_CONNECTIONS
 from bridge.reolink.controls import Controls

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 
-from bridge.models import FloodlightMode, IrMode, PtzOp
+from bridge.domain.values import FloodlightMode, IrMode, PtzOp
 from bridge.reolink._base import ClientBase
 from bridge.reolink.const import BRIGHTNESS_RANGE, DEFAULT_PTZ_SPEED, PTZ_SPEED_RANGE
 from bridge.reolink.errors import NotSupportedError, ReolinkError

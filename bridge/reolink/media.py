@@ -12,7 +12,7 @@ from typing import Literal
 
 import httpx
 
-from bridge.models import Recording
+from bridge.domain.recordings import Recording
 from bridge.reolink import streams
 from bridge.reolink._base import ClientBase
 from bridge.reolink._json import JsonObject, int_or_none, obj, objects

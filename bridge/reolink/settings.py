@@ -7,7 +7,8 @@ modern one (`SetMdAlarm`, `Set*V20`) is tried first and the legacy one on -9.
 
 from __future__ import annotations
 
-from bridge.models import ChannelCapabilities, DayNight
+from bridge.domain.capabilities import ChannelCapabilities
+from bridge.domain.values import DayNight
 from bridge.reolink._base import ClientBase
 from bridge.reolink._json import obj, objects
 from bridge.reolink.capabilities import TOGGLES

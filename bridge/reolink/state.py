@@ -12,7 +12,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from statistics import mean
 from typing import Any
 
-from bridge.models import Capabilities, ChannelCapabilities, ChannelState
+from bridge.domain.capabilities import Capabilities, ChannelCapabilities
+from bridge.domain.state import ChannelState
 from bridge.reolink._json import JsonObject, int_or_none, obj, objects
 from bridge.reolink.capabilities import AI_KEYS, TOGGLES
 from bridge.reolink.vocab import (

@@ -1,10 +1,10 @@
-"""Our vocabulary (the enums of `bridge.models`) ↔ Reolink's wire values, in one place."""
+"""Our vocabulary (the enums of `bridge.domain`) ↔ Reolink's wire values, in one place."""
 
 from __future__ import annotations
 
 from typing import Final
 
-from bridge.models import DayNight, FloodlightMode, IrMode, PtzOp
+from bridge.domain.values import DayNight, FloodlightMode, IrMode, PtzOp
 from bridge.reolink.const import SENSITIVITY_INVERT, SENSITIVITY_RANGE
 
 PTZ_OPS: Final[dict[PtzOp, str]] = {

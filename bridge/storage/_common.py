@@ -23,8 +23,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bridge.models import Event, EventPhase
-from bridge.storage.base import InvalidCursor
+from bridge.domain.events import Event
+from bridge.domain.values import EventPhase
+from bridge.store import InvalidCursor
 
 COLUMN_KEYS = ("severity", "snapshot_path", "clip")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from bridge.storage.base import StoreError
+from bridge.store import StoreError
 
 if TYPE_CHECKING:
     import asyncpg  # type: ignore[import-untyped]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bridge.config import Settings
-from bridge.storage.base import Store, StoreError
 from bridge.storage.postgres import PostgresStore
 from bridge.storage.sqlite import SqliteStore
+from bridge.store import Store, StoreError
 
 
 def create_store(settings: Settings) -> SqliteStore | PostgresStore:

@@ -28,9 +28,9 @@ from bridge.storage._migrations import (
     migrate_sqlite,
     migrations_dir,
 )
-from bridge.storage.base import StoreError
 from bridge.storage.postgres import PostgresStore, connect_postgres
 from bridge.storage.sqlite import SqliteStore, connect_sqlite, sqlite_path
+from bridge.store import StoreError
 
 __all__ = ["Migration", "load_migrations", "migrate", "migrations_dir", "run_migrate"]
 

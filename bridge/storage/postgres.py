@@ -24,7 +24,9 @@ from typing import Any, TypeVar
 
 import asyncpg  # type: ignore[import-untyped]
 
-from bridge.models import Event, EventPhase, EventType, utcnow
+from bridge.domain.base import utcnow
+from bridge.domain.events import Event
+from bridge.domain.values import EventPhase, EventType
 from bridge.redaction import redact, url_secrets
 from bridge.storage._common import (
     EventRow,
@@ -35,7 +37,7 @@ from bridge.storage._common import (
     utc,
 )
 from bridge.storage._migrations import migrate_postgres
-from bridge.storage.base import (
+from bridge.store import (
     ApiTokenRecord,
     CameraConfigVersion,
     CameraHeartbeat,

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from bridge.bus import BusMessage, CommandCompleted, EventRaised, StillActive
-from bridge.models import Event, utcnow
-from bridge.storage.base import CameraHeartbeat, CommandRecord, CommandSource
+from bridge.bus.messages import BusMessage, CommandCompleted, EventRaised, StillActive
+from bridge.domain.base import utcnow
+from bridge.domain.events import Event
 from bridge.storage.spool import Payload, RecordKind, SpoolRecord
+from bridge.store import CameraHeartbeat, CommandRecord, CommandSource
 
 Item = Event | CommandRecord | CameraHeartbeat
 

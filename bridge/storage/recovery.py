@@ -23,11 +23,12 @@ import logging
 from collections.abc import Collection
 from datetime import datetime
 
-from bridge.models import Event, EventPhase
-from bridge.pipeline.backoff import Backoff
-from bridge.storage.base import Store, StoredEvent
+from bridge.backoff import Backoff
+from bridge.domain.events import Event
+from bridge.domain.values import EventPhase
+from bridge.domain.views import is_view_of
 from bridge.storage.writer import EventWriter
-from bridge.views import is_view_of
+from bridge.store import Store, StoredEvent
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bridge.models import utcnow
-from bridge.storage.base import Store, StoreUnavailable
+from bridge.domain.base import utcnow
+from bridge.store import Store, StoreUnavailable
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -23,7 +23,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bridge.models import Event, EventPhase, EventType, utcnow
+from bridge.domain.base import utcnow
+from bridge.domain.events import Event
+from bridge.domain.values import EventPhase, EventType
 from bridge.storage._common import (
     EventRow,
     decode_cursor,
@@ -34,7 +36,7 @@ from bridge.storage._common import (
     to_micros,
 )
 from bridge.storage._migrations import migrate_sqlite
-from bridge.storage.base import (
+from bridge.store import (
     ApiTokenRecord,
     CameraConfigVersion,
     CameraHeartbeat,

@@ -64,17 +64,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from bridge.bus import (
-    DEFAULT_QUEUE_SIZE,
-    Bus,
-    BusMessage,
-    InProcessBus,
-)
-from bridge.models import Event
-from bridge.pipeline.backoff import Backoff
-from bridge.storage.base import CameraHeartbeat, CommandRecord, Store, StoreUnavailable
+from bridge.backoff import Backoff
+from bridge.bus.inprocess import InProcessBus
+from bridge.bus.messages import DEFAULT_QUEUE_SIZE, Bus, BusMessage
+from bridge.domain.events import Event
 from bridge.storage.records import Item, from_message, from_spool, to_spool
 from bridge.storage.spool import Spool, SpoolBatch, SpoolError
+from bridge.store import CameraHeartbeat, CommandRecord, Store, StoreUnavailable
 
 _LOGGER = logging.getLogger(__name__)
 

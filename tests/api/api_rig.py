@@ -19,7 +19,7 @@ from fixtures.recorder import Recorder
 from bridge.api import ApiContext, ApiServer
 from bridge.app import Bridge
 from bridge.config import Settings, load_settings
-from bridge.models import Camera
+from bridge.domain.camera import Camera
 from bridge.simulator import Simulator
 
 PASSWORD = "p@ss w#rd%^é-SIM"  # the cameras' password: must show up nowhere

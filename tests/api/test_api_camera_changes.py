@@ -18,7 +18,7 @@ from api_rig import (
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
 
-from bridge.models import MAX_TAG_LENGTH, MAX_TAGS
+from bridge.domain.camera import MAX_TAG_LENGTH, MAX_TAGS
 from bridge.simulator import SimulatedDevice, Simulator
 
 

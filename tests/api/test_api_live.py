@@ -15,8 +15,9 @@ import httpx
 import websockets
 from api_rig import ApiRig, api_settings, recv_until, running_api
 
-from bridge.bus import EventRaised
-from bridge.models import Event, EventPhase, EventType
+from bridge.bus.messages import EventRaised
+from bridge.domain.events import Event
+from bridge.domain.values import EventPhase, EventType
 from bridge.simulator import PROFILE_NAMES, Simulator
 
 LATENCY_BOUND = 0.25

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from api_rig import api_settings, running_api
 
-from bridge.models import Event, EventPhase, EventType
+from bridge.domain.events import Event
+from bridge.domain.values import EventPhase, EventType
 from bridge.simulator import Simulator
 
 

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from bc_helpers import bc_logins, by_profile, client_for, next_events
 
-from bridge.models import DetectionType
+from bridge.domain.values import DetectionType
 from bridge.reolink.baichuan import (
     BaichuanConnectionClosed,
     BaichuanTimeout,

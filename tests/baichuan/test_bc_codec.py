@@ -12,7 +12,7 @@ from reolink_aio.api import Host
 from reolink_aio.baichuan import util as aio_util
 from reolink_aio.enums import ConnectionEnum
 
-from bridge.models import DetectionType
+from bridge.domain.values import DetectionType
 from bridge.reolink.baichuan import crypto
 from bridge.reolink.baichuan.const import MAX_BODY_LENGTH, MessageClass, MessageId
 from bridge.reolink.baichuan.crypto import Cipher, Encryption

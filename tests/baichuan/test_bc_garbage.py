@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from bc_helpers import FakeDevice, by_profile, client_for, next_events
 
-from bridge.models import DetectionType
+from bridge.domain.values import DetectionType
 from bridge.reolink.baichuan import (
     BaichuanClient,
     BaichuanConnectionClosed,

@@ -10,7 +10,7 @@ from fixtures.recorder import Recorder
 
 from bridge.app import Bridge
 from bridge.config import Settings, load_settings
-from bridge.models import Camera
+from bridge.domain.camera import Camera
 from bridge.simulator import Simulator
 
 PASSWORD = "p@ss w#rd%^é"  # exercises URL/JSON escaping end to end

@@ -16,7 +16,7 @@ from rig import FAST_MQTT, Rig, bridge_settings
 from test_commands import command
 
 from bridge.app import Bridge
-from bridge.models import Command
+from bridge.domain.commands import Command
 from bridge.simulator import Simulator
 
 RATE = 3

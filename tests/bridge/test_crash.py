@@ -25,10 +25,10 @@ from fixtures.process import free_port
 from fixtures.recorder import Recorder
 
 from bridge.config import load_settings
-from bridge.models import EventPhase
+from bridge.domain.values import EventPhase
 from bridge.simulator import Simulator
-from bridge.storage.base import Store, StoredEvent
 from bridge.storage.factory import create_store
+from bridge.store import Store, StoredEvent
 
 POLL = 0.2
 HEARTBEAT = 0.5

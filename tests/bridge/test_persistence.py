@@ -12,11 +12,11 @@ from fixtures.recorder import Recorder
 from rig import FAST_MQTT, PASSWORD, bridge_settings
 
 from bridge.app import Bridge
-from bridge.models import EventPhase, EventType
+from bridge.domain.values import EventPhase, EventType
 from bridge.secrets import SecretKeyError
 from bridge.simulator import Simulator
-from bridge.storage.base import EventQuery
 from bridge.storage.factory import create_store
+from bridge.store import EventQuery
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bridge.bus import BusMessage, EventRaised
-from bridge.buses import RedisStreamsBus
+from bridge.bus.messages import BusMessage, EventRaised
+from bridge.bus.redis_streams import RedisStreamsBus
 
 
 def open_sink(path: Path) -> sqlite3.Connection:

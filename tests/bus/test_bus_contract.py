@@ -14,15 +14,11 @@ from typing import Any, Protocol
 
 import pytest
 
-from bridge.bus import (
-    AvailabilityChanged,
-    BusMessage,
-    EventRaised,
-    InProcessBus,
-    Subscription,
-)
-from bridge.buses import RedisStreamsBus
-from bridge.models import Event, EventPhase, EventType
+from bridge.bus.inprocess import InProcessBus
+from bridge.bus.messages import AvailabilityChanged, BusMessage, EventRaised, Subscription
+from bridge.bus.redis_streams import RedisStreamsBus
+from bridge.domain.events import Event
+from bridge.domain.values import EventPhase, EventType
 
 # Redis tunables for tests: short waits so retries and reclaims happen within a test.
 FAST = {

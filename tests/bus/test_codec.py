@@ -1,4 +1,4 @@
-"""bridge.codec: every bus message survives JSON, in the same shapes MQTT carries."""
+"""bridge.bus.codec: every bus message survives JSON, in the same shapes MQTT carries."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bridge.bus import (
+from bridge.bus.codec import KINDS, CodecError, decode, encode, to_dict
+from bridge.bus.messages import (
     AvailabilityChanged,
     BusMessage,
     CommandCompleted,
@@ -24,25 +25,20 @@ from bridge.bus import (
     StateChanged,
     StillActive,
 )
-from bridge.codec import KINDS, CodecError, decode, encode, to_dict
-from bridge.models import (
-    Camera,
-    CameraState,
-    Capabilities,
-    ChannelCapabilities,
-    CommandResult,
-    CommandStatus,
+from bridge.domain.camera import Camera
+from bridge.domain.capabilities import Capabilities, ChannelCapabilities
+from bridge.domain.commands import CommandResult, CommandStatus
+from bridge.domain.events import Event
+from bridge.domain.state import CameraState, LastEvent, StorageState
+from bridge.domain.values import (
     DayNight,
     DetectionType,
     DeviceKind,
-    Event,
     EventPhase,
     EventType,
     FloodlightMode,
     IrMode,
-    LastEvent,
     OnOff,
-    StorageState,
 )
 
 CASES_PER_TYPE = 150

@@ -18,8 +18,8 @@ import pytest
 import redis
 from test_bus_contract import FAST, Collector, event, number, wait_for
 
-from bridge.bus import BusMessage, EventRaised, SnapshotTaken
-from bridge.buses import RedisStreamsBus
+from bridge.bus.messages import BusMessage, EventRaised, SnapshotTaken
+from bridge.bus.redis_streams import RedisStreamsBus
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSUMER = Path(__file__).with_name("consumer_proc.py")

@@ -12,7 +12,8 @@ import pytest
 from fixtures.redis import RedisServerFactory
 from test_bus_contract import FAST, Collector, event, wait_for
 
-from bridge.buses import RedisStreamsBus, build_bus
+from bridge.bus.factory import build_bus
+from bridge.bus.redis_streams import RedisStreamsBus
 from bridge.config import Settings
 
 BusMaker = Callable[..., RedisStreamsBus]
@@ -91,7 +92,7 @@ async def test_close_while_redis_is_away_is_bounded(
 
 
 async def test_build_bus_by_settings(redis_url: str, redis_prefix: str) -> None:
-    from bridge.bus import InProcessBus
+    from bridge.bus.inprocess import InProcessBus
 
     assert isinstance(build_bus(Settings()), InProcessBus)
     settings = Settings(

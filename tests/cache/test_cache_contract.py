@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis
 
-from bridge.bus import (
+from bridge.bus.inprocess import InProcessBus
+from bridge.bus.messages import (
     AvailabilityChanged,
     DeviceRemoved,
     EventRaised,
-    InProcessBus,
     SnapshotTaken,
     StateChanged,
 )
@@ -26,17 +26,11 @@ from bridge.cache import (
     build_cache,
 )
 from bridge.config import Settings
-from bridge.models import (
-    Camera,
-    CameraState,
-    Capabilities,
-    ChannelCapabilities,
-    DeviceKind,
-    Event,
-    EventPhase,
-    EventType,
-    OnOff,
-)
+from bridge.domain.camera import Camera
+from bridge.domain.capabilities import Capabilities, ChannelCapabilities
+from bridge.domain.events import Event
+from bridge.domain.state import CameraState
+from bridge.domain.values import DeviceKind, EventPhase, EventType, OnOff
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -217,7 +211,7 @@ async def test_updater_on_the_redis_bus_with_the_redis_cache(
     redis_url: str, redis_prefix: str
 ) -> None:
     """The scale-out pairing: kind `cache` on Redis Streams keeps the shared Redis cache."""
-    from bridge.buses import RedisStreamsBus
+    from bridge.bus.redis_streams import RedisStreamsBus
 
     bus = RedisStreamsBus(redis_url, redis_prefix, claim_idle=0.5, block=0.1)
     cache = RedisCache(redis_url, redis_prefix)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import bridge.buses
+import bridge.bus
+import bridge.bus.codec
 import bridge.cache
-import bridge.codec
 
 
 def test_exported_names() -> None:
@@ -18,13 +18,13 @@ def test_exported_names() -> None:
         "StateCache",
         "build_cache",
     }
-    assert set(bridge.buses.__all__) == {
+    assert set(bridge.bus.__all__) == {
         "RedisStreamsBus",
         "RedisSubscription",
         "build_bus",
         "default_consumer_name",
     }
-    assert set(bridge.codec.__all__) == {
+    assert set(bridge.bus.codec.__all__) == {
         "KINDS",
         "VERSION",
         "CodecError",
@@ -33,6 +33,6 @@ def test_exported_names() -> None:
         "from_dict",
         "to_dict",
     }
-    for module in (bridge.cache, bridge.buses, bridge.codec):
+    for module in (bridge.cache, bridge.bus, bridge.bus.codec):
         for name in module.__all__:
             assert hasattr(module, name), (module.__name__, name)

@@ -10,25 +10,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bridge.commands import _check_supported
-from bridge.models import (
-    Camera,
-    CameraState,
-    Capabilities,
-    Command,
+from bridge.domain.camera import Camera
+from bridge.domain.capabilities import Capabilities
+from bridge.domain.commands import Command
+from bridge.domain.events import Event
+from bridge.domain.state import CameraState, StorageState
+from bridge.domain.values import (
     DayNight,
-    Event,
     EventPhase,
     EventType,
     FloodlightMode,
     IrMode,
     OnOff,
     PtzOp,
-    StorageState,
 )
+from bridge.domain.views import camera_views
 from bridge.mqtt.discovery import Entity
-from bridge.mqtt.topics import CameraTopic, Topics
-from bridge.views import camera_views
+from bridge.pipeline.dispatcher import _check_supported
+from bridge.topics.tree import CameraTopic, Topics
 
 ROOT = Path(__file__).resolve().parents[2]
 HA_VENV_SCRIPT = ROOT / "scripts" / "ha-venv"

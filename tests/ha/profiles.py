@@ -8,14 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bridge.models import (
-    Camera,
-    Capabilities,
-    ChannelCapabilities,
-    DetectionType,
-    DeviceKind,
-    StorageInfo,
-)
+from bridge.domain.camera import Camera
+from bridge.domain.capabilities import Capabilities, ChannelCapabilities, StorageInfo
+from bridge.domain.values import DetectionType, DeviceKind
 
 PERSON, VEHICLE, PET = DetectionType.PERSON, DetectionType.VEHICLE, DetectionType.PET
 SD_CARD = StorageInfo(number=0, capacity_mb=122_000, free_mb=61_000, storage_type="sd")

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from bridge.models import Camera, Capabilities
+from bridge.domain.camera import Camera
+from bridge.domain.capabilities import Capabilities
 from bridge.mqtt.discovery import Discovery
 from bridge.reolink.client import ReolinkClient
 from bridge.simulator import PROFILE_NAMES, Simulator

@@ -27,7 +27,8 @@ import pytest
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.process import free_port
 
-from bridge.models import Command, IrMode, OnOff
+from bridge.domain.commands import Command
+from bridge.domain.values import IrMode, OnOff
 from bridge.mqtt.discovery import Discovery
 from bridge.simulator.media import FALLBACK_JPEG
 

@@ -1,4 +1,4 @@
-"""bridge.leases against a real Redis: one holder per name, expiry, fair split, takeover."""
+"""bridge.pipeline.leases on a real Redis: one holder per name, expiry, fair split, takeover."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from bridge.leases import LeaseKeeper, Leases
+from bridge.pipeline.leases import LeaseKeeper, Leases
 
 LeasesMaker = Callable[..., Leases]
 

@@ -30,9 +30,9 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from bridge.app import Bridge
 from bridge.config import load_settings
-from bridge.models import Camera
-from bridge.mqtt.topics import Topics
+from bridge.domain.camera import Camera
 from bridge.simulator import Simulator
+from bridge.topics.tree import Topics
 
 REPO = Path(__file__).resolve().parents[2]
 CONF_DIR = REPO / "mosquitto"

@@ -11,9 +11,11 @@ import pytest
 from ha.profiles import HOST, PASSWORD, all_profiles, doorbell, floodlight, legacy, nvr
 
 from bridge import __version__
-from bridge.models import Camera, Capabilities, ChannelCapabilities, Command
+from bridge.domain.camera import Camera
+from bridge.domain.capabilities import Capabilities, ChannelCapabilities
+from bridge.domain.commands import Command
 from bridge.mqtt.discovery import Discovery
-from bridge.mqtt.topics import CameraTopic, Topics
+from bridge.topics.tree import CameraTopic, Topics
 
 TOPICS = Topics(base="cams", discovery_prefix="ha")
 

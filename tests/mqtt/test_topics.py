@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.mqtt.topics import CameraTopic, ParsedCommandTopic, Topics
+from bridge.topics.tree import CameraTopic, ParsedCommandTopic, Topics
 
 
 def test_round_trip() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bridge.models import ChannelState, EventPhase, EventType, IrMode, OnOff
+from bridge.domain.state import ChannelState
+from bridge.domain.values import EventPhase, EventType, IrMode, OnOff
 from bridge.pipeline.tracker import StateTracker
 
 T0 = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
@@ -67,7 +68,7 @@ def test_offline_ends_active_detections_and_is_an_event() -> None:
 
 
 def test_backoff_stays_capped_after_days_of_failures() -> None:
-    from bridge.pipeline.backoff import Backoff
+    from bridge.backoff import Backoff
 
     backoff = Backoff(initial=1.0, maximum=60.0)
     delays = [backoff.next_delay() for _ in range(5000)]  # ~3.5 days at the cap

@@ -12,7 +12,7 @@ from pydantic import SecretStr, ValidationError
 
 from bridge.app import Bridge
 from bridge.config import load_settings
-from bridge.models import Camera
+from bridge.domain.camera import Camera
 from bridge.registry import CameraRejected, ConfigFileCamera
 from bridge.simulator import Simulator
 

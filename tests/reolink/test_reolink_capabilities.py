@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from reolink_helpers import by_profile, connect
 
-from bridge.models import DetectionType, DeviceKind
+from bridge.domain.values import DetectionType, DeviceKind
 from bridge.simulator import PROFILES, Simulator
 
 P, V, PET, F, PKG = (

@@ -15,7 +15,7 @@ from reolink_helpers import (
     sent,
 )
 
-from bridge.models import FloodlightMode, IrMode, PtzOp
+from bridge.domain.values import FloodlightMode, IrMode, PtzOp
 from bridge.reolink import ApiError, NotSupportedError
 from bridge.simulator import PROFILE_NAMES, Simulator
 

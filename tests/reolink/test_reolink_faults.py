@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from reolink_helpers import Tap, by_profile, connect
 
-from bridge.models import Capabilities
+from bridge.domain.capabilities import Capabilities
 from bridge.reolink import (
     AuthenticationError,
     BusyError,

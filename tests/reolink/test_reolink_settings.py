@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from reolink_helpers import by_profile, channel_state, connect, ids, sent
 
-from bridge.models import DayNight
+from bridge.domain.values import DayNight
 from bridge.simulator import Simulator
 
 ALL = [("floodlight", 0), ("ptz", 0), ("doorbell", 0), ("legacy", 0), ("nvr", 0), ("nvr", 1)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from reolink_helpers import by_profile, connect, requests
 
-from bridge.models import DayNight, FloodlightMode, IrMode
+from bridge.domain.values import DayNight, FloodlightMode, IrMode
 from bridge.simulator import Simulator
 
 

@@ -16,13 +16,14 @@ import asyncpg
 import pytest
 
 from bridge.config import Settings
-from bridge.models import Event, EventPhase, EventType
+from bridge.domain.events import Event
+from bridge.domain.values import EventPhase, EventType
 from bridge.storage._migrations import load_migrations, split_sql
-from bridge.storage.base import StoreError
 from bridge.storage.factory import create_store, open_store
 from bridge.storage.migrate import migrate, migrations_dir, run_migrate
 from bridge.storage.postgres import PostgresStore
 from bridge.storage.sqlite import SqliteStore
+from bridge.store import StoreError
 
 NEWEST = max(m.version for m in load_migrations("postgres"))
 

@@ -11,10 +11,11 @@ import asyncpg
 import pytest
 from fixtures.postgres import PgServer
 
-from bridge.models import Event, EventPhase, EventType
-from bridge.storage.base import StoreUnavailable
+from bridge.domain.events import Event
+from bridge.domain.values import EventPhase, EventType
 from bridge.storage.postgres import PostgresStore
 from bridge.storage.sqlite import SqliteStore
+from bridge.store import StoreUnavailable
 
 
 async def count_rows(url: str) -> int:

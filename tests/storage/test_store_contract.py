@@ -10,8 +10,12 @@ from typing import Any
 
 import pytest
 
-from bridge.models import Event, EventPhase, EventType, new_event_id
-from bridge.storage.base import (
+from bridge.domain.base import new_event_id
+from bridge.domain.events import Event
+from bridge.domain.values import EventPhase, EventType
+from bridge.storage.postgres import PostgresStore
+from bridge.storage.sqlite import SqliteStore
+from bridge.store import (
     ApiTokenRecord,
     CameraHeartbeat,
     CameraRecord,
@@ -23,8 +27,6 @@ from bridge.storage.base import (
     StoreError,
     StoreUnavailable,
 )
-from bridge.storage.postgres import PostgresStore
-from bridge.storage.sqlite import SqliteStore
 
 T0 = datetime.now(UTC).replace(microsecond=123456) - timedelta(hours=2)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.bus import InProcessBus
+from bridge.bus.inprocess import InProcessBus
 from bridge.storage.sqlite import SqliteStore
 
 

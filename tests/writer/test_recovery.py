@@ -14,14 +14,16 @@ from typing import Any
 import pytest
 from writer_helpers import FAST_RETRY, T0
 
-from bridge.bus import EventRaised, InProcessBus, StillActive
-from bridge.models import Event, EventPhase, EventType
-from bridge.storage.base import CameraHeartbeat, Store
+from bridge.bus.inprocess import InProcessBus
+from bridge.bus.messages import EventRaised, StillActive
+from bridge.domain.events import Event
+from bridge.domain.values import EventPhase, EventType
 from bridge.storage.postgres import PostgresStore
 from bridge.storage.recovery import InterruptedEvents, close_interrupted
 from bridge.storage.spool import Spool
 from bridge.storage.sqlite import SqliteStore
 from bridge.storage.writer import EventWriter
+from bridge.store import CameraHeartbeat, Store
 
 
 def at(seconds: float) -> Any:

@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from writer_helpers import T0, all_events
 
-from bridge.models import Event, EventPhase, EventType
+from bridge.domain.events import Event
+from bridge.domain.values import EventPhase, EventType
 from bridge.storage.retention import RetentionTask
 from bridge.storage.sqlite import SqliteStore
 

@@ -16,9 +16,11 @@ import httpx
 import pytest
 from writer_helpers import FAST_RETRY
 
-from bridge.bus import BusMessage, EventRaised, InProcessBus, StillActive
+from bridge.bus.inprocess import InProcessBus
+from bridge.bus.messages import BusMessage, EventRaised, StillActive
 from bridge.config import PollingSettings
-from bridge.models import Camera, EventPhase
+from bridge.domain.camera import Camera
+from bridge.domain.values import EventPhase
 from bridge.pipeline.manager import CameraManager
 from bridge.simulator import Simulator
 from bridge.storage.spool import Spool

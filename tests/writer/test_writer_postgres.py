@@ -28,7 +28,8 @@ from writer_helpers import (
     script,
 )
 
-from bridge.bus import EventRaised, InProcessBus
+from bridge.bus.inprocess import InProcessBus
+from bridge.bus.messages import EventRaised
 from bridge.storage.postgres import PostgresStore
 from bridge.storage.spool import Spool
 from bridge.storage.writer import EventWriter

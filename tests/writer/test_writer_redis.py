@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from writer_helpers import FAST_RETRY, all_events, assert_rows, script
 
-from bridge.bus import EventRaised
-from bridge.buses import RedisStreamsBus
+from bridge.bus.messages import EventRaised
+from bridge.bus.redis_streams import RedisStreamsBus
 from bridge.storage.spool import Spool
 from bridge.storage.sqlite import SqliteStore
 from bridge.storage.writer import EventWriter

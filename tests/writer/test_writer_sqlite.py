@@ -26,9 +26,12 @@ from writer_helpers import (
     script,
 )
 
-from bridge.bus import CommandCompleted, EventRaised, InProcessBus
-from bridge.buses import RedisStreamsBus
-from bridge.models import CommandResult, Event, EventPhase, EventType
+from bridge.bus.inprocess import InProcessBus
+from bridge.bus.messages import CommandCompleted, EventRaised
+from bridge.bus.redis_streams import RedisStreamsBus
+from bridge.domain.commands import CommandResult
+from bridge.domain.events import Event
+from bridge.domain.values import EventPhase, EventType
 from bridge.storage.spool import Spool
 from bridge.storage.sqlite import SqliteStore
 from bridge.storage.writer import EventWriter

@@ -18,8 +18,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from writer_helpers import FAST_RETRY, script
 
-from bridge.bus import EventRaised, InProcessBus
-from bridge.buses import RedisStreamsBus
+from bridge.bus.inprocess import InProcessBus
+from bridge.bus.messages import EventRaised
+from bridge.bus.redis_streams import RedisStreamsBus
 from bridge.storage.postgres import PostgresStore
 from bridge.storage.spool import Spool
 from bridge.storage.sqlite import SqliteStore

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bridge.models import Event, EventPhase, EventType
-from bridge.storage.base import CommandRecord, Store, StoredEvent
+from bridge.domain.events import Event
+from bridge.domain.values import EventPhase, EventType
+from bridge.store import CommandRecord, Store, StoredEvent
 
 T0 = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 FAST_RETRY = {"retry_initial": 0.05, "retry_max": 0.2}
@@ -165,7 +166,7 @@ def fed_order(fed: Sequence[Event]) -> list[tuple[str, str]]:
 
 
 async def all_events(store: Store) -> list[StoredEvent]:
-    from bridge.storage.base import EventQuery
+    from bridge.store import EventQuery
 
     rows: list[StoredEvent] = []
     cursor = None

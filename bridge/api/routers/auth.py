@@ -23,7 +23,7 @@ from bridge.api.schemas import (
 )
 from bridge.api.scopes import Admin, Read
 from bridge.api.security import AuthError, IssuedTokens, create_api_token
-from bridge.storage.base import ApiTokenRecord, TokenScope
+from bridge.store import ApiTokenRecord, TokenScope
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

@@ -19,7 +19,9 @@ from bridge.api.deps import Actuator, Ctx, CurrentPrincipal, State
 from bridge.api.errors import validation_details
 from bridge.api.schemas import CameraInfo, CameraStatus, CameraUpdate
 from bridge.api.scopes import Admin, Control, Read
-from bridge.models import Camera, CameraState, Command, CommandResult
+from bridge.domain.camera import Camera
+from bridge.domain.commands import Command, CommandResult
+from bridge.domain.state import CameraState
 from bridge.pipeline.device import DeviceRunner
 from bridge.pipeline.manager import UnknownCamera
 

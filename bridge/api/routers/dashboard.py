@@ -1,8 +1,8 @@
 """What the dashboard needs beyond the MQTT mirror: the camera views, tile thumbnails, the data
 dir's use (all `read`), and one attribute set as MQTT's `…/set/<attribute>` (`control`).
 
-- `GET /views`: every camera id the bridge exposes (`bridge.views`): a camera, an NVR and each of
-  its channels, with the name, channel, online flag and channel capabilities.
+- `GET /views`: every camera id the bridge exposes (`bridge.domain.views`): a camera, an NVR
+  and each of its channels, with the name, channel, online flag and channel capabilities.
 - `GET /cameras/{id}/thumbnail`: a picture for a grid tile. The kept snapshot while it is younger
   than `THUMBNAIL_MAX_AGE`; else a fresh one, taken at most once per camera per
   `THUMBNAIL_MAX_AGE` whoever asks (so a read-only client cannot make a camera work harder than
@@ -35,7 +35,8 @@ from bridge.api.commanding import dispatch, result_response
 from bridge.api.deps import Actuator, Ctx, CurrentPrincipal, State
 from bridge.api.routers.cameras import CameraIdPath
 from bridge.api.scopes import Control, Read
-from bridge.models import ChannelCapabilities, Command, CommandResult
+from bridge.domain.capabilities import ChannelCapabilities
+from bridge.domain.commands import Command, CommandResult
 from bridge.pipeline.device import CameraOffline
 from bridge.reolink import ReolinkError
 

@@ -18,8 +18,8 @@ from bridge.api.deps import Ctx, CurrentPrincipal, State
 from bridge.api.routers.cameras import CameraIdPath
 from bridge.api.schemas import CommandAudit, CommandPage, EventPage, EventRecord
 from bridge.api.scopes import Control, Read
-from bridge.models import EventType
-from bridge.storage.base import EventQuery, StoredEvent
+from bridge.domain.values import EventType
+from bridge.store import EventQuery, StoredEvent
 
 router = APIRouter(tags=["events"])
 

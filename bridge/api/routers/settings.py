@@ -30,7 +30,8 @@ from bridge.api.schemas import (
     RecordingConfig,
 )
 from bridge.api.scopes import Control, Read, ScopeRule, enforce, scoped
-from bridge.models import CameraState, Command, CommandResult, CommandStatus
+from bridge.domain.commands import Command, CommandResult, CommandStatus
+from bridge.domain.state import CameraState
 from bridge.pipeline.manager import UnknownCamera
 
 router = APIRouter(prefix="/cameras/{camera_id}", tags=["settings"], responses=responses.CAMERA)

@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator, Coroutine
 from types import TracebackType
 from typing import Any
 
-from bridge.models import DetectionType
+from bridge.domain.values import DetectionType
 from bridge.reolink.baichuan.const import (
     DEFAULT_PORT,
     HOST_CHANNEL,

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from bridge.models import DetectionType
+from bridge.domain.values import DetectionType
 from bridge.reolink.baichuan.errors import BaichuanProtocolError
 from bridge.reolink.baichuan.xmlbody import Field, document, element, int_of, parse, text_of
 from bridge.reolink.capabilities import AI_KEYS

@@ -24,8 +24,8 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from bridge.bus import BusMessage
-from bridge.buses._common import (
+from bridge.backoff import Backoff
+from bridge.bus._common import (
     _LOGGER,
     FIELD_BLOB,
     FIELD_INLINE,
@@ -33,8 +33,8 @@ from bridge.buses._common import (
     OutageLog,
     StreamConfig,
 )
-from bridge.codec import encode
-from bridge.pipeline.backoff import Backoff
+from bridge.bus.codec import encode
+from bridge.bus.messages import BusMessage
 
 _WARN_EVERY = 10.0
 

@@ -13,7 +13,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-_LOGGER = logging.getLogger("bridge.buses")
+_LOGGER = logging.getLogger("bridge.bus")
 
 UNREACHABLE: tuple[type[BaseException], ...] = (
     RedisConnectionError,
@@ -25,7 +25,7 @@ UNREACHABLE: tuple[type[BaseException], ...] = (
 """Exceptions that mean Redis cannot be reached now: back off and try again."""
 
 FIELD_INLINE = b"m"
-"""Stream entry field holding the encoded message (`bridge.codec` JSON)."""
+"""Stream entry field holding the encoded message (`bridge.bus.codec` JSON)."""
 FIELD_BLOB = b"b"
 """Stream entry field naming a key that holds a large encoded message (see `inline_limit`)."""
 

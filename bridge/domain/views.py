@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bridge.models import Camera, Capabilities, ChannelCapabilities
+from bridge.domain.camera import Camera
+from bridge.domain.capabilities import Capabilities, ChannelCapabilities
 
 
 @dataclass(frozen=True, slots=True)

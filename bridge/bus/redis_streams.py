@@ -45,12 +45,12 @@ from typing import Any
 
 from redis.exceptions import ResponseError
 
-from bridge.bus import DEFAULT_QUEUE_SIZE, BusMessage, Handler
-from bridge.buses._broadcast import BroadcastConsumer
-from bridge.buses._common import UNREACHABLE, StreamConfig, connect
-from bridge.buses._group import GroupConsumer
-from bridge.buses._outbox import Outbox
-from bridge.buses._subscription import RedisSubscription, ensure_group
+from bridge.bus._broadcast import BroadcastConsumer
+from bridge.bus._common import UNREACHABLE, StreamConfig, connect
+from bridge.bus._group import GroupConsumer
+from bridge.bus._outbox import Outbox
+from bridge.bus._subscription import RedisSubscription, ensure_group
+from bridge.bus.messages import DEFAULT_QUEUE_SIZE, BusMessage, Handler
 
 DEFAULT_MAXLEN = 100_000
 """Stream bound: at ~1 kB an entry about 100 MB of Redis; minutes of slack at hundreds of msg/s."""

@@ -31,8 +31,8 @@ from collections.abc import Callable, Iterable
 
 import redis.asyncio as aioredis
 
-from bridge.buses._common import UNREACHABLE, connect
-from bridge.buses.redis_streams import default_consumer_name
+from bridge.bus._common import UNREACHABLE, connect
+from bridge.bus.redis_streams import default_consumer_name
 
 _LOGGER = logging.getLogger(__name__)
 

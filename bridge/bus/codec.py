@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bridge.bus import (
+from bridge.bus.messages import (
     AvailabilityChanged,
     BusMessage,
     CommandCompleted,
@@ -35,7 +35,11 @@ from bridge.bus import (
     StateChanged,
     StillActive,
 )
-from bridge.models import Camera, CameraState, Capabilities, CommandResult, Event
+from bridge.domain.camera import Camera
+from bridge.domain.capabilities import Capabilities
+from bridge.domain.commands import CommandResult
+from bridge.domain.events import Event
+from bridge.domain.state import CameraState
 
 VERSION = 1
 

@@ -17,10 +17,10 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from bridge.bus import BusMessage, Handler
-from bridge.buses._common import _LOGGER, FIELD_BLOB, FIELD_INLINE, OutageLog, StreamConfig
-from bridge.codec import CodecError, decode
-from bridge.pipeline.backoff import Backoff
+from bridge.backoff import Backoff
+from bridge.bus._common import _LOGGER, FIELD_BLOB, FIELD_INLINE, OutageLog, StreamConfig
+from bridge.bus.codec import CodecError, decode
+from bridge.bus.messages import BusMessage, Handler
 
 Entry = tuple[bytes, dict[bytes, bytes] | None]
 

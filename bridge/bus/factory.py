@@ -1,19 +1,11 @@
-"""Bus implementations beyond the in-process default, and the choice between them.
-
-    bus = build_bus(settings)   # InProcessBus, or RedisStreamsBus when redis.url is set
-
-`bridge.bus` keeps the `Bus` protocol, the message types and `InProcessBus`.
-"""
+"""The choice of bus: in-process by default, Redis Streams when `redis.url` is set."""
 
 from __future__ import annotations
 
-from bridge.bus import Bus, InProcessBus
-from bridge.buses._subscription import RedisSubscription
-from bridge.buses.redis_streams import RedisStreamsBus, default_consumer_name
+from bridge.bus.inprocess import InProcessBus
+from bridge.bus.messages import Bus
+from bridge.bus.redis_streams import RedisStreamsBus
 from bridge.config import Settings
-
-__all__ = ["RedisStreamsBus", "RedisSubscription", "build_bus", "default_consumer_name"]
-
 
 PER_PROCESS_KINDS = ("snapshots", "api")
 """Consumers every bridge process must see everything of (they act for this process only: its

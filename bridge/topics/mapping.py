@@ -8,8 +8,9 @@ they are MQTT's business. Everything a live client sees is, so that a WebSocket 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from bridge.bus import (
+from bridge.bus.messages import (
     AvailabilityChanged,
     BusMessage,
     DeviceAdded,
@@ -18,8 +19,10 @@ from bridge.bus import (
     SnapshotTaken,
     StateChanged,
 )
-from bridge.mqtt.message import Payload
-from bridge.mqtt.topics import Topics
+from bridge.topics.tree import Topics
+
+Payload = str | bytes | dict[str, Any] | list[Any] | None
+"""What an MQTT message carries: text, raw bytes, JSON (dict/list), or None (empty)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
-from bridge.models import Command, CommandResult
+from bridge.domain.commands import Command, CommandResult
 
 WINDOW = 60.0
 """Seconds after a command during which the same one is answered from its result."""

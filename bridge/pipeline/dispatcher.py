@@ -5,7 +5,7 @@
 stop, floodlight off — always passes, PTZ moves that stop by themselves), calls the camera client,
 refreshes the state so the change shows everywhere, announces the result on the bus (the audit
 trail), and returns the `CommandResult` every interface replies with. A command repeated with the
-same transaction within a minute is answered from the first one's result (`bridge.command_dedupe`).
+same transaction within a minute is answered from the first one's result (`bridge.pipeline.dedupe`).
 """
 
 from __future__ import annotations
@@ -19,16 +19,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bridge.bus import Bus, CommandCompleted
-from bridge.command_dedupe import RecentCommands, command_key
+from bridge.bus.messages import Bus, CommandCompleted
 from bridge.config import SafetySettings
-from bridge.models import (
-    ChannelCapabilities,
-    Command,
-    CommandResult,
-    OnOff,
-    PtzOp,
-)
+from bridge.domain.capabilities import ChannelCapabilities
+from bridge.domain.commands import Command, CommandResult
+from bridge.domain.values import OnOff, PtzOp
+from bridge.pipeline.dedupe import RecentCommands, command_key
 from bridge.pipeline.device import CameraOffline, DeviceRunner
 from bridge.pipeline.manager import CameraManager, UnknownCamera
 from bridge.pipeline.snapshots import Snapshots

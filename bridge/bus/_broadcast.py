@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from bridge.buses._common import _LOGGER, UNREACHABLE, id_key
-from bridge.buses._subscription import RedisSubscription, _b, _BlobMissing, _entries
-from bridge.codec import CodecError
+from bridge.bus._common import _LOGGER, UNREACHABLE, id_key
+from bridge.bus._subscription import RedisSubscription, _b, _BlobMissing, _entries
+from bridge.bus.codec import CodecError
 
 
 class BroadcastConsumer(RedisSubscription):

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from bridge.models import Event, EventPhase, EventType
+from bridge.domain.events import Event
+from bridge.domain.values import EventPhase, EventType
 
 CommandSource = Literal["mqtt", "rest", "ws", "ha", "cli", "internal"]
 TokenScope = Literal["read", "control", "admin"]

@@ -22,8 +22,8 @@ from typing import Any
 
 from redis.exceptions import ResponseError
 
-from bridge.buses._common import _LOGGER, UNREACHABLE, id_key
-from bridge.buses._subscription import (
+from bridge.bus._common import _LOGGER, UNREACHABLE, id_key
+from bridge.bus._subscription import (
     Entry,
     RedisSubscription,
     _b,
@@ -31,7 +31,7 @@ from bridge.buses._subscription import (
     _entries,
     ensure_group,
 )
-from bridge.codec import CodecError
+from bridge.bus.codec import CodecError
 
 _UNREAD_COUNT_LIMIT = 1000
 """Counting dropped entries reads at most this many unread ones inside Redis per check."""
