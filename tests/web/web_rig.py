@@ -116,6 +116,8 @@ def bridge_config(
         # every test signs in: the login limit (10 a minute per address) is for people
         "server": {"host": "127.0.0.1", "port": port, "login_rate_per_minute": 6000},
         "auth": {"admin_password": ADMIN_PASSWORD, "token_cache_seconds": 0},
+        # the simulated cameras (and the ones the tests add through the form) are on loopback
+        "security": {"camera_networks": ["127.0.0.0/8"]},
         "cameras": cameras,
     }
 
