@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from bridge.api.security import DEFAULT_TOKEN_SCOPE
 from bridge.domain.camera import CameraHost, CameraName, CameraPassword, CameraTags, CameraUsername
 from bridge.domain.capabilities import Capabilities, ChannelCapabilities
-from bridge.domain.commands import OnOffValue
+from bridge.domain.command_values import OnOffValue
 from bridge.domain.values import DayNight, EventPhase, EventType, FloodlightMode, IrMode
 from bridge.store import TokenScope
 

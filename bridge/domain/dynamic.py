@@ -54,9 +54,14 @@ class DynamicFields(DomainModel):
         if cached is not None and cached[0] == version:
             return cached[1]
         spec: dict[str, Any] = dict(cls.table_fields())
+        extra = cls.model_config.get("json_schema_extra")
         model = create_model(
             f"{cls.__name__}Fields",
-            __config__=ConfigDict(extra="forbid", use_enum_values=False),
+            __config__=ConfigDict(
+                extra="forbid",
+                json_schema_extra=extra if isinstance(extra, dict) else None,
+            ),
+            __doc__=f"The feature-table fields of `{cls.__name__}`.",
             **spec,
         )
         DynamicFields._schema_cache[cls] = (version, model)

@@ -326,6 +326,10 @@ def _ai(kind: DetectionType) -> Any:
     return lambda ch: kind in ch.ai_types
 
 
+def _bool_config(field: str) -> Any:
+    return lambda b: {"value_template": bool_template(field)}
+
+
 def _detection(kind: DetectionType) -> Feature:
     return Feature(
         key=kind.value,
@@ -342,7 +346,7 @@ def _detection(kind: DetectionType) -> Feature:
         ha=Ha(
             device_class="motion" if kind is DetectionType.MOTION else "occupancy",
             icon=_DETECTION_ICONS[kind],
-            config=lambda b, k=kind.value: {"value_template": bool_template(k)},
+            config=_bool_config(kind.value),
         ),
     )
 

@@ -23,6 +23,13 @@ class ChannelState(DomainModel):
 
     channel: int = 0
 
+    @model_validator(mode="before")
+    @classmethod
+    def _every_field(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {**dict.fromkeys(FEATURES.fields), **data}
+        return data
+
     @model_validator(mode="after")
     def _known_fields(self) -> ChannelState:
         unknown = set(self.__pydantic_extra__ or {}) - set(FEATURES.fields)

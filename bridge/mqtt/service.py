@@ -29,12 +29,13 @@ from bridge.config import Settings, redacted
 from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities
 from bridge.domain.commands import Command, CommandResult
+from bridge.domain.errors import UnknownCamera
 from bridge.domain.state import CameraState
 from bridge.domain.views import camera_views
 from bridge.mqtt.connection import Message, MqttConnection
 from bridge.mqtt.discovery import Discovery
 from bridge.pipeline.dispatcher import CommandDispatcher
-from bridge.pipeline.manager import CameraManager, UnknownCamera
+from bridge.pipeline.manager import CameraManager
 from bridge.requests import BridgeRequests
 from bridge.topics.mapping import live_messages
 from bridge.topics.tree import CameraTopic, Topics

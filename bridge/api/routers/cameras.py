@@ -21,9 +21,9 @@ from bridge.api.schemas import CameraInfo, CameraStatus, CameraUpdate
 from bridge.api.scopes import Admin, Control, Read
 from bridge.domain.camera import Camera
 from bridge.domain.commands import Command, CommandResult
+from bridge.domain.errors import UnknownCamera
 from bridge.domain.state import CameraState
 from bridge.pipeline.device import DeviceRunner
-from bridge.pipeline.manager import UnknownCamera
 
 router = APIRouter(prefix="/cameras", tags=["cameras"], responses=responses.CAMERA)
 

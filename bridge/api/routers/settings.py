@@ -31,8 +31,8 @@ from bridge.api.schemas import (
 )
 from bridge.api.scopes import Control, Read, ScopeRule, enforce, scoped
 from bridge.domain.commands import Command, CommandResult, CommandStatus
+from bridge.domain.errors import UnknownCamera
 from bridge.domain.state import CameraState
-from bridge.pipeline.manager import UnknownCamera
 
 router = APIRouter(prefix="/cameras/{camera_id}", tags=["settings"], responses=responses.CAMERA)
 
