@@ -91,7 +91,6 @@ EXAMPLES: dict[str, Any] = {
     "SirenCommand": {"state": "ON", "duration": 10},
     "FloodlightCommand": {"state": "ON", "brightness": 80},
     "PtzCommand": {"op": "left", "speed": 32, "duration": 1.5},
-    "ImageCommand": {"brightness": 128, "contrast": 128},
     "HTTPValidationError": {
         "detail": [{"loc": ["body", "siren"], "msg": "Input should be 'ON' or 'OFF'", "type": "x"}]
     },

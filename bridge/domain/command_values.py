@@ -97,20 +97,6 @@ class PtzCommand(DomainModel):
     )
 
 
-class ImageCommand(DomainModel):
-    brightness: int | None = Field(default=None, ge=0, le=255)
-    contrast: int | None = Field(default=None, ge=0, le=255)
-    saturation: int | None = Field(default=None, ge=0, le=255)
-    sharpness: int | None = Field(default=None, ge=0, le=255)
-    hue: int | None = Field(default=None, ge=0, le=255)
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> ImageCommand:
-        if not self.model_dump(exclude_none=True):
-            raise ValueError("image needs at least one of " + ", ".join(type(self).model_fields))
-        return self
-
-
 def _state_only(value: Any) -> Any:
     """`"ON"` (or `true`) for `{"state": "ON"}`: the siren's and the floodlight's short form."""
     plain = on_off(value)

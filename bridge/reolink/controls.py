@@ -58,7 +58,9 @@ class Controls(ClientBase):
         self, channel: int, preset: str | int, speed: int | None = None
     ) -> None:
         """Move to a preset, by name (looked up in the capabilities, else asked) or by id."""
-        found = self._require(channel, "PTZ presets", lambda c: c.has("pan_tilt") or bool(c.ptz_presets))
+        found = self._require(
+            channel, "PTZ presets", lambda c: c.has("pan_tilt") or bool(c.ptz_presets)
+        )
         if isinstance(preset, str):
             ids = found.ptz_preset_ids if found is not None else {}
             if preset not in ids:
