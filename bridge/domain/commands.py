@@ -41,13 +41,40 @@ def _expand(body: dict[str, Any]) -> dict[str, Any]:
         row = FEATURES.by_key.get(key)
         if row is not None and row.via is not None and key not in FEATURES.commands:
             target, sub = row.via
-            merged = out.get(target)
-            merged = dict(merged) if isinstance(merged, dict) else {}
-            merged[sub] = value
-            out[target] = merged
+            _merge(out, target, {sub: value})
             continue
-        out[key] = value
+        _merge(out, key, value)
     return out
+
+
+def _merge(out: dict[str, Any], key: str, value: Any) -> None:
+    """Put `value` under `key`; two parts of one object command (`floodlight: "ON"` and its
+    `floodlight_mode`) become one object, a plain value as the row's `short` sub-field."""
+    if key not in out:
+        out[key] = value
+        return
+    row = FEATURES.commands.get(key)
+    parts = [out[key], value]
+    if row is not None and row.short is not None:
+        parts = [p if isinstance(p, dict) else {row.short: p} for p in parts]
+    if all(isinstance(p, dict) for p in parts):
+        out[key] = {**parts[0], **parts[1]}
+    else:
+        out[key] = value
+
+
+def command_body(values: dict[str, Any]) -> dict[str, Any]:
+    """A `Command` body from state fields and their new values (the REST settings `PUT`)."""
+    body: dict[str, Any] = {}
+    for field, value in values.items():
+        row = FEATURES.fields.get(field)
+        if row is None or value is None:
+            continue
+        if row.via is not None:
+            _merge(body, row.via[0], {row.via[1]: value})
+        elif row.commandable:
+            _merge(body, row.key, value)
+    return body
 
 
 class Command(DynamicFields):
@@ -95,7 +122,13 @@ class Command(DynamicFields):
         if row is None:
             raise InvalidCommand(f"unknown attribute {attribute!r}")
         text = value.strip()
-        body: dict[str, Any] = {row.via[0]: {row.via[1]: text}} if row.via else {row.key: text}
+        body: dict[str, Any]
+        if row.press is not None:  # a button: any payload presses it
+            body = {row.press[0]: row.press[1]}
+        elif row.via is not None:
+            body = {row.via[0]: {row.via[1]: text}}
+        else:
+            body = {row.key: text}
         return cls.model_validate({**body, "transaction": transaction})
 
     def actions(self) -> list[str]:

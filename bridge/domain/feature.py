@@ -149,6 +149,9 @@ class Feature:
     row is commandable."""
     kind: Kind
     name: str
+    entity: bool = True
+    """False: a command only, no entity (PTZ moves with their op, speed and duration; the
+    buttons that send them are the entities)."""
     scope: Scope = "channel"
     supported: ChannelCheck | None = None
     """For a channel feature: does this channel have it (default: `needs` is set)."""
@@ -178,6 +181,9 @@ class Feature:
     """The `/set/<attribute>` name, when not `key`."""
     via: tuple[str, str] | None = None
     """Written through another row's command: `(command key, its sub-field)`."""
+    short: str | None = None
+    """The sub-field a plain value stands for when the command is an object (`"ON"` for the
+    siren is `{"state": "ON"}`)."""
     press: tuple[str, Any] | None = None
     """A button: the command key it sends and the value (PTZ left: `("ptz", "left")`)."""
     actuator: bool = True
@@ -188,7 +194,13 @@ class Feature:
     device_command: bool = False
     """May be sent to an NVR itself (reboot), not only to a channel."""
 
+    switch_values: tuple[str, str] = ("ON", "OFF")
+    """A switch's on and off values, as commands take them and the state field holds them
+    (infrared: `Auto`/`Off`)."""
+
     # -- presentation ------------------------------------------------------------------------
+    value_path: str | None = None
+    """Where in the state the shown value is, when not the field itself (`storage.used_percent`)."""
     minimum: float | None = None
     maximum: float | None = None
     step: float | None = None

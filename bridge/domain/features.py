@@ -263,8 +263,8 @@ def _light_config(b: Any) -> dict[str, Any]:
 def _ir_config(b: Any) -> dict[str, Any]:
     # Home Assistant's on/off is Reolink's Auto/Off; a forced "On" reads as on.
     return {
-        "payload_on": "Auto",
-        "payload_off": "Off",
+        "payload_on": IrMode.AUTO.value,
+        "payload_off": IrMode.OFF.value,
         "state_on": "ON",
         "state_off": "OFF",
         "value_template": (
@@ -442,6 +442,7 @@ ROWS: tuple[Feature, ...] = (
         supported=lambda ch: bool(ch.detections),
         field="last_event",
         state=LastEvent,
+        value_path="last_event.type",
         actuator=False,
         ha=Ha(device_class="enum", icon="mdi:history", config=_last_event),
     ),
@@ -453,6 +454,7 @@ ROWS: tuple[Feature, ...] = (
         field="siren",
         state=OnOff,
         command=SirenValue,
+        short="state",
         write=_siren,
         safety_off=lambda v: v.state is OnOff.OFF,
         ha=Ha(icon="mdi:alarm-light", config=_siren_config),
@@ -466,6 +468,7 @@ ROWS: tuple[Feature, ...] = (
         state=OnOff,
         read="white_led",
         command=FloodlightValue,
+        short="state",
         write=_floodlight,
         check=_floodlight_check,
         safety_off=lambda v: v.state is OnOff.OFF and v.brightness is None and v.mode is None,
@@ -512,7 +515,7 @@ ROWS: tuple[Feature, ...] = (
         read="ir_lights",
         command=IrModeValue,
         write=lambda ctx, value: ctx.client.set_ir_lights(ctx.channel, value),
-        options=[m.value for m in IrMode],
+        switch_values=(IrMode.AUTO.value, IrMode.OFF.value),
         category="config",
         config_group="lights",
         ha=Ha(icon="mdi:led-variant-on", config=_ir_config),
@@ -576,12 +579,13 @@ ROWS: tuple[Feature, ...] = (
         key="ptz",
         kind=Kind.BUTTON,
         name="PTZ",
+        entity=False,
         supported=lambda ch: ch.has("pan_tilt") or ch.has("zoom"),
         command=PtzValue,
+        short="op",
         write=_ptz,
         check=_ptz_check,
         safety_off=lambda v: v.op in (PtzOp.STOP, PtzOp.STOP_PATROL),
-        ha=Ha(discovered=False),
     ),
     _ptz_button(PtzOp.LEFT, "PTZ left", "mdi:pan-left", "pan_tilt"),
     _ptz_button(PtzOp.RIGHT, "PTZ right", "mdi:pan-right", "pan_tilt"),
@@ -657,6 +661,7 @@ ROWS: tuple[Feature, ...] = (
         device_supported=lambda caps: bool(caps.storage),
         field="storage",
         state=StorageState,
+        value_path="storage.used_percent",
         actuator=False,
         unit="%",
         category="diagnostic",
@@ -698,9 +703,12 @@ class FeatureTable:
         self.by_key = {row.key: row for row in rows}
         self.commands = {row.key: row for row in rows if row.commandable}
         self.by_attribute: dict[str, Feature] = {}
-        for row in rows:
+        for row in rows:  # `/set/<attribute>` takes a row's attribute and, if other, its key
             if row.command is not None or row.via is not None:
                 self.by_attribute[row.attribute or row.key] = row
+        for row in rows:
+            if row.writable:
+                self.by_attribute.setdefault(row.key, row)
         self.fields = {row.field: row for row in rows if row.field is not None}
         self.version += 1
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
+
+from pydantic import computed_field, model_validator
 
 from bridge.domain.base import DomainModel
 
@@ -106,9 +109,20 @@ class StorageState(DomainModel):
     capacity_mb: int
     free_mb: int
 
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_out(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "used_percent" in data:
+            return {k: v for k, v in data.items() if k != "used_percent"}
+        return data
+
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def used_percent(self) -> float:
-        return 0.0 if not self.capacity_mb else 100.0 * (1 - self.free_mb / self.capacity_mb)
+        """How full, in percent (derived; accepted and ignored on input)."""
+        if not self.capacity_mb:
+            return 0.0
+        return round(100.0 * (1 - self.free_mb / self.capacity_mb), 1)
 
 
 class LastEvent(DomainModel):

@@ -190,6 +190,7 @@ class Discovery:
                 self.topics.availability(cid),
                 self.topics.snapshot_url(cid),
                 self.topics.snapshot(cid),
+                self.topics.entities(cid),
             ]
         return topics
 
@@ -325,7 +326,7 @@ class _Builder:
 
     def rows(self, scope: str) -> None:
         for row in FEATURES.rows:
-            if row.scope == scope and row.ha.discovered and row.key in self._present:
+            if row.entity and row.ha.discovered and row.scope == scope and row.key in self._present:
                 self.add(row)
 
     def add(self, row: Feature) -> None:

@@ -192,6 +192,8 @@ class MqttService:
         self._publish_bridge()
         for camera, capabilities in list(self._devices.values()):
             self._publish_discovery(camera, capabilities)
+            for out in live_messages(DeviceReady(camera, capabilities), self.topics):
+                self.connection.publish(out.topic, out.payload, retain=out.retain)
         for camera_id, online in list(self._availability.items()):
             status = "online" if online else "offline"
             self.connection.publish(self.topics.availability(camera_id), status, retain=True)
