@@ -124,6 +124,7 @@ async def delete_camera(ctx: Ctx, camera_id: CameraIdPath) -> Response:
 @router.get(
     "/{camera_id}/entities",
     dependencies=[Read],
+    response_model_exclude_none=True,
     summary="What the camera offers, as entities to render (the feature table for this camera)",
     description="The same document as the retained MQTT topic `reolink/<camera_id>/entities`. "
     "Empty until the camera has answered once. An NVR's own id has the NVR's entities (reboot, "
