@@ -19,7 +19,8 @@ from typing import Any, Literal
 from pydantic import SecretStr, ValidationError
 
 from bridge.domain.camera import Camera
-from bridge.pipeline.manager import CameraManager, DuplicateCamera, UnknownCamera
+from bridge.domain.errors import UnknownCamera
+from bridge.pipeline.manager import CameraManager, DuplicateCamera
 from bridge.reolink.network import AddressRefused, CameraNetworks
 from bridge.secrets import CredentialCipher
 from bridge.store import CameraRecord, Store

@@ -13,7 +13,8 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from bridge.domain.camera import Camera
-from bridge.pipeline.manager import CameraManager, DuplicateCamera, UnknownCamera
+from bridge.domain.errors import UnknownCamera
+from bridge.pipeline.manager import CameraManager, DuplicateCamera
 from bridge.registry import CameraRejected, ConfigFileCamera
 
 Action = Callable[[dict[str, Any]], Awaitable[Any]]

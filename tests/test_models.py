@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from bridge.domain.base import new_event_id
 from bridge.domain.camera import MAX_TAG_LENGTH, MAX_TAGS, Camera
 from bridge.domain.commands import Command, CommandResult
+from bridge.domain.errors import ResultCode
 from bridge.domain.values import DayNight, IrMode, OnOff, PtzOp
 
 
@@ -30,7 +31,7 @@ from bridge.domain.values import DayNight, IrMode, OnOff, PtzOp
         ({"status_led": True}, lambda c: c.status_led is OnOff.ON),
         ({"recording": "off"}, lambda c: c.recording is OnOff.OFF),
         ({"day_night": "black&white"}, lambda c: c.day_night is DayNight.BLACK_WHITE),
-        ({"image": {"brightness": 200}}, lambda c: c.image.brightness == 200),
+        ({"image": {"brightness": 200}}, lambda c: c.image_brightness == 200),
     ],
 )
 def test_valid_commands(payload: dict[str, object], check: object) -> None:
@@ -89,11 +90,13 @@ def test_event_ids_are_unique_and_time_ordered() -> None:
 def test_command_result_shapes() -> None:
     assert CommandResult.ok("cam", "t").model_dump(mode="json", exclude_none=True) == {
         "status": "ok",
+        "code": "ok",
         "camera_id": "cam",
         "transaction": "t",
     }
-    failed = CommandResult.failed("cam", None, "boom")
+    failed = CommandResult.failed("cam", None, "boom", ResultCode.OFFLINE)
     assert failed.status == "error"
+    assert failed.code == "offline"
     assert failed.error == "boom"
 
 
@@ -117,7 +120,7 @@ def test_command_result_shapes() -> None:
         ("reboot", "PRESS", {"reboot": True}),
         ("snapshot", "PRESS", {"snapshot": True}),
         ("ir_lights", "Off", {"ir_lights": "Off"}),
-        ("brightness", " 12 ", {"image": {"brightness": 12}}),
+        ("brightness", " 12 ", {"image_brightness": 12}),
         ("motion_sensitivity", "40", {"motion_sensitivity": 40}),
         ("recording", "ON", {"recording": "ON"}),
     ],

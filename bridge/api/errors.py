@@ -34,8 +34,8 @@ from starlette.websockets import WebSocket
 from bridge.api.deps import WebSocketDenied
 from bridge.api.ratelimit import RateLimited
 from bridge.cache.base import CacheUnavailable
-from bridge.pipeline.device import CameraOffline
-from bridge.pipeline.manager import DuplicateCamera, UnknownCamera
+from bridge.domain.errors import CameraOffline, UnknownCamera
+from bridge.pipeline.manager import DuplicateCamera
 from bridge.registry import CameraRejected, ConfigFileCamera
 from bridge.reolink import ReolinkError
 from bridge.requests import RequestError

@@ -67,7 +67,29 @@ EXAMPLES: dict[str, Any] = {
         },
         "updated_at": _TS,
     },
-    "CommandResult": {"status": "ok", "camera_id": "front_door", "transaction": "t-1"},
+    "CommandResult": {
+        "status": "ok",
+        "code": "ok",
+        "camera_id": "front_door",
+        "transaction": "t-1",
+    },
+    "EntityCommand": {"attribute": "status_led", "on": "ON", "off": "OFF"},
+    "EntityDescription": {
+        "key": "motion_sensitivity",
+        "kind": "number",
+        "name": "Motion sensitivity",
+        "platform": "number",
+        "scope": "channel",
+        "state_field": "motion_sensitivity",
+        "writable": True,
+        "command": {"attribute": "motion_sensitivity"},
+        "min": 1,
+        "max": 50,
+        "step": 1,
+        "category": "config",
+        "icon": "mdi:motion-sensor",
+        "enabled_by_default": True,
+    },
     "Capabilities": {
         "model": "RLC-811A",
         "name": "Front Door",
@@ -81,7 +103,7 @@ EXAMPLES: dict[str, Any] = {
     "ChannelCapabilities": _CHANNEL,
     "StreamPorts": {"rtsp": 554, "rtmp": 1935, "onvif": 8000, "http": 80, "http_flv": True},
     "StorageInfo": {"number": 0, "capacity_mb": 60000, "free_mb": 42000, "storage_type": "sd"},
-    "StorageState": {"capacity_mb": 60000, "free_mb": 42000},
+    "StorageState": {"capacity_mb": 60000, "free_mb": 42000, "used_percent": 30.0},
     "LastEvent": {
         "type": "person",
         "phase": "start",
@@ -91,7 +113,6 @@ EXAMPLES: dict[str, Any] = {
     "SirenCommand": {"state": "ON", "duration": 10},
     "FloodlightCommand": {"state": "ON", "brightness": 80},
     "PtzCommand": {"op": "left", "speed": 32, "duration": 1.5},
-    "ImageCommand": {"brightness": 128, "contrast": 128},
     "HTTPValidationError": {
         "detail": [{"loc": ["body", "siren"], "msg": "Input should be 'ON' or 'OFF'", "type": "x"}]
     },

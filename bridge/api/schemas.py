@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from bridge.api.security import DEFAULT_TOKEN_SCOPE
 from bridge.domain.camera import CameraHost, CameraName, CameraPassword, CameraTags, CameraUsername
 from bridge.domain.capabilities import Capabilities, ChannelCapabilities
-from bridge.domain.commands import OnOffValue
-from bridge.domain.values import DayNight, EventPhase, EventType, FloodlightMode, IrMode
+from bridge.domain.command_values import OnOffValue
+from bridge.domain.entities import EntityDescription
+from bridge.domain.values import EventPhase, EventType
 from bridge.store import TokenScope
 
 _TS = "2026-11-25T12:00:00Z"
@@ -161,6 +162,39 @@ class CameraUpdate(BaseModel):
     poll_interval: float | None = Field(default=None, gt=0, le=3600)
 
 
+class CameraEntities(BaseModel):
+    """`GET /cameras/{id}/entities` (and the retained `reolink/<camera_id>/entities`)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "camera_id": "front_door",
+                    "entities": [
+                        {
+                            "key": "status_led",
+                            "kind": "switch",
+                            "name": "Status LED",
+                            "platform": "switch",
+                            "scope": "channel",
+                            "state_field": "status_led",
+                            "writable": True,
+                            "command": {"attribute": "status_led", "on": "ON", "off": "OFF"},
+                            "category": "config",
+                            "icon": "mdi:led-on",
+                            "enabled_by_default": True,
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    camera_id: str
+    entities: list[EntityDescription]
+
+
 class CameraStatus(BaseModel):
     model_config = _example(
         {
@@ -265,42 +299,6 @@ class SwitchRequest(BaseModel):
 
 
 # -- per-type settings (GET/PUT /cameras/{id}/config/{type}) ----------------------------------
-
-
-class ImageConfig(BaseModel):
-    model_config = _example({"brightness": 128, "contrast": 128, "day_night": "Auto"})
-    brightness: int | None = Field(default=None, ge=0, le=255)
-    contrast: int | None = Field(default=None, ge=0, le=255)
-    saturation: int | None = Field(default=None, ge=0, le=255)
-    sharpness: int | None = Field(default=None, ge=0, le=255)
-    hue: int | None = Field(default=None, ge=0, le=255)
-    day_night: DayNight | None = None
-
-
-class MotionConfig(BaseModel):
-    model_config = _example({"motion_sensitivity": 41})
-    motion_sensitivity: int | None = Field(default=None, ge=1, le=50)
-
-
-class RecordingConfig(BaseModel):
-    model_config = _example({"recording": "ON"})
-    recording: OnOffValue | None = None
-
-
-class NotificationsConfig(BaseModel):
-    model_config = _example({"push": "ON", "email": "OFF", "ftp": "OFF"})
-    push: OnOffValue | None = None
-    email: OnOffValue | None = None
-    ftp: OnOffValue | None = None
-
-
-class LightsConfig(BaseModel):
-    model_config = _example({"ir_lights": "Auto", "status_led": "ON", "floodlight_mode": "auto"})
-    ir_lights: IrMode | None = None
-    status_led: OnOffValue | None = None
-    floodlight: OnOffValue | None = None
-    floodlight_brightness: int | None = Field(default=None, ge=0, le=100)
-    floodlight_mode: FloodlightMode | None = None
 
 
 class ConfigVersion(BaseModel):

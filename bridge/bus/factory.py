@@ -7,6 +7,8 @@ from bridge.bus.messages import Bus
 from bridge.bus.redis_streams import RedisStreamsBus
 from bridge.config import Settings
 
+__all__ = ["PER_PROCESS_KINDS", "build_bus"]
+
 PER_PROCESS_KINDS = ("snapshots", "api")
 """Consumers every bridge process must see everything of (they act for this process only: its
 own cameras' snapshots, its own WebSocket/SSE clients), as opposed to shared consumer groups."""

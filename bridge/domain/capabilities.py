@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import (
     Field,
 )
 
 from bridge.domain.base import DomainModel
+from bridge.domain.dynamic import DynamicFields, FieldSpec
+from bridge.domain.features import FEATURES
 from bridge.domain.values import DetectionType, DeviceKind
 
 
-class ChannelCapabilities(DomainModel):
-    """What one channel (the camera itself, or one NVR channel) supports."""
+class ChannelCapabilities(DynamicFields):
+    """What one channel (the camera itself, or one NVR channel) supports.
+
+    Beside its structure (name, model, AI types, presets, zoom range), one boolean flag per
+    capability the feature table declares (`CAPABILITY_FLAGS`: `siren`, `floodlight`, …), flat in
+    the JSON; `has(flag)` reads one."""
+
+    table_version: ClassVar[Any] = staticmethod(lambda: FEATURES.version)
 
     channel: int = Field(ge=0)
     name: str = ""
@@ -21,27 +29,8 @@ class ChannelCapabilities(DomainModel):
     uid: str | None = None
     firmware: str | None = None
     online: bool = True
-    motion: bool = True
     ai_types: list[DetectionType] = Field(default_factory=list)
-    visitor: bool = False
-    siren: bool = False
-    floodlight: bool = False
-    floodlight_brightness: bool = False
-    ir_lights: bool = False
-    status_led: bool = False
-    pan_tilt: bool = False
-    zoom: bool = False
     ptz_presets: list[str] = Field(default_factory=list)
-    ptz_patrol: bool = False
-    image_settings: bool = False
-    day_night: bool = False
-    md_sensitivity: bool = False
-    recording: bool = False
-    email: bool = False
-    push: bool = False
-    ftp: bool = False
-    snapshot: bool = True
-    battery: bool = False
     # How the camera client speaks to this channel (read by `ReolinkClient.get_capabilities`).
     ptz_preset_ids: dict[str, int] = Field(
         default_factory=dict, description="Preset name -> Reolink preset id (PtzCtrl ToPos)"
@@ -56,9 +45,17 @@ class ChannelCapabilities(DomainModel):
         default=False, description="Motion sensitivity only via the old GetAlarm/SetAlarm"
     )
 
+    @classmethod
+    def table_fields(cls) -> FieldSpec:
+        return {flag: (bool, default) for flag, default in FEATURES.flags.items()}
+
+    def has(self, flag: str) -> bool:
+        """Whether the channel has the capability `flag` (False for a flag nobody declared)."""
+        return bool(self.get(flag))
+
     @property
     def ptz(self) -> bool:
-        return self.pan_tilt or self.zoom
+        return self.has("pan_tilt") or self.has("zoom")
 
     def zoom_position(self, percent: int) -> int:
         """Our zoom (0-100 %, the same on every camera) as this camera's ZoomPos position."""
@@ -74,9 +71,9 @@ class ChannelCapabilities(DomainModel):
 
     @property
     def detections(self) -> list[DetectionType]:
-        kinds = [DetectionType.MOTION] if self.motion else []
+        kinds = [DetectionType.MOTION] if self.has("motion") else []
         kinds.extend(self.ai_types)
-        if self.visitor:
+        if self.has("visitor"):
             kinds.append(DetectionType.VISITOR)
         return kinds
 

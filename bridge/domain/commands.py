@@ -1,79 +1,88 @@
-"""Commands for one camera and their results: the body of `/set` and of `/response`."""
+"""Commands for one camera and their results: the body of `/set` and of `/response`.
+
+A `Command`'s keys are the commandable rows of the feature table (`siren`, `floodlight`,
+`ptz`, …), plus `channel` and `transaction`. One parser for every wire form:
+
+- a JSON object (MQTT `/set`, `POST /cameras/{id}/set`, WebSocket `<cam>/set` frames):
+  `Command.model_validate(body)`. Besides the row keys it takes a row written through another's
+  command by its own key (`{"floodlight_mode": "auto"}` is `{"floodlight": {"mode": "auto"}}`) and
+  the group `image` (`{"image": {"brightness": 128}}` sets `image_brightness`);
+- a plain value for one attribute (MQTT `/set/<attribute>`, `POST …/set/{attribute}`, WebSocket
+  `<cam>/set/<attribute>`): `Command.from_attribute(attribute, text, transaction)`.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Any, ClassVar
 
-from pydantic import (
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
-)
+from pydantic import ConfigDict, Field, model_validator
 
 from bridge.domain.base import DomainModel
-from bridge.domain.values import DayNight, FloodlightMode, IrMode, OnOff, PtzOp
+from bridge.domain.dynamic import DynamicFields, FieldSpec
+from bridge.domain.errors import InvalidCommand, ResultCode
+from bridge.domain.feature import Feature
+from bridge.domain.features import FEATURES
 
-SIREN_MAX_SECONDS = 300
+GROUPS: dict[str, str] = {"image": "image_"}
+"""A JSON object of several rows under one key: `image.brightness` is the row `image_brightness`."""
 
-
-def _on_off(value: Any) -> Any:
-    """Accept the spellings home-automation tools send: ON/OFF, on/off, true/false, 1/0."""
-    if isinstance(value, bool):
-        return OnOff.ON if value else OnOff.OFF
-    if isinstance(value, str) and value.strip().upper() in ("ON", "OFF"):
-        return value.strip().upper()
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return OnOff.ON if value.strip().lower() == "true" else OnOff.OFF
-    return value
+CORE_KEYS = frozenset({"channel", "transaction"})
 
 
-OnOffValue = Annotated[OnOff, BeforeValidator(_on_off)]
+def _expand(body: dict[str, Any]) -> dict[str, Any]:
+    """Groups and rows written through another row's command, as the command keys they set."""
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        if key in GROUPS and isinstance(value, dict):
+            for name, item in value.items():
+                out[f"{GROUPS[key]}{name}"] = item
+            continue
+        row = FEATURES.by_key.get(key)
+        if row is not None and row.via is not None and key not in FEATURES.commands:
+            target, sub = row.via
+            _merge(out, target, {sub: value})
+            continue
+        _merge(out, key, value)
+    return out
 
 
-class SirenCommand(DomainModel):
-    state: OnOffValue
-    duration: int | None = Field(default=None, ge=1, le=SIREN_MAX_SECONDS)
+def _merge(out: dict[str, Any], key: str, value: Any) -> None:
+    """Put `value` under `key`; two parts of one object command (`floodlight: "ON"` and its
+    `floodlight_mode`) become one object, a plain value as the row's `short` sub-field."""
+    if key not in out:
+        out[key] = value
+        return
+    row = FEATURES.commands.get(key)
+    parts = [out[key], value]
+    if row is not None and row.short is not None:
+        parts = [p if isinstance(p, dict) else {row.short: p} for p in parts]
+    if all(isinstance(p, dict) for p in parts):
+        out[key] = {**parts[0], **parts[1]}
+    else:
+        out[key] = value
 
 
-class FloodlightCommand(DomainModel):
-    state: OnOffValue | None = None
-    brightness: int | None = Field(default=None, ge=0, le=100)
-    mode: FloodlightMode | None = None
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> FloodlightCommand:
-        if self.state is None and self.brightness is None and self.mode is None:
-            raise ValueError("floodlight needs at least one of state, brightness, mode")
-        return self
-
-
-class PtzCommand(DomainModel):
-    op: PtzOp
-    speed: int = Field(default=32, ge=1, le=64)
-    duration: float | None = Field(
-        default=None, gt=0, le=10, description="Stop automatically after this many seconds"
-    )
+def command_body(values: dict[str, Any]) -> dict[str, Any]:
+    """A `Command` body from state fields and their new values (the REST settings `PUT`)."""
+    body: dict[str, Any] = {}
+    for field, value in values.items():
+        row = FEATURES.fields.get(field)
+        if row is None or value is None:
+            continue
+        if row.via is not None:
+            _merge(body, row.via[0], {row.via[1]: value})
+        elif row.commandable:
+            _merge(body, row.key, value)
+    return body
 
 
-class ImageCommand(DomainModel):
-    brightness: int | None = Field(default=None, ge=0, le=255)
-    contrast: int | None = Field(default=None, ge=0, le=255)
-    saturation: int | None = Field(default=None, ge=0, le=255)
-    sharpness: int | None = Field(default=None, ge=0, le=255)
-    hue: int | None = Field(default=None, ge=0, le=255)
-
-
-class Command(DomainModel):
-    """One command for one camera: the body of `reolink/<camera_id>/set` and `POST …/set`.
-
-    Several attributes may be set at once; they are applied in field order.
-    """
+class Command(DynamicFields):
+    """One command for one camera (see the module doc). Several keys may be set at once; they
+    are applied in table order."""
 
     model_config = ConfigDict(
-        extra="forbid",
+        extra="allow",
         json_schema_extra={
             "examples": [
                 {"siren": "ON"},
@@ -84,65 +93,18 @@ class Command(DomainModel):
         },
     )
 
+    table_version: ClassVar[Any] = staticmethod(lambda: FEATURES.version)
+
     channel: int | None = Field(default=None, ge=0, le=255, description="NVR channel override")
-    siren: SirenCommand | None = None
-    floodlight: FloodlightCommand | None = None
-    ir_lights: IrMode | None = None
-    status_led: OnOffValue | None = None
-    ptz: PtzCommand | None = None
-    ptz_preset: str | None = Field(default=None, min_length=1, max_length=64)
-    zoom: int | None = Field(default=None, ge=0, le=100, description="Percent of the zoom range")
-    day_night: DayNight | None = None
-    image: ImageCommand | None = None
-    motion_sensitivity: int | None = Field(default=None, ge=1, le=50)
-    recording: OnOffValue | None = None
-    push: OnOffValue | None = None
-    email: OnOffValue | None = None
-    ftp: OnOffValue | None = None
-    reboot: Literal[True] | None = None
-    snapshot: Literal[True] | None = None
     transaction: str | None = Field(default=None, max_length=128)
 
-    @field_validator("siren", mode="before")
     @classmethod
-    def _siren(cls, value: Any) -> Any:
-        plain = _on_off(value)
-        return {"state": plain} if isinstance(plain, str) else value
+    def table_fields(cls) -> FieldSpec:
+        return {key: (row.command | None, None) for key, row in FEATURES.commands.items()}
 
-    @field_validator("floodlight", mode="before")
     @classmethod
-    def _floodlight(cls, value: Any) -> Any:
-        plain = _on_off(value)
-        return {"state": plain} if isinstance(plain, str) else value
-
-    @field_validator("ptz", mode="before")
-    @classmethod
-    def _ptz(cls, value: Any) -> Any:
-        return {"op": value} if isinstance(value, str) else value
-
-    @field_validator("ir_lights", mode="before")
-    @classmethod
-    def _ir(cls, value: Any) -> Any:
-        if isinstance(value, bool):
-            return IrMode.AUTO if value else IrMode.OFF
-        if isinstance(value, str):
-            return {"auto": "Auto", "on": "On", "off": "Off"}.get(value.strip().lower(), value)
-        return value
-
-    @field_validator("day_night", mode="before")
-    @classmethod
-    def _day_night(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            spelled = {"auto": "Auto", "color": "Color", "black&white": "Black&White"}
-            return spelled.get(value.strip().lower(), value)
-        return value
-
-    @field_validator("reboot", "snapshot", mode="before")
-    @classmethod
-    def _press(cls, value: Any) -> Any:
-        if isinstance(value, str) and value.strip().upper() in ("PRESS", "ON", "TRUE", "1"):
-            return True
-        return value
+    def prepare(cls, data: dict[str, Any]) -> dict[str, Any]:
+        return _expand(data)
 
     @model_validator(mode="after")
     def _not_empty(self) -> Command:
@@ -154,47 +116,46 @@ class Command(DomainModel):
     def from_attribute(cls, attribute: str, value: str, transaction: str | None = None) -> Command:
         """The command for `…/set/<attribute>` with a plain value (`ON`, `80`, `Gate`, `PRESS`).
 
-        Raises `ValueError` for an unknown attribute and `ValidationError` for a bad value.
+        Raises `InvalidCommand` for an unknown attribute and `ValidationError` for a bad value.
         """
+        row = FEATURES.by_attribute.get(attribute)
+        if row is None:
+            raise InvalidCommand(f"unknown attribute {attribute!r}")
         text = value.strip()
-        if attribute == "floodlight_brightness":
-            body: dict[str, Any] = {"floodlight": {"brightness": text}}
-        elif attribute == "floodlight_mode":
-            body = {"floodlight": {"mode": text.lower()}}
-        elif attribute in ImageCommand.model_fields:
-            body = {"image": {attribute: text}}
-        elif attribute in PLAIN_ATTRIBUTES:
-            body = {attribute: text}
+        body: dict[str, Any]
+        if row.press is not None:  # a button: any payload presses it
+            body = {row.press[0]: row.press[1]}
+        elif row.via is not None:
+            body = {row.via[0]: {row.via[1]: text}}
         else:
-            raise ValueError(f"unknown attribute {attribute!r}")
+            body = {row.key: text}
         return cls.model_validate({**body, "transaction": transaction})
+
+    def actions(self) -> list[str]:
+        """The command keys this command sets, in the order they are applied."""
+        values = self.__pydantic_extra__ or {}
+        return [key for key in FEATURES.commands if values.get(key) is not None]
+
+    def items(self) -> list[tuple[Feature, Any]]:
+        """(row, value) for each key set, in the order they are applied."""
+        values = self.__pydantic_extra__ or {}
+        return [(FEATURES.commands[key], values[key]) for key in self.actions()]
 
     @property
     def is_safety_off(self) -> bool:
-        """Only stops something (siren off, PTZ stop, floodlight off): no rate limit may refuse it.
+        """Only stops something (siren off, PTZ stop, floodlight off): no limit may refuse it.
 
         An owner silencing a siren after a burst of commands must always get through.
         """
-        actions = set(self.actions())
-        if not actions or not actions <= {"siren", "ptz", "floodlight"}:
-            return False
-        if self.siren is not None and self.siren.state is not OnOff.OFF:
-            return False
-        if self.ptz is not None and self.ptz.op not in (PtzOp.STOP, PtzOp.STOP_PATROL):
-            return False
-        light = self.floodlight
-        return light is None or (
-            light.state is OnOff.OFF and light.brightness is None and light.mode is None
+        items = self.items()
+        return bool(items) and all(
+            row.safety_off is not None and row.safety_off(value) for row, value in items
         )
 
-    def actions(self) -> list[str]:
-        """The attributes this command sets, in the order they are applied."""
-        skip = {"channel", "transaction"}
-        return [
-            name
-            for name in type(self).model_fields
-            if name not in skip and getattr(self, name) is not None
-        ]
+    @property
+    def is_actuator(self) -> bool:
+        """Moves or changes something (rate-limited per camera); a snapshot is not."""
+        return any(row.actuator for row, _ in self.items())
 
 
 class CommandStatus(StrEnum):
@@ -205,7 +166,12 @@ class CommandStatus(StrEnum):
 class CommandResult(DomainModel):
     """The `/response` payload for a command, identical on MQTT, REST and WebSocket."""
 
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
     status: CommandStatus
+    code: ResultCode = Field(
+        default=ResultCode.OK, description="What happened, for programs; `error` says it in words"
+    )
     camera_id: str | None = None
     data: dict[str, Any] | None = None
     error: str | None = None
@@ -218,22 +184,22 @@ class CommandResult(DomainModel):
         return cls(status=CommandStatus.OK, camera_id=camera_id, transaction=transaction, data=data)
 
     @classmethod
-    def failed(cls, camera_id: str | None, transaction: str | None, error: str) -> CommandResult:
+    def failed(
+        cls,
+        camera_id: str | None,
+        transaction: str | None,
+        error: str,
+        code: ResultCode = ResultCode.INTERNAL,
+    ) -> CommandResult:
         return cls(
-            status=CommandStatus.ERROR, camera_id=camera_id, transaction=transaction, error=error
+            status=CommandStatus.ERROR,
+            code=code,
+            camera_id=camera_id,
+            transaction=transaction,
+            error=error,
         )
 
 
-PLAIN_ATTRIBUTES: frozenset[str] = frozenset(Command.model_fields) - {
-    "channel",
-    "transaction",
-    "image",
-}
-"""Attributes `…/set/<attribute>` takes as they are; plus floodlight_brightness, floodlight_mode and
-the image fields (brightness, contrast, saturation, sharpness, hue)."""
-
-SET_ATTRIBUTES: frozenset[str] = (
-    PLAIN_ATTRIBUTES
-    | frozenset({"floodlight_brightness", "floodlight_mode"})
-    | frozenset(ImageCommand.model_fields)
-)
+def set_attributes() -> frozenset[str]:
+    """Every `/set/<attribute>` name the table knows."""
+    return frozenset(FEATURES.by_attribute)

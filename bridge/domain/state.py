@@ -3,111 +3,75 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import (
-    Field,
-)
+from pydantic import ConfigDict, Field, model_validator
 
 from bridge.domain.base import DomainModel, utcnow
+from bridge.domain.dynamic import DynamicFields, FieldSpec
+from bridge.domain.features import FEATURES
 from bridge.domain.values import (
-    DayNight,
     DetectionType,
-    EventPhase,
-    EventType,
-    FloodlightMode,
-    IrMode,
-    OnOff,
 )
 
 
 class ChannelState(DomainModel):
-    """What one poll of one channel returned; every field None means 'not read'."""
+    """What one poll of one channel returned: feature fields → values as the camera client read
+    them (booleans for switches and detections); a field not read is absent."""
+
+    model_config = ConfigDict(extra="allow")
 
     channel: int = 0
-    motion: bool | None = None
-    person: bool | None = None
-    vehicle: bool | None = None
-    pet: bool | None = None
-    face: bool | None = None
-    package: bool | None = None
-    visitor: bool | None = None
-    siren: bool | None = None
-    floodlight: bool | None = None
-    floodlight_brightness: int | None = None
-    floodlight_mode: FloodlightMode | None = None
-    ir_lights: IrMode | None = None
-    status_led: bool | None = None
-    day_night: DayNight | None = None
-    brightness: int | None = None
-    contrast: int | None = None
-    saturation: int | None = None
-    sharpness: int | None = None
-    hue: int | None = None
-    motion_sensitivity: int | None = None
-    recording: bool | None = None
-    push: bool | None = None
-    email: bool | None = None
-    ftp: bool | None = None
-    zoom: int | None = None
-    ptz_preset: str | None = None
 
-    def detection(self, kind: DetectionType) -> bool | None:
-        value: bool | None = getattr(self, kind.value)
-        return value
+    @model_validator(mode="before")
+    @classmethod
+    def _every_field(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {**dict.fromkeys(FEATURES.fields), **data}
+        return data
 
-
-class StorageState(DomainModel):
-    capacity_mb: int
-    free_mb: int
+    @model_validator(mode="after")
+    def _known_fields(self) -> ChannelState:
+        unknown = set(self.__pydantic_extra__ or {}) - set(FEATURES.fields)
+        if unknown:
+            raise ValueError(f"not a feature field: {', '.join(sorted(unknown))}")
+        return self
 
     @property
-    def used_percent(self) -> float:
-        return 0.0 if not self.capacity_mb else 100.0 * (1 - self.free_mb / self.capacity_mb)
+    def values(self) -> dict[str, Any]:
+        return {k: v for k, v in (self.__pydantic_extra__ or {}).items() if v is not None}
+
+    def get(self, name: str) -> Any:
+        return (self.__pydantic_extra__ or {}).get(name)
+
+    def detection(self, kind: DetectionType) -> bool | None:
+        value = self.get(kind.value)
+        return None if value is None else bool(value)
+
+    def merged(self, other: ChannelState) -> ChannelState:
+        """This poll with `other`'s values on top (the same channel)."""
+        return ChannelState(channel=self.channel, **{**self.values, **other.values})
 
 
-class LastEvent(DomainModel):
-    type: EventType
-    phase: EventPhase
-    timestamp: datetime
-    event_id: str
+class CameraState(DynamicFields):
+    """The full retained state of one camera (or NVR channel): the `reolink/<camera_id>` payload.
 
+    Beside `camera_id`, `online` and `updated_at`, one field per feature row that has one
+    (`motion`, `siren`, `floodlight`, …, `storage`, `last_event`), null while unknown."""
 
-class CameraState(DomainModel):
-    """The full retained state of one camera (or NVR channel): the `reolink/<camera_id>` payload."""
+    table_version: ClassVar[Any] = staticmethod(lambda: FEATURES.version)
 
     camera_id: str
     online: bool = False
-    motion: bool | None = None
-    person: bool | None = None
-    vehicle: bool | None = None
-    pet: bool | None = None
-    face: bool | None = None
-    package: bool | None = None
-    visitor: bool | None = None
-    siren: OnOff | None = None
-    floodlight: OnOff | None = None
-    floodlight_brightness: int | None = Field(default=None, ge=0, le=100)
-    floodlight_mode: FloodlightMode | None = None
-    ir_lights: IrMode | None = None
-    status_led: OnOff | None = None
-    day_night: DayNight | None = None
-    brightness: int | None = None
-    contrast: int | None = None
-    saturation: int | None = None
-    sharpness: int | None = None
-    hue: int | None = None
-    motion_sensitivity: int | None = None
-    recording: OnOff | None = None
-    push: OnOff | None = None
-    email: OnOff | None = None
-    ftp: OnOff | None = None
-    zoom: int | None = None
-    ptz_preset: str | None = None
-    storage: StorageState | None = None
-    wifi_signal: int | None = None
-    last_event: LastEvent | None = None
     updated_at: datetime = Field(default_factory=utcnow)
+
+    @classmethod
+    def table_fields(cls) -> FieldSpec:
+        return {
+            row.field: (row.state | None, None)
+            for row in FEATURES.rows
+            if row.field is not None and row.state is not None
+        }
 
     def payload(self) -> dict[str, Any]:
         """JSON-ready dict, identical on MQTT, REST and WebSocket."""

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
+
+from pydantic import computed_field, model_validator
+
+from bridge.domain.base import DomainModel
 
 
 class DetectionType(StrEnum):
@@ -97,3 +103,30 @@ class PtzOp(StrEnum):
     AUTO = "auto"
     START_PATROL = "start_patrol"
     STOP_PATROL = "stop_patrol"
+
+
+class StorageState(DomainModel):
+    capacity_mb: int
+    free_mb: int
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_out(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "used_percent" in data:
+            return {k: v for k, v in data.items() if k != "used_percent"}
+        return data
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def used_percent(self) -> float:
+        """How full, in percent (derived; accepted and ignored on input)."""
+        if not self.capacity_mb:
+            return 0.0
+        return round(100.0 * (1 - self.free_mb / self.capacity_mb), 1)
+
+
+class LastEvent(DomainModel):
+    type: EventType
+    phase: EventPhase
+    timestamp: datetime
+    event_id: str

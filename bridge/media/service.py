@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from bridge.config import Settings
+from bridge.domain.errors import CameraOffline, UnknownCamera
 from bridge.domain.views import CameraView
 from bridge.media.catalogue import DIRECT_PROTOCOLS, ChannelStreams, StreamOffer, offer
 from bridge.media.errors import (
@@ -33,8 +34,8 @@ from bridge.media.errors import (
 from bridge.media.hls import HlsSession, HlsSessions
 from bridge.media.processes import ProcessRegistry
 from bridge.media.upstream import open_flv, upstream_http
-from bridge.pipeline.device import CameraOffline, DeviceRunner
-from bridge.pipeline.manager import CameraManager, UnknownCamera
+from bridge.pipeline.device import DeviceRunner
+from bridge.pipeline.manager import CameraManager
 from bridge.reolink import ReolinkError
 from bridge.reolink.encoding import STREAM_NAMES, StreamEncoding
 

@@ -35,7 +35,6 @@ PRESS, an option, a number), except the siren, whose duration needs the `/set` C
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -43,8 +42,9 @@ from typing import Any, Literal
 from bridge import __version__
 from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities, ChannelCapabilities
-from bridge.domain.commands import SIREN_MAX_SECONDS
-from bridge.domain.values import DayNight, DetectionType, EventType, FloodlightMode, PtzOp
+from bridge.domain.feature import Feature, Kind
+from bridge.domain.features import FEATURES
+from bridge.domain.ha import field_template
 from bridge.domain.views import CameraView, camera_views
 from bridge.topics.tree import Topics
 
@@ -55,45 +55,6 @@ MANUFACTURER = "Reolink"
 
 # Platforms whose schema has no `state_topic`: they must not be given the camera's state topic.
 _STATELESS_PLATFORMS = frozenset({"button", "image"})
-
-_DETECTION_INFO: dict[DetectionType, tuple[str, str | None, str | None]] = {
-    # kind: (name, device_class, icon)
-    DetectionType.MOTION: ("Motion", "motion", None),
-    DetectionType.PERSON: ("Person", "occupancy", "mdi:account"),
-    DetectionType.VEHICLE: ("Vehicle", "occupancy", "mdi:car"),
-    DetectionType.PET: ("Pet", "occupancy", "mdi:dog-side"),
-    DetectionType.FACE: ("Face", "occupancy", "mdi:face-recognition"),
-    DetectionType.PACKAGE: ("Package", "occupancy", "mdi:package-variant-closed"),
-    DetectionType.VISITOR: ("Visitor", "occupancy", "mdi:doorbell"),
-}
-
-# Switches over an ON/OFF field of CameraState: (key = capability = state field, name, icon)
-_TOGGLES: tuple[tuple[str, str, str], ...] = (
-    ("status_led", "Status LED", "mdi:led-on"),
-    ("recording", "Record", "mdi:record-rec"),
-    ("push", "Push notifications", "mdi:message-badge"),
-    ("email", "Email on event", "mdi:email"),
-    ("ftp", "FTP upload", "mdi:folder-upload"),
-)
-
-_PTZ_MOVES: tuple[tuple[PtzOp, str, str], ...] = (
-    (PtzOp.LEFT, "PTZ left", "mdi:pan-left"),
-    (PtzOp.RIGHT, "PTZ right", "mdi:pan-right"),
-    (PtzOp.UP, "PTZ up", "mdi:pan-up"),
-    (PtzOp.DOWN, "PTZ down", "mdi:pan-down"),
-)
-_PTZ_ZOOMS: tuple[tuple[PtzOp, str, str], ...] = (
-    (PtzOp.ZOOM_IN, "PTZ zoom in", "mdi:magnify-plus"),
-    (PtzOp.ZOOM_OUT, "PTZ zoom out", "mdi:magnify-minus"),
-)
-
-_IMAGE_SETTINGS: tuple[tuple[str, str, str], ...] = (
-    ("brightness", "Image brightness", "mdi:brightness-6"),
-    ("contrast", "Image contrast", "mdi:contrast-box"),
-    ("saturation", "Image saturation", "mdi:palette"),
-    ("sharpness", "Image sharpness", "mdi:image-filter-center-focus"),
-    ("hue", "Image hue", "mdi:format-color-fill"),
-)
 
 _UNSAFE_ID = re.compile(r"[^a-zA-Z0-9_-]")
 
@@ -123,26 +84,6 @@ class Entity:
     @property
     def default_entity_id(self) -> str:
         return str(self.config["default_entity_id"])
-
-
-# ------------------------------------------------------------------------------------------
-# Templates over the CameraState JSON
-
-
-def _field(name: str) -> str:
-    """A field as it is (`ON`/`OFF`, an option, a number); `None` (unknown) when null."""
-    return "{{ value_json." + name + " }}"
-
-
-def _bool_field(name: str) -> str:
-    """A boolean field as ON/OFF; `None` (unknown) when null."""
-    field = "value_json." + name
-    return "{% if " + field + " is none %}None{% elif " + field + " %}ON{% else %}OFF{% endif %}"
-
-
-def _json_list(values: list[str]) -> str:
-    # A JSON array of strings is a valid Jinja list literal.
-    return json.dumps(values)
 
 
 class Discovery:
@@ -249,6 +190,7 @@ class Discovery:
                 self.topics.availability(cid),
                 self.topics.snapshot_url(cid),
                 self.topics.snapshot(cid),
+                self.topics.entities(cid),
             ]
         return topics
 
@@ -324,328 +266,111 @@ class Discovery:
     # -- entities ----------------------------------------------------------------------------
 
     def _view_entities(self, caps: Capabilities, view: CameraView) -> list[Entity]:
-        b = _Builder(self.topics, view, self.device_unique_id(caps, view))
+        b = _Builder(self.topics, view, self.device_unique_id(caps, view), caps)
         ch = view.capabilities
         if view.is_nvr or ch is None:
             # The NVR's own view; or a camera whose channel is not known yet.
             if view.is_nvr or not caps.is_nvr:
-                b.device_level(caps)
+                b.rows("device")
             return b.entities
-        b.detections(ch)
-        b.actuators(ch)
-        b.settings(ch)
-        b.ptz(ch)
-        b.snapshot(ch)
+        b.rows("channel")
         if not caps.is_nvr:
-            b.device_level(caps)
+            b.rows("device")
         return b.entities
 
 
 class _Builder:
-    """The entities of one view, in a stable order."""
+    """The entities of one view, in table order (the `DiscoveryContext` of the rows' configs)."""
 
-    def __init__(self, topics: Topics, view: CameraView, device_id: str) -> None:
+    def __init__(
+        self, topics: Topics, view: CameraView, device_id: str, device: Capabilities
+    ) -> None:
         self.topics = topics
         self.view = view
         self.device_id = device_id
-        self.cid = view.camera_id
-        self.state_topic = topics.state(view.camera_id)
+        self.device = device
         self.entities: list[Entity] = []
+        self._present = {
+            row.key for row in FEATURES.rows if row.available(view.capabilities, device)
+        }
 
-    def set(self, attribute: str | None = None) -> str:
-        return self.topics.set(self.cid, attribute)
+    # -- DiscoveryContext --------------------------------------------------------------------
 
-    def add(self, key: str, platform: str, name: str, **config: Any) -> None:
-        unique_id = f"{self.device_id}_{key}"
-        object_id = _slug(f"{self.cid}_{key}")
+    @property
+    def camera_id(self) -> str:
+        return self.view.camera_id
+
+    @property
+    def state_topic(self) -> str:
+        return self.topics.state(self.view.camera_id)
+
+    @property
+    def event_topic(self) -> str:
+        return self.topics.event(self.view.camera_id)
+
+    @property
+    def snapshot_topic(self) -> str:
+        return self.topics.snapshot(self.view.camera_id)
+
+    @property
+    def channel(self) -> ChannelCapabilities | None:
+        return self.view.capabilities
+
+    def set_topic(self, attribute: str | None = None) -> str:
+        return self.topics.set(self.view.camera_id, attribute)
+
+    def has(self, key: str) -> bool:
+        return key in self._present
+
+    # -- entities ----------------------------------------------------------------------------
+
+    def rows(self, scope: str) -> None:
+        for row in FEATURES.rows:
+            if row.entity and row.ha.discovered and row.scope == scope and row.key in self._present:
+                self.add(row)
+
+    def add(self, row: Feature) -> None:
+        unique_id = f"{self.device_id}_{row.key}"
+        object_id = _slug(f"{self.view.camera_id}_{row.key}")
         body: dict[str, Any] = {
-            "platform": platform,
+            "platform": row.platform,
             "unique_id": unique_id,
             "object_id": object_id,
-            "default_entity_id": f"{platform}.{object_id}",
-            "name": name,
+            "default_entity_id": f"{row.platform}.{object_id}",
+            "name": row.name,
         }
-        body.update({k: v for k, v in config.items() if v is not None})
+        hints = {
+            "device_class": row.ha.device_class,
+            "icon": row.ha.icon,
+            "entity_category": row.category,
+            "state_class": row.ha.state_class,
+            "unit_of_measurement": row.unit,
+            "enabled_by_default": False if not row.ha.enabled_by_default else None,
+        }
+        body.update({key: value for key, value in hints.items() if value is not None})
+        body.update(self._kind_config(row))
+        if row.ha.config is not None:
+            body.update(row.ha.config(self))
         body["qos"] = 1
-        self.entities.append(Entity(self.view, key, platform, unique_id, body))
+        self.entities.append(Entity(self.view, row.key, row.platform, unique_id, body))
 
-    def device_level(self, caps: Capabilities) -> None:
-        """What belongs to the physical device: the NVR's own view, or a standalone camera."""
-        if caps.reboot:
-            self.add(
-                "reboot",
-                "button",
-                "Reboot",
-                device_class="restart",
-                entity_category="config",
-                command_topic=self.set("reboot"),
-                payload_press="PRESS",
-            )
-        if caps.storage:
-            self.add(
-                "storage",
-                "sensor",
-                "Storage used",
-                icon="mdi:harddisk",
-                unit_of_measurement="%",
-                state_class="measurement",
-                entity_category="diagnostic",
-                suggested_display_precision=1,
-                value_template=(
-                    "{% set s = value_json.storage %}"
-                    "{{ (100 * (1 - s.free_mb / s.capacity_mb)) | round(1)"
-                    " if s and s.capacity_mb else 'None' }}"
-                ),
-                json_attributes_topic=self.state_topic,
-                json_attributes_template="{{ (value_json.storage or {}) | tojson }}",
-            )
-        if caps.wifi:
-            self.add(
-                "wifi_signal",
-                "sensor",
-                "Wi-Fi signal",
-                icon="mdi:wifi",
-                state_class="measurement",
-                entity_category="diagnostic",
-                value_template=_field("wifi_signal"),
-            )
+    def _kind_config(self, row: Feature) -> dict[str, Any]:
+        """What the kind gives every row of it; a row's own `ha.config` goes on top."""
+        config: dict[str, Any] = {}
+        attribute = row.set_attribute
+        if attribute is not None and row.kind is not Kind.SIREN:
+            config["command_topic"] = self.set_topic(attribute)
+        if row.kind is Kind.BUTTON:
+            config["payload_press"] = row.press[1] if row.press is not None else "PRESS"
+        if row.field is not None and row.kind in _VALUE_KINDS:
+            config["value_template"] = field_template(row.field)
+        if row.kind is Kind.NUMBER:
+            config.update(min=row.minimum, max=row.maximum, step=row.step or 1, mode="slider")
+        options = row.options_for(self.view.capabilities)
+        if options is not None and row.kind is Kind.SELECT:
+            config["options"] = options
+        return config
 
-    def detections(self, ch: ChannelCapabilities) -> None:
-        for kind in ch.detections:
-            name, device_class, icon = _DETECTION_INFO[kind]
-            self.add(
-                kind.value,
-                "binary_sensor",
-                name,
-                device_class=device_class,
-                icon=icon,
-                value_template=_bool_field(kind.value),
-            )
-        event_topic = self.topics.event(self.cid)
-        kinds = [k.value for k in ch.detections if k is not DetectionType.VISITOR]
-        if kinds:
-            # Starts and instants become HA events; an `end` renders nothing, which HA ignores.
-            self.add(
-                "detection",
-                "event",
-                "Detection",
-                device_class="motion",
-                event_types=kinds,
-                state_topic=event_topic,
-                value_template=(
-                    "{% if value_json.phase != 'end' and value_json.type in "
-                    + _json_list(kinds)
-                    + " %}{{ {'event_type': value_json.type, 'event_id': value_json.event_id,"
-                    " 'phase': value_json.phase, 'timestamp': value_json.timestamp} | tojson }}"
-                    "{% endif %}"
-                ),
-            )
-        if ch.visitor:
-            self.add(
-                "doorbell",
-                "event",
-                "Doorbell",
-                device_class="doorbell",
-                event_types=["press"],
-                state_topic=event_topic,
-                value_template=(
-                    "{% if value_json.type == 'visitor' and value_json.phase != 'end' %}"
-                    "{{ {'event_type': 'press', 'event_id': value_json.event_id,"
-                    " 'timestamp': value_json.timestamp} | tojson }}{% endif %}"
-                ),
-            )
-        if ch.detections:
-            self.add(
-                "last_event",
-                "sensor",
-                "Last event",
-                icon="mdi:history",
-                device_class="enum",
-                options=[t.value for t in EventType],
-                value_template=(
-                    "{{ value_json.last_event.type if value_json.last_event else 'None' }}"
-                ),
-                json_attributes_topic=self.state_topic,
-                json_attributes_template="{{ (value_json.last_event or {}) | tojson }}",
-            )
 
-    def actuators(self, ch: ChannelCapabilities) -> None:
-        if ch.siren:
-            # A duration needs the JSON command: {"siren": {"state": "ON", "duration": N}}.
-            self.add(
-                "siren",
-                "siren",
-                "Siren",
-                icon="mdi:alarm-light",
-                command_topic=self.set(),
-                command_template=(
-                    '{"siren": {"state": "{{ value }}"'
-                    "{% if duration is defined and duration %}"
-                    ', "duration": {{ [duration | int, ' + str(SIREN_MAX_SECONDS) + "] | min }}"
-                    "{% endif %}}}"
-                ),
-                state_value_template=_field("siren"),
-                support_duration=True,
-                support_volume_set=False,
-            )
-        if ch.floodlight:
-            light: dict[str, Any] = {
-                "icon": "mdi:spotlight-beam",
-                "command_topic": self.set("floodlight"),
-                "state_value_template": _field("floodlight"),
-            }
-            if ch.floodlight_brightness:
-                light.update(
-                    brightness_command_topic=self.set("floodlight_brightness"),
-                    brightness_scale=100,
-                    brightness_state_topic=self.state_topic,
-                    # 0 or null renders empty, which Home Assistant ignores.
-                    brightness_value_template="{{ value_json.floodlight_brightness or '' }}",
-                )
-            self.add("floodlight", "light", "Floodlight", **light)
-            self.add(
-                "floodlight_mode",
-                "select",
-                "Floodlight mode",
-                icon="mdi:spotlight",
-                entity_category="config",
-                options=[m.value for m in FloodlightMode],
-                command_topic=self.set("floodlight_mode"),
-                value_template=_field("floodlight_mode"),
-            )
-        if ch.ir_lights:
-            # Home Assistant's on/off is Reolink's Auto/Off; a forced "On" reads as on.
-            self.add(
-                "ir_lights",
-                "switch",
-                "Infrared lights",
-                icon="mdi:led-variant-on",
-                entity_category="config",
-                command_topic=self.set("ir_lights"),
-                payload_on="Auto",
-                payload_off="Off",
-                state_on="ON",
-                state_off="OFF",
-                value_template=(
-                    "{% if value_json.ir_lights is none %}None"
-                    "{% elif value_json.ir_lights == 'Off' %}OFF{% else %}ON{% endif %}"
-                ),
-            )
-        for key, name, icon in _TOGGLES:
-            if getattr(ch, key):
-                self.add(
-                    key,
-                    "switch",
-                    name,
-                    icon=icon,
-                    entity_category="config",
-                    command_topic=self.set(key),
-                    value_template=_field(key),
-                )
-
-    def settings(self, ch: ChannelCapabilities) -> None:
-        if ch.day_night:
-            self.add(
-                "day_night",
-                "select",
-                "Day/night mode",
-                icon="mdi:theme-light-dark",
-                entity_category="config",
-                options=[m.value for m in DayNight],
-                command_topic=self.set("day_night"),
-                value_template=_field("day_night"),
-            )
-        if ch.md_sensitivity:
-            self.add(
-                "motion_sensitivity",
-                "number",
-                "Motion sensitivity",
-                icon="mdi:motion-sensor",
-                entity_category="config",
-                min=1,
-                max=50,
-                step=1,
-                mode="slider",
-                command_topic=self.set("motion_sensitivity"),
-                value_template=_field("motion_sensitivity"),
-            )
-        if ch.image_settings:
-            for field, name, icon in _IMAGE_SETTINGS:
-                self.add(
-                    f"image_{field}",
-                    "number",
-                    name,
-                    icon=icon,
-                    entity_category="config",
-                    enabled_by_default=False,
-                    min=0,
-                    max=255,
-                    step=1,
-                    mode="slider",
-                    command_topic=self.set(field),
-                    value_template=_field(field),
-                )
-
-    def ptz(self, ch: ChannelCapabilities) -> None:
-        moves = [*(_PTZ_MOVES if ch.pan_tilt else ()), *(_PTZ_ZOOMS if ch.zoom else ())]
-        if ch.pan_tilt:
-            moves.append((PtzOp.STOP, "PTZ stop", "mdi:stop"))
-        for op, name, icon in moves:
-            self.add(
-                f"ptz_{op.value}",
-                "button",
-                name,
-                icon=icon,
-                command_topic=self.set("ptz"),
-                payload_press=op.value,
-            )
-        if ch.ptz_presets:
-            presets = list(dict.fromkeys(ch.ptz_presets))
-            self.add(
-                "ptz_preset",
-                "select",
-                "PTZ preset",
-                icon="mdi:map-marker-radius",
-                options=presets,
-                command_topic=self.set("ptz_preset"),
-                # A position that is no preset (after a move) reads as unknown.
-                value_template=(
-                    "{{ value_json.ptz_preset if value_json.ptz_preset in "
-                    + _json_list(presets)
-                    + " else 'None' }}"
-                ),
-            )
-        if ch.zoom:
-            self.add(
-                "zoom",
-                "number",
-                "Zoom",
-                icon="mdi:magnify",
-                min=0,
-                max=100,
-                step=1,
-                mode="slider",
-                command_topic=self.set("zoom"),
-                value_template=_field("zoom"),
-            )
-
-    def snapshot(self, ch: ChannelCapabilities) -> None:
-        if not ch.snapshot:
-            return
-        self.add(
-            "snapshot",
-            "button",
-            "Snapshot",
-            icon="mdi:camera",
-            command_topic=self.set("snapshot"),
-            payload_press="PRESS",
-        )
-        # Raw JPEG on `<base>/<cam>/snapshot` (retained): Home Assistant needs no credentials to
-        # show it. A `url_topic` needs URLs it can fetch unauthenticated (signed URLs, REST API).
-        self.add(
-            "last_snapshot",
-            "image",
-            "Last snapshot",
-            image_topic=self.topics.snapshot(self.cid),
-            content_type="image/jpeg",
-        )
+_VALUE_KINDS = frozenset({Kind.SWITCH, Kind.NUMBER, Kind.SELECT, Kind.SENSOR})
+"""Kinds whose state is the field as it is (`ON`/`OFF`, a number, an option)."""

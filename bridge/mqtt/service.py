@@ -29,12 +29,13 @@ from bridge.config import Settings, redacted
 from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities
 from bridge.domain.commands import Command, CommandResult
+from bridge.domain.errors import UnknownCamera
 from bridge.domain.state import CameraState
 from bridge.domain.views import camera_views
 from bridge.mqtt.connection import Message, MqttConnection
 from bridge.mqtt.discovery import Discovery
 from bridge.pipeline.dispatcher import CommandDispatcher
-from bridge.pipeline.manager import CameraManager, UnknownCamera
+from bridge.pipeline.manager import CameraManager
 from bridge.requests import BridgeRequests
 from bridge.topics.mapping import live_messages
 from bridge.topics.tree import CameraTopic, Topics
@@ -191,6 +192,8 @@ class MqttService:
         self._publish_bridge()
         for camera, capabilities in list(self._devices.values()):
             self._publish_discovery(camera, capabilities)
+            for out in live_messages(DeviceReady(camera, capabilities), self.topics):
+                self.connection.publish(out.topic, out.payload, retain=out.retain)
         for camera_id, online in list(self._availability.items()):
             status = "online" if online else "offline"
             self.connection.publish(self.topics.availability(camera_id), status, retain=True)

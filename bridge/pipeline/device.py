@@ -35,8 +35,9 @@ from bridge.config import PollingSettings
 from bridge.domain.base import utcnow
 from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities
-from bridge.domain.state import ChannelState, StorageState
-from bridge.domain.values import OnOff
+from bridge.domain.errors import CameraOffline
+from bridge.domain.state import ChannelState
+from bridge.domain.values import OnOff, StorageState
 from bridge.domain.views import CameraView, camera_views
 from bridge.pipeline.tracker import StateTracker
 from bridge.reolink import AuthenticationError, CameraRefusedError, ReolinkClient, ReolinkError
@@ -46,10 +47,6 @@ _LOGGER = logging.getLogger(__name__)
 
 ClientFactory = Callable[[Camera, float, CameraNetworks | None], ReolinkClient]
 """(camera, timeout, the networks its connections must stay in or None) → its client."""
-
-
-class CameraOffline(Exception):
-    """The camera cannot take commands now."""
 
 
 class _Clock(Protocol):
@@ -207,8 +204,6 @@ class DeviceRunner:
             poll = polls.get(view.channel)
             if poll is None:
                 continue
-            if poll.zoom is not None and view.capabilities is not None:
-                poll = poll.model_copy(update={"zoom": view.capabilities.zoom_percent(poll.zoom)})
             tracker = self.trackers[view.camera_id]
             changed, events = tracker.apply(poll, now)
             for event in events:
@@ -279,9 +274,9 @@ class DeviceRunner:
                 )
             else:
                 self.trackers[view.camera_id].camera_name = view.name
-            if view.capabilities is not None and view.capabilities.siren:
+            if view.capabilities is not None and view.capabilities.has("siren"):
                 tracker = self.trackers[view.camera_id]
-                if tracker.state.siren is None:  # cannot be read; silent until we sound it
+                if tracker.state.get("siren") is None:  # cannot be read; silent until sounded
                     tracker.update(self._clock(), siren=OnOff.OFF)
         known = {view.camera_id for view in self.views}
         for camera_id in [c for c in self.trackers if c not in known]:
@@ -399,8 +394,7 @@ def _merge(base: dict[int, ChannelState], top: dict[int, ChannelState]) -> dict[
         if below is None:
             merged[channel] = state
             continue
-        fields = state.model_dump(exclude_none=True)
-        merged[channel] = below.model_copy(update=fields)
+        merged[channel] = below.merged(state)
     return merged
 
 

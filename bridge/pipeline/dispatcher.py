@@ -21,28 +21,24 @@ from typing import Any
 
 from bridge.bus.messages import Bus, CommandCompleted
 from bridge.config import SafetySettings
-from bridge.domain.capabilities import ChannelCapabilities
+from bridge.domain.capabilities import Capabilities, ChannelCapabilities
 from bridge.domain.commands import Command, CommandResult
-from bridge.domain.values import OnOff, PtzOp
+from bridge.domain.errors import (
+    CameraOffline,
+    CommandRefused,
+    DomainError,
+    FeatureNotSupported,
+    RateLimited,
+    ResultCode,
+)
+from bridge.domain.feature import CameraControl
 from bridge.pipeline.dedupe import RecentCommands, command_key
-from bridge.pipeline.device import CameraOffline, DeviceRunner
-from bridge.pipeline.manager import CameraManager, UnknownCamera
+from bridge.pipeline.device import DeviceRunner
+from bridge.pipeline.manager import CameraManager
 from bridge.pipeline.snapshots import Snapshots
 from bridge.reolink import NotSupportedError, ReolinkClient, ReolinkError
 
 _LOGGER = logging.getLogger(__name__)
-
-_NOT_ACTUATORS = frozenset({"snapshot"})
-_TOGGLES = ("recording", "push", "email", "ftp")
-_ZOOM_OPS = frozenset({PtzOp.ZOOM_IN, PtzOp.ZOOM_OUT, PtzOp.FOCUS_NEAR, PtzOp.FOCUS_FAR})
-
-
-class CommandRefused(Exception):
-    """The command is valid but may not run now (rate limit, safety rail, capability)."""
-
-
-class FeatureNotSupported(CommandRefused):
-    """The camera's capabilities lack what the command needs; nothing was sent."""
 
 
 @dataclass
@@ -59,11 +55,25 @@ class _RateLimiter:
             window.popleft()
         if len(window) >= self.limit:
             wait = 60.0 - (now - window[0])
-            raise CommandRefused(
+            raise RateLimited(
                 f"rate limit: at most {self.limit} commands a minute for {camera_id}; "
                 f"retry in {wait:.0f} s"
             )
         window.append(now)
+
+
+def result_of(camera_id: str, transaction: str | None, err: BaseException) -> CommandResult:
+    """The failed result for an error, with its code."""
+    if isinstance(err, DomainError):
+        return CommandResult.failed(camera_id, transaction, str(err), err.code)
+    if isinstance(err, NotSupportedError):
+        return CommandResult.failed(camera_id, transaction, str(err), ResultCode.NOT_SUPPORTED)
+    if isinstance(err, ReolinkError):
+        return CommandResult.failed(
+            camera_id, transaction, f"camera error: {err}", ResultCode.CAMERA_ERROR
+        )
+    _LOGGER.error("command for %s failed unexpectedly", camera_id, exc_info=err)
+    return CommandResult.failed(camera_id, transaction, "internal error", ResultCode.INTERNAL)
 
 
 class CommandDispatcher:
@@ -97,13 +107,8 @@ class CommandDispatcher:
         try:
             data = await self._run(camera_id, command)
             result = CommandResult.ok(camera_id, command.transaction, data or None)
-        except (UnknownCamera, CameraOffline, CommandRefused, NotSupportedError) as err:
-            result = CommandResult.failed(camera_id, command.transaction, str(err))
-        except ReolinkError as err:
-            result = CommandResult.failed(camera_id, command.transaction, f"camera error: {err}")
-        except Exception:
-            _LOGGER.exception("command for %s failed unexpectedly", camera_id)
-            result = CommandResult.failed(camera_id, command.transaction, "internal error")
+        except Exception as err:  # every failure is an answer, never a crash
+            result = result_of(camera_id, command.transaction, err)
         self.bus.publish(
             CommandCompleted(
                 camera_id=camera_id,
@@ -117,7 +122,8 @@ class CommandDispatcher:
 
     async def _run(self, camera_id: str, command: Command) -> dict[str, Any]:
         runner, view = self.manager.resolve(camera_id)
-        if view.channel is None and set(command.actions()) - {"reboot"}:
+        items = command.items()
+        if view.channel is None and any(not row.device_command for row, _ in items):
             raise CommandRefused(f"{camera_id} is an NVR: send camera commands to its channels")
         channel = command.channel if command.channel is not None else (view.channel or 0)
         caps = view.capabilities
@@ -125,101 +131,20 @@ class CommandDispatcher:
             raise CommandRefused(f"{camera_id} is channel {caps.channel}, not {command.channel}")
         if caps is None and view.channel is not None:
             raise CameraOffline(f"camera {camera_id} has not connected yet")
-        _check_supported(command, caps)
-        if set(command.actions()) - _NOT_ACTUATORS and not command.is_safety_off:
+        check_supported(command, caps, runner.capabilities)
+        if command.is_actuator and not command.is_safety_off:
             self._rate.check(runner.camera.id)
-        client = runner.connected_client()
-        data: dict[str, Any] = {}
+        context = _Context(self, runner, camera_id, channel, caps, runner.connected_client())
         async with runner.command_lock:
-            await self._apply(runner, client, camera_id, channel, command, data)
-        if command.reboot is None:
+            for row, value in items:
+                assert row.write is not None  # a commandable row has a writer (table test)
+                await row.write(context, value)
+        if not context.refresh_later:
             try:
                 await runner.refresh()
             except ReolinkError as err:
                 _LOGGER.debug("refresh after command on %s failed: %s", camera_id, err)
-        return data
-
-    async def _apply(
-        self,
-        runner: DeviceRunner,
-        client: ReolinkClient,
-        camera_id: str,
-        channel: int,
-        command: Command,
-        data: dict[str, Any],
-    ) -> None:
-        if command.siren is not None:
-            if command.siren.state is OnOff.ON:
-                duration = command.siren.duration or self.safety.siren_max_seconds
-                if duration > self.safety.siren_max_seconds:
-                    raise CommandRefused(
-                        f"siren duration {duration} s exceeds the maximum of "
-                        f"{self.safety.siren_max_seconds} s"
-                    )
-                # The client silences the siren after `duration` (and at once if it closes).
-                await client.set_siren(channel, True, duration)
-                runner.assume(camera_id, siren=OnOff.ON)
-
-                async def siren_stopped() -> None:
-                    runner.assume(camera_id, siren=OnOff.OFF)
-
-                # Just after the client's own stop timer, so the state follows the camera.
-                self._after(runner, camera_id, "siren", duration + 0.2, siren_stopped)
-                data["siren_off_in"] = duration
-            else:
-                self._cancel(camera_id, "siren")
-                await client.set_siren(channel, False)
-                runner.assume(camera_id, siren=OnOff.OFF)
-        if command.floodlight is not None:
-            light = command.floodlight
-            await client.set_floodlight(
-                channel,
-                on=None if light.state is None else light.state is OnOff.ON,
-                brightness=light.brightness,
-                mode=light.mode,
-            )
-        if command.ir_lights is not None:
-            await client.set_ir_lights(channel, command.ir_lights)
-        if command.status_led is not None:
-            await client.set_status_led(channel, command.status_led is OnOff.ON)
-        if command.ptz is not None:
-            ptz = command.ptz
-            self._cancel(camera_id, "ptz")
-            if ptz.op is PtzOp.STOP:
-                await client.ptz_stop(channel)
-            else:
-                await client.ptz(channel, ptz.op, ptz.speed)
-                if ptz.duration is not None:
-
-                    async def ptz_stop() -> None:
-                        await runner.connected_client().ptz_stop(channel)
-
-                    self._after(runner, camera_id, "ptz", ptz.duration, ptz_stop)
-        if command.ptz_preset is not None:
-            await client.ptz_goto_preset(channel, command.ptz_preset)
-            runner.assume(camera_id, ptz_preset=command.ptz_preset)
-        if command.zoom is not None:
-            view = runner.view(camera_id)
-            position = command.zoom  # percent; the camera speaks its own positions
-            if view is not None and view.capabilities is not None:
-                position = view.capabilities.zoom_position(command.zoom)
-            await client.set_zoom(channel, position)
-        if command.day_night is not None:
-            await client.set_day_night(channel, command.day_night)
-        if command.image is not None:
-            await client.set_image(channel, **command.image.model_dump(exclude_none=True))
-        if command.motion_sensitivity is not None:
-            await client.set_motion_sensitivity(channel, command.motion_sensitivity)
-        for name in _TOGGLES:
-            value = getattr(command, name)
-            if value is not None:
-                await getattr(client, f"set_{name}")(channel, value is OnOff.ON)
-        if command.snapshot:
-            jpeg = await self.snapshots.take(camera_id)
-            data["snapshot_bytes"] = len(jpeg)
-        if command.reboot:
-            await client.reboot()
-            runner.request_refresh()
+        return context.data
 
     def _after(
         self,
@@ -227,7 +152,7 @@ class CommandDispatcher:
         camera_id: str,
         key: str,
         seconds: float,
-        action: Callable[[], Awaitable[None]],
+        action: Callable[[CameraControl], Awaitable[None]],
     ) -> None:
         """Run `action` after `seconds`, replacing any pending one of this key for the camera."""
         self._cancel(camera_id, key)
@@ -236,7 +161,7 @@ class CommandDispatcher:
             await asyncio.sleep(seconds)
             self._timers.pop((camera_id, key), None)
             try:
-                await action()
+                await action(runner.connected_client())
                 await runner.refresh()
             except (CameraOffline, ReolinkError) as err:
                 _LOGGER.warning("automatic %s stop for %s failed: %s", key, camera_id, err)
@@ -257,43 +182,83 @@ class CommandDispatcher:
                 await task
 
 
-def _check_supported(command: Command, caps: ChannelCapabilities | None) -> None:
+class _Context:
+    """What a feature row's writer gets (`bridge.domain.feature.WriteContext`)."""
+
+    def __init__(
+        self,
+        dispatcher: CommandDispatcher,
+        runner: DeviceRunner,
+        camera_id: str,
+        channel: int,
+        capabilities: ChannelCapabilities | None,
+        client: ReolinkClient,
+    ) -> None:
+        self._dispatcher = dispatcher
+        self._runner = runner
+        self._camera_id = camera_id
+        self._channel = channel
+        self._capabilities = capabilities
+        self._client = client
+        self._data: dict[str, Any] = {}
+        self.refresh_later = False
+
+    @property
+    def client(self) -> CameraControl:
+        return self._client
+
+    @property
+    def channel(self) -> int:
+        return self._channel
+
+    @property
+    def camera_id(self) -> str:
+        return self._camera_id
+
+    @property
+    def capabilities(self) -> ChannelCapabilities | None:
+        return self._capabilities
+
+    @property
+    def siren_max_seconds(self) -> int:
+        return self._dispatcher.safety.siren_max_seconds
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self._data
+
+    def assume(self, **state: Any) -> None:
+        self._runner.assume(self._camera_id, **state)
+
+    def after(
+        self, key: str, seconds: float, action: Callable[[CameraControl], Awaitable[None]]
+    ) -> None:
+        self._dispatcher._after(self._runner, self._camera_id, key, seconds, action)
+
+    def cancel(self, key: str) -> None:
+        self._dispatcher._cancel(self._camera_id, key)
+
+    async def take_snapshot(self) -> bytes:
+        return await self._dispatcher.snapshots.take(self._camera_id)
+
+    def request_refresh(self) -> None:
+        self.refresh_later = True
+        self._runner.request_refresh()
+
+
+def check_supported(
+    command: Command, caps: ChannelCapabilities | None, device: Capabilities | None = None
+) -> None:
+    """Refuse what the camera does not have before anything is sent (unknown capabilities: the
+    camera decides)."""
     if caps is None:
         return
     missing: list[str] = []
-    checks: dict[str, bool] = {
-        "siren": caps.siren,
-        "floodlight": caps.floodlight,
-        "ir_lights": caps.ir_lights,
-        "status_led": caps.status_led,
-        "ptz_preset": bool(caps.ptz_presets),
-        "zoom": caps.zoom,
-        "day_night": caps.day_night,
-        "image": caps.image_settings,
-        "motion_sensitivity": caps.md_sensitivity,
-        "recording": caps.recording,
-        "push": caps.push,
-        "email": caps.email,
-        "ftp": caps.ftp,
-        "snapshot": caps.snapshot,
-    }
-    for action in command.actions():
-        if action in checks and not checks[action]:
-            missing.append(action)
-    if command.ptz is not None:
-        zoom_op = command.ptz.op in _ZOOM_OPS
-        if (zoom_op and not caps.zoom) or (not zoom_op and not caps.pan_tilt):
-            missing.append(f"ptz {command.ptz.op.value}")
-    light = command.floodlight
-    if light is not None and light.brightness is not None and not caps.floodlight_brightness:
-        missing.append("floodlight brightness")
-    if (
-        command.ptz_preset is not None
-        and caps.ptz_presets
-        and command.ptz_preset not in caps.ptz_presets
-    ):
-        raise CommandRefused(
-            f"unknown PTZ preset {command.ptz_preset!r}; known: {', '.join(caps.ptz_presets)}"
-        )
+    for row, value in command.items():
+        reason = row.check(caps, value) if row.check is not None else None
+        if row.scope == "channel" and device is not None and not row.available(caps, device):
+            missing.append(reason or row.key)
+        elif reason is not None:
+            missing.append(reason)
     if missing:
         raise FeatureNotSupported(f"not supported by this camera: {', '.join(missing)}")

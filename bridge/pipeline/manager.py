@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable
 from bridge.bus.messages import Bus, DeviceAdded, DeviceRemoved
 from bridge.config import PollingSettings
 from bridge.domain.camera import Camera
+from bridge.domain.errors import InvalidCommand, UnknownCamera
 from bridge.domain.views import CameraView
 from bridge.pipeline.device import ClientFactory, DeviceRunner, default_client_factory
 from bridge.reolink.network import CameraNetworks
@@ -21,11 +22,7 @@ from bridge.reolink.network import CameraNetworks
 _LOGGER = logging.getLogger(__name__)
 
 
-class UnknownCamera(LookupError):
-    """No camera (or NVR channel) has that id."""
-
-
-class DuplicateCamera(ValueError):
+class DuplicateCamera(InvalidCommand):
     """A camera with that id exists already."""
 
 

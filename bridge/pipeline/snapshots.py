@@ -11,9 +11,9 @@ import logging
 import time
 
 from bridge.bus.messages import Bus, BusMessage, EventRaised, SnapshotTaken, Subscription
+from bridge.domain.errors import CameraOffline, UnknownCamera
 from bridge.domain.values import EventPhase, EventType
-from bridge.pipeline.device import CameraOffline
-from bridge.pipeline.manager import CameraManager, UnknownCamera
+from bridge.pipeline.manager import CameraManager
 from bridge.reolink import ReolinkError
 
 _LOGGER = logging.getLogger(__name__)

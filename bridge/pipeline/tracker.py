@@ -13,24 +13,16 @@ from typing import Any
 
 from bridge.domain.base import new_event_id
 from bridge.domain.events import Event
-from bridge.domain.state import CameraState, ChannelState, LastEvent, StorageState
-from bridge.domain.values import AI_TYPES, DetectionType, EventPhase, EventType, OnOff
-
-_DURATION_DETECTIONS: tuple[DetectionType, ...] = (DetectionType.MOTION, *AI_TYPES)
-_SWITCHES = ("siren", "floodlight", "status_led", "recording", "push", "email", "ftp")
-_COPIED = (
-    "floodlight_brightness",
-    "floodlight_mode",
-    "ir_lights",
-    "day_night",
-    "brightness",
-    "contrast",
-    "saturation",
-    "sharpness",
-    "hue",
-    "motion_sensitivity",
-    "zoom",
-    "ptz_preset",
+from bridge.domain.feature import Feature
+from bridge.domain.features import FEATURES
+from bridge.domain.state import CameraState, ChannelState
+from bridge.domain.values import (
+    DetectionType,
+    EventPhase,
+    EventType,
+    LastEvent,
+    OnOff,
+    StorageState,
 )
 
 
@@ -62,34 +54,43 @@ class StateTracker:
         """Fold one poll in. Returns (state changed, events raised)."""
         changes: dict[str, Any] = {}
         events: list[Event] = []
-        for kind in _DURATION_DETECTIONS:
-            value = poll.detection(kind)
-            if value is None or value == getattr(self.state, kind.value):
+        for row in FEATURES.rows:
+            if row.field is None:
                 continue
-            changes[kind.value] = value
-            if value or kind in self._active:  # unknown -> clear is no event
-                events.append(self._edge(kind, value, now))
-        visitor = poll.visitor
-        if visitor is not None and visitor != self.state.visitor:
-            changes["visitor"] = visitor
-            if visitor:
-                events.append(self._event(EventType.VISITOR, EventPhase.INSTANT, now))
-        for name in _SWITCHES:
-            raw = getattr(poll, name)
-            if raw is not None:
-                switch = OnOff.ON if raw else OnOff.OFF
-                if switch != getattr(self.state, name):
-                    changes[name] = switch
-        for name in _COPIED:
-            raw = getattr(poll, name)
-            if raw is not None and raw != getattr(self.state, name):
-                changes[name] = raw
+            raw = poll.get(row.field)
+            if raw is None:
+                continue
+            if row.events is not None:
+                self._detection(row.key, bool(raw), row.events, now, changes, events)
+                continue
+            value = state_value(row, raw)
+            if value != self.state.get(row.field):
+                changes[row.field] = value
         if events:
             last = events[-1]
             changes["last_event"] = LastEvent(
                 type=last.type, phase=last.phase, timestamp=last.timestamp, event_id=last.event_id
             )
         return self._update(changes, now), events
+
+    def _detection(
+        self,
+        key: str,
+        active: bool,
+        events_kind: str,
+        now: datetime,
+        changes: dict[str, Any],
+        events: list[Event],
+    ) -> None:
+        if active == self.state.get(key):
+            return
+        changes[key] = active
+        kind = DetectionType(key)
+        if events_kind == "instant":
+            if active:
+                events.append(self._event(EventType(key), EventPhase.INSTANT, now))
+        elif active or kind in self._active:  # unknown -> clear is no event
+            events.append(self._edge(kind, active, now))
 
     def set_online(self, online: bool, now: datetime) -> tuple[bool, list[Event]]:
         """Availability: an offline camera ends its active detections; online/offline are events."""
@@ -108,13 +109,13 @@ class StateTracker:
         return True, events
 
     def set_storage(self, storage: StorageState | None, now: datetime) -> bool:
-        if storage == self.state.storage:
+        if storage == self.state.get("storage"):
             return False
         return self._update({"storage": storage}, now)
 
     def update(self, now: datetime, **changes: Any) -> bool:
         """Apply changes known without a poll (e.g. a command's confirmed result)."""
-        changes = {k: v for k, v in changes.items() if getattr(self.state, k) != v}
+        changes = {k: v for k, v in changes.items() if self.state.get(k) != v}
         return self._update(changes, now)
 
     def _update(self, changes: dict[str, Any], now: datetime) -> bool:
@@ -163,3 +164,11 @@ class StateTracker:
             started_at=started_at,
             duration=duration,
         )
+
+
+def state_value(row: Feature, raw: Any) -> Any:
+    """A value as the camera client read it, as the state field holds it (a switch's boolean is
+    `ON`/`OFF`)."""
+    if row.state is OnOff and isinstance(raw, bool):
+        return OnOff.ON if raw else OnOff.OFF
+    return raw

@@ -116,7 +116,7 @@ async def read(execute: Execute, username: str) -> Capabilities:
     get_events = any(a.cmd == "GetEvents" and a.ok for a in heard)
     if is_nvr:
         kind = DeviceKind.NVR
-    elif any(c.visitor for c in channels):
+    elif any(c.has("visitor") for c in channels):
         kind = DeviceKind.DOORBELL
     else:
         kind = DeviceKind.CAMERA

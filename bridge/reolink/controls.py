@@ -39,11 +39,11 @@ class Controls(ClientBase):
         """Start a PTZ move (it continues until `ptz_stop`), zoom/focus step, or patrol."""
         op = PtzOp(op)
         if op in PAN_TILT_OPS:
-            self._require(channel, "pan/tilt", lambda c: c.pan_tilt)
+            self._require(channel, "pan/tilt", lambda c: c.has("pan_tilt"))
         elif op in LENS_OPS:
-            self._require(channel, "zoom/focus", lambda c: c.zoom)
+            self._require(channel, "zoom/focus", lambda c: c.has("zoom"))
         elif op in PATROL_OPS:
-            self._require(channel, "PTZ patrol", lambda c: c.ptz_patrol)
+            self._require(channel, "PTZ patrol", lambda c: c.has("ptz_patrol"))
         else:
             self._require(channel, "PTZ", lambda c: c.ptz)
         param: dict[str, object] = {"channel": channel, "op": PTZ_OPS[op]}
@@ -58,7 +58,9 @@ class Controls(ClientBase):
         self, channel: int, preset: str | int, speed: int | None = None
     ) -> None:
         """Move to a preset, by name (looked up in the capabilities, else asked) or by id."""
-        found = self._require(channel, "PTZ presets", lambda c: c.pan_tilt or bool(c.ptz_presets))
+        found = self._require(
+            channel, "PTZ presets", lambda c: c.has("pan_tilt") or bool(c.ptz_presets)
+        )
         if isinstance(preset, str):
             ids = found.ptz_preset_ids if found is not None else {}
             if preset not in ids:
@@ -83,7 +85,7 @@ class Controls(ClientBase):
 
     async def set_zoom(self, channel: int, position: int) -> None:
         """Move the optical zoom to an absolute position (the device's own scale)."""
-        found = self._require(channel, "zoom", lambda c: c.zoom)
+        found = self._require(channel, "zoom", lambda c: c.has("zoom"))
         if found is not None and found.zoom_range is not None:
             _in_range("zoom position", position, found.zoom_range)
         zoom = {"channel": channel, "op": "ZoomPos", "pos": position}
@@ -101,7 +103,7 @@ class Controls(ClientBase):
         play the alarm sound that many times instead (the device stops by itself). Maximum
         durations are the caller's policy.
         """
-        self._require(channel, "siren", lambda c: c.siren)
+        self._require(channel, "siren", lambda c: c.has("siren"))
         self._cancel_siren_stop(channel)
         if on and times is not None:
             if times < 1:
@@ -151,14 +153,14 @@ class Controls(ClientBase):
         mode: FloodlightMode | None = None,
     ) -> None:
         """Switch the floodlight (spotlight, `WhiteLed`) and/or set its brightness (0..100)/mode."""
-        found = self._require(channel, "floodlight", lambda c: c.floodlight)
+        found = self._require(channel, "floodlight", lambda c: c.has("floodlight"))
         if on is None and brightness is None and mode is None:
             raise ValueError("set_floodlight needs at least one of on, brightness, mode")
         led: dict[str, object] = {"channel": channel}
         if on is not None:
             led["state"] = 1 if on else 0
         if brightness is not None:
-            if found is not None and not found.floodlight_brightness:
+            if found is not None and not found.has("floodlight_brightness"):
                 raise NotSupportedError(f"channel {channel} has no floodlight brightness")
             led["bright"] = _in_range("floodlight brightness", brightness, BRIGHTNESS_RANGE)
         if mode is not None:
@@ -166,13 +168,13 @@ class Controls(ClientBase):
         await self._run(Request("SetWhiteLed", {"WhiteLed": led}))
 
     async def set_ir_lights(self, channel: int, mode: IrMode) -> None:
-        self._require(channel, "IR lights", lambda c: c.ir_lights)
+        self._require(channel, "IR lights", lambda c: c.has("ir_lights"))
         lights = {"channel": channel, "state": IrMode(mode).value}
         await self._run(Request("SetIrLights", {"IrLights": lights}))
 
     async def set_status_led(self, channel: int, on: bool) -> None:
         """The status LED (`PowerLed.state`), or a doorbell's light (`eDoorbellLightState`)."""
-        found = self._require(channel, "status LED", lambda c: c.status_led)
+        found = self._require(channel, "status LED", lambda c: c.has("status_led"))
         if found is not None and found.status_led_doorbell:
             # Doorbell light values (reolink_aio's StatusLedEnum): "KeepOff" stays off, "Off" is
             # automatic, "On" lights at night, "KeepOn" always.

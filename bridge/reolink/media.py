@@ -50,7 +50,7 @@ class Media(ClientBase):
 
     async def snapshot(self, channel: int = 0, stream: Literal["main", "sub"] = "main") -> bytes:
         """A JPEG of the channel now (`Snap`). Device errors (-48 snap failed, …) → `ApiError`."""
-        self._require(channel, "snapshots", lambda c: c.snapshot)
+        self._require(channel, "snapshots", lambda c: c.has("snapshot"))
         params = {
             "cmd": "Snap",
             "channel": str(channel),

@@ -40,7 +40,7 @@ class Settings(ClientBase):
         hue: int | None = None,
     ) -> None:
         """Image adjustments (`SetImage`), each 0..255; only the given ones change."""
-        self._require(channel, "image settings", lambda c: c.image_settings)
+        self._require(channel, "image settings", lambda c: c.has("image_settings"))
         given = {
             "brightness": brightness,
             "contrast": contrast,
@@ -62,7 +62,7 @@ class Settings(ClientBase):
 
     async def set_day_night(self, channel: int, mode: DayNight) -> None:
         """Colour / black & white / automatic (`SetIsp` `dayNight`)."""
-        self._require(channel, "day/night mode", lambda c: c.day_night)
+        self._require(channel, "day/night mode", lambda c: c.has("day_night"))
         isp = {"channel": channel, "dayNight": DayNight(mode).value}
         await self._run(Request("SetIsp", {"Isp": isp}))
 
@@ -73,7 +73,7 @@ class Settings(ClientBase):
         converts back, so what is set is what is read.
         """
         wire = sensitivity_to_wire(value)
-        found = self._require(channel, "motion sensitivity", lambda c: c.md_sensitivity)
+        found = self._require(channel, "motion sensitivity", lambda c: c.has("md_sensitivity"))
         if found is not None and found.md_sensitivity_legacy:
             await self._set_legacy_sensitivity(channel, wire)
             return

@@ -13,6 +13,7 @@ from statistics import mean
 from typing import Any
 
 from bridge.domain.capabilities import Capabilities, ChannelCapabilities
+from bridge.domain.features import FEATURES
 from bridge.domain.state import ChannelState
 from bridge.reolink._json import JsonObject, int_or_none, obj, objects
 from bridge.reolink.capabilities import AI_KEYS, TOGGLES
@@ -42,7 +43,7 @@ async def poll_detections(execute: Execute, caps: Capabilities) -> dict[int, Cha
         if caps.get_events:
             plan.append((ch, Request("GetEvents", p), _events))
             continue
-        if ch.motion:
+        if ch.has("motion"):
             plan.append((ch, Request("GetMdState", p), _md_state))
         if caps.ai_state and ch.ai_types:
             plan.append((ch, Request("GetAiState", p), _ai_state))
@@ -50,31 +51,25 @@ async def poll_detections(execute: Execute, caps: Capabilities) -> dict[int, Cha
 
 
 async def read_settings(execute: Execute, caps: Capabilities) -> dict[int, ChannelState]:
-    """Floodlight, IR, status LED, day/night, image, motion sensitivity, recording/e-mail/push/FTP
-    toggles and zoom position. (Whether the siren is sounding cannot be read over HTTP.)"""
+    """Every feature field the table reads slowly (lights, IR, LED, day/night, image, motion
+    sensitivity, the recording/e-mail/push/FTP toggles, zoom): one request per reader group the
+    channel's features need. (Whether the siren is sounding cannot be read over HTTP.)"""
     plan: list[tuple[ChannelCapabilities, Request, Parser]] = []
-    suffix = "V20" if caps.schedule_v20 else ""
     for ch in caps.channels:
         if not ch.online:
             continue
-        p = {"channel": ch.channel}
-        wanted: list[tuple[bool, Request, Parser]] = [
-            (ch.floodlight, Request("GetWhiteLed", p), _white_led),
-            (ch.ir_lights, Request("GetIrLights", p), _ir_lights),
-            (ch.status_led, Request("GetPowerLed", p), _power_led),
-            (ch.day_night, Request("GetIsp", p), _isp),
-            (ch.image_settings, Request("GetImage", p), _image),
-            (ch.zoom, Request("GetZoomFocus", p), _zoom),
-        ]
-        if ch.md_sensitivity and ch.md_sensitivity_legacy:
-            alarm = {"Alarm": {"channel": ch.channel, "type": "md"}}
-            wanted.append((True, Request("GetAlarm", alarm), _alarm))
-        elif ch.md_sensitivity:
-            wanted.append((True, Request("GetMdAlarm", p), _md_alarm))
-        for name, stem in TOGGLES.items():
-            parser = _toggle(name, stem, v20=caps.schedule_v20)
-            wanted.append((getattr(ch, name), Request(f"Get{stem}{suffix}", p), parser))
-        plan.extend((ch, request, parser) for on, request, parser in wanted if on)
+        groups = dict.fromkeys(
+            row.read
+            for row in FEATURES.rows
+            if row.read is not None and not row.fast and row.available(ch, caps)
+        )
+        for group in groups:
+            reader = SETTINGS_READERS.get(group)
+            if reader is None:
+                _LOGGER.debug("no reader for feature group %r", group)
+                continue
+            request, parser = reader(ch, caps)
+            plan.append((ch, request, parser))
     return await _run(execute, plan)
 
 
@@ -121,11 +116,11 @@ def _events(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
     ai = obj(value, "ai")
     found = _ai_fields(ch, ai)
     md, pir = obj(value, "md"), obj(ai, "other")
-    if ch.motion and pir.get("support") == 1 and md.get("support") != 1:
+    if ch.has("motion") and pir.get("support") == 1 and md.get("support") != 1:
         found["motion"] = _alarm_state(pir)  # battery camera: PIR motion
-    elif ch.motion and "md" in value:
+    elif ch.has("motion") and "md" in value:
         found["motion"] = _alarm_state(value["md"])
-    if ch.visitor and "visitor" in value:
+    if ch.has("visitor") and "visitor" in value:
         found["visitor"] = _alarm_state(value["visitor"])
     return found
 
@@ -146,7 +141,7 @@ def _white_led(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
     state, bright, mode = (int_or_none(led.get(k)) for k in ("state", "bright", "mode"))
     return {
         "floodlight": None if state is None else state == 1,
-        "floodlight_brightness": bright if ch.floodlight_brightness else None,
+        "floodlight_brightness": bright if ch.has("floodlight_brightness") else None,
         "floodlight_mode": FLOODLIGHT_MODE_OF.get(mode) if mode is not None else None,
     }
 
@@ -180,7 +175,8 @@ def _image(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
 
 
 def _zoom(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
-    return {"zoom": int_or_none(obj(obj(value, "ZoomFocus"), "zoom").get("pos"))}
+    position = int_or_none(obj(obj(value, "ZoomFocus"), "zoom").get("pos"))
+    return {"zoom": None if position is None else ch.zoom_percent(position)}
 
 
 def _md_alarm(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
@@ -209,3 +205,50 @@ def _toggle(name: str, stem: str, *, v20: bool) -> Parser:
         return {name: None if state is None else state == 1}
 
     return parse
+
+
+# -- the wire mapping of the feature table's reader groups ---------------------------------------
+
+Reader = Callable[[ChannelCapabilities, Capabilities], tuple[Request, Parser]]
+
+
+def _plain(cmd: str, parser: Parser) -> Reader:
+    return lambda ch, caps: (Request(cmd, {"channel": ch.channel}), parser)
+
+
+def _motion_sensitivity(ch: ChannelCapabilities, caps: Capabilities) -> tuple[Request, Parser]:
+    if ch.md_sensitivity_legacy:
+        alarm = {"Alarm": {"channel": ch.channel, "type": "md"}}
+        return Request("GetAlarm", alarm), _alarm
+    return Request("GetMdAlarm", {"channel": ch.channel}), _md_alarm
+
+
+def _toggle_reader(name: str) -> Reader:
+    stem = TOGGLES[name]
+
+    def reader(ch: ChannelCapabilities, caps: Capabilities) -> tuple[Request, Parser]:
+        suffix = "V20" if caps.schedule_v20 else ""
+        request = Request(f"Get{stem}{suffix}", {"channel": ch.channel})
+        return request, _toggle(name, stem, v20=caps.schedule_v20)
+
+    return reader
+
+
+SETTINGS_READERS: dict[str, Reader] = {
+    "white_led": _plain("GetWhiteLed", _white_led),
+    "ir_lights": _plain("GetIrLights", _ir_lights),
+    "power_led": _plain("GetPowerLed", _power_led),
+    "isp": _plain("GetIsp", _isp),
+    "image": _plain("GetImage", _image),
+    "zoom": _plain("GetZoomFocus", _zoom),
+    "md_alarm": _motion_sensitivity,
+    "rec": _toggle_reader("recording"),
+    "email": _toggle_reader("email"),
+    "push": _toggle_reader("push"),
+    "ftp": _toggle_reader("ftp"),
+}
+"""Reader group (a feature row's `read`) → the request that reads it and the parser of its answer.
+The detections (`detections`, read on every poll) are `poll_detections`."""
+
+READER_GROUPS = frozenset({"detections", *SETTINGS_READERS})
+"""Every reader group this client implements (a test checks each row's `read` is one)."""

@@ -14,11 +14,15 @@ from bridge.bus.messages import (
     AvailabilityChanged,
     BusMessage,
     DeviceAdded,
+    DeviceReady,
     DeviceRemoved,
     EventRaised,
     SnapshotTaken,
     StateChanged,
 )
+from bridge.domain.capabilities import Capabilities
+from bridge.domain.entities import describe
+from bridge.domain.views import CameraView, camera_views
 from bridge.topics.tree import Topics
 
 Payload = str | bytes | dict[str, Any] | list[Any] | None
@@ -51,9 +55,28 @@ def live_messages(message: BusMessage, topics: Topics) -> list[Outgoing]:
     if isinstance(message, DeviceAdded):
         data = message.camera.public_dict()
         return [Outgoing(topics.bridge_event, {"type": "camera_added", "data": data})]
+    if isinstance(message, DeviceReady):
+        return [
+            Outgoing(
+                topics.entities(view.camera_id),
+                entities_payload(view, message.capabilities),
+                retain=True,
+            )
+            for view in camera_views(message.camera, message.capabilities)
+        ]
     if isinstance(message, DeviceRemoved):
         data = {"id": message.camera.id}
         return [Outgoing(topics.bridge_event, {"type": "camera_removed", "data": data})]
     if isinstance(message, SnapshotTaken):
         return [Outgoing(topics.snapshot(message.camera_id), message.jpeg, retain=True)]
     return []
+
+
+def entities_payload(view: CameraView, capabilities: Capabilities | None) -> dict[str, Any]:
+    """`reolink/<camera_id>/entities` and `GET /cameras/{id}/entities`: one shape for both."""
+    return {
+        "camera_id": view.camera_id,
+        "entities": [
+            e.model_dump(mode="json", exclude_none=True) for e in describe(view, capabilities)
+        ],
+    }

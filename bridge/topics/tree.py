@@ -65,6 +65,9 @@ class Topics:
     def event(self, camera_id: str) -> str:
         return f"{self.base}/{camera_id}/event"
 
+    def entities(self, camera_id: str) -> str:
+        return f"{self.base}/{camera_id}/entities"
+
     def snapshot_url(self, camera_id: str) -> str:
         return f"{self.base}/{camera_id}/snapshot/url"
 

@@ -248,7 +248,7 @@ async def test_storage_use_counts_the_data_dir(rig: ApiRig) -> None:
 async def test_set_one_attribute_as_mqtt_does(rig: ApiRig) -> None:
     ok = await rig.client().post("/cameras/floodlight/set/status_led", json={"value": "OFF"})
     assert ok.status_code == 200
-    assert ok.json() == {"status": "ok", "camera_id": "floodlight"}
+    assert ok.json() == {"status": "ok", "code": "ok", "camera_id": "floodlight"}
     assert rig.commands("floodlight", "SetPowerLed")
     number = await rig.client().post(
         "/cameras/floodlight/set/motion_sensitivity", json={"value": 33}

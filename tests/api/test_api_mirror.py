@@ -76,7 +76,12 @@ async def test_a_command_by_rest_mqtt_and_websocket_has_the_same_effect_and_resu
     assert brightness() == 55
 
     assert results["rest"] == results["mqtt"] == results["ws"]
-    assert results["rest"] == {"status": "ok", "camera_id": "floodlight", "transaction": "same-1"}
+    assert results["rest"] == {
+        "status": "ok",
+        "code": "ok",
+        "camera_id": "floodlight",
+        "transaction": "same-1",
+    }
     # The audit has all three, each with its source.
     async with asyncio.timeout(5):  # the writer stores in batches
         while True:

@@ -72,7 +72,7 @@ async def test_status_control_and_snapshot(rig: ApiRig) -> None:
     assert status["capabilities"]["pan_tilt"] is True
 
     led = await client.post("/cameras/floodlight/led", json={"state": "OFF"})
-    assert led.json() == {"status": "ok", "camera_id": "floodlight"}
+    assert led.json() == {"status": "ok", "code": "ok", "camera_id": "floodlight"}
     assert rig.sim.state("floodlight")["channel_states"][0]["status_led"]["state"] == "Off"
     siren = await client.post("/cameras/floodlight/siren", json={"state": "ON", "duration": 1})
     assert siren.json()["data"] == {"siren_off_in": 1}

@@ -103,6 +103,7 @@ async def test_siren_stops_by_itself(rig: Rig) -> None:
     response = await command(rig, "reolink/floodlight/set", body, "floodlight", "s1")
     assert response == {
         "status": "ok",
+        "code": "ok",
         "camera_id": "floodlight",
         "data": {"siren_off_in": 1},
         "transaction": "s1",

@@ -29,7 +29,7 @@ from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities, ChannelCapabilities
 from bridge.domain.commands import CommandResult, CommandStatus
 from bridge.domain.events import Event
-from bridge.domain.state import CameraState, LastEvent, StorageState
+from bridge.domain.state import CameraState
 from bridge.domain.values import (
     DayNight,
     DetectionType,
@@ -38,7 +38,9 @@ from bridge.domain.values import (
     EventType,
     FloodlightMode,
     IrMode,
+    LastEvent,
     OnOff,
+    StorageState,
 )
 
 CASES_PER_TYPE = 150

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import bridge.bus
 import bridge.bus.codec
+import bridge.bus.factory
 import bridge.cache
 
 
@@ -18,12 +18,7 @@ def test_exported_names() -> None:
         "StateCache",
         "build_cache",
     }
-    assert set(bridge.bus.__all__) == {
-        "RedisStreamsBus",
-        "RedisSubscription",
-        "build_bus",
-        "default_consumer_name",
-    }
+    assert set(bridge.bus.factory.__all__) == {"PER_PROCESS_KINDS", "build_bus"}
     assert set(bridge.bus.codec.__all__) == {
         "KINDS",
         "VERSION",
@@ -33,6 +28,6 @@ def test_exported_names() -> None:
         "from_dict",
         "to_dict",
     }
-    for module in (bridge.cache, bridge.bus, bridge.bus.codec):
+    for module in (bridge.cache, bridge.bus.factory, bridge.bus.codec):
         for name in module.__all__:
             assert hasattr(module, name), (module.__name__, name)

@@ -14,7 +14,7 @@ from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities
 from bridge.domain.commands import Command
 from bridge.domain.events import Event
-from bridge.domain.state import CameraState, StorageState
+from bridge.domain.state import CameraState
 from bridge.domain.values import (
     DayNight,
     EventPhase,
@@ -23,10 +23,11 @@ from bridge.domain.values import (
     IrMode,
     OnOff,
     PtzOp,
+    StorageState,
 )
 from bridge.domain.views import camera_views
 from bridge.mqtt.discovery import Entity
-from bridge.pipeline.dispatcher import _check_supported
+from bridge.pipeline.dispatcher import check_supported
 from bridge.topics.tree import CameraTopic, Topics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -225,9 +226,8 @@ def expected_meaning(entity: Entity, action: str, command: Command) -> None:
     elif key in ("motion_sensitivity", "zoom"):
         assert getattr(command, key) == int(action.split(" ", 1)[1])
     elif key.startswith("image_"):
-        assert command.image is not None
-        field = key.removeprefix("image_")
-        assert getattr(command.image, field) == int(action.split(" ", 1)[1])
+        assert command.actions() == [key]
+        assert getattr(command, key) == int(action.split(" ", 1)[1])
     elif key in ("reboot", "snapshot"):
         assert getattr(command, key) is True
     else:
@@ -251,7 +251,7 @@ def check_commands(entities: list[Entity], results: list[dict[str, Any]]) -> int
                 if entity.view.is_nvr:
                     assert command.actions() == ["reboot"]
                 else:
-                    _check_supported(command, entity.view.capabilities)
+                    check_supported(command, entity.view.capabilities)
                 expected_meaning(entity, sent["action"], command)
                 checked += 1
     return checked

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from media_helpers import IDLE_TIMEOUT
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "api"))
 
@@ -17,7 +18,6 @@ from bridge.simulator import Simulator
 
 PROFILES = ("doorbell", "floodlight", "nvr", "legacy")
 """H.264 main with audio, H.265 main (4K), an NVR's channels, H.264 without audio."""
-IDLE_TIMEOUT = 3.0
 
 
 @pytest.fixture

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+IDLE_TIMEOUT = 3.0
+"""The HLS idle timeout the media tests run with (seconds)."""
+
 
 def processes_with(marker: str, name: str = "ffmpeg") -> list[int]:
     """Pids of running `name` processes whose command line contains `marker`."""

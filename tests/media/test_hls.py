@@ -11,8 +11,8 @@ import time
 import httpx
 import pytest
 from api_rig import ApiRig
-from conftest import IDLE_TIMEOUT
 from media_helpers import (
+    IDLE_TIMEOUT,
     bridge_ffmpegs,
     codecs,
     frames,

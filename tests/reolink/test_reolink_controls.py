@@ -110,7 +110,9 @@ async def test_set_zoom(sim: Simulator) -> None:
         entry = sent(sim, dev)[-1]
         assert entry["cmd"] == "StartZoomFocus"
         assert entry["param"] == {"ZoomFocus": {"channel": 0, "op": "ZoomPos", "pos": 12}}
-        assert (await client.read_settings())[0].zoom == 12
+        caps = await client.get_capabilities()
+        percent = caps.channels[0].zoom_percent(12)  # the state speaks percent of the range
+        assert (await client.read_settings())[0].zoom == percent
         with pytest.raises(ValueError, match="zoom"):
             await client.set_zoom(0, 34)  # the profile's range is 0..33
 

@@ -17,13 +17,14 @@ from bridge.api.commanding import dispatch, result_response
 from bridge.api.context import ApiContext
 from bridge.api.deps import Actuator, Ctx, CurrentPrincipal, State
 from bridge.api.errors import validation_details
-from bridge.api.schemas import CameraInfo, CameraStatus, CameraUpdate
+from bridge.api.schemas import CameraEntities, CameraInfo, CameraStatus, CameraUpdate
 from bridge.api.scopes import Admin, Control, Read
 from bridge.domain.camera import Camera
 from bridge.domain.commands import Command, CommandResult
+from bridge.domain.errors import UnknownCamera
 from bridge.domain.state import CameraState
 from bridge.pipeline.device import DeviceRunner
-from bridge.pipeline.manager import UnknownCamera
+from bridge.topics.mapping import entities_payload
 
 router = APIRouter(prefix="/cameras", tags=["cameras"], responses=responses.CAMERA)
 
@@ -118,6 +119,20 @@ async def delete_camera(ctx: Ctx, camera_id: CameraIdPath) -> Response:
     _device(ctx, camera_id)
     await ctx.registry.remove(camera_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/{camera_id}/entities",
+    dependencies=[Read],
+    response_model_exclude_none=True,
+    summary="What the camera offers, as entities to render (the feature table for this camera)",
+    description="The same document as the retained MQTT topic `reolink/<camera_id>/entities`. "
+    "Empty until the camera has answered once. An NVR's own id has the NVR's entities (reboot, "
+    "disks); each channel `<nvr>_ch<N>` has its camera's.",
+)
+async def camera_entities(ctx: Ctx, camera_id: CameraIdPath) -> CameraEntities:
+    runner, view = ctx.manager.resolve(camera_id)
+    return CameraEntities.model_validate(entities_payload(view, runner.capabilities))
 
 
 @router.get("/{camera_id}/status", dependencies=[Read], summary="Connection status of a camera")

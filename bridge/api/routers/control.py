@@ -13,13 +13,8 @@ from bridge.api.deps import CurrentPrincipal, State
 from bridge.api.routers.cameras import CameraIdPath
 from bridge.api.schemas import PresetRequest, SwitchRequest
 from bridge.api.scopes import Control
-from bridge.domain.commands import (
-    Command,
-    CommandResult,
-    FloodlightCommand,
-    PtzCommand,
-    SirenCommand,
-)
+from bridge.domain.command_values import FloodlightCommand, PtzCommand, SirenCommand
+from bridge.domain.commands import Command, CommandResult
 
 router = APIRouter(
     prefix="/cameras/{camera_id}",

@@ -37,7 +37,7 @@ from bridge.api.routers.cameras import CameraIdPath
 from bridge.api.scopes import Control, Read
 from bridge.domain.capabilities import ChannelCapabilities
 from bridge.domain.commands import Command, CommandResult
-from bridge.pipeline.device import CameraOffline
+from bridge.domain.errors import CameraOffline
 from bridge.reolink import ReolinkError
 
 router = APIRouter(tags=["dashboard"])
@@ -142,7 +142,7 @@ async def thumbnail(ctx: Ctx, dashboard: Dashboard, camera_id: CameraIdPath) -> 
         age = time.monotonic() - dashboard.taken.get(camera_id, -THUMBNAIL_MAX_AGE)
         kept = await ctx.cache.get_snapshot(camera_id)
         caps = view.capabilities
-        may_take = not (caps is not None and (caps.battery or not caps.online))
+        may_take = not (caps is not None and (caps.has("battery") or not caps.online))
         jpeg = kept
         if may_take and (kept is None or age >= THUMBNAIL_MAX_AGE) and runner.online:
             dashboard.taken[camera_id] = time.monotonic()

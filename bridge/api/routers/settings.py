@@ -1,6 +1,7 @@
 """Per-type camera settings (`/cameras/{id}/config/{type}`) and the snapshot JPEG.
 
-Each type is a slice of the camera state. `GET` reads it from the state cache; `PUT` turns the
+Each type is a slice of the camera state: the feature table's rows with that `config_group`
+(`bridge.api.settings_models`). `GET` reads it from the state cache; `PUT` turns the
 body into one `Command` for the dispatcher (so MQTT, REST and the rails agree) and, when the
 camera took it, stores a versioned copy in `camera_configs`.
 
@@ -10,7 +11,6 @@ Reading needs `read`; `PUT` and taking a snapshot need `control` (the latest sna
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
@@ -23,16 +23,12 @@ from bridge.api.errors import validation_details
 from bridge.api.routers.cameras import CameraIdPath
 from bridge.api.schemas import (
     ConfigVersion,
-    ImageConfig,
-    LightsConfig,
-    MotionConfig,
-    NotificationsConfig,
-    RecordingConfig,
 )
 from bridge.api.scopes import Control, Read, ScopeRule, enforce, scoped
-from bridge.domain.commands import Command, CommandResult, CommandStatus
+from bridge.api.settings_models import GROUP_ALIASES, config_model, groups
+from bridge.domain.commands import Command, CommandResult, CommandStatus, command_body
+from bridge.domain.errors import UnknownCamera
 from bridge.domain.state import CameraState
-from bridge.pipeline.manager import UnknownCamera
 
 router = APIRouter(prefix="/cameras/{camera_id}", tags=["settings"], responses=responses.CAMERA)
 
@@ -59,40 +55,6 @@ class ConfigView(BaseModel):
     result: CommandResult | None = Field(default=None, description="The PUT's command result")
 
 
-def _image(body: dict[str, Any]) -> dict[str, Any]:
-    image = {k: body[k] for k in ("brightness", "contrast", "saturation", "sharpness", "hue")}
-    image = {k: v for k, v in image.items() if v is not None}
-    return {"image": image or None, "day_night": body.get("day_night")}
-
-
-def _lights(body: dict[str, Any]) -> dict[str, Any]:
-    light = {
-        "state": body.get("floodlight"),
-        "brightness": body.get("floodlight_brightness"),
-        "mode": body.get("floodlight_mode"),
-    }
-    light = {k: v for k, v in light.items() if v is not None}
-    return {
-        "ir_lights": body.get("ir_lights"),
-        "status_led": body.get("status_led"),
-        "floodlight": light or None,
-    }
-
-
-def _same(body: dict[str, Any]) -> dict[str, Any]:
-    return body
-
-
-CONFIG_TYPES: dict[str, tuple[type[BaseModel], Callable[[dict[str, Any]], dict[str, Any]]]] = {
-    "image": (ImageConfig, _image),
-    "motion": (MotionConfig, _same),
-    "recording": (RecordingConfig, _same),
-    "notifications": (NotificationsConfig, _same),
-    "lights": (LightsConfig, _lights),
-}
-"""type → (its model, body → `Command` fields). `alarm` is another name for `motion`."""
-
-
 def _current(state: CameraState | None, model: type[BaseModel]) -> dict[str, Any]:
     data = state.payload() if state is not None else {}
     return {name: data.get(name) for name in model.model_fields}
@@ -111,7 +73,7 @@ async def _version(ctx: Ctx, camera_id: str, kind: str) -> int | None:
     return history[0].version if history else None
 
 
-def _add_type(kind: str, model: type[BaseModel], to_command: Callable[..., dict[str, Any]]) -> None:
+def _add_type(kind: str, model: type[BaseModel]) -> None:
     async def get_config(ctx: Ctx, camera_id: CameraIdPath) -> ConfigView:
         ctx.manager.resolve(camera_id)
         state = await ctx.cache.get_state(camera_id)
@@ -126,9 +88,7 @@ def _add_type(kind: str, model: type[BaseModel], to_command: Callable[..., dict[
         ctx = state.ctx
         requested = body.model_dump(mode="json", exclude_none=True)
         try:
-            command = Command.model_validate(
-                to_command(dict.fromkeys(model.model_fields) | requested)
-            )
+            command = Command.model_validate(command_body(requested))
         except ValidationError as err:
             raise HTTPException(422, validation_details(err.errors(include_input=False))) from None
         result = await dispatch(state, camera_id, command, principal)
@@ -157,7 +117,7 @@ def _add_type(kind: str, model: type[BaseModel], to_command: Callable[..., dict[
         ]
 
     put_config.__annotations__["body"] = model  # the type's own schema in the OpenAPI document
-    names = [kind, "alarm"] if kind == "motion" else [kind]
+    names = [kind, *(alias for alias, group in GROUP_ALIASES.items() if group == kind)]
     for name in names:
         path = f"/config/{name}"
         router.add_api_route(
@@ -184,8 +144,8 @@ def _add_type(kind: str, model: type[BaseModel], to_command: Callable[..., dict[
         )
 
 
-for _kind, (_model, _to_command) in CONFIG_TYPES.items():
-    _add_type(_kind, _model, _to_command)
+for _group in groups():
+    _add_type(_group, config_model(_group))
 
 
 CachedSnapshot = Annotated[bool, Query(description="The latest snapshot, if one is kept")]
