@@ -46,6 +46,8 @@ class CameraRecord:
     password_encrypted: str
     channel: int | None = None
     verify_tls: bool = False
+    channels: dict[str, Any] = field(default_factory=dict)
+    """Per NVR channel what the configuration says (`{"0": {"name": "Gate"}}`)."""
     tags: tuple[str, ...] = ()
     group: str | None = None
     enabled: bool = True

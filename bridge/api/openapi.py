@@ -73,6 +73,7 @@ EXAMPLES: dict[str, Any] = {
         "camera_id": "front_door",
         "transaction": "t-1",
     },
+    "ChannelSettings": {"name": "Garden Gate"},
     "EntityCommand": {"attribute": "status_led", "on": "ON", "off": "OFF"},
     "EntityDescription": {
         "key": "motion_sensitivity",

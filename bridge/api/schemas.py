@@ -8,12 +8,20 @@ carries an example for the OpenAPI document.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from bridge.api.security import DEFAULT_TOKEN_SCOPE
-from bridge.domain.camera import CameraHost, CameraName, CameraPassword, CameraTags, CameraUsername
+from bridge.domain.camera import (
+    Camera,
+    CameraHost,
+    CameraName,
+    CameraPassword,
+    CameraTags,
+    CameraUsername,
+    ChannelSettings,
+)
 from bridge.domain.capabilities import Capabilities, ChannelCapabilities
 from bridge.domain.command_values import OnOffValue
 from bridge.domain.entities import EntityDescription
@@ -122,23 +130,19 @@ _CAMERA_EXAMPLE: dict[str, Any] = {
 }
 
 
-class CameraInfo(BaseModel):
-    """A configured device as `reolink/bridge/cameras` lists it: no password, ever."""
-
-    model_config = _example(
+def _no_password(schema: dict[str, Any]) -> None:
+    schema.get("properties", {}).pop("password", None)
+    schema["examples"] = [
         {**_CAMERA_EXAMPLE, "capabilities": None, "cameras": ["front_door"], "online": True}
-    )
-    id: str
-    name: str
-    host: str
-    port: int | None
-    https: bool
-    verify_tls: bool
-    username: str
-    channel: int | None
-    tags: list[str]
-    enabled: bool
-    poll_interval: float | None
+    ]
+
+
+class CameraInfo(Camera):
+    """A configured device as `reolink/bridge/cameras` lists it: the `Camera` without its
+    password, ever, and what the bridge knows of it."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_no_password)
+    password: SecretStr = Field(default=SecretStr(""), exclude=True)
     capabilities: Capabilities | None = Field(description="None until the device has answered")
     cameras: list[str] = Field(description="The camera ids it exposes (NVR: one per channel)")
     online: bool
@@ -157,6 +161,7 @@ class CameraUpdate(BaseModel):
     username: CameraUsername | None = None
     password: CameraPassword | None = None
     channel: int | None = Field(default=None, ge=0, le=255)
+    channels: dict[Annotated[int, Field(ge=0, le=255)], ChannelSettings] | None = None
     tags: CameraTags | None = None
     enabled: bool | None = None
     poll_interval: float | None = Field(default=None, gt=0, le=3600)

@@ -84,6 +84,12 @@ CameraTags = Annotated[
 ]
 
 
+class ChannelSettings(DomainModel):
+    """What the configuration says about one channel of an NVR or Home Hub."""
+
+    name: CameraName = Field(default="", description="The channel's name (else the camera's own)")
+
+
 class Camera(DomainModel):
     """A device the bridge owns, as configured (file, REST or MQTT). The password is secret."""
 
@@ -101,6 +107,11 @@ class Camera(DomainModel):
     password: CameraPassword = SecretStr("")
     channel: int | None = Field(
         default=None, ge=0, le=255, description="Only this channel of an NVR; None = every channel"
+    )
+    channels: dict[Annotated[int, Field(ge=0, le=255)], ChannelSettings] = Field(
+        default_factory=dict,
+        max_length=256,
+        description="Per NVR channel (Reolink's 0-based number): e.g. `{0: {name: Gate}}`",
     )
     tags: CameraTags = Field(default_factory=list)
     enabled: bool = Field(default=True, description="A disabled camera is listed, never contacted")

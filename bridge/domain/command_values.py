@@ -64,7 +64,17 @@ def _ir(value: Any) -> Any:
 OnOffValue = Annotated[OnOff, BeforeValidator(on_off)]
 Press = Annotated[Literal[True], BeforeValidator(_press)]
 IrModeValue = Annotated[IrMode, any_case(IrMode), BeforeValidator(_ir)]
-DayNightValue = Annotated[DayNight, any_case(DayNight)]
+
+
+def _day_night(value: Any) -> Any:
+    """Also the firmware's spellings (`Black&White`, `Color`) of the earlier payloads."""
+    if isinstance(value, str):
+        text = value.strip().lower().replace(" ", "")
+        return {"black&white": DayNight.BLACK_WHITE.value}.get(text, text)
+    return value
+
+
+DayNightValue = Annotated[DayNight, BeforeValidator(_day_night)]
 FloodlightModeValue = Annotated[FloodlightMode, any_case(FloodlightMode)]
 Percent = Annotated[int, Field(ge=0, le=100)]
 ImageValue = Annotated[int, Field(ge=0, le=255)]

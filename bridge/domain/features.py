@@ -36,7 +36,6 @@ from bridge.domain.values import (
     AI_TYPES,
     DayNight,
     DetectionType,
-    EventType,
     FloodlightMode,
     IrMode,
     LastEvent,
@@ -221,7 +220,7 @@ def _doorbell_event(b: Any) -> dict[str, Any]:
 
 def _last_event(b: Any) -> dict[str, Any]:
     return {
-        "options": [t.value for t in EventType],
+        "options": [t.value for t in DetectionType],
         "value_template": "{{ value_json.last_event.type if value_json.last_event else 'None' }}",
         "json_attributes_topic": b.state_topic,
         "json_attributes_template": "{{ (value_json.last_event or {}) | tojson }}",
@@ -344,7 +343,9 @@ def _detection(kind: DetectionType) -> Feature:
         events="duration",
         actuator=False,
         ha=Ha(
-            device_class="motion" if kind is DetectionType.MOTION else "occupancy",
+            # AI detections have no device class (on/off), as Home Assistant's own Reolink
+            # integration: "occupancy" made the logbook say "Person detected occupancy".
+            device_class="motion" if kind is DetectionType.MOTION else None,
             icon=_DETECTION_ICONS[kind],
             config=_bool_config(kind.value),
         ),
@@ -413,11 +414,7 @@ ROWS: tuple[Feature, ...] = (
         fast=True,
         events="instant",
         actuator=False,
-        ha=Ha(
-            device_class="occupancy",
-            icon="mdi:doorbell",
-            config=lambda b: {"value_template": bool_template("visitor")},
-        ),
+        ha=Ha(icon="mdi:doorbell", config=_bool_config("visitor")),
     ),
     Feature(
         key="detection",
@@ -430,7 +427,7 @@ ROWS: tuple[Feature, ...] = (
     Feature(
         key="doorbell",
         kind=Kind.EVENT,
-        name="Doorbell",
+        name="Ring",
         needs="visitor",
         actuator=False,
         ha=Ha(device_class="doorbell", config=_doorbell_event),
@@ -444,7 +441,15 @@ ROWS: tuple[Feature, ...] = (
         state=LastEvent,
         value_path="last_event.type",
         actuator=False,
-        ha=Ha(device_class="enum", icon="mdi:history", config=_last_event),
+        category="diagnostic",
+        # Off by default: it changes with every detection, which the binary sensors and the
+        # event entities already tell (a doorbell press would otherwise log a fourth line).
+        ha=Ha(
+            device_class="enum",
+            icon="mdi:history",
+            enabled_by_default=False,
+            config=_last_event,
+        ),
     ),
     Feature(
         key="siren",

@@ -69,9 +69,9 @@ class IrMode(StrEnum):
 
 
 class DayNight(StrEnum):
-    AUTO = "Auto"
-    COLOR = "Color"
-    BLACK_WHITE = "Black&White"
+    AUTO = "auto"
+    COLOR = "color"
+    BLACK_WHITE = "black_white"
 
 
 class FloodlightMode(StrEnum):

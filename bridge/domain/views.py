@@ -61,11 +61,14 @@ def camera_views(camera: Camera, caps: Capabilities) -> list[CameraView]:
     for channel in caps.channels:
         if not channel.online and not channel.model:
             continue  # an empty slot; a known camera that went offline keeps its view
+        configured = camera.channels.get(channel.channel)
         views.append(
             CameraView(
                 camera_id=channel_camera_id(camera.id, channel.channel),
                 device_id=camera.id,
-                name=channel.name or f"{nvr_name} channel {channel.channel + 1}",
+                name=(configured.name if configured else "")
+                or channel.name
+                or f"{nvr_name} channel {channel.channel + 1}",
                 channel=channel.channel,
                 capabilities=channel,
                 parent_id=camera.id,

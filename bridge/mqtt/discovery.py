@@ -290,6 +290,9 @@ class _Builder:
         self.device_id = device_id
         self.device = device
         self.entities: list[Entity] = []
+        # A camera's entity ids come from its id (the user chose it); an NVR or Home Hub
+        # channel's from the name it is shown with (`nvr_ch0_motion` said nothing).
+        self._object_base = view.name if view.parent_id is not None else view.camera_id
         self._present = {
             row.key for row in FEATURES.rows if row.available(view.capabilities, device)
         }
@@ -331,7 +334,7 @@ class _Builder:
 
     def add(self, row: Feature) -> None:
         unique_id = f"{self.device_id}_{row.key}"
-        object_id = _slug(f"{self.view.camera_id}_{row.key}")
+        object_id = _slug(f"{self._object_base}_{row.key}")
         body: dict[str, Any] = {
             "platform": row.platform,
             "unique_id": unique_id,

@@ -66,8 +66,9 @@ class StateTracker:
             value = state_value(row, raw)
             if value != self.state.get(row.field):
                 changes[row.field] = value
-        if events:
-            last = events[-1]
+        started = [e for e in events if e.phase is not EventPhase.END]
+        if started:  # the newest event that began: an earlier one ending does not replace it
+            last = started[-1]
             changes["last_event"] = LastEvent(
                 type=last.type, phase=last.phase, timestamp=last.timestamp, event_id=last.event_id
             )

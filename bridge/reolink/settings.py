@@ -14,7 +14,7 @@ from bridge.reolink._json import obj, objects
 from bridge.reolink.capabilities import TOGGLES
 from bridge.reolink.const import IMAGE_RANGE
 from bridge.reolink.errors import NotSupportedError
-from bridge.reolink.vocab import sensitivity_to_wire
+from bridge.reolink.vocab import DAY_NIGHT_WIRE, sensitivity_to_wire
 from bridge.reolink.wire import Request
 
 _IMAGE_KEYS = {
@@ -63,7 +63,7 @@ class Settings(ClientBase):
     async def set_day_night(self, channel: int, mode: DayNight) -> None:
         """Colour / black & white / automatic (`SetIsp` `dayNight`)."""
         self._require(channel, "day/night mode", lambda c: c.has("day_night"))
-        isp = {"channel": channel, "dayNight": DayNight(mode).value}
+        isp = {"channel": channel, "dayNight": DAY_NIGHT_WIRE[DayNight(mode)]}
         await self._run(Request("SetIsp", {"Isp": isp}))
 
     async def set_motion_sensitivity(self, channel: int, value: int) -> None:

@@ -55,7 +55,13 @@ FLOODLIGHT_MODES: Final[dict[FloodlightMode, int]] = {
 FLOODLIGHT_MODE_OF: Final = {wire: mode for mode, wire in FLOODLIGHT_MODES.items()}
 
 IR_MODE_OF: Final = {mode.value.lower(): mode for mode in IrMode}
-DAY_NIGHT_OF: Final = {mode.value.lower(): mode for mode in DayNight}
+DAY_NIGHT_WIRE: Final = {
+    DayNight.AUTO: "Auto",
+    DayNight.COLOR: "Color",
+    DayNight.BLACK_WHITE: "Black&White",
+}
+"""Our day/night modes → `Isp.dayNight` as the firmware spells them."""
+DAY_NIGHT_OF: Final = {wire.lower(): mode for mode, wire in DAY_NIGHT_WIRE.items()}
 
 STATUS_LED_OFF: Final = frozenset({"off", "keepoff"})
 """`PowerLed.state` / `eDoorbellLightState` values that mean the LED is off."""

@@ -91,7 +91,7 @@ _EVENT_COLUMNS = ", ".join((*_EVENT_FIELDS, "acknowledged", "acknowledged_at", "
 _CAMERA_COLUMNS = (
     'id, name, host, port, https, username, password_encrypted, channel, tags, "group", enabled, '
     "poll_interval, source, model, firmware, capabilities, status, last_seen, created_at, "
-    "updated_at, verify_tls"
+    "updated_at, verify_tls, channels"
 )
 _TOKEN_COLUMNS = "id, name, token_hash, created_at, last_used_at, revoked_at, scope"
 
@@ -204,6 +204,7 @@ def _camera(row: asyncpg.Record) -> CameraRecord:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         verify_tls=row["verify_tls"],
+        channels=row["channels"],
     )
 
 
@@ -399,10 +400,11 @@ class PostgresStore:
         sql = f"""
             INSERT INTO cameras ({_CAMERA_COLUMNS})
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                    $18, $19, $20, $21)
+                    $18, $19, $20, $21, $22)
             ON CONFLICT (id) DO UPDATE SET
                 name = EXCLUDED.name, host = EXCLUDED.host, port = EXCLUDED.port,
                 https = EXCLUDED.https, verify_tls = EXCLUDED.verify_tls,
+                channels = EXCLUDED.channels,
                 username = EXCLUDED.username,
                 password_encrypted = EXCLUDED.password_encrypted, channel = EXCLUDED.channel,
                 tags = EXCLUDED.tags, "group" = EXCLUDED."group", enabled = EXCLUDED.enabled,
@@ -436,6 +438,7 @@ class PostgresStore:
             camera.created_at or now,
             now,
             camera.verify_tls,
+            camera.channels,
         )
         await self._call(lambda conn: conn.execute(sql, *args))
 

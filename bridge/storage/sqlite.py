@@ -123,7 +123,7 @@ _EVENT_COLUMNS = (
 _CAMERA_COLUMNS = (
     'id, name, host, port, https, username, password_encrypted, channel, tags, "group", enabled, '
     "poll_interval, source, model, firmware, capabilities, status, last_seen, created_at, "
-    "updated_at, verify_tls"
+    "updated_at, verify_tls, channels"
 )
 _TOKEN_COLUMNS = "id, name, token_hash, created_at, last_used_at, revoked_at, scope"
 
@@ -172,6 +172,7 @@ def _camera(row: tuple[Any, ...]) -> CameraRecord:
         created_at=_dt(row[18]),
         updated_at=_dt(row[19]),
         verify_tls=bool(row[20]),
+        channels=json.loads(row[21]),
     )
 
 
@@ -374,13 +375,15 @@ class SqliteStore:
             _us(camera.created_at) or now,
             now,
             int(camera.verify_tls),
+            _json(camera.channels),
         )
         sql = f"""
             INSERT INTO cameras ({_CAMERA_COLUMNS})
-            VALUES ({",".join("?" * 21)})
+            VALUES ({",".join("?" * 22)})
             ON CONFLICT (id) DO UPDATE SET
                 name = excluded.name, host = excluded.host, port = excluded.port,
                 https = excluded.https, verify_tls = excluded.verify_tls,
+                channels = excluded.channels,
                 username = excluded.username,
                 password_encrypted = excluded.password_encrypted, channel = excluded.channel,
                 tags = excluded.tags, "group" = excluded."group", enabled = excluded.enabled,

@@ -187,7 +187,7 @@ def test_states_render_to_what_the_entities_mean(validated: dict[str, Any], mode
     }
     assert renders("ir_lights") == {"full": "ON", "other": "OFF", "auto": "ON", "empty": "None"}
     assert renders("status_led")["full"] == "OFF"
-    assert renders("day_night")["full"] == "Black&White"
+    assert renders("day_night")["full"] == "black_white"
     assert renders("motion_sensitivity")["full"] == "41"
     assert renders("image_saturation")["full"] == "255"
     assert renders("storage") == {"full": "50.0", "other": "None", "auto": "50.0", "empty": "None"}

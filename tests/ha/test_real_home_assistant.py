@@ -286,7 +286,7 @@ def test_a_real_home_assistant_shows_the_camera(
         "switch.driveway_push": "off",
         "switch.driveway_email": "on",
         "switch.driveway_ftp": "off",
-        "select.driveway_day_night": "Black&White",
+        "select.driveway_day_night": "black_white",
         "number.driveway_motion_sensitivity": "41",
         "sensor.driveway_storage": "50.0",
         "sensor.driveway_last_event": "person",
@@ -422,10 +422,10 @@ def test_a_real_home_assistant_shows_the_camera(
     [ir] = sent(1)
     assert ir.ir_lights is IrMode.OFF
     home_assistant.call(
-        "select", "select_option", entity_id="select.driveway_day_night", option="Color"
+        "select", "select_option", entity_id="select.driveway_day_night", option="color"
     )
     [day_night] = sent(1)
-    assert day_night.day_night == "Color"
+    assert day_night.day_night == "color"
     home_assistant.call(
         "number", "set_value", entity_id="number.driveway_motion_sensitivity", value=30
     )

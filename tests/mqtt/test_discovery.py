@@ -11,7 +11,7 @@ import pytest
 from ha.profiles import HOST, PASSWORD, all_profiles, doorbell, floodlight, legacy, nvr
 
 from bridge import __version__
-from bridge.domain.camera import Camera
+from bridge.domain.camera import Camera, ChannelSettings
 from bridge.domain.capabilities import Capabilities, ChannelCapabilities
 from bridge.domain.commands import Command
 from bridge.mqtt.discovery import Discovery
@@ -103,9 +103,28 @@ def test_nvr_channels_are_devices_via_the_nvr() -> None:
         {"topic": "cams/nvr_ch2/availability"},
     ]
     assert ch2["components"]["siren"]["unique_id"] == "reolink_95270000nvr84100_ch2_siren"
-    assert ch2["components"]["siren"]["default_entity_id"] == "siren.nvr_ch2_siren"
+    assert (
+        ch2["components"]["siren"]["default_entity_id"] == "siren.side_gate_siren"
+    )  # named as shown
     assert ch2["components"]["siren"]["command_topic"] == "cams/nvr_ch2/set"
     assert "reboot" not in ch2["components"]  # a channel cannot reboot the NVR
+
+
+def test_a_channel_named_in_the_config_gets_that_name_and_entity_ids_from_it() -> None:
+    profile = nvr()
+    camera = profile.camera.model_copy(
+        update={"channels": {2: ChannelSettings(name="Garden Gate")}}
+    )
+    discovery = Discovery(TOPICS)
+    messages = dict(discovery.messages(camera, profile.caps))
+    ch2 = messages["ha/device/reolink_95270000nvr84100_ch2/config"]
+    assert ch2["device"]["name"] == "Garden Gate"
+    assert ch2["components"]["siren"]["default_entity_id"] == "siren.garden_gate_siren"
+    assert ch2["components"]["motion"]["object_id"] == "garden_gate_motion"
+    # unique ids stay what they were: renaming never makes a new entity
+    assert ch2["components"]["siren"]["unique_id"] == "reolink_95270000nvr84100_ch2_siren"
+    ch0 = messages["ha/device/reolink_95270000nvr84100_ch0/config"]
+    assert ch0["device"]["name"] == "Front Yard"  # the channel's own name when none is set
 
 
 def test_a_camera_configured_as_one_nvr_channel() -> None:
