@@ -78,6 +78,29 @@ async def test_a_safety_off_passes_the_exhausted_command_limit(
             assert int(answer.headers["retry-after"]) >= 1
 
 
+async def test_set_attribute_costs_one_token_and_lets_a_safety_off_pass(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    """`POST /cameras/{id}/set/{attribute}` counts once against the per-token limit (in the
+    dispatch, where the command is known), so a siren OFF passes an exhausted limit there too."""
+    async with _limited(sim, tmp_path, actuator_rate_per_minute=12) as rig:  # burst 2
+        client = rig.client()
+        codes = [
+            (
+                await client.post("/cameras/floodlight/set/status_led", json={"value": "ON"})
+            ).status_code
+            for _ in range(3)
+        ]
+        assert codes == [200, 200, 429], codes
+        sirens = len(rig.commands("floodlight", "AudioAlarmPlay"))
+        answer = await client.post("/cameras/floodlight/set/siren", json={"value": "OFF"})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["status"] == "ok", answer.json()
+        assert len(rig.commands("floodlight", "AudioAlarmPlay")) == sirens + 1
+        refused = await client.post("/cameras/floodlight/set/siren", json={"value": "ON"})
+        assert refused.status_code == 429, refused.text
+
+
 async def test_websocket_bridge_requests_are_rate_limited_like_rest(
     sim: Simulator, tmp_path: Path
 ) -> None:
