@@ -6,7 +6,8 @@ back. Every change goes to the store first, then to the running manager. Passwor
 encrypted. The rules of a change live here, so every interface follows them:
 
 * a camera added or changed at run time must be in `security.camera_networks`;
-* changing where or as whom a camera logs in (`Camera.login_target`) needs its password again;
+* changing where or as whom a camera logs in (`Camera.login_target`), or turning its certificate
+  check off, needs its password again (`Camera.needs_password_for`);
 * a config-file camera can only be renamed here (the file is the operator's).
 """
 
@@ -119,9 +120,10 @@ class CameraRegistry:
             return await self.rename(camera_id, changes["name"] or "")
         await self._refuse_config_file(camera_id, "only its name can be changed at run time")
         camera = Camera.model_validate({**current.model_dump(), **changes})
-        if camera.login_target != current.login_target and "password" not in changes:
+        if current.needs_password_for(camera) and "password" not in changes:
             raise CameraRejected(
-                "changing host, port, https or username needs the camera's password again",
+                "changing host, port, https or username, or turning verify_tls off, needs the "
+                "camera's password again",
                 field="password",
             )
         await self._check_address(camera)

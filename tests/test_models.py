@@ -199,3 +199,12 @@ def test_the_login_target_is_where_and_as_whom_the_password_goes() -> None:
     for change in ({"host": "other"}, {"port": 81}, {"https": True}, {"username": "x"}):
         assert camera.model_copy(update=change).login_target != camera.login_target
     assert camera.model_copy(update={"tags": ["t"]}).login_target == camera.login_target
+
+
+def test_a_change_needs_the_password_when_it_sends_it_elsewhere_or_less_checked() -> None:
+    checked = Camera(id="gate", host="cam.lan", https=True, verify_tls=True)
+    unchecked = checked.model_copy(update={"verify_tls": False})
+    assert checked.needs_password_for(unchecked)
+    assert not unchecked.needs_password_for(checked)
+    assert checked.needs_password_for(checked.model_copy(update={"host": "other"}))
+    assert not checked.needs_password_for(checked.model_copy(update={"tags": ["t"]}))

@@ -126,6 +126,14 @@ class Camera(DomainModel):
         """Where and as whom the password is sent: changing any of it needs the password again."""
         return (self.host.lower(), self.effective_port, self.https, self.username)
 
+    def needs_password_for(self, changed: Camera) -> bool:
+        """Becoming `changed` would send the stored password somewhere else (another login
+        target) or less protected (certificate checks turned off): the password must be given
+        again. Turning checks on needs nothing."""
+        return changed.login_target != self.login_target or (
+            self.verify_tls and not changed.verify_tls
+        )
+
     def public_dict(self) -> dict[str, Any]:
         """The camera as any API may show it: everything but the password."""
         return self.model_dump(mode="json", exclude={"password"})

@@ -57,6 +57,40 @@ async def test_a_new_host_port_https_or_username_needs_the_password(rig: ApiRig)
     assert rig.sim.state("other")["logins"] >= 1
 
 
+async def test_a_new_host_needs_the_password(rig: ApiRig) -> None:
+    first = await rig.sim.add_device("floodlight", device_id="first")
+    client = rig.client()
+    assert (await client.post("/cameras", json=camera("porch", first))).status_code == 201
+    for host in ("127.0.0.2", "localhost"):
+        refused = await client.put("/cameras/porch", json={"host": host})
+        assert refused.status_code == 422, (host, refused.text)
+        (problem,) = refused.json()["detail"]
+        assert problem["loc"] == ["body", "password"]
+    assert rig.bridge.manager.runner("porch").camera.host == first.host
+    same = await client.put("/cameras/porch", json={"host": first.host.upper()})
+    assert same.status_code == 200, same.text  # the same host, however spelt: no password
+
+
+async def test_turning_verify_tls_off_needs_the_password(rig: ApiRig) -> None:
+    """The stored password must not start going over TLS that is no longer checked."""
+    device = await rig.sim.add_device("floodlight", device_id="checked")
+    client = rig.client()
+    added = await client.post("/cameras", json=camera("checked", device, verify_tls=True))
+    assert added.status_code == 201, added.text
+    refused = await client.put("/cameras/checked", json={"verify_tls": False})
+    assert refused.status_code == 422, refused.text
+    (problem,) = refused.json()["detail"]
+    assert problem["loc"] == ["body", "password"]
+    assert "verify_tls" in problem["msg"]
+    assert rig.bridge.manager.runner("checked").camera.verify_tls is True
+    off = await client.put("/cameras/checked", json={"verify_tls": False, "password": PASSWORD})
+    assert off.status_code == 200, off.text
+    assert off.json()["verify_tls"] is False
+    on = await client.put("/cameras/checked", json={"verify_tls": True})  # stricter: no password
+    assert on.status_code == 200, on.text
+    assert rig.bridge.manager.runner("checked").camera.verify_tls is True
+
+
 async def test_a_disabled_camera_is_listed_never_contacted_and_starts_when_enabled(
     rig: ApiRig,
 ) -> None:
