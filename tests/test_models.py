@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from bridge.domain.base import new_event_id
-from bridge.domain.camera import MAX_TAG_LENGTH, MAX_TAGS, Camera
+from bridge.domain.camera import MAX_TAG_LENGTH, MAX_TAGS, RESERVED_CAMERA_IDS, Camera
 from bridge.domain.commands import Command, CommandResult
 from bridge.domain.values import DayNight, IrMode, OnOff, PtzOp
 
@@ -208,3 +208,10 @@ def test_a_change_needs_the_password_when_it_sends_it_elsewhere_or_less_checked(
     assert not unchecked.needs_password_for(checked)
     assert checked.needs_password_for(checked.model_copy(update={"host": "other"}))
     assert not checked.needs_password_for(checked.model_copy(update={"tags": ["t"]}))
+
+
+@pytest.mark.parametrize("reserved", sorted(RESERVED_CAMERA_IDS))
+def test_a_reserved_camera_id_is_refused(reserved: str) -> None:
+    with pytest.raises(ValidationError, match="reserved"):
+        Camera(id=reserved, host="cam.lan")
+    assert Camera(id=f"{reserved}2", host="cam.lan").id == f"{reserved}2"

@@ -17,11 +17,27 @@ from pydantic import (
 
 from bridge.domain.base import DomainModel
 
+RESERVED_CAMERA_IDS: frozenset[str] = frozenset({"bridge"})
+"""First topic levels the bridge uses itself (`reolink/bridge/…`): never a camera id, or its topics
+would mix with the bridge's (`bridge.topics` derives its parsing from this)."""
+
+
+def _not_reserved(value: str) -> str:
+    if value in RESERVED_CAMERA_IDS:
+        raise ValueError(
+            f"{value!r} is reserved: the bridge's own MQTT topics are under <base>/{value}/; "
+            "choose another camera id"
+        )
+    return value
+
+
 CameraId = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$"),
+    AfterValidator(_not_reserved),
     Field(
-        description="Stable slug: lower-case letters, digits, '_' and '-'; used in MQTT topics.",
+        description="Stable slug: lower-case letters, digits, '_' and '-'; used in MQTT topics. "
+        f"Reserved: {', '.join(sorted(RESERVED_CAMERA_IDS))}.",
         examples=["front_door"],
     ),
 ]

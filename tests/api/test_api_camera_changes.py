@@ -18,6 +18,7 @@ from api_rig import (
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
 
+from bridge.config import ConfigError, load_settings
 from bridge.domain.camera import MAX_TAG_LENGTH, MAX_TAGS
 from bridge.simulator import SimulatedDevice, Simulator
 
@@ -213,6 +214,31 @@ async def test_bad_text_and_unbounded_tags_are_refused_on_every_interface(
         cameras = (await client.get("/cameras")).json()
         assert {c["id"] for c in cameras} == {"floodlight", "good"}
         assert max(len(m.payload) for m in recorder.on("reolink/bridge/cameras")) < 20_000
+
+
+async def test_the_reserved_id_bridge_is_refused_everywhere(rig: ApiRig, tmp_path: Path) -> None:
+    """`reolink/bridge/…` is the bridge's own topic tree: no camera may be called `bridge`."""
+    device = await rig.sim.add_device("floodlight", device_id="reserved")
+    body = camera("bridge", device)
+    rest = await rig.client().post("/cameras", json=body)
+    assert rest.status_code == 422, rest.text
+    (problem,) = rest.json()["detail"]
+    assert problem["loc"] == ["body", "id"]
+    assert "reserved" in problem["msg"]
+    answers = await bridge_request_everywhere(rig, "camera/add", body)
+    for interface, answer in answers.items():
+        assert answer["status"] == "error", interface
+        assert "reserved" in answer["error"], (interface, answer)
+    assert "bridge" not in {c.id for c in await rig.bridge.store.list_cameras()}
+    assert rig.sim.state("reserved")["requests"] == 0
+
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"cameras:\n  - id: bridge\n    host: {device.host}\n    port: {device.port}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="reserved"):
+        load_settings(config)
 
 
 async def test_config_file_cameras_cannot_be_removed_at_run_time(rig: ApiRig) -> None:
