@@ -149,10 +149,7 @@ class CameraRegistry:
         return camera
 
     async def _check_address(self, camera: Camera) -> None:
-        try:
-            await self.networks.check(camera.host, camera.effective_port)
-        except AddressRefused as err:
-            raise CameraRejected(str(err), field="host") from None
+        await check_address(self.networks, camera)
 
     async def _refuse_config_file(self, camera_id: str, what_instead: str) -> None:
         record = await self.store.get_camera(camera_id)
@@ -162,20 +159,24 @@ class CameraRegistry:
             )
 
     def _camera(self, record: CameraRecord) -> Camera:
-        return Camera(
-            id=record.id,
-            name=record.name,
-            host=record.host,
-            port=record.port,
-            https=record.https,
-            verify_tls=record.verify_tls,
-            username=record.username,
-            password=SecretStr(self.cipher.decrypt(record.password_encrypted)),
-            channel=record.channel,
-            tags=list(record.tags),
-            enabled=record.enabled,
-            poll_interval=record.poll_interval,
-        )
+        password = SecretStr(self.cipher.decrypt(record.password_encrypted))
+        return Camera.model_validate({**camera_fields(record), "password": password})
+
+
+async def check_address(networks: CameraNetworks, camera: Camera) -> None:
+    """The run-time cameras' address rule: `CameraRejected` (on `host`) unless the camera's host
+    is, and resolves only, in `security.camera_networks`."""
+    try:
+        await networks.check(camera.host, camera.effective_port)
+    except AddressRefused as err:
+        raise CameraRejected(str(err), field="host") from None
+
+
+def camera_fields(record: CameraRecord) -> dict[str, Any]:
+    """The `Camera` fields a stored record holds: every one but the password."""
+    fields = {name: getattr(record, name) for name in Camera.model_fields if name != "password"}
+    fields["tags"] = list(record.tags)
+    return fields
 
 
 def camera_record(
