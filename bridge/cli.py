@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, get_args, get_origin
+from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 from bridge import __version__
 
@@ -159,7 +159,7 @@ def _camera_options(parser: argparse.ArgumentParser) -> list[str]:
             continue
         flag = "--" + name.replace("_", "-")
         kinds = [kind for kind in get_args(field.annotation) if kind is not type(None)]
-        kind = kinds[0] if kinds else field.annotation
+        kind: Any = kinds[0] if kinds else field.annotation
         help_text = field.description
         if get_origin(field.annotation) is list:  # --tag a --tag b
             one = flag.removesuffix("s")

@@ -13,9 +13,9 @@ from bridge.api import responses
 from bridge.api.context import ApiContext
 from bridge.api.deps import ApiState, authenticate
 from bridge.api.errors import install_error_handlers
+from bridge.api.json_depth import JsonDepthMiddleware
 from bridge.api.live import LiveHub
 from bridge.api.logouts import LOGOUTS_FILE, EndedSessions
-from bridge.api.json_depth import JsonDepthMiddleware
 from bridge.api.metrics import ApiMetrics, BodyLimitMiddleware, MetricsMiddleware
 from bridge.api.openapi import install_openapi
 from bridge.api.ratelimit import RateLimiter

@@ -59,5 +59,5 @@ class JsonDepthMiddleware:
 def _form(scope: Scope) -> bool:
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
-            return value.lower().startswith(_NOT_JSON)
+            return bytes(value).lower().startswith(_NOT_JSON)
     return False

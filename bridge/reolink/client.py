@@ -5,8 +5,8 @@ one `Reply` per command) or the binary GETs (`Snap`, `Download`). Transport prob
 translated at this edge into the errors of `bridge.reolink.errors`; a refused command is not an
 exception here but a failed `Reply`. No reply is read past its kind's limit
 (`MAX_JSON_REPLY_BYTES`, `MAX_SNAPSHOT_BYTES`, `MAX_DOWNLOAD_BYTES`): a device that sends more
-gets a `ProtocolError` and its connection is dropped. The controls, the capability probe and the polling live in
-their own modules and reach the device only through `execute()`.
+gets a `ProtocolError` and its connection is dropped. The controls, the capability probe and the
+polling live in their own modules and reach the device only through `execute()`.
 """
 
 from __future__ import annotations

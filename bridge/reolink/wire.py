@@ -95,8 +95,8 @@ def decode(body: bytes) -> list[JsonObject]:
     """The reply objects of a body; `ProtocolError` for anything that is not a Reolink answer.
 
     A single object (some firmwares answer a failed batch with one) is returned as a list of one.
-    The error says what kind of body it was, never what it said (see `errors`). JSON nested deeper
-than `safejson.MAX_DEPTH` is refused before parsing (no Reolink reply is a tenth as deep).
+    The error says what kind of body it was, never what it said (see `errors`). JSON nested
+    deeper than `safejson.MAX_DEPTH` is refused before parsing (no Reolink reply is that deep).
     """
     text = body.decode("utf-8", errors="replace").strip()
     if not text:

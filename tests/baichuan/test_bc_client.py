@@ -265,7 +265,7 @@ async def test_the_connection_goes_to_a_checked_address() -> None:
             refused = BaichuanClient(
                 host, port, username="admin", password=PASSWORD, networks=networks
             )
-            with pytest.raises(CameraRefusedError, match="security.camera_networks"):
+            with pytest.raises(CameraRefusedError, match=r"security\.camera_networks"):
                 await refused.connect()
         assert trapped == []
         assert len(bc_logins(dev)) == 1
