@@ -17,8 +17,8 @@ from pydantic import ValidationError
 from bridge.api.security import DEFAULT_TOKEN_SCOPE, create_api_token
 from bridge.config import Settings
 from bridge.domain.camera import Camera
-from bridge.registry import camera_record
-from bridge.reolink.network import AddressRefused, CameraNetworks
+from bridge.registry import CameraRejected, camera_fields, camera_record, check_address
+from bridge.reolink.network import CameraNetworks
 from bridge.requests import explain
 from bridge.secrets import load_cipher
 from bridge.storage.factory import open_store
@@ -49,10 +49,8 @@ async def camera_add(settings: Settings, fields: dict[str, object]) -> dict[str,
     except ValidationError as err:
         raise AdminError(explain(err)) from None
     try:
-        await CameraNetworks(settings.security.camera_networks).check(
-            camera.host, camera.effective_port
-        )
-    except AddressRefused as err:
+        await check_address(CameraNetworks(settings.security.camera_networks), camera)
+    except CameraRejected as err:
         raise AdminError(str(err)) from None
     cipher = load_cipher(settings.data_dir)
     store = await open_store(settings)
@@ -90,16 +88,11 @@ async def camera_remove(settings: Settings, camera_ids: Sequence[str]) -> list[s
 
 
 def _public(record: CameraRecord) -> dict[str, object]:
+    """The camera as the API shows it (`Camera.public_dict`), plus what only the store knows.
+    Built without validation: a record stored before a rule was tightened is still listed."""
+    camera = Camera.model_construct(**camera_fields(record))
     return {
-        "id": record.id,
-        "name": record.name,
-        "host": record.host,
-        "port": record.port,
-        "https": record.https,
-        "username": record.username,
-        "channel": record.channel,
-        "tags": list(record.tags),
-        "enabled": record.enabled,
+        **camera.public_dict(),
         "source": record.source,
         "model": record.model,
         "status": record.status,

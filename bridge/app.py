@@ -100,7 +100,9 @@ class Bridge:
         self.writer.start()
         # Before any camera runs: every event that started earlier belongs to a previous run.
         # One instance runs every camera today; a scale-out passes the cameras it took over.
-        self.interrupted.start({c.id for c in cameras if c.enabled}, started_before=utcnow())
+        # A camera removed or disabled since is run by nobody: its events are ended too.
+        enabled = {c.id for c in cameras if c.enabled}
+        self.interrupted.start(enabled, started_before=utcnow(), running=enabled)
         self.retention.start()
         if self.settings.mqtt.enabled:
             self.mqtt = MqttConnection(self.settings.mqtt, **self._mqtt_options)

@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, get_args
+from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 from bridge import __version__
 
@@ -77,13 +77,11 @@ def _admin(args: argparse.Namespace) -> int:
             print(admin.dumps(asyncio.run(admin.camera_list(settings))))
         elif args.action == "add":
             fields = {
-                key: value
-                for key, value in vars(args).items()
-                if key in ("id", "name", "host", "port", "https", "username", "channel")
-                and value is not None
+                name: value
+                for name in ("id", *args.camera_fields)
+                if (value := getattr(args, name)) is not None
             }
             fields["password"] = _password(args)
-            fields["tags"] = args.tag or []
             print(admin.dumps(asyncio.run(admin.camera_add(settings, fields))))
         else:
             asyncio.run(admin.camera_remove(settings, args.ids))
@@ -150,6 +148,34 @@ def _sim(args: argparse.Namespace) -> int:
     return simulator_cli.run(args)
 
 
+def _camera_options(parser: argparse.ArgumentParser) -> list[str]:
+    """One option per field of the `Camera` model (but the id, an argument, and the password,
+    never on a command line); the model validates the values. Returns the fields' names."""
+    from bridge.domain.camera import Camera
+
+    names: list[str] = []
+    for name, field in Camera.model_fields.items():
+        if name in ("id", "password"):
+            continue
+        flag = "--" + name.replace("_", "-")
+        kinds = [kind for kind in get_args(field.annotation) if kind is not type(None)]
+        kind: Any = kinds[0] if kinds else field.annotation
+        help_text = field.description
+        if get_origin(field.annotation) is list:  # --tag a --tag b
+            one = flag.removesuffix("s")
+            parser.add_argument(
+                one, dest=name, action="append", metavar=one[2:].upper(), help=help_text
+            )
+        elif kind is bool:
+            parser.add_argument(
+                flag, action=argparse.BooleanOptionalAction, default=None, help=help_text
+            )
+        else:
+            parser.add_argument(flag, type=kind, required=field.is_required(), help=help_text)
+        names.append(name)
+    return names
+
+
 def build_parser() -> argparse.ArgumentParser:
     from bridge.store import TokenScope
 
@@ -196,13 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_parser("list", help="the stored cameras (no passwords)")
     add = actions.add_parser("add", help="store a camera (taken up at the next start)")
     add.add_argument("id")
-    add.add_argument("--host", required=True)
-    add.add_argument("--port", type=int)
-    add.add_argument("--https", action="store_true", default=None)
-    add.add_argument("--username")
-    add.add_argument("--name")
-    add.add_argument("--channel", type=int)
-    add.add_argument("--tag", action="append")
+    add.set_defaults(camera_fields=_camera_options(add))
     add.add_argument(
         "--password-env", metavar="VAR", help="read the password from this environment variable"
     )

@@ -6,7 +6,8 @@ back. Every change goes to the store first, then to the running manager. Passwor
 encrypted. The rules of a change live here, so every interface follows them:
 
 * a camera added or changed at run time must be in `security.camera_networks`;
-* changing where or as whom a camera logs in (`Camera.login_target`) needs its password again;
+* changing where or as whom a camera logs in (`Camera.login_target`), or turning its certificate
+  check off, needs its password again (`Camera.needs_password_for`);
 * a config-file camera can only be renamed here (the file is the operator's).
 """
 
@@ -120,9 +121,10 @@ class CameraRegistry:
             return await self.rename(camera_id, changes["name"] or "")
         await self._refuse_config_file(camera_id, "only its name can be changed at run time")
         camera = Camera.model_validate({**current.model_dump(), **changes})
-        if camera.login_target != current.login_target and "password" not in changes:
+        if current.needs_password_for(camera) and "password" not in changes:
             raise CameraRejected(
-                "changing host, port, https or username needs the camera's password again",
+                "changing host, port, https or username, or turning verify_tls off, needs the "
+                "camera's password again",
                 field="password",
             )
         await self._check_address(camera)
@@ -148,10 +150,7 @@ class CameraRegistry:
         return camera
 
     async def _check_address(self, camera: Camera) -> None:
-        try:
-            await self.networks.check(camera.host, camera.effective_port)
-        except AddressRefused as err:
-            raise CameraRejected(str(err), field="host") from None
+        await check_address(self.networks, camera)
 
     async def _refuse_config_file(self, camera_id: str, what_instead: str) -> None:
         record = await self.store.get_camera(camera_id)
@@ -161,21 +160,24 @@ class CameraRegistry:
             )
 
     def _camera(self, record: CameraRecord) -> Camera:
-        return Camera(
-            id=record.id,
-            name=record.name,
-            host=record.host,
-            port=record.port,
-            https=record.https,
-            verify_tls=record.verify_tls,
-            username=record.username,
-            password=SecretStr(self.cipher.decrypt(record.password_encrypted)),
-            channel=record.channel,
-            channels=record.channels,
-            tags=list(record.tags),
-            enabled=record.enabled,
-            poll_interval=record.poll_interval,
-        )
+        password = SecretStr(self.cipher.decrypt(record.password_encrypted))
+        return Camera.model_validate({**camera_fields(record), "password": password})
+
+
+async def check_address(networks: CameraNetworks, camera: Camera) -> None:
+    """The run-time cameras' address rule: `CameraRejected` (on `host`) unless the camera's host
+    is, and resolves only, in `security.camera_networks`."""
+    try:
+        await networks.check(camera.host, camera.effective_port)
+    except AddressRefused as err:
+        raise CameraRejected(str(err), field="host") from None
+
+
+def camera_fields(record: CameraRecord) -> dict[str, Any]:
+    """The `Camera` fields a stored record holds: every one but the password."""
+    fields = {name: getattr(record, name) for name in Camera.model_fields if name != "password"}
+    fields["tags"] = list(record.tags)
+    return fields
 
 
 def camera_record(

@@ -14,7 +14,8 @@ from typing import Any
 MAX_DEPTH = 32
 """Deepest nesting accepted; the deepest real command is about four levels."""
 
-_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 
 
 class JsonTooDeep(ValueError):
@@ -24,12 +25,12 @@ class JsonTooDeep(ValueError):
 def nesting_depth(text: str) -> int:
     """The deepest bracket nesting of a JSON text, outside strings (no parsing)."""
     depth = deepest = 0
-    for match in _TOKENS.finditer(text):
-        token = match.group()
-        if token in "[{":
+    # Strings out, then everything but brackets (both in C): only the brackets are walked here.
+    for bracket in _NOT_BRACKETS.sub("", _STRINGS.sub("", text)):
+        if bracket in "[{":
             depth += 1
             deepest = max(deepest, depth)
-        elif token in "]}":
+        else:
             depth -= 1
     return deepest
 
@@ -42,6 +43,7 @@ def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     """
     if isinstance(text, bytes):
         text = text.decode("utf-8")
-    if nesting_depth(text) > max_depth:
+    # Fewer opening brackets than the limit cannot nest deeper (the common case: no walk at all).
+    if text.count("[") + text.count("{") > max_depth and nesting_depth(text) > max_depth:
         raise JsonTooDeep(f"JSON nested deeper than {max_depth} levels")
     return json.loads(text)

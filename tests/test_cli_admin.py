@@ -131,3 +131,57 @@ def test_camera_add_refuses_control_characters_and_too_many_tags(tmp_path: Path)
         assert refused.returncode == 1, (extra, refused.stdout)
         assert "invalid request" in refused.stderr
     assert json.loads(cli(config, "camera", "list").stdout) == []
+
+
+def test_camera_add_takes_every_camera_setting_and_list_shows_them(tmp_path: Path) -> None:
+    """The options come from the `Camera` model, and `list` shows the API's public shape."""
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"data_dir: {tmp_path / 'data'}\nsecurity: {{camera_networks: [127.0.0.0/8]}}\n",
+        encoding="utf-8",
+    )
+    added = cli(
+        config,
+        "camera",
+        "add",
+        "gate",
+        "--host",
+        "127.0.0.2",
+        "--https",
+        "--verify-tls",
+        "--no-enabled",
+        "--poll-interval",
+        "2.5",
+        "--password-env",
+        "PW",
+        env={"PW": PASSWORD},
+    )
+    assert added.returncode == 0, added.stderr
+    shown = json.loads(added.stdout)
+    assert (shown["https"], shown["verify_tls"], shown["enabled"], shown["poll_interval"]) == (
+        True,
+        True,
+        False,
+        2.5,
+    )
+    (listed,) = json.loads(cli(config, "camera", "list").stdout)
+    assert {key: listed[key] for key in shown} == shown  # every public field, verify_tls too
+    assert listed["source"] == "runtime"
+    assert "password" not in listed
+    assert PASSWORD not in json.dumps(listed)
+
+    bad = cli(
+        config,
+        "camera",
+        "add",
+        "slow",
+        "--host",
+        "127.0.0.2",
+        "--poll-interval",
+        "0",
+        "--password-env",
+        "PW",
+        env={"PW": PASSWORD},
+    )
+    assert bad.returncode == 1
+    assert "poll_interval" in bad.stderr

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from bridge.domain.base import new_event_id
-from bridge.domain.camera import MAX_TAG_LENGTH, MAX_TAGS, Camera
+from bridge.domain.camera import MAX_TAG_LENGTH, MAX_TAGS, RESERVED_CAMERA_IDS, Camera
 from bridge.domain.commands import Command, CommandResult
 from bridge.domain.errors import ResultCode
 from bridge.domain.values import DayNight, IrMode, OnOff, PtzOp
@@ -202,3 +202,19 @@ def test_the_login_target_is_where_and_as_whom_the_password_goes() -> None:
     for change in ({"host": "other"}, {"port": 81}, {"https": True}, {"username": "x"}):
         assert camera.model_copy(update=change).login_target != camera.login_target
     assert camera.model_copy(update={"tags": ["t"]}).login_target == camera.login_target
+
+
+def test_a_change_needs_the_password_when_it_sends_it_elsewhere_or_less_checked() -> None:
+    checked = Camera(id="gate", host="cam.lan", https=True, verify_tls=True)
+    unchecked = checked.model_copy(update={"verify_tls": False})
+    assert checked.needs_password_for(unchecked)
+    assert not unchecked.needs_password_for(checked)
+    assert checked.needs_password_for(checked.model_copy(update={"host": "other"}))
+    assert not checked.needs_password_for(checked.model_copy(update={"tags": ["t"]}))
+
+
+@pytest.mark.parametrize("reserved", sorted(RESERVED_CAMERA_IDS))
+def test_a_reserved_camera_id_is_refused(reserved: str) -> None:
+    with pytest.raises(ValidationError, match="reserved"):
+        Camera(id=reserved, host="cam.lan")
+    assert Camera(id=f"{reserved}2", host="cam.lan").id == f"{reserved}2"

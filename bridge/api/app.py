@@ -13,6 +13,7 @@ from bridge.api import responses
 from bridge.api.context import ApiContext
 from bridge.api.deps import ApiState, authenticate
 from bridge.api.errors import install_error_handlers
+from bridge.api.json_depth import JsonDepthMiddleware
 from bridge.api.live import LiveHub
 from bridge.api.logouts import LOGOUTS_FILE, EndedSessions
 from bridge.api.metrics import ApiMetrics, BodyLimitMiddleware, MetricsMiddleware
@@ -108,6 +109,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     mount_dashboard(app, server.web_dir)
     install_error_handlers(app)
     _register_metrics(state)
+    app.add_middleware(JsonDepthMiddleware)  # inside the body limit: reads bounded bodies only
     app.add_middleware(BodyLimitMiddleware, limit=server.max_request_bytes)
     app.add_middleware(MetricsMiddleware, metrics=state.metrics, prefix=PREFIX)
     if server.cors_origins:

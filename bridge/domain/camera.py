@@ -17,11 +17,27 @@ from pydantic import (
 
 from bridge.domain.base import DomainModel
 
+RESERVED_CAMERA_IDS: frozenset[str] = frozenset({"bridge"})
+"""First topic levels the bridge uses itself (`reolink/bridge/…`): never a camera id, or its topics
+would mix with the bridge's (`bridge.topics` derives its parsing from this)."""
+
+
+def _not_reserved(value: str) -> str:
+    if value in RESERVED_CAMERA_IDS:
+        raise ValueError(
+            f"{value!r} is reserved: the bridge's own MQTT topics are under <base>/{value}/; "
+            "choose another camera id"
+        )
+    return value
+
+
 CameraId = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$"),
+    AfterValidator(_not_reserved),
     Field(
-        description="Stable slug: lower-case letters, digits, '_' and '-'; used in MQTT topics.",
+        description="Stable slug: lower-case letters, digits, '_' and '-'; used in MQTT topics. "
+        f"Reserved: {', '.join(sorted(RESERVED_CAMERA_IDS))}.",
         examples=["front_door"],
     ),
 ]
@@ -136,6 +152,14 @@ class Camera(DomainModel):
     def login_target(self) -> tuple[str, int, bool, str]:
         """Where and as whom the password is sent: changing any of it needs the password again."""
         return (self.host.lower(), self.effective_port, self.https, self.username)
+
+    def needs_password_for(self, changed: Camera) -> bool:
+        """Becoming `changed` would send the stored password somewhere else (another login
+        target) or less protected (certificate checks turned off): the password must be given
+        again. Turning checks on needs nothing."""
+        return changed.login_target != self.login_target or (
+            self.verify_tls and not changed.verify_tls
+        )
 
     def public_dict(self) -> dict[str, Any]:
         """The camera as any API may show it: everything but the password."""

@@ -47,6 +47,7 @@ REPUBLISH_DELAY = (0.5, 2.0)
 comes online or the broker reconnects, so a fleet of bridges does not answer in one burst."""
 
 MAX_COMMAND_BYTES = 16_384
+"""Largest payload taken on a command or bridge-request topic; past it, an error response."""
 
 
 class MqttService:
@@ -237,9 +238,7 @@ class MqttService:
             return
         transaction: str | None = None
         try:
-            if len(message.payload) > MAX_COMMAND_BYTES:
-                raise ValueError(f"command larger than {MAX_COMMAND_BYTES} bytes")
-            text = message.payload.decode("utf-8")
+            text = _payload_text(message.payload, "command")
             if parsed.attribute is None:
                 body = safejson.loads(text)
                 if not isinstance(body, dict):
@@ -282,7 +281,7 @@ class MqttService:
             return
         transaction: str | None = None
         try:
-            body = safejson.loads(message.payload.decode("utf-8") or "{}")
+            body = safejson.loads(_payload_text(message.payload, "request") or "{}")
             if not isinstance(body, dict):
                 raise ValueError("the request must be a JSON object")
             raw_transaction = body.pop("transaction", None)
@@ -294,6 +293,13 @@ class MqttService:
         if transaction is not None:
             response["transaction"] = transaction
         self.connection.publish(self.topics.bridge_response(action), response)
+
+
+def _payload_text(payload: bytes, what: str) -> str:
+    """An inbound payload as text: at most `MAX_COMMAND_BYTES`, UTF-8 (else `ValueError`)."""
+    if len(payload) > MAX_COMMAND_BYTES:
+        raise ValueError(f"{what} larger than {MAX_COMMAND_BYTES} bytes")
+    return payload.decode("utf-8")
 
 
 def _plain_value(text: str) -> tuple[str, str | None]:

@@ -3,8 +3,10 @@
 Everything the bridge does with a camera goes through `execute()` (JSON commands, batched by 35,
 one `Reply` per command) or the binary GETs (`Snap`, `Download`). Transport problems are
 translated at this edge into the errors of `bridge.reolink.errors`; a refused command is not an
-exception here but a failed `Reply`. The controls, the capability probe and the polling live in
-their own modules and reach the device only through `execute()`.
+exception here but a failed `Reply`. No reply is read past its kind's limit
+(`MAX_JSON_REPLY_BYTES`, `MAX_SNAPSHOT_BYTES`, `MAX_DOWNLOAD_BYTES`): a device that sends more
+gets a `ProtocolError` and its connection is dropped. The controls, the capability probe and the
+polling live in their own modules and reach the device only through `execute()`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities
 from bridge.domain.state import ChannelState
 from bridge.reolink import _redact, capabilities, state
-from bridge.reolink.const import API_PATH, DEFAULT_TIMEOUT, MAX_BATCH, MAX_CONNECTIONS
+from bridge.reolink.const import (
+    API_PATH,
+    DEFAULT_TIMEOUT,
+    MAX_BATCH,
+    MAX_CONNECTIONS,
+    MAX_JSON_REPLY_BYTES,
+)
 from bridge.reolink.controls import Controls
 from bridge.reolink.errors import (
     LOGIN_FIRST_CODE,
@@ -195,8 +203,8 @@ class ReolinkClient(Controls, Settings, Media):
         if _LOGGER.isEnabledFor(logging.DEBUG):
             _LOGGER.debug("%s ← %s", self.where, ", ".join(r.cmd for r in requests))
         body = json.dumps(encode(requests), ensure_ascii=False, separators=(",", ":"))
-        response = await self._send("POST", params, body.encode())
-        items = self._decode(response)
+        response, answer = await self._send("POST", params, body.encode())
+        items = self._decode(response, answer)
         if len(items) == len(requests):
             return replies(requests, items)
         if len(requests) == 1:
@@ -230,22 +238,30 @@ class ReolinkClient(Controls, Settings, Media):
             return {}  # Login itself
         return {"user": self.username, "password": self._password}
 
-    def _decode(self, response: httpx.Response) -> list[dict[str, Any]]:
+    def _decode(self, response: httpx.Response, body: bytes) -> list[dict[str, Any]]:
         try:
-            return decode(response.content)
+            return decode(body)
         except ProtocolError as err:
-            body = describe_body(len(response.content), response.headers.get("content-type"))
+            kind = describe_body(len(body), response.headers.get("content-type"))
             raise ProtocolError(
-                f"{self.where}: unexpected reply ({err}), HTTP {response.status_code}, {body}"
+                f"{self.where}: unexpected reply ({err}), HTTP {response.status_code}, {kind}"
             ) from None
 
-    async def _send(self, method: str, params: Mapping[str, str], body: bytes) -> httpx.Response:
+    async def _send(
+        self, method: str, params: Mapping[str, str], body: bytes
+    ) -> tuple[httpx.Response, bytes]:
+        """The response and its body (at most `MAX_JSON_REPLY_BYTES`)."""
+        request = self._http.build_request(
+            method, self._url(params), content=body, headers=_JSON_HEADERS
+        )
         try:
-            return await self._http.request(
-                method, self._url(params), content=body, headers=_JSON_HEADERS
-            )
+            response = await self._http.send(request, stream=True)
         except httpx.HTTPError as err:
             raise self._translate(err) from err
+        try:
+            return response, await self._aread(response, MAX_JSON_REPLY_BYTES)
+        finally:
+            await response.aclose()
 
     def _url(self, params: Mapping[str, str]) -> httpx.URL:
         """The API URL with this query, parsed once and reused (httpx parses every str URL,
@@ -291,8 +307,8 @@ class ReolinkClient(Controls, Settings, Media):
                 raise self._translate(err) from err
             try:
                 if _is_json(response):
-                    await self._aread(response)
-                    answer = reply(Request(params["cmd"]), self._decode(response)[0])
+                    body = await self._aread(response, MAX_JSON_REPLY_BYTES)
+                    answer = reply(Request(params["cmd"]), self._decode(response, body)[0])
                     if answer.rsp_code == LOGIN_FIRST_CODE and token is not None and attempt == 0:
                         self._session.expired(token)
                         continue
@@ -304,18 +320,27 @@ class ReolinkClient(Controls, Settings, Media):
                 await response.aclose()
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _aread(self, response: httpx.Response) -> bytes:
-        try:
-            return await response.aread()
-        except httpx.HTTPError as err:
-            raise self._translate(err) from err
+    async def _aread(self, response: httpx.Response, limit: int) -> bytes:
+        """The whole body, or `ProtocolError` as soon as it is past `limit` bytes."""
+        return b"".join([chunk async for chunk in self._iter_bytes(response, limit)])
 
-    async def _iter_bytes(self, response: httpx.Response) -> AsyncIterator[bytes]:
+    async def _iter_bytes(self, response: httpx.Response, limit: int) -> AsyncIterator[bytes]:
+        """The body as it arrives; `ProtocolError` (nothing more read) past `limit` bytes."""
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise self._too_large(limit)
+        size = 0
         try:
             async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise self._too_large(limit)
                 yield chunk
         except httpx.HTTPError as err:
             raise self._translate(err) from err
+
+    def _too_large(self, limit: int) -> ProtocolError:
+        return ProtocolError(f"{self.where}: reply larger than {limit} bytes")
 
     # -- reading the device ------------------------------------------------------------------
 

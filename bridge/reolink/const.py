@@ -13,6 +13,16 @@ MAX_BATCH: Final = 35
 DEFAULT_TIMEOUT: Final = 10.0
 """Seconds per HTTP request. Cameras answer in well under a second; 10 s covers a busy NVR."""
 
+MAX_JSON_REPLY_BYTES: Final = 4 * 1024 * 1024
+"""Largest JSON API reply read: a batch of 35 answers, an NVR's abilities or a day's `Search` stay
+well under 1 MiB; past it the device is not a camera (a `ProtocolError`, nothing more is read)."""
+
+MAX_SNAPSHOT_BYTES: Final = 16 * 1024 * 1024
+"""Largest snapshot read: a 4K JPEG is 1–3 MB."""
+
+MAX_DOWNLOAD_BYTES: Final = 16 * 1024**3
+"""Largest recording streamed (never held in memory): hour-long 4K files are a few GB."""
+
 MAX_CONNECTIONS: Final = 4
 """Connections per camera. Their web servers are small; a poller needs one, a snapshot another."""
 

@@ -16,7 +16,7 @@ from bridge.domain.recordings import Recording
 from bridge.reolink import streams
 from bridge.reolink._base import ClientBase
 from bridge.reolink._json import JsonObject, int_or_none, obj, objects
-from bridge.reolink.const import DEFAULT_PORTS
+from bridge.reolink.const import DEFAULT_PORTS, MAX_DOWNLOAD_BYTES, MAX_SNAPSHOT_BYTES
 from bridge.reolink.encoding import StreamEncoding, StreamName, parse_enc
 from bridge.reolink.errors import NotSupportedError, ProtocolError
 from bridge.reolink.wire import Request, describe_body
@@ -39,10 +39,12 @@ class Media(ClientBase):
         """A streamed, authenticated GET of the API; device errors raised before it opens."""
 
     @abstractmethod
-    async def _aread(self, response: httpx.Response) -> bytes: ...
+    async def _aread(self, response: httpx.Response, limit: int) -> bytes:
+        """The whole body; `ProtocolError` past `limit` bytes."""
 
     @abstractmethod
-    def _iter_bytes(self, response: httpx.Response) -> AsyncIterator[bytes]: ...
+    def _iter_bytes(self, response: httpx.Response, limit: int) -> AsyncIterator[bytes]:
+        """The body as it arrives; `ProtocolError` past `limit` bytes."""
 
     @property
     @abstractmethod
@@ -59,7 +61,7 @@ class Media(ClientBase):
         }
         async with self._open(params) as response:
             kind = response.headers.get("content-type", "")
-            body = await self._aread(response)
+            body = await self._aread(response, MAX_SNAPSHOT_BYTES)
         if not kind.lower().startswith("image/jpeg") or not body.startswith(_JPEG_MAGIC):
             raise ProtocolError(f"Snap answered {describe_body(len(body), kind)}, not a JPEG")
         return body
@@ -102,7 +104,7 @@ class Media(ClientBase):
         output = name.rsplit("/", 1)[-1]
         params = {"cmd": "Download", "source": name, "output": output}
         async with self._open(params) as response:
-            async for chunk in self._iter_bytes(response):
+            async for chunk in self._iter_bytes(response, MAX_DOWNLOAD_BYTES):
                 yield chunk
 
     async def get_encodings(self, channel: int = 0) -> list[StreamEncoding]:

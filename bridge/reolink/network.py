@@ -7,6 +7,9 @@ once, every address it resolves to must lie in an allowed network, and the conne
 of those checked addresses (a name that resolves elsewhere a second later, DNS rebinding, gains
 nothing). The URL keeps the name, so the Host header and the TLS SNI are the name's.
 IPv4-mapped IPv6 addresses (`::ffff:127.0.0.1`) are checked as the IPv4 address they reach.
+A name that does not resolve within `RESOLVE_TIMEOUT` seconds is refused (a slow DNS server must
+not hold a request handler). The HTTP client connects through `GuardedTransport`, the Baichuan
+client through `open_checked_connection`.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]
 """`(host, port)` → the addresses a connection to that name may use."""
 
 SETTING: Final = "security.camera_networks"
+RESOLVE_TIMEOUT: Final = 5.0
+"""Seconds a name may take to resolve before the check refuses it."""
 
 
 class AddressRefused(ValueError):
@@ -62,10 +67,15 @@ class CameraNetworks:
     """The allowed networks and the resolver used to check a host against them."""
 
     def __init__(
-        self, networks: Iterable[IPNetwork], *, resolver: Resolver = system_resolver
+        self,
+        networks: Iterable[IPNetwork],
+        *,
+        resolver: Resolver = system_resolver,
+        resolve_timeout: float = RESOLVE_TIMEOUT,
     ) -> None:
         self.networks: tuple[IPNetwork, ...] = tuple(networks)
         self.resolver = resolver
+        self.resolve_timeout = resolve_timeout
 
     def allows(self, address: IPAddress) -> bool:
         target = reached(address)
@@ -78,7 +88,13 @@ class CameraNetworks:
             addresses = [address]
         else:
             try:
-                addresses = await self.resolver(host, port)
+                async with asyncio.timeout(self.resolve_timeout):
+                    addresses = await self.resolver(host, port)
+            except TimeoutError:
+                raise AddressRefused(
+                    f"camera host {host!r} did not resolve within {self.resolve_timeout:g} s, so "
+                    f"it cannot be checked against {SETTING}"
+                ) from None
             except OSError:
                 raise AddressRefused(
                     f"camera host {host!r} cannot be resolved, so it cannot be checked "
@@ -91,6 +107,24 @@ class CameraNetworks:
                 which = f"{host!r}" if address else f"{host!r} resolves to {resolved}, which"
                 raise AddressRefused(f"camera host {which} is not in {SETTING}")
         return addresses
+
+
+async def open_checked_connection(
+    networks: CameraNetworks | None, host: str, port: int
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """`asyncio.open_connection(host, port)`, checked first when `networks` is given: then the
+    connection goes to a checked address (each in turn), never to a second resolution of the
+    name. Raises `AddressRefused` or `OSError`."""
+    if networks is None:
+        return await asyncio.open_connection(host, port)
+    failure: OSError | None = None
+    for address in await networks.check(host, port):
+        try:
+            return await asyncio.open_connection(str(address), port)
+        except OSError as err:
+            failure = err
+    assert failure is not None
+    raise failure
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):

@@ -9,12 +9,12 @@ on failure, and `"cmd": "Unknown"` for a command the firmware does not know. Dev
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bridge import safejson
 from bridge.reolink.errors import NOT_SUPPORTED_CODE, ProtocolError, error_for
 
 JsonObject = dict[str, Any]
@@ -95,7 +95,8 @@ def decode(body: bytes) -> list[JsonObject]:
     """The reply objects of a body; `ProtocolError` for anything that is not a Reolink answer.
 
     A single object (some firmwares answer a failed batch with one) is returned as a list of one.
-    The error says what kind of body it was, never what it said (see `errors`).
+    The error says what kind of body it was, never what it said (see `errors`). JSON nested
+    deeper than `safejson.MAX_DEPTH` is refused before parsing (no Reolink reply is that deep).
     """
     text = body.decode("utf-8", errors="replace").strip()
     if not text:
@@ -103,7 +104,9 @@ def decode(body: bytes) -> list[JsonObject]:
     if text.startswith("<"):
         raise ProtocolError("an HTML page, not JSON")
     try:
-        data = json.loads(text)
+        data = safejson.loads(text)
+    except safejson.JsonTooDeep:
+        raise ProtocolError(f"JSON nested deeper than {safejson.MAX_DEPTH} levels") from None
     except ValueError:
         raise ProtocolError("not JSON") from None
     items = data if isinstance(data, list) else [data]

@@ -9,10 +9,15 @@ start when no heartbeat came later. The end carries `{"interrupted": true}` in i
 becomes the row's metadata (the REST event shows it). It is written to the store only: MQTT and
 the live API never announce it as news.
 
-Which cameras is the caller's to say (`devices`: ids whose views are the device itself and its
-NVR channels). Today one instance runs every camera and passes the ones it is about to run; a
-scale-out passes those whose lease it took. Only events that started before this instance's start
-(`started_before`) are candidates, so an event of this run is never taken for one of the last.
+Which cameras is the caller's to say, as device ids (a device's views are itself and its NVR
+channels): `devices`, those this instance is about to run, and `running`, those some live instance
+runs (every enabled camera of the registry). An open event is ended when its camera is a view of
+one of `devices`, or of none of `running`: a camera removed from the registry (or disabled) is run
+by nobody, so nothing else would ever end its events. Today one instance runs every camera and
+passes the same set twice; a scale-out passes the cameras whose lease it took, and leaves the
+events of the cameras other instances run to them. Only events that started before this
+instance's start (`started_before`) are candidates, so an event of this run is never taken for one
+of the last.
 """
 
 from __future__ import annotations
@@ -54,11 +59,22 @@ def interrupted_end(event: StoredEvent, last_seen: datetime | None) -> Event:
 
 
 async def close_interrupted(
-    store: Store, devices: Collection[str], started_before: datetime
+    store: Store,
+    devices: Collection[str],
+    started_before: datetime,
+    *,
+    running: Collection[str],
 ) -> list[Event]:
-    """End the open events of these devices' views that started before `started_before`."""
+    """End the open events that started before `started_before` of `devices`' views and of
+    cameras no device in `running` has."""
+
+    def ours(camera_id: str) -> bool:
+        if any(is_view_of(camera_id, device) for device in devices):
+            return True
+        return not any(is_view_of(camera_id, device) for device in running)
+
     candidates = await store.open_events(started_before)
-    stale = [e for e in candidates if any(is_view_of(e.camera_id, d) for d in devices)]
+    stale = [e for e in candidates if ours(e.camera_id)]
     if not stale:
         return []
     seen = await store.heartbeats(sorted({e.camera_id for e in stale}))
@@ -86,16 +102,24 @@ class InterruptedEvents:
         self._backoff = Backoff(retry_initial, retry_max)
         self._task: asyncio.Task[None] | None = None
 
-    def start(self, devices: Collection[str], started_before: datetime) -> None:
+    def start(
+        self, devices: Collection[str], started_before: datetime, *, running: Collection[str]
+    ) -> None:
+        """See `close_interrupted`."""
         self._task = asyncio.get_running_loop().create_task(
-            self._run(frozenset(devices), started_before), name="interrupted-events"
+            self._run(frozenset(devices), started_before, frozenset(running)),
+            name="interrupted-events",
         )
 
-    async def _run(self, devices: frozenset[str], started_before: datetime) -> None:
+    async def _run(
+        self, devices: frozenset[str], started_before: datetime, running: frozenset[str]
+    ) -> None:
         await self.writer.backlog_written()
         while True:
             try:
-                self.closed = await close_interrupted(self.store, devices, started_before)
+                self.closed = await close_interrupted(
+                    self.store, devices, started_before, running=running
+                )
             except Exception as err:
                 delay = self._backoff.next_delay()
                 _LOGGER.warning(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bridge.domain.camera import RESERVED_CAMERA_IDS
+
 
 class CameraTopic(StrEnum):
     """What a topic under `<base>/<camera_id>/…` is for."""
@@ -95,7 +97,7 @@ class Topics:
         if not topic.startswith(prefix):
             return None
         parts = topic[len(prefix) :].split("/")
-        if len(parts) < 2 or parts[0] in ("", "bridge"):
+        if len(parts) < 2 or not parts[0] or parts[0] in RESERVED_CAMERA_IDS:
             return None
         camera_id, verb, rest = parts[0], parts[1], parts[2:]
         if verb == "set" and not rest:

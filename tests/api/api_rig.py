@@ -198,9 +198,9 @@ async def bridge_request_everywhere(
     transaction = f"everywhere-{action}"
     mark = rig.mqtt.mark()
     await rig.mqtt.publish(f"reolink/bridge/request/{action}", {**body, "transaction": transaction})
-    answers["mqtt"] = await rig.mqtt.wait_json(
+    answers["mqtt"] = await rig.mqtt.wait_json(  # too large to be read: no transaction
         f"reolink/bridge/response/{action}",
-        lambda p: p.get("transaction") == transaction,
+        lambda p: p.get("transaction", None) in (transaction, None),
         since=mark,
     )
     async with await rig.ws() as ws:

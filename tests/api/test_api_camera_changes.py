@@ -18,6 +18,7 @@ from api_rig import (
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
 
+from bridge.config import ConfigError, load_settings
 from bridge.domain.camera import MAX_TAG_LENGTH, MAX_TAGS
 from bridge.simulator import SimulatedDevice, Simulator
 
@@ -55,6 +56,40 @@ async def test_a_new_host_port_https_or_username_needs_the_password(rig: ApiRig)
     runner = rig.bridge.manager.runner("porch")
     await wait_until(lambda: runner.online and runner.camera.port == other.port)
     assert rig.sim.state("other")["logins"] >= 1
+
+
+async def test_a_new_host_needs_the_password(rig: ApiRig) -> None:
+    first = await rig.sim.add_device("floodlight", device_id="first")
+    client = rig.client()
+    assert (await client.post("/cameras", json=camera("porch", first))).status_code == 201
+    for host in ("127.0.0.2", "localhost"):
+        refused = await client.put("/cameras/porch", json={"host": host})
+        assert refused.status_code == 422, (host, refused.text)
+        (problem,) = refused.json()["detail"]
+        assert problem["loc"] == ["body", "password"]
+    assert rig.bridge.manager.runner("porch").camera.host == first.host
+    same = await client.put("/cameras/porch", json={"host": first.host.upper()})
+    assert same.status_code == 200, same.text  # the same host, however spelt: no password
+
+
+async def test_turning_verify_tls_off_needs_the_password(rig: ApiRig) -> None:
+    """The stored password must not start going over TLS that is no longer checked."""
+    device = await rig.sim.add_device("floodlight", device_id="checked")
+    client = rig.client()
+    added = await client.post("/cameras", json=camera("checked", device, verify_tls=True))
+    assert added.status_code == 201, added.text
+    refused = await client.put("/cameras/checked", json={"verify_tls": False})
+    assert refused.status_code == 422, refused.text
+    (problem,) = refused.json()["detail"]
+    assert problem["loc"] == ["body", "password"]
+    assert "verify_tls" in problem["msg"]
+    assert rig.bridge.manager.runner("checked").camera.verify_tls is True
+    off = await client.put("/cameras/checked", json={"verify_tls": False, "password": PASSWORD})
+    assert off.status_code == 200, off.text
+    assert off.json()["verify_tls"] is False
+    on = await client.put("/cameras/checked", json={"verify_tls": True})  # stricter: no password
+    assert on.status_code == 200, on.text
+    assert rig.bridge.manager.runner("checked").camera.verify_tls is True
 
 
 async def test_a_disabled_camera_is_listed_never_contacted_and_starts_when_enabled(
@@ -137,7 +172,8 @@ async def refused_everywhere(rig: ApiRig, body: dict[str, Any], what: str) -> No
     answers = await bridge_request_everywhere(rig, "camera/add", body)
     for interface, answer in answers.items():
         assert answer["status"] == "error", (what, interface)
-    assert "invalid request" in answers["mqtt"]["error"], what
+    refusal = ("invalid request", "request larger than 16384 bytes")  # MQTT's size limit
+    assert answers["mqtt"]["error"].startswith(refusal), (what, answers["mqtt"])
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
@@ -179,6 +215,31 @@ async def test_bad_text_and_unbounded_tags_are_refused_on_every_interface(
         cameras = (await client.get("/cameras")).json()
         assert {c["id"] for c in cameras} == {"floodlight", "good"}
         assert max(len(m.payload) for m in recorder.on("reolink/bridge/cameras")) < 20_000
+
+
+async def test_the_reserved_id_bridge_is_refused_everywhere(rig: ApiRig, tmp_path: Path) -> None:
+    """`reolink/bridge/…` is the bridge's own topic tree: no camera may be called `bridge`."""
+    device = await rig.sim.add_device("floodlight", device_id="reserved")
+    body = camera("bridge", device)
+    rest = await rig.client().post("/cameras", json=body)
+    assert rest.status_code == 422, rest.text
+    (problem,) = rest.json()["detail"]
+    assert problem["loc"] == ["body", "id"]
+    assert "reserved" in problem["msg"]
+    answers = await bridge_request_everywhere(rig, "camera/add", body)
+    for interface, answer in answers.items():
+        assert answer["status"] == "error", interface
+        assert "reserved" in answer["error"], (interface, answer)
+    assert "bridge" not in {c.id for c in await rig.bridge.store.list_cameras()}
+    assert rig.sim.state("reserved")["requests"] == 0
+
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"cameras:\n  - id: bridge\n    host: {device.host}\n    port: {device.port}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="reserved"):
+        load_settings(config)
 
 
 async def test_config_file_cameras_cannot_be_removed_at_run_time(rig: ApiRig) -> None:

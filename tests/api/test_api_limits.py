@@ -78,6 +78,29 @@ async def test_a_safety_off_passes_the_exhausted_command_limit(
             assert int(answer.headers["retry-after"]) >= 1
 
 
+async def test_set_attribute_costs_one_token_and_lets_a_safety_off_pass(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    """`POST /cameras/{id}/set/{attribute}` counts once against the per-token limit (in the
+    dispatch, where the command is known), so a siren OFF passes an exhausted limit there too."""
+    async with _limited(sim, tmp_path, actuator_rate_per_minute=12) as rig:  # burst 2
+        client = rig.client()
+        codes = [
+            (
+                await client.post("/cameras/floodlight/set/status_led", json={"value": "ON"})
+            ).status_code
+            for _ in range(3)
+        ]
+        assert codes == [200, 200, 429], codes
+        sirens = len(rig.commands("floodlight", "AudioAlarmPlay"))
+        answer = await client.post("/cameras/floodlight/set/siren", json={"value": "OFF"})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["status"] == "ok", answer.json()
+        assert len(rig.commands("floodlight", "AudioAlarmPlay")) == sirens + 1
+        refused = await client.post("/cameras/floodlight/set/siren", json={"value": "ON"})
+        assert refused.status_code == 429, refused.text
+
+
 async def test_websocket_bridge_requests_are_rate_limited_like_rest(
     sim: Simulator, tmp_path: Path
 ) -> None:
@@ -188,3 +211,35 @@ async def test_a_websocket_flood_does_not_stop_other_clients(
             with contextlib.suppress(websockets.ConnectionClosed):
                 await busy.close()
         await rig.sim.set_fault("floodlight", "none")
+
+
+def _deep_object(depth: int) -> str:
+    return '{"transaction": "deep", "x": ' + '{"a": ' * depth + "1" + "}" * depth + "}"
+
+
+async def test_rest_json_bodies_nested_deeper_than_32_levels_are_refused(rig: ApiRig) -> None:
+    """The same nesting rule as MQTT and the WebSocket (`bridge.safejson`), before any parsing."""
+    client = rig.client()
+    headers = {"Content-Type": "application/json"}
+    for route, depth in (
+        ("/bridge/request/health_check", 900),
+        ("/bridge/request/health_check", 8000),
+        ("/cameras/floodlight/set", 40),
+        ("/cameras", 100),
+    ):
+        answer = await client.post(route, content=_deep_object(depth), headers=headers)
+        assert answer.status_code == 400, (route, depth, answer.text)
+        assert answer.json() == {"detail": "JSON nested deeper than 32 levels"}
+    answer = await client.post("/cameras/floodlight/set", content="[" * 50 + "]" * 50)
+    assert answer.status_code == 400, answer.text  # without a content type too
+    shallow = await client.post(
+        "/bridge/request/health_check", content=_deep_object(20), headers=headers
+    )
+    assert shallow.status_code == 200, shallow.text
+    assert shallow.json()["status"] == "ok"
+    strings = await client.post(  # brackets inside strings are text, not nesting
+        "/cameras/floodlight/set",
+        json={"transaction": "[" * 40 + "{" * 40, "status_led": "OFF"},
+    )
+    assert strings.status_code == 200, strings.text
+    assert strings.json()["status"] == "ok"

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import time
+from ipaddress import IPv4Address, IPv4Network
 
 import aiohttp
 import pytest
-from bc_helpers import bc_logins, by_profile, client_for, next_events
+from bc_helpers import PASSWORD, bc_logins, by_profile, client_for, next_events
 
 from bridge.domain.values import DetectionType
 from bridge.reolink.baichuan import (
+    BaichuanClient,
     BaichuanConnectionClosed,
     BaichuanTimeout,
     DetectionEvent,
     Encryption,
 )
-from bridge.reolink.errors import AuthenticationError
+from bridge.reolink.errors import AuthenticationError, CameraRefusedError
+from bridge.reolink.network import CameraNetworks, IPAddress
 from bridge.simulator import Simulator
 
 MOTION, PERSON, VISITOR = DetectionType.MOTION, DetectionType.PERSON, DetectionType.VISITOR
@@ -226,3 +229,43 @@ async def test_a_stalled_device_pushes_nothing_until_it_recovers(
             await next_events(client, 1, within=0.5)
         await _post_fault(http, sim, dev.id, "none")
         assert await next_events(client, 1) == [DetectionEvent(0, PERSON, True)]
+
+
+async def test_the_connection_goes_to_a_checked_address() -> None:
+    """With `networks`, the client resolves the name once, checks every address and connects to
+    a checked one: a name that later resolves outside the networks (DNS rebinding) is refused
+    before any connection is opened."""
+    trapped: list[int] = []
+
+    async def trap_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        trapped.append(1)
+        writer.close()
+
+    trap = await asyncio.start_server(trap_connection, "127.0.0.1", 0)  # outside the networks
+    port = trap.sockets[0].getsockname()[1]
+    names: dict[str, list[IPAddress]] = {"camera.test": [IPv4Address("127.0.0.2")]}
+
+    async def dns(host: str, port: int) -> list[IPAddress]:
+        if host not in names:
+            raise OSError(f"unknown host {host}")
+        return list(names[host])
+
+    networks = CameraNetworks([IPv4Network("127.0.0.2/32")], resolver=dns)
+    async with trap, Simulator(host="127.0.0.2", password=PASSWORD, control_port=None) as lan:
+        dev = await lan.add_device("floodlight", device_id="lan", baichuan_port=port)
+        client = BaichuanClient(
+            "camera.test", port, username=dev.username, password=PASSWORD, networks=networks
+        )
+        async with client:
+            assert client.device_info is not None
+        assert len(bc_logins(dev)) == 1
+
+        names["camera.test"] = [IPv4Address("127.0.0.1")]
+        for host in ("camera.test", "127.0.0.1", "::ffff:127.0.0.1"):
+            refused = BaichuanClient(
+                host, port, username="admin", password=PASSWORD, networks=networks
+            )
+            with pytest.raises(CameraRefusedError, match=r"security\.camera_networks"):
+                await refused.connect()
+        assert trapped == []
+        assert len(bc_logins(dev)) == 1

@@ -174,3 +174,41 @@ async def test_a_repeated_siren_off_is_never_answered_from_the_past(rig: Rig) ->
     await command(rig, topic, {"siren": "OFF", "transaction": "off"}, "floodlight", "off")
     switches = [c["param"]["manual_switch"] for c in rig.commands("floodlight", "AudioAlarmPlay")]
     assert switches == [1, 0, 1, 0]
+
+
+async def test_a_reused_transaction_after_another_command_is_executed_again(rig: Rig) -> None:
+    """LED ON, OFF, ON, all with transaction "1" (clients reuse ids): three commands reach the
+    camera and the LED ends ON — the second ON is not answered from the first one's result."""
+    topic = "reolink/floodlight/set"
+    for state in ("ON", "OFF", "ON"):
+        response = await command(
+            rig, topic, {"status_led": state, "transaction": "1"}, "floodlight", "1"
+        )
+        assert response["status"] == "ok", response
+    sent = [c["param"]["PowerLed"]["state"] for c in rig.commands("floodlight", "SetPowerLed")]
+    assert sent == ["On", "Off", "On"], sent
+    assert rig.sim.state("floodlight")["channel_states"][0]["status_led"]["state"] == "On"
+    # An immediate retry of the last one is still answered from its result.
+    await command(rig, topic, {"status_led": "ON", "transaction": "1"}, "floodlight", "1")
+    assert len(rig.commands("floodlight", "SetPowerLed")) == 3
+
+
+async def test_a_failed_command_is_executed_again_when_retried(rig: Rig) -> None:
+    """An error is never kept: a retry after "offline" runs and reaches the camera."""
+    topic = "reolink/doorbell/set"
+    body = {"status_led": "ON", "transaction": "retry"}
+    mark = rig.mqtt.mark()
+    await rig.sim.set_fault("doorbell", "offline")
+    await rig.mqtt.wait_topic(
+        "reolink/doorbell/availability", lambda m: m.text == "offline", since=mark
+    )
+    failed = await command(rig, topic, body, "doorbell", "retry")
+    assert failed["status"] == "error", failed
+    mark = rig.mqtt.mark()
+    await rig.sim.set_fault("doorbell", "none")
+    await rig.mqtt.wait_topic(
+        "reolink/doorbell/availability", lambda m: m.text == "online", since=mark, timeout=15
+    )
+    retried = await command(rig, topic, body, "doorbell", "retry")
+    assert retried["status"] == "ok", retried
+    assert len(rig.commands("doorbell", "SetPowerLed")) == 1

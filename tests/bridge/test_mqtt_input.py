@@ -57,6 +57,23 @@ async def test_deeply_nested_json_bridge_request_gets_an_error_response(rig: Rig
     assert "nested deeper" in response["error"], response
 
 
+async def test_an_oversized_bridge_request_gets_an_error_response(rig: Rig) -> None:
+    """Bridge requests have the commands' size limit (16 KiB)."""
+    big = {"transaction": "big", "padding": "x" * 200_000}
+    mark = rig.mqtt.mark()
+    await rig.mqtt.publish("reolink/bridge/request/health_check", big)
+    response = await rig.mqtt.wait_json("reolink/bridge/response/health_check", since=mark)
+    assert response["status"] == "error", response
+    assert "larger than 16384 bytes" in response["error"], response
+    # just under the limit is still a request
+    mark = rig.mqtt.mark()
+    await rig.mqtt.publish(
+        "reolink/bridge/request/health_check", {"transaction": "ok", "padding": "x" * 16_000}
+    )
+    response = await rig.mqtt.wait_json("reolink/bridge/response/health_check", since=mark)
+    assert response["status"] == "ok", response
+
+
 async def test_a_command_retained_while_the_bridge_is_connected_is_not_executed(rig: Rig) -> None:
     assert rig.bridge.mqtt is not None
     assert rig.bridge.mqtt.protocol == "5"

@@ -4,6 +4,7 @@ follows them: the registry is driven directly here, on a running bridge and the 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from bridge.app import Bridge
 from bridge.config import load_settings
 from bridge.domain.camera import Camera
 from bridge.registry import CameraRejected, ConfigFileCamera
+from bridge.reolink.network import IPAddress
 from bridge.simulator import Simulator
 
 PASSWORD = "registry-pw"
@@ -92,3 +94,28 @@ async def test_an_empty_change_changes_nothing(sim: Simulator, bridge: Bridge) -
     await bridge.registry.add(runtime_camera(sim).model_copy(update={"name": "Porch"}))
     assert (await bridge.registry.update("runtime", {})).name == "Porch"
     assert bridge.manager.runner("runtime").camera.name == "Porch"
+
+
+async def test_a_name_that_resolves_slowly_is_refused_in_bounded_time(
+    sim: Simulator, bridge: Bridge
+) -> None:
+    """A DNS server that never answers must not hold the handler (an MQTT request slot)."""
+    asked: list[str] = []
+
+    async def stalled(host: str, port: int) -> list[IPAddress]:
+        asked.append(host)
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+
+    networks = bridge.registry.networks
+    networks.resolver = stalled
+    networks.resolve_timeout = 0.3
+    slow = runtime_camera(sim).model_copy(update={"host": "slow.test"})
+    started = time.monotonic()
+    async with asyncio.timeout(5):
+        with pytest.raises(CameraRejected, match=r"did not resolve within 0\.3 s") as refused:
+            await bridge.registry.add(slow)
+    assert time.monotonic() - started < 2
+    assert asked == ["slow.test"]
+    assert refused.value.field == "host"
+    assert await bridge.store.get_camera("runtime") is None

@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 from writer_helpers import FAST_RETRY, T0
 
+from bridge.app import Bridge
 from bridge.bus.inprocess import InProcessBus
 from bridge.bus.messages import EventRaised, StillActive
+from bridge.config import load_settings
 from bridge.domain.events import Event
 from bridge.domain.values import EventPhase, EventType
 from bridge.storage.postgres import PostgresStore
@@ -64,7 +66,7 @@ async def test_open_events_end_at_the_last_heartbeat_of_their_camera(store: Stor
     lone = start("porch", 10)  # no heartbeat after its start: it was seen only then
     stale = start("porch", 2)
     channel = start("nvr_ch3", 5)
-    other = start("attic", 1)  # a camera this instance does not run
+    other = start("attic", 1)  # a camera another instance runs
     too_late = start("garage", 30)  # started after this start: this run's own
     done = start("garage", 1, EventType.VEHICLE)
     await store.write_events([motion, person, lone, stale, channel, other, too_late, done])
@@ -78,7 +80,9 @@ async def test_open_events_end_at_the_last_heartbeat_of_their_camera(store: Stor
         ]
     )
 
-    ends = await close_interrupted(store, {"garage", "porch", "nvr"}, started_before=at(20))
+    here = {"garage", "porch", "nvr"}
+    everywhere = {*here, "attic"}  # attic: run by another instance
+    ends = await close_interrupted(store, here, started_before=at(20), running=everywhere)
     assert {e.event_id for e in ends} == {
         motion.event_id,
         person.event_id,
@@ -106,7 +110,55 @@ async def test_open_events_end_at_the_last_heartbeat_of_their_camera(store: Stor
     assert row is not None
     assert (row.ended_at, row.metadata) == (at(3), {})
     # a second start finds nothing left to end
-    assert await close_interrupted(store, {"garage", "porch", "nvr"}, started_before=at(20)) == []
+    assert await close_interrupted(store, here, started_before=at(20), running=everywhere) == []
+
+
+async def test_open_events_of_cameras_no_instance_runs_are_ended_too(store: Store) -> None:
+    """A camera removed (or disabled) since the crash is run by nobody: its open events, and
+    those of a removed NVR's channels, are ended at its last heartbeat; those of a camera another
+    instance runs are left to it."""
+    gone = start("gone", 0)
+    gone_channel = start("oldnvr_ch1", 2)
+    elsewhere = start("attic", 1)
+    await store.write_events([gone, gone_channel, elsewhere])
+    await store.record_heartbeats([CameraHeartbeat("gone", at(8))])
+    ends = await close_interrupted(
+        store, {"garage"}, started_before=at(20), running={"garage", "attic"}
+    )
+    assert {e.event_id for e in ends} == {gone.event_id, gone_channel.event_id}
+    row = await store.get_event(gone.event_id)
+    assert row is not None
+    assert (row.phase, row.ended_at, row.metadata) == (EventPhase.END, at(8), {"interrupted": True})
+    row = await store.get_event(gone_channel.event_id)
+    assert row is not None
+    assert (row.ended_at, row.metadata) == (at(2), {"interrupted": True})
+    row = await store.get_event(elsewhere.event_id)
+    assert row is not None
+    assert (row.phase, row.ended_at) == (EventPhase.START, None)
+
+
+async def test_the_bridge_ends_open_events_of_a_camera_removed_before_its_start(
+    tmp_path: Path,
+) -> None:
+    """The wiring in `Bridge.start`: a camera not in the registry any more (removed while the
+    bridge was down) gets its open events ended."""
+    data = tmp_path / "data"
+    data.mkdir()
+    store = SqliteStore(data / "reolink.db")
+    await store.open()
+    gone = start("gone", 0)
+    await store.write_events([gone])
+    await store.close()
+    settings = load_settings(
+        data_dir=data, mqtt={"enabled": False}, server={"enabled": False}, cameras=[]
+    )
+    async with Bridge(settings) as bridge:
+        async with asyncio.timeout(10):
+            await bridge.interrupted.done.wait()
+        assert [e.event_id for e in bridge.interrupted.closed] == [gone.event_id]
+        row = await bridge.store.get_event(gone.event_id)
+        assert row is not None
+        assert (row.phase, row.metadata) == (EventPhase.END, {"interrupted": True})
 
 
 async def test_an_end_still_in_the_spool_wins(
@@ -124,7 +176,7 @@ async def test_an_end_still_in_the_spool_wins(
 
     writer = EventWriter(store, bus, Spool(spool_path), **FAST_RETRY)
     recovery = InterruptedEvents(store, writer)
-    recovery.start({"garage"}, started_before=at(100))  # before the writer runs at all
+    recovery.start({"garage"}, started_before=at(100), running={"garage"})  # before the writer
     await asyncio.sleep(0.2)
     assert not recovery.done.is_set()
     writer.start()
@@ -167,7 +219,7 @@ async def test_recovery_retries_while_the_store_is_away(
     writer = EventWriter(store, bus, Spool(spool_path), **FAST_RETRY)
     writer.start()
     recovery = InterruptedEvents(store, writer, retry_initial=0.05, retry_max=0.1)
-    recovery.start({"garage"}, started_before=at(100))
+    recovery.start({"garage"}, started_before=at(100), running={"garage"})
     await asyncio.sleep(0.3)
     assert not recovery.done.is_set()
     await store.open()

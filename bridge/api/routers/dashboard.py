@@ -12,6 +12,8 @@ dir's use (all `read`), and one attribute set as MQTT's `…/set/<attribute>` (`
 - `POST /cameras/{id}/set/{attribute}` `{"value": …}`: what `reolink/<id>/set/<attribute>` does
   with a plain value (`Command.from_attribute`), answered with the `CommandResult` (always 200,
   like `POST /cameras/{id}/set`). The dashboard's controls send their entity's key and value.
+  The actuator limit applies once, in `dispatch`, where the command is known (a safety-off
+  passes it).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from starlette.requests import HTTPConnection
 
 from bridge.api import responses
 from bridge.api.commanding import dispatch, result_response
-from bridge.api.deps import Actuator, Ctx, CurrentPrincipal, State
+from bridge.api.deps import Ctx, CurrentPrincipal, State
 from bridge.api.routers.cameras import CameraIdPath
 from bridge.api.scopes import Control, Read
 from bridge.domain.capabilities import ChannelCapabilities
@@ -165,7 +167,7 @@ class AttributeValue(BaseModel):
     "/cameras/{camera_id}/set/{attribute}",
     response_model=CommandResult,
     responses={**responses.NOT_FOUND, **responses.RATE_LIMITED},
-    dependencies=[Control, Actuator],
+    dependencies=[Control],
     summary="As MQTT reolink/<camera_id>/set/<attribute> with a plain value",
     description="Answers 200 with the `CommandResult`, also when the command failed "
     '(`"status": "error"`: an unknown attribute or a bad value too).',

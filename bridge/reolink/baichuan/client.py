@@ -53,7 +53,8 @@ from bridge.reolink.baichuan.handshake import (
     read_nonce_reply,
 )
 from bridge.reolink.baichuan.xmlbody import DeviceInfo, document, element, extension
-from bridge.reolink.errors import ReolinkError
+from bridge.reolink.errors import CameraRefusedError, ReolinkError
+from bridge.reolink.network import AddressRefused, CameraNetworks, open_checked_connection
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class BaichuanClient:
         keepalive_interval: float = 30.0,
         max_body: int = MAX_BODY_LENGTH,
         queue_size: int = 1024,
+        networks: CameraNetworks | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -90,6 +92,8 @@ class BaichuanClient:
         self.request_timeout = request_timeout
         self.keepalive_interval = keepalive_interval
         self._max_body = max_body
+        self._networks = networks
+        """With it, the connection goes to a checked address (as the HTTP client's)."""
         self._numbers = itertools.count(1)
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
@@ -130,13 +134,17 @@ class BaichuanClient:
         return self._writer is not None and self.error is None and not self._closing
 
     async def connect(self) -> DeviceInfo:
-        """Open the connection (within `connect_timeout`) and log in."""
+        """Open the connection (within `connect_timeout`; to a checked address with `networks`)
+        and log in."""
         if self._writer is not None:
             raise RuntimeError("BaichuanClient.connect() called twice")
         try:
             self._reader, self._writer = await asyncio.wait_for(
-                asyncio.open_connection(self.host, self.port), self.connect_timeout
+                open_checked_connection(self._networks, self.host, self.port),
+                self.connect_timeout,
             )
+        except AddressRefused as exc:
+            raise CameraRefusedError(f"Baichuan {self.host}:{self.port}: {exc}") from None
         except TimeoutError:
             raise BaichuanTimeout(
                 f"Baichuan {self.host}:{self.port}: no connection within {self.connect_timeout} s"
