@@ -44,3 +44,7 @@ screenshots: setup
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache web/node_modules web/dist artefacts
+
+# The tables of docs/mqtt.md are written from the feature table (tests/test_docs_tables.py).
+docs: setup
+	.venv/bin/python -m bridge.domain.feature_docs docs/mqtt.md
