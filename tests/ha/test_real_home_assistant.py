@@ -289,7 +289,6 @@ def test_a_real_home_assistant_shows_the_camera(
         "select.driveway_day_night": "black_white",
         "number.driveway_motion_sensitivity": "41",
         "sensor.driveway_storage": "50.0",
-        "sensor.driveway_last_event": "person",
         "button.driveway_reboot": "unknown",
         "button.driveway_snapshot": "unknown",
         "event.driveway_detection": "unknown",
@@ -313,7 +312,10 @@ def test_a_real_home_assistant_shows_the_camera(
     light = states["light.driveway_floodlight"]["attributes"]
     assert light["brightness"] == 204  # 80 % of 255
     assert states["sensor.driveway_storage"]["attributes"]["unit_of_measurement"] == "%"
-    assert states["sensor.driveway_last_event"]["attributes"]["event_id"] == "e1"
+    # AI detections have no device class (Home Assistant shows on/off, not "occupancy").
+    assert "device_class" not in states["binary_sensor.driveway_person"]["attributes"]
+    assert states["binary_sensor.driveway_motion"]["attributes"]["device_class"] == "motion"
+    assert "sensor.driveway_last_event" not in states  # diagnostic, off by default
     assert states["binary_sensor.driveway_motion"]["attributes"]["friendly_name"] == (
         "Driveway Motion"
     )

@@ -1,11 +1,14 @@
-// A camera's controls, rendered from its entity descriptions — never from its model:
+// A camera's controls, rendered from its entity descriptions (`GET /cameras/{id}/entities`, the
+// bridge's feature table) — never from its model:
 //
-//   {key, kind, name, unit, min, max, step, options, category, writable, state_field}
+//   {key, kind, name, unit, min, max, step, options, category, writable, state_field, value_path,
+//    command: {attribute, payload, on, off}}
 //
 // `kind` picks the widget (switch, number, select, button; anything not writable is shown as a
-// reading), `state_field` names the field of the camera's state (`reolink/<id>`) that holds the
-// current value, and a change is sent as MQTT's `<id>/set/<key>` with a plain value, through
-// `POST /cameras/{id}/set/{key}`. Each control shows its command's result or error.
+// reading), `state_field` (or `value_path`) names where the camera's state (`reolink/<id>`) holds
+// the current value, and a change is sent as MQTT's `<id>/set/<attribute>` with a plain value
+// (a button's `payload`, a switch's `on`/`off`), through `POST /cameras/{id}/set/{attribute}`.
+// Each control shows its command's result or error.
 
 import * as api from './api.js'
 import { label } from './events.js'
@@ -21,8 +24,14 @@ export function widget(entity) {
   return 'reading'
 }
 
-function isOn(value) {
+function isOn(value, entity) {
+  const on = entity && entity.command && entity.command.on
+  if (on !== undefined && on !== null) return String(value).toLowerCase() === String(on).toLowerCase()
   return value === true || value === 'ON' || value === 'on'
+}
+
+function at(state, path) {
+  return path.split('.').reduce((value, part) => (value === null || value === undefined ? value : value[part]), state)
 }
 
 // Entities grouped by category (controls first, then settings, then the rest), in list order.
@@ -61,12 +70,13 @@ export function controlsPanel(cameraId) {
     widget,
 
     value(entity) {
-      const value = this.state()[entity.state_field || entity.key]
-      return value === null || value === undefined ? '' : value
+      const state = this.state()
+      const value = entity.value_path ? at(state, entity.value_path) : state[entity.state_field || entity.key]
+      return value === null || value === undefined || typeof value === 'object' ? '' : value
     },
 
     checked(entity) {
-      return isOn(this.value(entity))
+      return isOn(this.value(entity), entity)
     },
 
     reading(entity) {
@@ -89,11 +99,12 @@ export function controlsPanel(cameraId) {
     },
 
     toggle(entity) {
-      return this.send(entity, this.checked(entity) ? 'OFF' : 'ON')
+      const command = entity.command || {}
+      return this.send(entity, this.checked(entity) ? command.off || 'OFF' : command.on || 'ON')
     },
 
     press(entity) {
-      return this.send(entity, 'PRESS')
+      return this.send(entity, (entity.command && entity.command.payload) || 'PRESS')
     },
 
     change(entity, event) {
@@ -105,7 +116,8 @@ export function controlsPanel(cameraId) {
       this.busy[entity.key] = true
       this.results[entity.key] = null
       try {
-        const result = await api.request('POST', `/cameras/${api.path(cameraId)}/set/${api.path(entity.key)}`, { value })
+        const attribute = (entity.command && entity.command.attribute) || entity.key
+        const result = await api.request('POST', `/cameras/${api.path(cameraId)}/set/${api.path(attribute)}`, { value })
         this.results[entity.key] =
           result.status === 'ok' ? { ok: true, text: 'Done' } : { ok: false, text: result.error || 'The camera refused' }
       } catch (err) {
