@@ -36,7 +36,7 @@ def _value(schema: dict[str, Any], defs: dict[str, Any]) -> str:
     if schema.get("type") == "object":
         fields = ", ".join(f"`{name}`" for name in schema.get("properties", {}))
         return "{" + fields + "}"
-    return schema.get("type", "a value")
+    return str(schema.get("type", "a value"))
 
 
 def _command_value(row: Feature) -> str:
@@ -91,7 +91,8 @@ def rewrite(text: str) -> str:
         pattern = re.compile(
             rf"(<!-- table:{name} -->\n)(?:.*?\n)?(<!-- /table:{name} -->)", flags=re.DOTALL
         )
-        text = pattern.sub(lambda m, made=make(): m.group(1) + made + "\n" + m.group(2), text)
+        replacement = r"\g<1>" + make().replace("\\", "\\\\") + "\n" + r"\g<2>"
+        text = pattern.sub(replacement, text)
     return text
 
 
