@@ -295,12 +295,14 @@ class ReolinkClient(Controls, Settings, Media):
     # -- binary GETs (Snap, Download) --------------------------------------------------------
 
     @asynccontextmanager
-    async def _open(self, params: Mapping[str, str]) -> AsyncIterator[httpx.Response]:
+    async def _open(
+        self, params: Mapping[str, str], headers: Mapping[str, str] | None = None
+    ) -> AsyncIterator[httpx.Response]:
         """A streamed GET with auth; the body is not read. Re-logs in once on -6."""
         for attempt in range(2):
             token = await self._session.token() if self._token_session else None
             url = self._api_url.copy_merge_params({**params, **self._auth(token)})  # rs: unique
-            request = self._http.build_request("GET", url)
+            request = self._http.build_request("GET", url, headers=headers)
             try:
                 response = await self._http.send(request, stream=True)
             except httpx.HTTPError as err:

@@ -40,7 +40,9 @@ class Media(ClientBase):
     _clock_kept: tuple[float, CameraClock] | None = None
 
     @abstractmethod
-    def _open(self, params: Mapping[str, str]) -> AbstractAsyncContextManager[httpx.Response]:
+    def _open(
+        self, params: Mapping[str, str], headers: Mapping[str, str] | None = None
+    ) -> AbstractAsyncContextManager[httpx.Response]:
         """A streamed, authenticated GET of the API; device errors raised before it opens."""
 
     @abstractmethod
@@ -139,16 +141,34 @@ class Media(ClientBase):
             out.append(rec.model_copy(update={"start": begin, "end": until}))
         return out
 
-    async def download_recording(self, name: str) -> AsyncGenerator[bytes, None]:
-        """The file's bytes as they arrive (`Download`). Use with `contextlib.aclosing` when you
-        may stop early, so that the connection is released at once."""
+    async def download_recording(
+        self, name: str, first: int = 0, last: int | None = None
+    ) -> AsyncGenerator[bytes, None]:
+        """The file's bytes as they arrive (`Download`), from byte `first` to `last` (inclusive;
+        None: the end) — asked with `Range`, and cut here if the device sends the whole file.
+        Use with `contextlib.aclosing` when you may stop early, so that the connection is
+        released at once."""
         if not name or "\n" in name:
             raise ValueError(f"bad recording name {name!r}")
+        if first < 0 or (last is not None and last < first):
+            raise ValueError(f"bad byte range {first}-{last}")
         output = name.rsplit("/", 1)[-1]
         params = {"cmd": "Download", "source": name, "output": output}
-        async with self._open(params) as response:
-            async for chunk in self._iter_bytes(response, MAX_DOWNLOAD_BYTES):
-                yield chunk
+        ranged = first > 0 or last is not None
+        headers = {"Range": f"bytes={first}-{'' if last is None else last}"} if ranged else None
+        async with self._open(params, headers) as response:
+            skip = first if ranged and response.status_code != 206 else 0
+            left = None if last is None else last - first + 1
+            async for received in self._iter_bytes(response, MAX_DOWNLOAD_BYTES):
+                cut = min(skip, len(received))
+                skip -= cut
+                piece = received[cut:] if left is None else received[cut : cut + left]
+                if left is not None:
+                    left -= len(piece)
+                if piece:
+                    yield piece
+                if left == 0:
+                    return
 
     async def get_encodings(self, channel: int = 0) -> list[StreamEncoding]:
         """The channel's streams with codec, size, frame rate and bit rate (`GetEnc`)."""

@@ -79,6 +79,8 @@ class DeviceServer:
         self.device = device
         self.media = media
         self.mp4 = Mp4Clips()
+        self.downloads_active = 0
+        """Download responses being sent now (a test sees a client's disconnect end them)."""
         self.flv = flv
         self.control_url: str | None = None
         self._runner: web.AppRunner | None = None
@@ -315,13 +317,16 @@ class DeviceServer:
         resp = web.StreamResponse(status=status, headers=headers)
         resp.content_type = wire.DOWNLOAD_CONTENT_TYPE
         resp.content_length = length
-        await resp.prepare(request)
+        self.downloads_active += 1
         try:
+            await resp.prepare(request)
             for chunk in vfile.chunks(start, length):
                 await resp.write(chunk)
             await resp.write_eof()
         except ConnectionError:
             pass  # the client stopped reading
+        finally:
+            self.downloads_active -= 1
         return resp
 
     # ---------------------------------------------------------------------------------
