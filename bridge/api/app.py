@@ -26,6 +26,7 @@ from bridge.api.routers import (
     dashboard,
     events,
     live,
+    recordings,
     settings,
     streams,
     system,
@@ -104,6 +105,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     for router in (  # the hot paths first: routes are matched in order
         cameras.router,
         events.router,
+        recordings.router,
         control.router,
         settings.router,
         live.router,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
 from bridge.domain.errors import CameraOffline, UnknownCamera
@@ -83,7 +83,9 @@ class Downloads:
         except (UnknownCamera, CameraOffline) as err:
             raise CameraUnavailable(str(err)) from None
 
-    def open(self, recording: StoredRecording, span: ByteRange | None) -> AsyncIterator[bytes]:
+    def open(
+        self, recording: StoredRecording, span: ByteRange | None
+    ) -> AsyncGenerator[bytes, None]:
         """The relay (a slot taken now: `TooManyDownloads` when there is none)."""
         client = self._client(recording)
         device = recording.camera_id
@@ -98,7 +100,7 @@ class Downloads:
 
     async def _relay(
         self, source: AsyncGenerator[bytes, None], device: str
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         try:
             async with contextlib.aclosing(source) as chunks:
                 async for chunk in chunks:

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,22 +63,29 @@ class MediaLinks:
     def __init__(
         self,
         key: bytes,
-        base: str,
+        base: str | Callable[[], str],
         *,
         snapshots_on_event: bool = True,
         jpeg_topic: bool = False,
     ) -> None:
+        """`base`: the URL prefix, or what gives it when asked (the settings may learn the
+        bound port of `server.port: 0` only once the API listens)."""
         self._key = hmac.new(key, _LABEL, hashlib.sha256).digest()
-        self.base = base.rstrip("/")
+        self._base = base
         self.snapshots_on_event = snapshots_on_event
         self.jpeg_topic = jpeg_topic
         """Also publish the raw JPEG on `<base>/<camera>/snapshot` (`media.snapshot_jpeg_topic`)."""
+
+    @property
+    def base(self) -> str:
+        base = self._base() if callable(self._base) else self._base
+        return base.rstrip("/")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MediaLinks:
         return cls(
             _load_key(settings),
-            base_url(settings),
+            lambda: base_url(settings),
             snapshots_on_event=settings.events.snapshot_on_event,
             jpeg_topic=settings.media.snapshot_jpeg_topic,
         )

@@ -72,6 +72,7 @@ class MqttService:
         self.topics = Topics(settings.mqtt.base_topic, settings.mqtt.discovery_prefix)
         self.links = MediaLinks.from_settings(settings)
         self.discovery = Discovery(
+            snapshot_jpeg=settings.media.snapshot_jpeg_topic,
             topics=self.topics,
             mode=settings.mqtt.discovery,
             public_url=settings.server.public_url,

@@ -41,8 +41,8 @@ def live_messages(
     message: BusMessage, topics: Topics, links: MediaLinks | None = None
 ) -> list[Outgoing]:
     """`links`: events carry `snapshot_url`/`clip_url` and a kept snapshot's URL goes to
-    `<base>/<camera>/snapshot/url` (the raw JPEG only when `links.jpeg_topic`); without it, the
-    plain event and the raw JPEG."""
+    `<base>/<camera>/snapshot/url` (its raw JPEG only when `links.jpeg_topic`; a picture taken on
+    command, which is not kept, as raw JPEG); without it, the plain event and the raw JPEG."""
     if isinstance(message, StateChanged):
         state = message.state
         return [Outgoing(topics.state(state.camera_id), state.payload(), retain=True)]
@@ -81,7 +81,7 @@ def live_messages(
         if message.path is not None:
             url = links.file_url(message.path)
             out.append(Outgoing(topics.snapshot_url(message.camera_id), url, retain=True))
-        if links.jpeg_topic:
+        if links.jpeg_topic or message.path is None:  # one taken on command has no file
             out.append(Outgoing(topics.snapshot(message.camera_id), message.jpeg, retain=True))
         return out
     return []
