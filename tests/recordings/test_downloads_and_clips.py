@@ -166,3 +166,21 @@ async def test_hostile_and_malformed_ids(rig: ApiRig, tmp_path: Path) -> None:
     ):
         assert (await client.get(path)).status_code == 422, path
     assert (await client.get("/media/snapshots/a/b/c.jpg?sig=forged")).status_code == 401
+
+
+async def test_play_as_fragmented_mp4(rig: ApiRig, tmp_path: Path) -> None:
+    rec = await some_recording(rig)
+    async with httpx.AsyncClient(base_url=rig.url, timeout=30) as bare:
+        answer = await bare.get(local_path(str(rec["play_url"])))  # signed
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "video/mp4"
+    assert b"moof" in answer.content  # fragmented
+    path = tmp_path / "play.mp4"
+    path.write_bytes(answer.content)
+    probe = await ffprobe(path)
+    assert {s["codec_name"] for s in probe["streams"]} == {"h264", "aac"}
+    assert abs(float(probe["format"]["duration"]) - float(rec["duration"])) <= 1 + GOP_SECONDS
+    processes = rig.bridge.media.clips.processes
+    async with asyncio.timeout(5):
+        while processes.running or rig.bridge.media.downloads.active:
+            await asyncio.sleep(0.05)

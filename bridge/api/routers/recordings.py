@@ -29,6 +29,7 @@ from bridge.api.scopes import Control, Read
 from bridge.api.security import Principal
 from bridge.domain.errors import UnknownCamera
 from bridge.domain.media_paths import MEDIA_PATH
+from bridge.media import playback
 from bridge.media.downloads import parse_range
 from bridge.media.errors import StreamError
 from bridge.media.recordings import RecordingsMedia
@@ -59,6 +60,7 @@ class RecordingRecord(BaseModel):
     triggers: list[str]
     gone: bool = Field(description="The camera has overwritten the file")
     download_url: str = Field(description="Signed (`media.url_ttl` s); a bearer token works too")
+    play_url: str = Field(description="Fragmented MP4 for a `<video>`, signed like the download")
 
 
 class RecordingPage(BaseModel):
@@ -89,11 +91,13 @@ def _record(
     media: RecordingsMedia, request: Request, principal: Principal | None, rec: StoredRecording
 ) -> RecordingRecord:
     url = f"/api/v1/recordings/{rec.id}/download"
+    play = f"/api/v1/recordings/{rec.id}/play.mp4"
     if principal is not None:
         token, _ = request.app.state.url_signer.sign(
             principal, rec.camera_id, str(rec.id), media.settings.url_ttl, scope=RECORDING_SCOPE
         )
         url += f"?token={token}"
+        play += f"?token={token}"
     return RecordingRecord(
         id=rec.id,
         camera_id=media.view_id(rec.camera_id, rec.channel),
@@ -108,6 +112,7 @@ def _record(
         triggers=list(rec.triggers),
         gone=rec.gone_at is not None,
         download_url=url,
+        play_url=play,
     )
 
 
@@ -231,6 +236,39 @@ async def download_recording(request: Request, recording_id: RecordingIdPath) ->
     headers["Content-Length"] = str(length)
     return ClosingStreamingResponse(
         prepend(first, chunks), status_code=status, media_type=MP4, headers=headers
+    )
+
+
+@router.get(
+    "/recordings/{recording_id}/play.mp4",
+    dependencies=[RecordingAccess],
+    response_class=ClosingStreamingResponse,
+    responses={200: {"content": {MP4: {}}, "description": "Fragmented MP4"}, **responses.NOT_FOUND},
+    summary="The recording as fragmented MP4 for a browser (remuxed, not re-encoded)",
+)
+@signed_url
+async def play_recording(request: Request, recording_id: RecordingIdPath) -> Response:
+    media = media_unit(request)
+    rec = await _recording(media, recording_id)
+    if rec.gone_at is not None:
+        raise HTTPException(404, f"recording {recording_id} is no longer on the camera")
+    try:
+        source = media.downloads.open(rec, None)
+    except StreamError as err:
+        raise _failed(err) from None
+    chunks = playback.fragmented_mp4(media.clips.processes, media.clips.ffmpeg, source)
+    try:
+        first = await anext(chunks)
+    except StopAsyncIteration:
+        raise HTTPException(502, "ffmpeg made nothing of the recording") from None
+    except StreamError as err:
+        await chunks.aclose()
+        raise _failed(err) from None
+    except BaseException:
+        await chunks.aclose()
+        raise
+    return ClosingStreamingResponse(
+        prepend(first, chunks), media_type=MP4, headers={"Cache-Control": "private"}
     )
 
 
