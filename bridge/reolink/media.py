@@ -18,7 +18,7 @@ from bridge.reolink import streams
 from bridge.reolink._base import ClientBase
 from bridge.reolink._json import JsonObject, int_or_none, obj, objects
 from bridge.reolink.clock import CameraClock, file_flags
-from bridge.reolink.const import DEFAULT_PORTS, MAX_DOWNLOAD_BYTES, MAX_SNAPSHOT_BYTES
+from bridge.reolink.const import DEFAULT_PORTS, MAX_SNAPSHOT_BYTES
 from bridge.reolink.encoding import StreamEncoding, StreamName, parse_enc
 from bridge.reolink.errors import NotSupportedError, ProtocolError
 from bridge.reolink.wire import Request, describe_body
@@ -44,6 +44,13 @@ class Media(ClientBase):
         self, params: Mapping[str, str], headers: Mapping[str, str] | None = None
     ) -> AbstractAsyncContextManager[httpx.Response]:
         """A streamed, authenticated GET of the API; device errors raised before it opens."""
+
+    @abstractmethod
+    def _open_bulk(
+        self, params: Mapping[str, str], headers: Mapping[str, str] | None = None
+    ) -> AbstractAsyncContextManager[tuple[int, AsyncIterator[bytes]]]:
+        """A file GET on the fast connection: (HTTP status, body chunks); device errors raised
+        before it opens."""
 
     @abstractmethod
     async def _aread(self, response: httpx.Response, limit: int) -> bytes:
@@ -156,10 +163,10 @@ class Media(ClientBase):
         params = {"cmd": "Download", "source": name, "output": output}
         ranged = first > 0 or last is not None
         headers = {"Range": f"bytes={first}-{'' if last is None else last}"} if ranged else None
-        async with self._open(params, headers) as response:
-            skip = first if ranged and response.status_code != 206 else 0
+        async with self._open_bulk(params, headers) as (status, body):
+            skip = first if ranged and status != 206 else 0
             left = None if last is None else last - first + 1
-            async for received in self._iter_bytes(response, MAX_DOWNLOAD_BYTES):
+            async for received in body:
                 cut = min(skip, len(received))
                 skip -= cut
                 piece = received[cut:] if left is None else received[cut : cut + left]
