@@ -19,7 +19,7 @@ from typing import Protocol
 
 from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities
-from bridge.domain.commands import CommandResult
+from bridge.domain.commands import Command, CommandResult
 from bridge.domain.events import Event
 from bridge.domain.state import CameraState
 
@@ -69,12 +69,33 @@ class DeviceRemoved:
 
 
 @dataclass(frozen=True, slots=True)
+class CommandRequested:
+    """A face (MQTT, REST, WebSocket) asks for a command: the dispatcher of the instance that
+    runs `camera_id` executes it and answers with a `CommandCompleted` of the same `request_id`
+    (`bridge.bus.commands`)."""
+
+    request_id: str
+    """Unique per request (not the client's `transaction`, which clients reuse)."""
+    camera_id: str
+    command: Command
+    source: str
+    who: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CommandCompleted:
+    """A command's result: the audit trail (the store keeps it) and the answer to the
+    `CommandRequested` of `request_id` (None: dispatched directly, nobody waits)."""
+
     camera_id: str
     command: dict[str, object]
     source: str
     result: CommandResult
     who: str | None = None
+    request_id: str | None = None
+    repeat: bool = False
+    """An earlier command's result given again to a repeat (`bridge.pipeline.dedupe`): it
+    answers the request and is not audited a second time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +125,7 @@ BusMessage = (
     | DeviceAdded
     | DeviceReady
     | DeviceRemoved
+    | CommandRequested
     | CommandCompleted
     | StillActive
     | SnapshotTaken

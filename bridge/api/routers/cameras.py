@@ -6,7 +6,7 @@ Reading needs `read`, `/set` needs `control`, changing the cameras needs `admin`
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
 from fastapi.responses import JSONResponse
@@ -24,6 +24,7 @@ from bridge.domain.commands import Command, CommandResult
 from bridge.domain.errors import UnknownCamera
 from bridge.domain.state import CameraState
 from bridge.pipeline.device import DeviceRunner
+from bridge.reports import camera_entry
 from bridge.topics.mapping import entities_payload
 
 router = APIRouter(prefix="/cameras", tags=["cameras"], responses=responses.CAMERA)
@@ -40,9 +41,7 @@ CameraIdPath = Annotated[
 
 def camera_info(runner: DeviceRunner) -> CameraInfo:
     """The `reolink/bridge/cameras` entry of one device (never its password)."""
-    data: dict[str, Any] = runner.camera.public_dict()
-    data["capabilities"] = runner.capabilities
-    data["cameras"] = [view.camera_id for view in runner.views]
+    data = camera_entry(runner.camera, runner.capabilities)
     data["online"] = runner.online
     return CameraInfo.model_validate(data)
 
@@ -178,12 +177,13 @@ async def camera_state(ctx: Ctx, camera_id: CameraIdPath) -> Response:
 @router.post(
     "/{camera_id}/set",
     response_model=CommandResult,
-    responses={**responses.RATE_LIMITED},
+    responses=responses.COMMAND,
     dependencies=[Control],
     summary="The MQTT Command of reolink/<camera_id>/set",
-    description="Answers 200 with the `CommandResult` MQTT's `reolink/<camera_id>/response` "
-    'carries, also when the command failed (`"status": "error"`); 429 past the rate limit, '
-    "which a safety-off (siren off, PTZ stop, floodlight off) always passes.",
+    description="Answers with the `CommandResult` MQTT's `reolink/<camera_id>/response` "
+    "carries and the HTTP status of its `code` (200 ok, 404, 409, 422, 429, 502, 504); 429 "
+    "past the rate limit, which a safety-off (siren off, PTZ stop, floodlight off) always "
+    "passes.",
 )
 async def set_camera(
     state: State,
