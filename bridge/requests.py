@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from bridge.domain.camera import Camera
-from bridge.domain.errors import UnknownCamera
+from bridge.domain.errors import InvalidCommand, UnknownCamera
 from bridge.pipeline.manager import CameraManager, DuplicateCamera
 from bridge.registry import CameraRejected, ConfigFileCamera
 from bridge.reports import device_health
@@ -22,7 +22,7 @@ Action = Callable[[dict[str, Any]], Awaitable[Any]]
 HealthSource = Callable[[], dict[str, Any]]
 
 
-class RequestError(ValueError):
+class RequestError(InvalidCommand):
     """The request cannot be done; the message says why (it becomes the `error` field)."""
 
 

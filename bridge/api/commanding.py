@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from fastapi.responses import JSONResponse
+from pydantic import ConfigDict
 
 from bridge.api.deps import ApiState
 from bridge.api.security import Principal
@@ -46,6 +47,25 @@ def http_status(result: CommandResult) -> int:
     if result.status is CommandStatus.ERROR and result.code is ResultCode.OK:
         return HTTP_STATUS[ResultCode.INTERNAL]  # a failure that names no code
     return HTTP_STATUS[result.code]
+
+
+class CommandFailure(CommandResult):
+    """A convenience route's failed command: `detail` (as every API error) and the result."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "detail": "not supported by this camera: ptz left",
+                    "status": "error",
+                    "code": "not_supported",
+                    "camera_id": "front_door",
+                    "error": "not supported by this camera: ptz left",
+                }
+            ]
+        }
+    )
+    detail: str
 
 
 class CommandFailed(Exception):

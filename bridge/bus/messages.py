@@ -3,7 +3,11 @@
 Every message is a frozen dataclass. Each subscriber gets its own bounded queue and its own worker
 task, so a slow or failing consumer never delays the producer or another consumer: a handler that
 raises is logged with its owner and counted, and a full queue drops its oldest message with a
-counted, rate-limited warning. `Bus` is the interface a Redis Streams implementation takes later.
+counted, rate-limited warning. `Bus` is the interface of both buses (in-process, Redis Streams).
+
+Commands are messages too: a face publishes `CommandRequested` and awaits the `CommandCompleted`
+of the same `request_id` (`bridge.bus.commands`). Every type of `BusMessage` has its wire form in
+`bridge.bus.codec` (a test derives the list of types from the union itself).
 
 A `Journal` attached to the `InProcessBus` sees every message inside `publish()`, before any
 subscriber can: the event writer uses it to put events on disk before MQTT can announce them.

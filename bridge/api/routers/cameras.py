@@ -24,7 +24,7 @@ from bridge.domain.commands import Command, CommandResult
 from bridge.domain.errors import UnknownCamera
 from bridge.domain.state import CameraState
 from bridge.pipeline.device import DeviceRunner
-from bridge.reports import camera_entry
+from bridge.reports import camera_entry, device_health
 from bridge.topics.mapping import entities_payload
 
 router = APIRouter(prefix="/cameras", tags=["cameras"], responses=responses.CAMERA)
@@ -139,15 +139,14 @@ async def camera_status(ctx: Ctx, camera_id: CameraIdPath) -> CameraStatus:
     runner, view = ctx.manager.resolve(camera_id)
     caps = runner.capabilities
     channel_caps = view.capabilities
+    health = device_health(runner)  # as the health_check bridge request reports the device
+    health["online"] = runner.online and (channel_caps.online if channel_caps else True)
     return CameraStatus(
+        **health,
         camera_id=camera_id,
         device_id=runner.camera.id,
         channel=view.channel,
-        online=runner.online and (channel_caps.online if channel_caps is not None else True),
-        failures=runner.failures,
-        last_error=runner.last_error,
         last_poll=runner.last_poll,
-        polls=runner.polls,
         model=(channel_caps.model if channel_caps and channel_caps.model else None)
         or (caps.model if caps else None),
         firmware=(channel_caps.firmware if channel_caps and channel_caps.firmware else None)
