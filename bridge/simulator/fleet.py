@@ -168,7 +168,8 @@ class Simulator:
 
     def _port_in_use(self, port: int) -> bool:
         return port == self.control_port or any(
-            port in (s.device.port, s.device.baichuan_port) for s in self._servers.values()
+            port in (s.device.port, s.device.baichuan_port, s.rtsp.port)
+            for s in self._servers.values()
         )
 
     def _take_port(self) -> int:
