@@ -232,7 +232,7 @@ def check_authorization(
             decoded = base64.b64decode(value.split(" ", 1)[1], validate=True).decode()
         except (ValueError, IndexError):
             return False
-        return secrets.compare_digest(decoded, f"{username}:{password}")
+        return secrets.compare_digest(decoded.encode(), f"{username}:{password}".encode())
     if scheme != "digest" or params.get("nonce") not in nonces:
         return False
     if params.get("username") != username or params.get("realm") != realm:
@@ -246,4 +246,4 @@ def check_authorization(
         nc=params.get("nc", ""),
         cnonce=params.get("cnonce", ""),
     )
-    return secrets.compare_digest(expected, params.get("response", ""))
+    return secrets.compare_digest(expected.encode(), params.get("response", "").encode())

@@ -129,10 +129,10 @@ class RtspServer:
                 reply = await self._handle(conn, item)
                 writer.write(reply.encode())
                 await writer.drain()
-        except (RtspProtocolError, ConnectionError):
+        except (RtspProtocolError, ConnectionError, asyncio.CancelledError):
             pass
-        except asyncio.CancelledError:
-            pass
+        except Exception:  # a bug must show, and must not leave the client hanging
+            _LOGGER.exception("simulator: RTSP connection failed")
         finally:
             if conn.playing is not None:
                 conn.playing.cancel()
