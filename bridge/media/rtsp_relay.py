@@ -95,7 +95,8 @@ class RtspRelay:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """The first connection whose first request names the token is ffmpeg's."""
         try:
-            first = await asyncio.wait_for(rtsp.read_item(reader), CLAIM_TIMEOUT)
+            async with asyncio.timeout(CLAIM_TIMEOUT):
+                first = await rtsp.read_item(reader)
         except (TimeoutError, RtspProtocolError, ConnectionError):
             writer.transport.abort()
             return
@@ -120,7 +121,8 @@ class RtspRelay:
         """Relay until either side ends: returns when ffmpeg hangs up, raises `UpstreamFailed`
         when the camera does (or refuses the credentials, or goes silent)."""
         try:
-            reader, writer = await asyncio.wait_for(asyncio.shield(self._claimed), CLAIM_TIMEOUT)
+            async with asyncio.timeout(CLAIM_TIMEOUT):
+                reader, writer = await asyncio.shield(self._claimed)
         except TimeoutError:
             raise UpstreamFailed("ffmpeg did not connect to the stream relay") from None
         upstream = asyncio.ensure_future(self._from_camera(writer))
@@ -183,7 +185,10 @@ class RtspRelay:
             elif self._pending:
                 limit = max(2 * self._timeout, ANSWER_TIMEOUT)
             try:
-                item = await asyncio.wait_for(rtsp.read_item(self._camera_reader), limit)
+                # not wait_for: with packets arriving all the time, a cancellation that meets a
+                # finished read would be lost (Python 3.11) and the relay would never stop
+                async with asyncio.timeout(limit):
+                    item = await rtsp.read_item(self._camera_reader)
             except TimeoutError:
                 raise UpstreamFailed(f"{who} went silent on RTSP") from None
             except (RtspProtocolError, ConnectionError) as err:

@@ -129,7 +129,7 @@ class RtspServer:
                 reply = await self._handle(conn, item)
                 writer.write(reply.encode())
                 await writer.drain()
-        except (RtspProtocolError, ConnectionError, asyncio.CancelledError):
+        except (RtspProtocolError, ConnectionError):
             pass
         except Exception:  # a bug must show, and must not leave the client hanging
             _LOGGER.exception("simulator: RTSP connection failed")
