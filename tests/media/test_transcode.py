@@ -10,6 +10,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 from api_rig import PASSWORD, ApiRig
+from fixtures.process import free_port
 from media_helpers import (
     IDLE_TIMEOUT,
     bridge_ffmpegs,
@@ -115,3 +116,8 @@ async def test_the_relay_answers_the_cameras_challenge_and_keeps_strangers_out(
         with pytest.raises(UpstreamFailed, match="refused the RTSP credentials"):
             await relay.run()
         assert await asyncio.wait_for(ffprobe.wait(), 10) != 0
+    # a camera whose RTSP port does not answer: a clear error before any ffmpeg starts
+    closed = f"rtsp://admin:x@{dev.host}:{free_port()}/Preview_01_main"
+    with pytest.raises(UpstreamFailed, match="did not answer on its RTSP port"):
+        async with open_relay(closed, "floodlight", wait=5, networks=None):
+            pass
