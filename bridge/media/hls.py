@@ -1,6 +1,6 @@
 """HLS sessions: one ffmpeg per camera and stream, shared by every viewer, started on demand.
 
-A session's source (`Feed`) is one of two:
+A session's source (`Feed`, `bridge.media.feeds`) is one of two:
 
 - H.264 (remux): the session pulls the camera's HTTP-FLV stream itself (the password never reaches
   ffmpeg's command line) and pipes it into ffmpeg, which copies video and audio as they are.
@@ -27,34 +27,18 @@ import logging
 import shutil
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import ffmpeg
 
 from bridge.backoff import Backoff
 from bridge.config import StreamSettings
 from bridge.media.errors import CameraUnavailable, StreamError, TooManySessions, UpstreamFailed
+from bridge.media.feeds import WINDOW, Feed, hls_command
 from bridge.media.playlist import Segment, read_entries, render
 from bridge.media.processes import ProcessRegistry
 
 _LOGGER = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Feed:
-    """What one ffmpeg run reads, and what feeds it."""
-
-    input: Any
-    """ffmpeg's input (an `ffmpeg.input` node): FLV on stdin, or the RTSP relay's URL."""
-    transcode: bool
-    """Re-encode the video to H.264 (else copy it)."""
-    run: Callable[[asyncio.subprocess.Process], Awaitable[None]]
-    """Feeds the running ffmpeg until the camera's stream ends (raises why) or ffmpeg goes
-    (returns)."""
 
 
 SourceOpener = Callable[[], AbstractAsyncContextManager[Feed]]
@@ -62,8 +46,6 @@ SourceOpener = Callable[[], AbstractAsyncContextManager[Feed]]
 SessionKey = tuple[str, str]
 """(camera id, stream name)."""
 
-WINDOW = 6
-"""Segments in the viewers' playlist."""
 KEEP_AFTER_WINDOW = 4
 """Segments kept on disk after they left the playlist (a slow viewer may still fetch them)."""
 WATCH_INTERVAL = 0.1
@@ -73,80 +55,6 @@ MAX_FRUITLESS_RUNS = 3
 STEADY_RUN = 10.0
 """A run that lasted this long resets the restart backoff."""
 STDERR_LINES = 20
-MAX_KEYFRAME_INTERVAL = 2.0
-"""Seconds between two keyframes of a transcoded stream, at most."""
-
-
-def flv_input() -> Any:
-    """FLV on ffmpeg's stdin."""
-    return ffmpeg.input("pipe:0", f="flv", analyzeduration=1_000_000, probesize=1_000_000)
-
-
-def rtsp_input(url: str) -> Any:
-    """RTSP over TCP (one connection, RTP interleaved), from the loopback relay."""
-    return ffmpeg.input(
-        url,
-        rtsp_transport="tcp",
-        analyzeduration=1_000_000,
-        probesize=1_000_000,
-        timeout=10_000_000,
-    )
-
-
-def hls_command(
-    executable: str, run_dir: Path, settings: StreamSettings, feed: Feed | None = None
-) -> list[str]:
-    """ffmpeg's argv: the feed's input → HLS in `run_dir` (no credential in it). Video and audio
-    copied as they are, or (`feed.transcode`) the video re-encoded to H.264 with a keyframe at
-    least every `MAX_KEYFRAME_INTERVAL` seconds and every segment."""
-    source = flv_input() if feed is None else feed.input
-    codecs: dict[str, Any] = {"c": "copy"}
-    if feed is not None and feed.transcode:
-        keyframes = min(settings.segment_seconds, MAX_KEYFRAME_INTERVAL)
-        codecs = {
-            "c:v": "libx264",
-            "preset": "veryfast",
-            "tune": "zerolatency",
-            "pix_fmt": "yuv420p",
-            "force_key_frames": f"expr:gte(t,n_forced*{keyframes:g})",
-            "sc_threshold": 0,
-            "c:a": "copy",
-        }
-    output = ffmpeg.output(
-        source["v"],
-        source["a?"],
-        str(run_dir / "index.m3u8"),
-        f="hls",
-        **codecs,
-        hls_time=settings.segment_seconds,
-        hls_list_size=WINDOW,
-        hls_flags="temp_file+independent_segments",
-        hls_segment_type="mpegts",
-        hls_segment_filename=str(run_dir / "%d.ts"),
-    )
-    return [
-        executable,
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-nostats",
-        "-nostdin",
-        *output.get_args(),
-    ]
-
-
-async def pump_flv(
-    chunks: AsyncIterator[bytes], proc: asyncio.subprocess.Process, camera_id: str
-) -> None:
-    """Camera → ffmpeg's stdin, one chunk at a time (ffmpeg's pace is the camera's)."""
-    assert proc.stdin is not None
-    try:
-        async for chunk in chunks:
-            proc.stdin.write(chunk)
-            await proc.stdin.drain()
-    except (BrokenPipeError, ConnectionResetError):
-        return  # ffmpeg is gone: its exit is the news
-    raise UpstreamFailed(f"camera {camera_id} ended the stream")
 
 
 class HlsSession:

@@ -31,7 +31,8 @@ from bridge.media.errors import (
     UnknownStream,
     UpstreamFailed,
 )
-from bridge.media.hls import Feed, HlsSession, HlsSessions, flv_input, pump_flv, rtsp_input
+from bridge.media.feeds import Feed, flv_input, pump_flv, rtsp_input
+from bridge.media.hls import HlsSession, HlsSessions
 from bridge.media.processes import ProcessRegistry
 from bridge.media.rtsp_relay import open_relay
 from bridge.media.upstream import open_flv, upstream_http
