@@ -272,6 +272,11 @@ class StreamSettings(_Section):
     start_timeout: float = Field(
         default=10.0, ge=1, le=120, description="Seconds the first playlist waits for a segment"
     )
+    transcode_h265: bool = Field(
+        default=False,
+        description="Serve H.265 streams (4K main streams) as HLS by re-encoding them to H.264 "
+        "(ffmpeg libx264, read from the camera's RTSP): costs a CPU core or more per stream",
+    )
     url_ttl: int = Field(
         default=3600, ge=10, le=7 * 86400, description="Default lifetime of a signed stream URL"
     )
