@@ -599,6 +599,8 @@ ROWS: tuple[Feature, ...] = (
     _ptz_button(PtzOp.ZOOM_IN, "PTZ zoom in", "mdi:magnify-plus", "zoom"),
     _ptz_button(PtzOp.ZOOM_OUT, "PTZ zoom out", "mdi:magnify-minus", "zoom"),
     _ptz_button(PtzOp.STOP, "PTZ stop", "mdi:stop", "pan_tilt"),
+    _ptz_button(PtzOp.START_PATROL, "PTZ start patrol", "mdi:map-marker-path", "ptz_patrol"),
+    _ptz_button(PtzOp.STOP_PATROL, "PTZ stop patrol", "mdi:map-marker-off", "ptz_patrol"),
     Feature(
         key="ptz_preset",
         kind=Kind.SELECT,

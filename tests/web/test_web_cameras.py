@@ -32,8 +32,14 @@ def test_a_camera_added_through_the_form_reaches_mqtt_and_the_grid_and_removing_
             form.locator("#cam-name").fill("Porch")
             form.locator("#cam-host").fill(device["host"])
             form.locator("#cam-port").fill(str(device["port"]))
+            form.locator("#cam-password").fill("not-the-password")
+            form.get_by_role("button", name="Test the connection").click()
+            expect(form.get_by_test_id("test-result")).to_contain_text("Login refused")
             form.locator("#cam-password").fill(SIM_PASSWORD)
-            form.get_by_role("button", name="Add").click()
+            form.get_by_role("button", name="Test the connection").click()
+            expect(form.get_by_test_id("test-result")).to_contain_text("Found RLC-811A")
+            assert not mqtt.seen(lambda t, p: t.startswith("reolink/porch/"))  # a dry run
+            form.get_by_role("button", name="Add", exact=True).click()
             expect(page.locator("[data-device=porch]")).to_contain_text("Porch")
             expect(page.locator("[data-device=porch] .badge")).to_have_text("Online")
 

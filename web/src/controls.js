@@ -49,6 +49,39 @@ export function groups(entities) {
   return order.map((category) => ({ category, title: label(category), entities: byCategory.get(category) }))
 }
 
+// The entities that the PTZ panel shows (ptz.js): pad buttons, presets, patrol and zoom.
+export function isPtz(entity) {
+  const attribute = entity.command && entity.command.attribute
+  return !!attribute && (attribute.startsWith('ptz') || attribute === 'zoom')
+}
+
+// One camera's entity descriptions, asked once for the panels of one camera view.
+const asked = new Map()
+
+export function entitiesOf(cameraId) {
+  if (!asked.has(cameraId)) {
+    asked.set(cameraId, api.entities(cameraId))
+    setTimeout(() => asked.delete(cameraId), 5000)
+  }
+  return asked.get(cameraId)
+}
+
+// An entity's command sent as `POST /cameras/{id}/set/{attribute}`: {ok, text} for the page.
+export async function sendCommand(cameraId, entity, value) {
+  try {
+    const attribute = (entity.command && entity.command.attribute) || entity.key
+    const result = await api.request('POST', `/cameras/${api.path(cameraId)}/set/${api.path(attribute)}`, { value })
+    return result.status === 'ok' ? { ok: true, text: 'Done' } : { ok: false, text: result.error || 'The camera refused' }
+  } catch (err) {
+    return { ok: false, text: err.message }
+  }
+}
+
+export function stateValue(state, entity) {
+  const value = entity.value_path ? at(state, entity.value_path) : state[entity.state_field || entity.key]
+  return value === null || value === undefined || typeof value === 'object' ? '' : value
+}
+
 export function controlsPanel(cameraId) {
   return {
     entities: [],
@@ -56,7 +89,7 @@ export function controlsPanel(cameraId) {
     busy: {},
 
     async init() {
-      this.entities = await api.entities(cameraId)
+      this.entities = (await entitiesOf(cameraId)).filter((e) => !isPtz(e))
     },
 
     get groups() {
@@ -70,9 +103,7 @@ export function controlsPanel(cameraId) {
     widget,
 
     value(entity) {
-      const state = this.state()
-      const value = entity.value_path ? at(state, entity.value_path) : state[entity.state_field || entity.key]
-      return value === null || value === undefined || typeof value === 'object' ? '' : value
+      return stateValue(this.state(), entity)
     },
 
     checked(entity) {
@@ -115,16 +146,8 @@ export function controlsPanel(cameraId) {
     async send(entity, value) {
       this.busy[entity.key] = true
       this.results[entity.key] = null
-      try {
-        const attribute = (entity.command && entity.command.attribute) || entity.key
-        const result = await api.request('POST', `/cameras/${api.path(cameraId)}/set/${api.path(attribute)}`, { value })
-        this.results[entity.key] =
-          result.status === 'ok' ? { ok: true, text: 'Done' } : { ok: false, text: result.error || 'The camera refused' }
-      } catch (err) {
-        this.results[entity.key] = { ok: false, text: err.message }
-      } finally {
-        this.busy[entity.key] = false
-      }
+      this.results[entity.key] = await sendCommand(cameraId, entity, value)
+      this.busy[entity.key] = false
     },
   }
 }

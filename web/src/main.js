@@ -9,6 +9,7 @@ import { eventsPage } from './pages/events.js'
 import { loginPage } from './pages/login.js'
 import { settingsPage } from './pages/settings.js'
 import { controlsPanel } from './controls.js'
+import { ptzPanel } from './ptz.js'
 import { createStore } from './store.js'
 
 Alpine.data('loginPage', loginPage)
@@ -16,6 +17,7 @@ Alpine.data('dashboardPage', dashboardPage)
 Alpine.data('cameraTile', cameraTile)
 Alpine.data('cameraPage', cameraPage)
 Alpine.data('controlsPanel', controlsPanel)
+Alpine.data('ptzPanel', ptzPanel)
 Alpine.data('eventsPage', eventsPage)
 Alpine.data('settingsPage', settingsPage)
 
