@@ -77,6 +77,14 @@ export async function sendCommand(cameraId, entity, value) {
   }
 }
 
+// Detections are the badges under the picture, images the picture itself, and an event entity
+// (a doorbell's ring, the detection stream) has no value to show: the panel leaves them out.
+const NOT_CONTROLS = new Set(['image', 'event'])
+
+function shownAsControl(entity) {
+  return !entity.events && !NOT_CONTROLS.has(entity.kind)
+}
+
 export function stateValue(state, entity) {
   const value = entity.value_path ? at(state, entity.value_path) : state[entity.state_field || entity.key]
   return value === null || value === undefined || typeof value === 'object' ? '' : value
@@ -89,7 +97,7 @@ export function controlsPanel(cameraId) {
     busy: {},
 
     async init() {
-      this.entities = (await entitiesOf(cameraId)).filter((e) => !isPtz(e))
+      this.entities = (await entitiesOf(cameraId)).filter((e) => !isPtz(e) && shownAsControl(e))
     },
 
     get groups() {

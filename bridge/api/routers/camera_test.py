@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from bridge.api import responses
 from bridge.api.deps import Actuator, Ctx
+from bridge.api.errors import validation_details
 from bridge.api.scopes import Admin
 from bridge.domain.camera import CameraHost, CameraPassword, CameraUsername
 from bridge.domain.capabilities import Capabilities
@@ -37,10 +38,10 @@ from bridge.reolink.network import AddressRefused
 
 router = APIRouter(prefix="/cameras", tags=["cameras"])
 
-TEST_TIMEOUT = 5.0
+TEST_TIMEOUT = 4.0
 """Seconds one request to the camera may take during a test."""
-TEST_DEADLINE = 20.0
-"""Seconds the whole test may take (login, device info, capabilities, logout)."""
+TEST_DEADLINE = 9.0
+"""Seconds the whole test may take (resolving, login, device info, capabilities, logout)."""
 
 Stage = Literal["address", "connect", "login", "read"]
 
@@ -70,8 +71,18 @@ class CameraTest(BaseModel):
     )
 
 
+_CHANNEL: dict[str, Any] = {"channel": 0, "name": "Driveway", "model": "RLC-811A", "online": True}
+_DEVICE: dict[str, Any] = {
+    "model": "RLC-811A",
+    "name": "Driveway",
+    "firmware": "v3.1.0.2368_23062508",
+    "kind": "camera",
+    "channels": [_CHANNEL],
+}
+
+
 class FoundChannel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_CHANNEL]})
     channel: int
     name: str
     model: str | None
@@ -79,7 +90,7 @@ class FoundChannel(BaseModel):
 
 
 class FoundDevice(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_DEVICE]})
     model: str
     name: str
     firmware: str
@@ -98,15 +109,7 @@ class CameraTestResult(BaseModel):
                     "error": None,
                     "address": "192.168.1.20:80",
                     "seconds": 0.4,
-                    "device": {
-                        "model": "RLC-811A",
-                        "name": "Driveway",
-                        "firmware": "v3.1.0.2368_23062508",
-                        "kind": "camera",
-                        "channels": [
-                            {"channel": 0, "name": "Driveway", "model": "RLC-811A", "online": True}
-                        ],
-                    },
+                    "device": _DEVICE,
                 },
                 {
                     "ok": False,
@@ -155,22 +158,23 @@ async def test_camera(ctx: Ctx, body: CameraTest) -> CameraTestResult:
 
     networks = ctx.registry.networks
     try:
-        await networks.check(body.host, port)
-    except AddressRefused as err:
-        return result("address", str(err))
-    client = ReolinkClient(
-        body.host,
-        port,
-        body.username,
-        password,
-        https=body.https,
-        verify_tls=body.verify_tls,
-        timeout=TEST_TIMEOUT,
-        networks=networks,
-    )
-    try:
-        async with asyncio.timeout(TEST_DEADLINE), client:
-            found = await client.get_capabilities()
+        async with asyncio.timeout(TEST_DEADLINE):
+            try:
+                await networks.check(body.host, port)
+            except AddressRefused as err:
+                return result("address", str(err))
+            client = ReolinkClient(
+                body.host,
+                port,
+                body.username,
+                password,
+                https=body.https,
+                verify_tls=body.verify_tls,
+                timeout=TEST_TIMEOUT,
+                networks=networks,
+            )
+            async with client:
+                found = await client.get_capabilities()
     except TimeoutError:
         return result("connect", f"no complete answer within {TEST_DEADLINE:g} s")
     except AuthenticationError as err:
@@ -188,7 +192,7 @@ def _password(ctx: Ctx, body: CameraTest) -> str:
     if body.password is not None:
         return body.password.get_secret_value()
     if body.camera_id is None:
-        raise HTTPException(422, "password: needed (or a camera_id to use)")
+        raise _password_needed("needed, or a camera_id whose stored password to use")
     runner, _ = ctx.manager.resolve(body.camera_id)  # 404 for an unknown camera
     stored = runner.camera
     tried = stored.model_copy(
@@ -202,11 +206,14 @@ def _password(ctx: Ctx, body: CameraTest) -> str:
         }
     )
     if stored.needs_password_for(tried):
-        raise HTTPException(
-            422,
-            f"password: needed to try another address or username than {stored.id}'s",
-        )
+        raise _password_needed(f"needed to try another address or username than {stored.id}'s")
     return stored.password.get_secret_value()
+
+
+def _password_needed(why: str) -> HTTPException:
+    """A 422 shaped as the validation errors are (`detail`: a list, on `password`)."""
+    problem = {"loc": ["body", "password"], "msg": why, "type": "missing"}
+    return HTTPException(422, validation_details([problem]))
 
 
 def _device(found: Capabilities) -> FoundDevice:
