@@ -125,6 +125,11 @@ class DeviceRunner:
         self._settings_due = 0.0
         self._wake.set()
 
+    def request_capabilities(self) -> None:
+        """Re-read the capabilities at the next tick, now (a preset was saved or deleted)."""
+        self._health_due = 0.0
+        self._wake.set()
+
     # -- the loop ----------------------------------------------------------------------------
 
     async def _run(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from browsing import Watched
+from browsing import ARTEFACTS, Watched
 from playwright.sync_api import Page, expect
 
 PLAYS_FOR = 3.0
@@ -96,6 +96,20 @@ def test_the_ptz_pad_moves_the_camera_and_stops_it(signed_in: Watched) -> None:
     presets.get_by_label("Preset").select_option("Porch")
     presets.get_by_role("button", name="Go").click()
     expect(presets.get_by_label("Preset")).to_contain_text("Porch (here now)")
+
+    # a preset saved here appears in the list (the entities follow the camera), and goes again
+    save = pad.locator("[data-entity=ptz_preset_save]")
+    save.get_by_label("Save preset: name").fill("Shed")
+    save.get_by_role("button", name="Save preset").click()
+    expect(presets.locator("option", has_text="Shed")).to_have_count(1)
+    assert "Shed" in bridge.sim_state("ptz")["channel_states"][0]["ptz"]["presets"].values()
+    delete = pad.locator("[data-entity=ptz_preset_delete]")
+    delete.get_by_label("Delete preset: which").select_option("Shed")
+    delete.get_by_role("button", name="Delete preset").click()
+    expect(presets.locator("option", has_text="Shed")).to_have_count(0)
+    assert "Shed" not in bridge.sim_state("ptz")["channel_states"][0]["ptz"]["presets"].values()
+    ARTEFACTS.joinpath("screenshots").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTEFACTS / "screenshots" / "camera-ptz-wide.png", full_page=True)
 
 
 def test_a_camera_without_ptz_shows_no_pad(signed_in: Watched) -> None:

@@ -96,8 +96,19 @@ export function controlsPanel(cameraId) {
     results: {},
     busy: {},
 
+    onChange: null,
+
     async init() {
-      this.entities = (await entitiesOf(cameraId)).filter((e) => !isPtz(e) && shownAsControl(e))
+      const keep = (list) => list.filter((e) => !isPtz(e) && shownAsControl(e))
+      this.onChange = (e) => {
+        if (e.detail.cameraId === cameraId) this.entities = keep(e.detail.entities)
+      }
+      window.addEventListener('entities-changed', this.onChange)
+      this.entities = keep(await entitiesOf(cameraId))
+    },
+
+    destroy() {
+      window.removeEventListener('entities-changed', this.onChange)
     },
 
     get groups() {

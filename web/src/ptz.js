@@ -54,10 +54,30 @@ export function ptzPanel(cameraId) {
     queue: Promise.resolve(),
     preset: '',
 
+    names: {},
+    onChange: null,
+
     async init() {
-      this.entities = (await entitiesOf(cameraId)).filter(isPtz)
-      const presets = this.presetEntity
-      if (presets && presets.options && presets.options.length) this.preset = presets.options[0]
+      this.onChange = (e) => {
+        if (e.detail.cameraId === cameraId) this.adopt(e.detail.entities)
+      }
+      window.addEventListener('entities-changed', this.onChange)
+      this.adopt(await entitiesOf(cameraId))
+    },
+
+    destroy() {
+      window.removeEventListener('entities-changed', this.onChange)
+    },
+
+    adopt(entities) {
+      this.entities = entities.filter(isPtz)
+      const options = (this.presetEntity && this.presetEntity.options) || []
+      if (!options.includes(this.preset)) this.preset = options[0] || ''
+      for (const entity of this.forms) {
+        const choices = entity.options || []
+        if (choices.length && !choices.includes(this.names[entity.key])) this.names[entity.key] = choices[0]
+        else if (!(entity.key in this.names)) this.names[entity.key] = ''
+      }
     },
 
     get present() {
@@ -89,6 +109,27 @@ export function ptzPanel(cameraId) {
 
     get presetEntity() {
       return this.entities.find((e) => e.kind === 'select' && e.writable) || null
+    },
+
+    // Text commands (save a preset under a name, delete one of the listed presets): a small
+    // form each, a select where the entity lists its options, else a name to type.
+    get forms() {
+      return this.entities.filter((e) => e.kind === 'text' && e.writable)
+    },
+
+    setName(entity, event) {
+      this.names[entity.key] = event.target.value
+    },
+
+    submitForm(entity) {
+      const value = (this.names[entity.key] || '').trim()
+      if (!value) {
+        this.result = { ok: false, text: 'Enter a name first.' }
+        return null
+      }
+      return this.send(entity, value).then(() => {
+        if (this.result.ok && !(entity.options && entity.options.length)) this.names[entity.key] = ''
+      })
     },
 
     get zoomEntity() {
