@@ -44,6 +44,7 @@ def check(watched: Watched, name: str, width_name: str) -> None:
     violations = axe_violations(page)
     assert violations == [], f"{name}: " + json.dumps(violations, indent=1)
     ARTEFACTS.joinpath("screenshots").mkdir(parents=True, exist_ok=True)
+    page.evaluate("() => window.scrollTo(0, 0)")  # the sticky header at the top
     page.screenshot(path=ARTEFACTS / "screenshots" / f"{name}-{width_name}.png", full_page=True)
 
 

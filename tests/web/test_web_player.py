@@ -109,6 +109,7 @@ def test_the_ptz_pad_moves_the_camera_and_stops_it(signed_in: Watched) -> None:
     expect(presets.locator("option", has_text="Shed")).to_have_count(0)
     assert "Shed" not in bridge.sim_state("ptz")["channel_states"][0]["ptz"]["presets"].values()
     ARTEFACTS.joinpath("screenshots").mkdir(parents=True, exist_ok=True)
+    page.evaluate("() => window.scrollTo(0, 0)")  # the sticky header at the top
     page.screenshot(path=ARTEFACTS / "screenshots" / "camera-ptz-wide.png", full_page=True)
 
 

@@ -35,6 +35,8 @@ function at(state, path) {
 }
 
 // Entities grouped by category (controls first, then settings, then the rest), in list order.
+const GROUP_ORDER = ['controls', 'config', 'diagnostic']
+
 export function groups(entities) {
   const order = []
   const byCategory = new Map()
@@ -46,7 +48,13 @@ export function groups(entities) {
     }
     byCategory.get(category).push(entity)
   }
-  return order.map((category) => ({ category, title: label(category), entities: byCategory.get(category) }))
+  const rank = (category) => {
+    const at = GROUP_ORDER.indexOf(category)
+    return at < 0 ? GROUP_ORDER.length : at
+  }
+  return order
+    .sort((a, b) => rank(a) - rank(b))
+    .map((category) => ({ category, title: label(category), entities: byCategory.get(category) }))
 }
 
 // The entities that the PTZ panel shows (ptz.js): pad buttons, presets, patrol and zoom.
