@@ -5,32 +5,10 @@ written to the artefacts folder (README.md shows two of them: `make screenshots`
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
-from browsing import ARTEFACTS, WIDTHS, Watched
+from browsing import ARTEFACTS, WIDTHS, Watched, axe_violations
 from playwright.sync_api import Page, expect
-from web_rig import ROOT
-
-AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
-BLOCKING = ("serious", "critical")
-
-
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's serious and critical violations on the page as it is now."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        # Evaluated through the DevTools protocol: the page's CSP (no inline scripts) stays on.
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-    found: list[dict[str, Any]] = page.evaluate(
-        """async () => {
-            const result = await window.axe.run(document, {resultTypes: ['violations']})
-            return result.violations.map(v => ({
-                id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + n.failureSummary),
-            }))
-        }"""
-    )
-    return [v for v in found if v["impact"] in BLOCKING]
 
 
 def settle(page: Page) -> None:
@@ -97,7 +75,7 @@ def test_a_page_of_the_dashboard_fits_a_phone(watched: Watched) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     watched.goto("/")
     watched.login()
-    for route in ("/", "/camera/nvr_ch2", "/events", "/settings"):
+    for route in ("/", "/camera/nvr_ch2", "/camera/ptz", "/events", "/settings"):
         watched.open(route)
         settle(page)
         overflow = page.evaluate("() => document.documentElement.scrollWidth")

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import time
 
-from browsing import ARTEFACTS, Watched
+from browsing import ARTEFACTS, Watched, axe_violations
 from playwright.sync_api import Page, expect
 
+SHED = "<i>Shed</i>"
+"""A preset name as markup: it must show as these characters."""
 PLAYS_FOR = 3.0
 """Seconds the video's clock must advance (the issue's bound)."""
 
@@ -97,17 +99,20 @@ def test_the_ptz_pad_moves_the_camera_and_stops_it(signed_in: Watched) -> None:
     presets.get_by_role("button", name="Go").click()
     expect(presets.get_by_label("Preset")).to_contain_text("Porch (here now)")
 
-    # a preset saved here appears in the list (the entities follow the camera), and goes again
+    # a preset saved here appears in the list (the entities follow the camera), as text (the
+    # camera's names are never markup), and goes again
     save = pad.locator("[data-entity=ptz_preset_save]")
-    save.get_by_label("Save preset: name").fill("Shed")
+    save.get_by_label("Save preset: name").fill(SHED)
     save.get_by_role("button", name="Save preset").click()
-    expect(presets.locator("option", has_text="Shed")).to_have_count(1)
-    assert "Shed" in bridge.sim_state("ptz")["channel_states"][0]["ptz"]["presets"].values()
+    expect(presets.locator("option", has_text=SHED)).to_have_count(1)
+    expect(pad.locator("i")).to_have_count(0)
+    assert SHED in bridge.sim_state("ptz")["channel_states"][0]["ptz"]["presets"].values()
+    assert axe_violations(page) == []
     delete = pad.locator("[data-entity=ptz_preset_delete]")
-    delete.get_by_label("Delete preset: which").select_option("Shed")
+    delete.get_by_label("Delete preset: which").select_option(SHED)
     delete.get_by_role("button", name="Delete preset").click()
-    expect(presets.locator("option", has_text="Shed")).to_have_count(0)
-    assert "Shed" not in bridge.sim_state("ptz")["channel_states"][0]["ptz"]["presets"].values()
+    expect(presets.locator("option", has_text=SHED)).to_have_count(0)
+    assert SHED not in bridge.sim_state("ptz")["channel_states"][0]["ptz"]["presets"].values()
     ARTEFACTS.joinpath("screenshots").mkdir(parents=True, exist_ok=True)
     page.evaluate("() => window.scrollTo(0, 0)")  # the sticky header at the top
     page.screenshot(path=ARTEFACTS / "screenshots" / "camera-ptz-wide.png", full_page=True)
