@@ -17,7 +17,7 @@ function parseRoute() {
   const params = Object.fromEntries(new URLSearchParams(search))
   const key = hash
   if (parts[0] === 'camera' && parts[1]) return { name: 'camera', id: parts[1], params, key }
-  if (['login', 'events', 'settings'].includes(parts[0])) return { name: parts[0], params, key }
+  if (['login', 'events', 'recordings', 'settings'].includes(parts[0])) return { name: parts[0], params, key }
   return { name: 'dashboard', params, key }
 }
 

@@ -237,6 +237,10 @@ export function cameraPage(cameraId) {
       }
     },
 
+    get recordingsHref() {
+      return `#/recordings?camera=${encodeURIComponent(cameraId)}`
+    },
+
     get eventsHref() {
       return `#/events?camera=${encodeURIComponent(cameraId)}`
     },
