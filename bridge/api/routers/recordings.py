@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi import Path as PathParam
@@ -45,8 +45,26 @@ MP4 = "video/mp4"
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
+_RECORDING: dict[str, Any] = {
+    "id": 42,
+    "camera_id": "nvr_ch1",
+    "device_id": "nvr",
+    "channel": 1,
+    "stream": "main",
+    "name": "Mp4Record/2026-12-02/RecM02_20261202_101500_101530_6D28808_4B000.mp4",
+    "start": "2026-12-02T09:15:00Z",
+    "end": "2026-12-02T09:15:30Z",
+    "duration": 30.0,
+    "size": 307200,
+    "triggers": ["person"],
+    "gone": False,
+    "download_url": "/api/v1/recordings/42/download?token=rms_…",
+    "play_url": "/api/v1/recordings/42/play.mp4?token=rms_…",
+}
+
+
 class RecordingRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_RECORDING]})
     id: int
     camera_id: str = Field(description="The camera as the API names it (`<nvr>_ch<N>`)")
     device_id: str
@@ -64,6 +82,9 @@ class RecordingRecord(BaseModel):
 
 
 class RecordingPage(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"recordings": [_RECORDING], "next_cursor": None}]}
+    )
     recordings: list[RecordingRecord]
     next_cursor: str | None = None
 
