@@ -61,6 +61,11 @@ def test_every_page_loads_clean_accessible_and_is_pictured(
     expect(page.locator("[data-testid=event-list] > li").first).to_be_visible()
     check(watched, "events", width_name)
 
+    watched.open("/recordings?camera=legacy")
+    expect(page.get_by_test_id("rec-camera")).to_have_value("legacy")
+    expect(page.locator("[data-testid=rec-list]")).to_be_attached()
+    check(watched, "recordings", width_name)
+
     watched.open("/settings")
     expect(page.locator("[data-testid=device-list] > li")).to_have_count(
         len(watched.bridge.devices)
@@ -75,7 +80,7 @@ def test_a_page_of_the_dashboard_fits_a_phone(watched: Watched) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     watched.goto("/")
     watched.login()
-    for route in ("/", "/camera/nvr_ch2", "/camera/ptz", "/events", "/settings"):
+    for route in ("/", "/camera/nvr_ch2", "/camera/ptz", "/events", "/recordings", "/settings"):
         watched.open(route)
         settle(page)
         overflow = page.evaluate("() => document.documentElement.scrollWidth")

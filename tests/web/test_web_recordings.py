@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 import httpx
-from browsing import Watched, axe_violations
+from browsing import ARTEFACTS, Watched, axe_violations
 from playwright.sync_api import Page, expect
 from web_rig import Bridge
 
@@ -77,6 +77,10 @@ def test_a_recording_is_found_played_and_downloaded_and_its_event_clip_plays(
     row.get_by_role("button", name="Play").click()
     expect(page.get_by_test_id("rec-player")).to_be_visible()
     played(page, "[data-testid=rec-player]", 1.5)
+
+    ARTEFACTS.joinpath("screenshots").mkdir(parents=True, exist_ok=True)
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.screenshot(path=ARTEFACTS / "screenshots" / "recordings-playing-wide.png", full_page=True)
 
     with page.expect_download() as info:
         row.get_by_role("link", name="Download").click()
