@@ -112,6 +112,7 @@ def test_the_ptz_pad_moves_the_camera_and_stops_it(signed_in: Watched) -> None:
     delete.get_by_label("Delete preset: which").select_option(SHED)
     delete.get_by_role("button", name="Delete preset").click()
     expect(presets.locator("option", has_text=SHED)).to_have_count(0)
+    expect(page.get_by_test_id("camera-state")).not_to_contain_text(SHED)  # at no preset now
     assert SHED not in bridge.sim_state("ptz")["channel_states"][0]["ptz"]["presets"].values()
     ARTEFACTS.joinpath("screenshots").mkdir(parents=True, exist_ok=True)
     page.evaluate("() => window.scrollTo(0, 0)")  # the sticky header at the top
