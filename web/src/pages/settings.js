@@ -128,7 +128,10 @@ export function settingsPage() {
       this.testing = true
       this.testResult = null
       try {
-        this.testResult = describeTest(await api.request('POST', '/cameras/test', body))
+        const result = await api.request('POST', '/cameras/test', body)
+        this.testResult = describeTest(result)
+        // a new camera without a name yet takes the one it calls itself
+        if (result.ok && !this.editing && !f.name.trim() && result.device.name) f.name = result.device.name
       } catch (err) {
         this.testResult = { ok: false, text: err.message }
       } finally {
