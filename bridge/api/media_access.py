@@ -77,7 +77,6 @@ class ClosingStreamingResponse(StreamingResponse):
     def __init__(
         self, content: AsyncGenerator[bytes, None], status_code: int = 200, **kw: Any
     ) -> None:
-        # `status_code` with its default spelled out: FastAPI reads it to document the route
         super().__init__(content, status_code, **kw)
         self._source = content
 
