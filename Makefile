@@ -38,9 +38,10 @@ bench: setup
 
 # The README's pictures, from the dashboard tests' screenshots (tests write to artefacts/ only).
 screenshots: setup
-	.venv/bin/python -m pytest tests/web/test_web_pages.py -q -k loads_clean
+	.venv/bin/python -m pytest tests/web/test_web_pages.py tests/web/test_web_player.py -q -k "loads_clean or ptz_pad"
 	cp artefacts/screenshots/dashboard-wide.png docs/images/dashboard.png
 	cp artefacts/screenshots/camera-wide.png docs/images/camera.png
+	cp artefacts/screenshots/camera-ptz-wide.png docs/images/camera-ptz.png
 	cp artefacts/screenshots/dashboard-phone.png docs/images/dashboard-phone.png
 
 clean:
