@@ -18,10 +18,12 @@ import signal
 from types import TracebackType
 from typing import Any
 
+from bridge import __version__
 from bridge.api.app import create_app
 from bridge.api.context import ApiContext
 from bridge.api.lockout import warn_if_locked_out
 from bridge.api.server import ApiServer, serve
+from bridge.api.zeroconf import Announcer, service_info
 from bridge.bus.factory import build_bus
 from bridge.cache import CacheUpdater, build_cache
 from bridge.config import Settings
@@ -92,9 +94,12 @@ class Bridge:
         self.mqtt: MqttConnection | None = None
         self.mqtt_service: MqttService | None = None
         self.api: ApiServer | None = None
+        self.announcer: Announcer | None = None
+        self.installation_id = ""
 
     async def start(self) -> None:
         await self.store.open()
+        self.installation_id = await self.store.installation_id()
         cameras = await self.registry.load(self.settings.cameras)
         self.cache_updater.start()
         self.writer.start()
@@ -114,6 +119,7 @@ class Bridge:
                 self.dispatcher,
                 self.requests,
                 republish_delay=self._republish_delay,
+                installation_id=self.installation_id,
             )
             await self.mqtt_service.start()
             await self.mqtt.start()
@@ -145,6 +151,7 @@ class Bridge:
             requests=self.requests,
             snapshots=self.snapshots,
             topics=self.topics,
+            installation_id=self.installation_id,
             mqtt=self.mqtt,
             streams=self.streams,
             stats={"writer": self.writer.stats}
@@ -158,8 +165,20 @@ class Bridge:
             access_log=server.access_log,
             forwarded_allow_ips=server.forwarded_allow_ips,
         )
+        if server.zeroconf:
+            self.announcer = Announcer(
+                service_info(
+                    installation_id=self.installation_id,
+                    host=server.host,
+                    port=self.api.port,
+                    version=__version__,
+                )
+            )
+            await self.announcer.start()
 
     async def stop(self) -> None:
+        if self.announcer is not None:
+            await self.announcer.stop()
         if self.streams is not None:
             self.streams.close_viewers()  # FLV viewers would hold the API's shutdown up
         if self.api is not None:

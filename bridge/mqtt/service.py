@@ -61,8 +61,10 @@ class MqttService:
         requests: BridgeRequests,
         *,
         republish_delay: tuple[float, float] = REPUBLISH_DELAY,
+        installation_id: str = "",
     ) -> None:
         self.settings = settings
+        self.installation_id = installation_id
         self.connection = connection
         self.bus = bus
         self.manager = manager
@@ -167,9 +169,13 @@ class MqttService:
     def _publish_bridge(self) -> None:
         info = {
             "version": __version__,
+            "installation_id": self.installation_id,
             "config": redacted(self.settings),
             "camera_count": len(self.manager.cameras),
-            "mqtt": {"dropped_messages": self.connection.dropped_messages},
+            "mqtt": {
+                "dropped_messages": self.connection.dropped_messages,
+                "discovery": self.settings.mqtt.discovery,
+            },
         }
         self.connection.publish(self.topics.bridge_info, info, retain=True)
         self._publish_cameras()

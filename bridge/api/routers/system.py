@@ -75,11 +75,16 @@ async def metrics(state: State) -> Response:
 
 def bridge_info(ctx: Ctx) -> dict[str, Any]:
     """The `reolink/bridge/info` payload."""
+    mqtt = ctx.settings.mqtt
     return {
         "version": __version__,
+        "installation_id": ctx.installation_id,
         "config": redacted(ctx.settings),
         "camera_count": len(ctx.manager.cameras),
-        "mqtt": {"dropped_messages": ctx.mqtt.dropped_messages if ctx.mqtt is not None else 0},
+        "mqtt": {
+            "dropped_messages": ctx.mqtt.dropped_messages if ctx.mqtt is not None else 0,
+            "discovery": mqtt.discovery if mqtt.enabled else "off",
+        },
     }
 
 

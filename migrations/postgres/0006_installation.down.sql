@@ -1,0 +1,2 @@
+-- 0006 installation (PostgreSQL), down.
+DROP TABLE bridge_meta;

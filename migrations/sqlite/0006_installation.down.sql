@@ -1,0 +1,2 @@
+-- 0006 installation (SQLite), down.
+DROP TABLE bridge_meta;
