@@ -45,6 +45,7 @@ class BridgeRig:
     simulator: subprocess.Popen[str] | None = None
     bridge: subprocess.Popen[bytes] | None = None
     _admin: str = ""
+    _record: dict[str, Any] | None = None
 
     @property
     def url(self) -> str:
@@ -202,6 +203,11 @@ class BridgeRig:
 
     def zeroconf_record(self) -> dict[str, Any]:
         """The record the bridge's announcer builds for this bridge (`bridge.api.zeroconf`)."""
+        if self._record is None:
+            self._record = self._build_record()
+        return dict(self._record, properties=dict(self._record["properties"]))
+
+    def _build_record(self) -> dict[str, Any]:
         code = (
             "import json, sys; from bridge.api.zeroconf import describe, service_info; "
             "print(json.dumps(describe(service_info(installation_id=sys.argv[1], "
