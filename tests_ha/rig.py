@@ -84,7 +84,7 @@ class BridgeRig:
             "data_dir": str(self.workdir / "data"),
             "log_level": "WARNING",
             "mqtt": {"enabled": False},
-            "polling": {"interval": 0.5, "failure_threshold": 2, "timeout": 2.0},
+            "polling": {"interval": 0.5, "settings_interval": 1.0, "failure_threshold": 2, "timeout": 2.0},
             "server": {"host": HOST, "port": self.port, "login_rate_per_minute": 6000},
             "auth": {"admin_password": ADMIN_PASSWORD, "token_cache_seconds": 0},
             "security": {"camera_networks": ["127.0.0.0/8"]},

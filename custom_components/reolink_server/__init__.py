@@ -15,6 +15,7 @@ from homeassistant.helpers.device_registry import DeviceEntry
 from .api import BridgeAuthError, BridgeClient, BridgeError, BridgeScopeError
 from .const import DOMAIN, ISSUE_MQTT_DISCOVERY
 from .coordinator import ReolinkServerCoordinator
+from .devices import register_devices
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -61,6 +62,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ReolinkServerConfigEntry
     entry.runtime_data = ReolinkServerData(client, coordinator)
     _check_mqtt_discovery(hass, entry, info.get("mqtt") or {})
     entry.async_on_unload(entry.add_update_listener(_options_updated))
+    register_devices(hass, coordinator, coordinator.camera_ids)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_create_background_task(
         hass, coordinator.async_run_push(), f"{DOMAIN} WebSocket {entry.title}"

@@ -17,6 +17,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .api import BridgeAuthError, BridgeClient, BridgeCommandError, BridgeError, Json
+from .devices import register_devices
 from .const import (
     CONF_CAMERAS,
     CONF_POLL_INTERVAL,
@@ -169,6 +170,7 @@ class ReolinkServerCoordinator(DataUpdateCoordinator[BridgeData]):
         return lambda: self._camera_listeners.remove(listener)
 
     def _announce(self, camera_id: str) -> None:
+        register_devices(self.hass, self, [camera_id])
         for listener in list(self._camera_listeners):
             listener(camera_id)
 

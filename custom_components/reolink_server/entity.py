@@ -9,42 +9,18 @@ from typing import Any
 from homeassistant.const import EntityCategory
 from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import BridgeCommandError, BridgeError, Json
-from .const import DOMAIN, MANUFACTURER
+from .const import DOMAIN
 from .coordinator import ReolinkServerCoordinator
+from .devices import device_info
 
 type Factory = Callable[[ReolinkServerCoordinator, str, Json], Entity | None]
 
 CATEGORIES = {"config": EntityCategory.CONFIG, "diagnostic": EntityCategory.DIAGNOSTIC}
-
-
-def device_info(coordinator: ReolinkServerCoordinator, camera_id: str) -> DeviceInfo:
-    """One device per camera view; an NVR's channels hang off the NVR (`via_device`)."""
-    view = coordinator.views[camera_id]
-    own = view.get("capabilities") or {}
-    device = (coordinator.devices.get(view["device_id"]) or {}).get("capabilities") or {}
-    iid = coordinator.installation_id
-    info = DeviceInfo(
-        identifiers={(DOMAIN, f"{iid}_{camera_id}")},
-        name=view.get("name") or camera_id,
-        manufacturer=MANUFACTURER,
-        model=own.get("model") or device.get("model"),
-        sw_version=own.get("firmware") or device.get("firmware"),
-        configuration_url=f"{coordinator.client.url}/?camera={camera_id}",
-    )
-    if camera_id == view["device_id"]:
-        if device.get("serial"):
-            info["serial_number"] = device["serial"]
-        if device.get("hardware"):
-            info["hw_version"] = device["hardware"]
-    if view.get("parent_id"):
-        info["via_device"] = (DOMAIN, f"{iid}_{view['parent_id']}")
-    return info
 
 
 class ReolinkServerEntity(CoordinatorEntity[ReolinkServerCoordinator]):
