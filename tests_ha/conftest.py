@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 # Imported before the `hass` fixture puts PHCC's own testing_config/custom_components first.
-from custom_components.reolink_server.const import DOMAIN
+from custom_components.reolink_server.const import CONF_CAMERAS, DOMAIN
 
 from .rig import BridgeRig
 
@@ -60,10 +60,15 @@ def entry_for(rig: BridgeRig, token: str, **options: Any) -> MockConfigEntry:
 
 
 @pytest.fixture
-async def entry(hass: HomeAssistant, running: BridgeRig) -> AsyncIterator[MockConfigEntry]:
-    """A loaded entry with a fresh control token, every camera; unloaded afterwards."""
+async def entry(
+    hass: HomeAssistant, running: BridgeRig, request: pytest.FixtureRequest
+) -> AsyncIterator[MockConfigEntry]:
+    """A loaded entry with a fresh control token; unloaded afterwards. Every camera, or the
+    ones a `@pytest.mark.cameras(...)` names (fewer entities: a faster setup)."""
     _, token = running.token()
-    config_entry = entry_for(running, token)
+    marker = request.node.get_closest_marker("cameras")
+    options = {CONF_CAMERAS: list(marker.args)} if marker else {}
+    config_entry = entry_for(running, token, **options)
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()

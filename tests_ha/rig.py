@@ -37,7 +37,8 @@ def free_port() -> int:
 @dataclass
 class BridgeRig:
     workdir: Path
-    port: int = field(default_factory=free_port)
+    port: int = 0
+    """The bridge's; picked once the simulator's devices hold their ports."""
     control_port: int = field(default_factory=free_port)
     devices: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The simulator's devices by camera id (the profile): id, host, port, control_url, …"""
@@ -70,6 +71,9 @@ class BridgeRig:
         for _ in PROFILES:
             line = json.loads(self.simulator.stdout.readline())
             self.devices[line["profile"]] = line
+        taken = {p for d in self.devices.values() for p in (d["port"], d.get("baichuan_port"))}
+        while self.port == 0 or self.port in taken:
+            self.port = free_port()
         cameras = [
             {
                 "id": profile,

@@ -42,6 +42,7 @@ async def call(hass: HomeAssistant, domain: str, service: str, target: str, **da
     )
 
 
+@pytest.mark.cameras("floodlight", "ptz")
 async def test_each_platforms_action_reaches_the_camera(
     hass: HomeAssistant, entry: MockConfigEntry, running: BridgeRig
 ) -> None:
@@ -84,6 +85,7 @@ async def test_each_platforms_action_reaches_the_camera(
     await until(lambda: channel(running, "ptz")["ptz"]["preset"] == 3)  # type: ignore[index]
 
 
+@pytest.mark.cameras("ptz", "legacy")
 async def test_camera_services_reach_the_camera_and_refusals_are_errors(
     hass: HomeAssistant, entry: MockConfigEntry, running: BridgeRig
 ) -> None:
@@ -106,6 +108,7 @@ async def test_camera_services_reach_the_camera_and_refusals_are_errors(
     assert refused.value.translation_key == "command_refused"
 
 
+@pytest.mark.cameras("doorbell")
 async def test_the_camera_gives_a_jpeg_and_a_stream_ffprobe_decodes(
     hass: HomeAssistant, entry: MockConfigEntry, running: BridgeRig
 ) -> None:
@@ -123,7 +126,7 @@ async def test_the_camera_gives_a_jpeg_and_a_stream_ffprobe_decodes(
         subprocess.run,
         [
             "ffprobe", "-v", "error", "-select_streams", "v:0", "-count_frames",
-            "-read_intervals", "%+3", "-show_entries", "stream=codec_name,nb_read_frames",
+            "-read_intervals", "%+#10", "-show_entries", "stream=codec_name,nb_read_frames",
             "-of", "json", source,
         ],
         capture_output=True,
@@ -137,6 +140,7 @@ async def test_the_camera_gives_a_jpeg_and_a_stream_ffprobe_decodes(
     assert int(stream["nb_read_frames"]) > 0
 
 
+@pytest.mark.cameras("legacy")
 async def test_the_latest_snapshot_image(
     hass: HomeAssistant,
     entry: MockConfigEntry,
@@ -153,6 +157,7 @@ async def test_the_latest_snapshot_image(
     running.sim_event("legacy", "motion", False)
 
 
+@pytest.mark.cameras("nvr", "floodlight")
 async def test_diagnostics_hold_no_secret(
     hass: HomeAssistant,
     entry: MockConfigEntry,
@@ -173,6 +178,7 @@ async def test_diagnostics_hold_no_secret(
     assert diagnostics["cameras"]["floodlight"]["device"]["model"] == "RLC-811A"
 
 
+@pytest.mark.cameras("legacy")
 async def test_a_repair_issue_while_the_bridge_also_publishes_mqtt_discovery(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
@@ -190,6 +196,7 @@ async def test_a_repair_issue_while_the_bridge_also_publishes_mqtt_discovery(
     assert issues.async_get_issue(DOMAIN, issue_id) is None
 
 
+@pytest.mark.cameras("ptz")
 async def test_only_devices_the_bridge_no_longer_has_can_be_removed(
     hass: HomeAssistant, entry: MockConfigEntry, running: BridgeRig
 ) -> None:

@@ -269,6 +269,7 @@ async def test_reconfigure_to_another_bridge_is_refused(
     assert result["reason"] == "unique_id_mismatch"
 
 
+@pytest.mark.cameras("legacy")
 async def test_options_choose_cameras_and_the_poll_interval(
     hass: HomeAssistant, entry: MockConfigEntry, running: BridgeRig
 ) -> None:
@@ -289,8 +290,5 @@ async def test_options_choose_cameras_and_the_poll_interval(
     coordinator = entry.runtime_data.coordinator
     assert coordinator.poll_interval.total_seconds() == 12
     assert sorted(coordinator.camera_ids) == ["doorbell", "nvr", "nvr_ch0", "nvr_ch1", "nvr_ch2"]
-    assert hass.states.get("camera.floodlight") is None or (
-        hass.states.get("camera.floodlight").state == "unavailable"  # type: ignore[union-attr]
-    )
     iid = running.installation_id
     assert registry.async_get_entity_id("camera", DOMAIN, f"{iid}_nvr_ch1_camera") is not None

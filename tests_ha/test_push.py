@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -25,6 +26,7 @@ def entity_id(hass: HomeAssistant, rig: BridgeRig, platform: str, camera_id: str
     return found
 
 
+@pytest.mark.cameras("floodlight")
 async def test_a_detection_reaches_the_binary_sensor_and_the_event_entity_within_a_second(
     hass: HomeAssistant, entry: MockConfigEntry, running: BridgeRig
 ) -> None:
@@ -45,6 +47,7 @@ async def test_a_detection_reaches_the_binary_sensor_and_the_event_entity_within
     await until(lambda: hass.states.get(person).state == STATE_OFF, timeout=2.0)  # type: ignore[union-attr]
 
 
+@pytest.mark.cameras("doorbell")
 async def test_a_doorbell_press_fires_the_event_entity(
     hass: HomeAssistant, entry: MockConfigEntry, running: BridgeRig
 ) -> None:
@@ -61,9 +64,16 @@ async def test_a_doorbell_press_fires_the_event_entity(
     assert pressed.attributes["event_type"] == "press"
 
 
+@pytest.mark.cameras("ptz", "nvr")
 async def test_the_bridge_away_makes_entities_unavailable_and_back_available_again(
-    hass: HomeAssistant, entry: MockConfigEntry, running: BridgeRig
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    running: BridgeRig,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(
+        "custom_components.reolink_server.coordinator.RECONNECT_DELAYS", (0.2,)
+    )
     coordinator = entry.runtime_data.coordinator
     motion = entity_id(hass, running, "binary_sensor", "ptz", "motion")
     camera = entity_id(hass, running, "camera", "nvr_ch1", "camera")
@@ -82,6 +92,7 @@ async def test_the_bridge_away_makes_entities_unavailable_and_back_available_aga
     assert entry.state is ConfigEntryState.LOADED
 
 
+@pytest.mark.cameras("legacy")
 async def test_a_camera_offline_on_the_bridge_is_unavailable(
     hass: HomeAssistant, entry: MockConfigEntry, running: BridgeRig
 ) -> None:
@@ -102,6 +113,7 @@ async def test_a_camera_offline_on_the_bridge_is_unavailable(
         coordinator.on_frame(topic, payload)
 
 
+@pytest.mark.cameras("ptz")
 async def test_unload_and_reload_leave_nothing_behind(
     hass: HomeAssistant, entry: MockConfigEntry, running: BridgeRig
 ) -> None:

@@ -107,11 +107,10 @@ class ReolinkServerCoordinator(DataUpdateCoordinator[BridgeData]):
 
     async def async_load(self) -> None:
         """The views, devices, states and entity descriptions (setup and resync)."""
-        views = await self.client.views()
-        self.devices = {d["id"]: d for d in await self.client.cameras()}
+        views, devices = await asyncio.gather(self.client.views(), self.client.cameras())
+        self.devices = {d["id"]: d for d in devices}
         self.views = {v["camera_id"]: v for v in views}
-        for camera_id in self.camera_ids:
-            await self._load_entities(camera_id)
+        await asyncio.gather(*(self._load_entities(cid) for cid in self.camera_ids))
         self.data = await self._fetch_states()
 
     async def _load_entities(self, camera_id: str) -> bool:
@@ -127,12 +126,17 @@ class ReolinkServerCoordinator(DataUpdateCoordinator[BridgeData]):
 
     async def _fetch_states(self) -> BridgeData:
         data = BridgeData()
-        for camera_id in self.camera_ids:
+        ids = self.camera_ids
+        states = await asyncio.gather(
+            *(self.client.state(cid) for cid in ids), return_exceptions=True
+        )
+        for camera_id, state in zip(ids, states, strict=True):
             data.online[camera_id] = bool(self.views[camera_id].get("online"))
-            try:
-                data.states[camera_id] = await self.client.state(camera_id)
-            except BridgeCommandError:
+            if isinstance(state, BridgeCommandError):
                 continue  # no state yet
+            if isinstance(state, BaseException):
+                raise state
+            data.states[camera_id] = state
         return data
 
     async def _async_update_data(self) -> BridgeData:

@@ -111,19 +111,20 @@ def async_setup_described(
     """Add the entities of `platform` for every camera, now and when a camera appears; the
     unsubscribe callback for `entry.async_on_unload`."""
 
-    @callback
-    def add(camera_id: str) -> None:
-        entities = [
+    def build(camera_id: str) -> list[Entity]:
+        return [
             entity
             for desc in coordinator.entities.get(camera_id, [])
             if matches(desc, platform)
             and (entity := factory(coordinator, camera_id, desc)) is not None
         ]
-        if entities:
+
+    @callback
+    def add(camera_id: str) -> None:
+        if entities := build(camera_id):
             async_add_entities(entities)
 
-    for camera_id in coordinator.camera_ids:
-        add(camera_id)
+    async_add_entities([e for camera_id in coordinator.camera_ids for e in build(camera_id)])
     return coordinator.async_listen_cameras(add)
 
 
