@@ -88,7 +88,12 @@ class BridgeRig:
             "data_dir": str(self.workdir / "data"),
             "log_level": "WARNING",
             "mqtt": {"enabled": False},
-            "polling": {"interval": 0.5, "settings_interval": 1.0, "failure_threshold": 2, "timeout": 2.0},
+            "polling": {
+                "interval": 0.5,
+                "settings_interval": 1.0,
+                "failure_threshold": 2,
+                "timeout": 2.0,
+            },
             "server": {"host": HOST, "port": self.port, "login_rate_per_minute": 6000},
             "auth": {"admin_password": ADMIN_PASSWORD, "token_cache_seconds": 0},
             "security": {"camera_networks": ["127.0.0.0/8"]},
@@ -180,6 +185,35 @@ class BridgeRig:
         answer.raise_for_status()
         body = answer.json()
         return body["id"], body["token"]
+
+    def add_camera(self, camera_id: str, profile: str) -> None:
+        """A new simulator device, added to the running bridge as `camera_id`."""
+        line = httpx.post(
+            f"http://{HOST}:{self.control_port}/sim/devices",
+            json={"profile": profile, "id": f"{camera_id}-dev", "password": SIM_PASSWORD},
+            timeout=10,
+        ).json()
+        added = httpx.post(
+            self.api + "/cameras",
+            json={
+                "id": camera_id,
+                "name": camera_id.title(),
+                "host": line["host"],
+                "port": line["port"],
+                "password": SIM_PASSWORD,
+            },
+            headers={"Authorization": f"Bearer {self.admin()}"},
+            timeout=10,
+        )
+        assert added.status_code == 201, added.text
+
+    def remove_camera(self, camera_id: str) -> None:
+        httpx.delete(
+            f"{self.api}/cameras/{camera_id}",
+            headers={"Authorization": f"Bearer {self.admin()}"},
+            timeout=10,
+        )
+        httpx.delete(f"http://{HOST}:{self.control_port}/sim/devices/{camera_id}-dev", timeout=10)
 
     def revoke(self, token_id: str) -> None:
         answer = httpx.delete(

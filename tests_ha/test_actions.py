@@ -37,9 +37,7 @@ def commands(rig: BridgeRig, camera_id: str) -> list[str]:
 
 
 async def call(hass: HomeAssistant, domain: str, service: str, target: str, **data: object) -> None:
-    await hass.services.async_call(
-        domain, service, {"entity_id": target, **data}, blocking=True
-    )
+    await hass.services.async_call(domain, service, {"entity_id": target, **data}, blocking=True)
 
 
 @pytest.mark.cameras("floodlight", "ptz")
@@ -66,7 +64,9 @@ async def test_each_platforms_action_reaches_the_camera(
     await until(lambda: channel(running, "floodlight")["siren"]["plays"] >= 1)  # type: ignore[index]
     await call(hass, "siren", "turn_off", siren)
 
-    await call(hass, "select", "select_option", eid("select", "floodlight", "day_night"), option="color")
+    await call(
+        hass, "select", "select_option", eid("select", "floodlight", "day_night"), option="color"
+    )
     await until(lambda: channel(running, "floodlight")["day_night"] == "Color")
     select = eid("select", "floodlight", "day_night")
     await until(lambda: hass.states.get(select).state == "color")  # type: ignore[union-attr]
@@ -75,7 +75,7 @@ async def test_each_platforms_action_reaches_the_camera(
     number = eid("number", "floodlight", "motion_sensitivity")
     await call(hass, "number", "set_value", number, value=33)
     await until(lambda: channel(running, "floodlight")["md_sensitivity"] == 33)
-    await until(lambda: hass.states.get(number).state == "33")  # type: ignore[union-attr]
+    await until(lambda: float(hass.states.get(number).state) == 33)  # type: ignore[union-attr]
 
     await call(hass, "button", "press", eid("button", "ptz", "ptz_left"))
     await until(lambda: "PtzCtrl" in commands(running, "ptz"))
@@ -125,9 +125,19 @@ async def test_the_camera_gives_a_jpeg_and_a_stream_ffprobe_decodes(
     probe = await asyncio.to_thread(
         subprocess.run,
         [
-            "ffprobe", "-v", "error", "-select_streams", "v:0", "-count_frames",
-            "-read_intervals", "%+#10", "-show_entries", "stream=codec_name,nb_read_frames",
-            "-of", "json", source,
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-count_frames",
+            "-read_intervals",
+            "%+#10",
+            "-show_entries",
+            "stream=codec_name,nb_read_frames",
+            "-of",
+            "json",
+            source,
         ],
         capture_output=True,
         text=True,

@@ -258,7 +258,9 @@ async def test_reconfigure_to_another_bridge_is_refused(
 ) -> None:
     _, token = running.token()
     entry = MockConfigEntry(
-        domain=DOMAIN, unique_id="another-bridge", data={CONF_URL: running.url, CONF_API_TOKEN: token}
+        domain=DOMAIN,
+        unique_id="another-bridge",
+        data={CONF_URL: running.url, CONF_API_TOKEN: token},
     )
     entry.add_to_hass(hass)
     result = await entry.start_reconfigure_flow(hass)

@@ -37,7 +37,9 @@ async def test_a_detection_reaches_the_binary_sensor_and_the_event_entity_within
     running.sim_event("floodlight", "person", True)
     await until(lambda: hass.states.get(person).state == STATE_ON, timeout=1.0)  # type: ignore[union-attr]
     event = await until(
-        lambda: (s := hass.states.get(detection)) and s.attributes.get("event_type") == "person" and s,
+        lambda: (
+            (s := hass.states.get(detection)) and s.attributes.get("event_type") == "person" and s
+        ),
         timeout=1.0,
     )
     assert time.monotonic() - started < 1.0
@@ -71,9 +73,7 @@ async def test_the_bridge_away_makes_entities_unavailable_and_back_available_aga
     running: BridgeRig,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(
-        "custom_components.reolink_server.coordinator.RECONNECT_DELAYS", (0.2,)
-    )
+    monkeypatch.setattr("custom_components.reolink_server.coordinator.RECONNECT_DELAYS", (0.2,))
     coordinator = entry.runtime_data.coordinator
     motion = entity_id(hass, running, "binary_sensor", "ptz", "motion")
     camera = entity_id(hass, running, "camera", "nvr_ch1", "camera")

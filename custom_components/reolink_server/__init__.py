@@ -31,6 +31,7 @@ PLATFORMS: list[Platform] = [
     Platform.SWITCH,
 ]
 
+
 @dataclass
 class ReolinkServerData:
     client: BridgeClient

@@ -149,7 +149,7 @@ class BridgeClient:
             "thumbnail": f"/cameras/{camera_id}/thumbnail",
         }[kind]
         response = await self._call("GET", path)
-        if response.status == 204 or response.status == 404:
+        if response.status in {204, 404}:
             return None
         if response.status >= 400:
             raise BridgeCommandError(await _detail(response))

@@ -26,7 +26,7 @@ class ReolinkServerBinarySensor(DescribedEntity, BinarySensorEntity):
 
     @property
     def is_on(self) -> bool | None:
-        value = self.value
+        value = self.bridge_value
         return None if value is None else bool(value)
 
 

@@ -111,9 +111,7 @@ class ReolinkServerConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
-    async def async_step_zeroconf(
-        self, discovery_info: ZeroconfServiceInfo
-    ) -> ConfigFlowResult:
+    async def async_step_zeroconf(self, discovery_info: ZeroconfServiceInfo) -> ConfigFlowResult:
         """The bridge announced itself (`server.zeroconf`): its TXT `id` is its installation
         id; an entry that has it gets the announced URL."""
         installation_id = discovery_info.properties.get("id")

@@ -17,7 +17,6 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .api import BridgeAuthError, BridgeClient, BridgeCommandError, BridgeError, Json
-from .devices import register_devices
 from .const import (
     CONF_CAMERAS,
     CONF_POLL_INTERVAL,
@@ -25,6 +24,7 @@ from .const import (
     DOMAIN,
     RECONNECT_DELAYS,
 )
+from .devices import register_devices
 
 if TYPE_CHECKING:
     from . import ReolinkServerConfigEntry
@@ -225,7 +225,9 @@ class ReolinkServerCoordinator(DataUpdateCoordinator[BridgeData]):
 
     def _socket_down(self, why: str) -> None:
         if self.connected:
-            _LOGGER.warning("The bridge's WebSocket is down (%s): polling every %s", why, self.poll_interval)
+            _LOGGER.warning(
+                "The bridge's WebSocket is down (%s): polling every %s", why, self.poll_interval
+            )
             self.reconnects += 1
         self.connected = False
         if self.update_interval is None:
@@ -264,9 +266,12 @@ class ReolinkServerCoordinator(DataUpdateCoordinator[BridgeData]):
         elif rest == ["event"] and isinstance(payload, dict):
             for listener in list(self._event_listeners.get(camera_id, ())):
                 listener(payload)
-        elif rest == ["entities"] and isinstance(payload, dict):
-            if camera_id not in self.entities or camera_id not in self.views:
-                self.hass.async_create_task(self._camera_ready(camera_id), eager_start=False)
+        elif (
+            rest == ["entities"]
+            and isinstance(payload, dict)
+            and (camera_id not in self.entities or camera_id not in self.views)
+        ):
+            self.hass.async_create_task(self._camera_ready(camera_id), eager_start=False)
 
     async def _camera_ready(self, camera_id: str) -> None:
         """A camera view answered (a new camera, or one that was offline at setup)."""
@@ -277,9 +282,12 @@ class ReolinkServerCoordinator(DataUpdateCoordinator[BridgeData]):
             if camera_id not in self.views:
                 self.views = {v["camera_id"]: v for v in await self.client.views()}
                 self.devices = {d["id"]: d for d in await self.client.cameras()}
-            if camera_id in self.views and self.selected(camera_id):
-                if await self._load_entities(camera_id):
-                    self._announce(camera_id)
+            if (
+                camera_id in self.views
+                and self.selected(camera_id)
+                and await self._load_entities(camera_id)
+            ):
+                self._announce(camera_id)
         except BridgeError as err:
             _LOGGER.debug("camera %s: %s", camera_id, err)
         finally:

@@ -57,7 +57,7 @@ class DescribedEntity(ReolinkServerEntity):
             self._attr_icon = desc["icon"]
 
     @property
-    def value(self) -> Any:
+    def bridge_value(self) -> Any:
         """The value the description points at: `value_path` or `state_field` in the state."""
         path = self.desc.get("value_path") or self.desc.get("state_field")
         if not path:

@@ -31,9 +31,7 @@ class ReolinkServerEvent(DescribedEntity, EventEntity):
 
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
-        self.async_on_remove(
-            self.coordinator.async_listen_events(self.camera_id, self._on_event)
-        )
+        self.async_on_remove(self.coordinator.async_listen_events(self.camera_id, self._on_event))
 
     @callback
     def _on_event(self, event: Json) -> None:

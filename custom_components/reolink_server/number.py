@@ -33,7 +33,7 @@ class ReolinkServerNumber(DescribedEntity, NumberEntity):
 
     @property
     def native_value(self) -> float | None:
-        value = self.value
+        value = self.bridge_value
         return float(value) if isinstance(value, int | float) else None
 
     async def async_set_native_value(self, value: float) -> None:

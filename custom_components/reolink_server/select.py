@@ -25,7 +25,7 @@ class ReolinkServerSelect(DescribedEntity, SelectEntity):
 
     @property
     def current_option(self) -> str | None:
-        value = self.value
+        value = self.bridge_value
         return str(value) if value is not None and str(value) in self.options else None
 
     async def async_select_option(self, option: str) -> None:

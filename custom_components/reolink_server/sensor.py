@@ -24,7 +24,7 @@ class ReolinkServerSensor(DescribedEntity, SensorEntity):
         self._attr_native_unit_of_measurement = desc.get("unit")
         if desc.get("state_class") in SensorStateClass.__members__.values():
             self._attr_state_class = SensorStateClass(desc["state_class"])
-        device_class = desc.get("device_class")
+        device_class = str(desc.get("device_class"))
         # An enum sensor needs its options; without them it is a plain text sensor.
         if device_class in SensorDeviceClass.__members__.values() and (
             device_class != SensorDeviceClass.ENUM or desc.get("options")
@@ -35,7 +35,7 @@ class ReolinkServerSensor(DescribedEntity, SensorEntity):
 
     @property
     def native_value(self) -> str | int | float | None:
-        value = self.value
+        value = self.bridge_value
         if value is None or isinstance(value, int | float | str):
             return value
         return str(value)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.components.siren import ATTR_DURATION, SirenEntity, SirenEntityFeature
+from homeassistant.components.siren import SirenEntity
+from homeassistant.components.siren.const import ATTR_DURATION, SirenEntityFeature
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 

@@ -21,7 +21,7 @@ class OnOffEntity(DescribedEntity):
 
     @property
     def is_on(self) -> bool | None:
-        value = self.value
+        value = self.bridge_value
         if value is None:
             return None
         return str(value).lower() == str(self.command.get("on", "ON")).lower()
