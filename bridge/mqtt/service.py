@@ -32,6 +32,7 @@ from bridge.domain.commands import Command, CommandResult
 from bridge.domain.errors import UnknownCamera
 from bridge.domain.state import CameraState
 from bridge.domain.views import camera_views
+from bridge.media.links import MediaLinks
 from bridge.mqtt.connection import Message, MqttConnection
 from bridge.mqtt.discovery import Discovery
 from bridge.pipeline.dispatcher import CommandDispatcher
@@ -71,7 +72,9 @@ class MqttService:
         self.dispatcher = dispatcher
         self.requests = requests
         self.topics = Topics(settings.mqtt.base_topic, settings.mqtt.discovery_prefix)
+        self.links = MediaLinks.from_settings(settings)
         self.discovery = Discovery(
+            snapshot_jpeg=settings.media.snapshot_jpeg_topic,
             topics=self.topics,
             mode=settings.mqtt.discovery,
             public_url=settings.server.public_url,
@@ -122,7 +125,7 @@ class MqttService:
             self._availability[message.camera_id] = message.online
         elif isinstance(message, DeviceRemoved):
             self._remove(message.camera, message.capabilities)
-        for out in live_messages(message, self.topics):
+        for out in live_messages(message, self.topics, self.links):
             self.connection.publish(out.topic, out.payload, retain=out.retain)
         if isinstance(message, DeviceReady):
             known = self._devices.get(message.camera.id)

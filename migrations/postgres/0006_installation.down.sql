@@ -1,2 +1,0 @@
--- 0006 installation (PostgreSQL), down.
-DROP TABLE bridge_meta;

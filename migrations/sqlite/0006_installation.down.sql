@@ -1,2 +1,0 @@
--- 0006 installation (SQLite), down.
-DROP TABLE bridge_meta;
