@@ -174,6 +174,16 @@ class BridgeRig:
         answer.raise_for_status()
         return answer.json()
 
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        answer = httpx.post(
+            self.api + path,
+            json=body,
+            headers={"Authorization": f"Bearer {self.admin()}"},
+            timeout=30,
+        )
+        answer.raise_for_status()
+        return answer.json()
+
     def token(self, scope: str = "control", name: str = "home-assistant") -> tuple[str, str]:
         """A new API token: (its id, its secret)."""
         answer = httpx.post(

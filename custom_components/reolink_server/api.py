@@ -90,6 +90,10 @@ class BridgeClient:
             raise BridgeConnectionError("not a Reolink Server bridge (no installation id)")
         return info
 
+    async def get(self, path: str) -> Json:
+        """Any JSON object the API serves (`/recordings…`, `/events/{id}`, …)."""
+        return cast(Json, await self._json("GET", path))
+
     async def me(self) -> Json:
         return cast(Json, await self._json("GET", "/auth/me"))
 
