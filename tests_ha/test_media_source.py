@@ -31,6 +31,7 @@ async def test_recordings_and_event_snapshots_browse_and_play(
     hass: HomeAssistant, entry: MockConfigEntry, running: BridgeRig
 ) -> None:
     assert await async_setup_component(hass, "media_source", {})
+    await hass.async_block_till_done()
     root = await media_source.async_browse_media(hass, ROOT)
     (bridge,) = root.children
     assert bridge.title == entry.title
@@ -76,6 +77,7 @@ async def test_what_is_not_there_is_unresolvable(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
     assert await async_setup_component(hass, "media_source", {})
+    await hass.async_block_till_done()
     for identifier in (
         "nothing",
         f"{entry.entry_id}/rec/999999",
