@@ -24,6 +24,7 @@ from bridge.api.context import ApiContext
 from bridge.api.lockout import warn_if_locked_out
 from bridge.api.server import ApiServer, serve
 from bridge.api.zeroconf import Announcer, service_info
+from bridge.bus.commands import CommandClient
 from bridge.bus.factory import build_bus
 from bridge.cache import CacheUpdater, build_cache
 from bridge.config import Settings
@@ -83,6 +84,10 @@ class Bridge:
             queue_size=settings.media.snapshot_queue,
         )
         self.dispatcher = CommandDispatcher(self.manager, self.bus, settings.safety, self.snapshots)
+        self.commands = CommandClient(
+            self.bus, timeout=settings.safety.command_timeout, check=self.manager.resolve
+        )
+        self.commands.serve(self.dispatcher.on_request)
         self.topics = Topics(settings.mqtt.base_topic, settings.mqtt.discovery_prefix)
         self.store: Store = create_store(settings)
         self.cipher = load_cipher(settings.data_dir)
@@ -117,6 +122,7 @@ class Bridge:
         self.interrupted.start(enabled, started_before=utcnow(), running=enabled)
         self.retention.start()
         await self.media.start()
+        self.commands.start()
         if self.settings.mqtt.enabled:
             self.mqtt = MqttConnection(self.settings.mqtt, **self._mqtt_options)
             self.mqtt_service = MqttService(
@@ -124,7 +130,7 @@ class Bridge:
                 self.mqtt,
                 self.bus,
                 self.manager,
-                self.dispatcher,
+                self.commands,
                 self.requests,
                 republish_delay=self._republish_delay,
                 installation_id=self.installation_id,
@@ -155,7 +161,7 @@ class Bridge:
             cache=self.cache,
             manager=self.manager,
             registry=self.registry,
-            dispatcher=self.dispatcher,
+            commands=self.commands,
             requests=self.requests,
             snapshots=self.snapshots,
             topics=self.topics,
@@ -199,6 +205,7 @@ class Bridge:
         self.snapshots.stop()
         await self.media.stop()
         await self.manager.stop()
+        self.commands.stop()
         await self.dispatcher.aclose()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(DRAIN_TIMEOUT):

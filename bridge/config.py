@@ -202,6 +202,13 @@ class EventSettings(_Section):
 class SafetySettings(_Section):
     siren_max_seconds: int = Field(default=60, ge=1, le=300)
     actuator_rate_per_minute: int = Field(default=30, ge=1, le=6000)
+    command_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="Seconds MQTT, REST and WebSocket wait for a command's result over the bus; "
+        "past it the answer is a failed result with code `timeout`",
+    )
 
 
 class AuthSettings(_Section):

@@ -10,12 +10,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from bridge.bus.commands import CommandClient
 from bridge.bus.messages import Bus
 from bridge.cache.base import StateCache
 from bridge.config import Settings
 from bridge.media.recordings import RecordingsMedia
 from bridge.media.service import StreamService
-from bridge.pipeline.dispatcher import CommandDispatcher
 from bridge.pipeline.manager import CameraManager
 from bridge.pipeline.snapshots import Snapshots
 from bridge.registry import CameraRegistry
@@ -44,7 +44,8 @@ class ApiContext:
     cache: StateCache
     manager: CameraManager
     registry: CameraRegistry
-    dispatcher: CommandDispatcher
+    commands: CommandClient
+    """Commands go over the bus to the instance that runs the camera, never to a dispatcher."""
     requests: BridgeRequests
     snapshots: Snapshots
     topics: Topics
