@@ -37,7 +37,7 @@ async def test_the_clients_errors(hass: HomeAssistant, running: BridgeRig) -> No
     _, token = running.token()
     _, read_only = running.token(scope="read")
     client = BridgeClient(session, running.url, token)
-    with pytest.raises(BridgeCommandError, match="invalid value"):
+    with pytest.raises(BridgeCommandError, match="day_night: Input should be"):
         await client.set_attribute("floodlight", "day_night", "purple")
     with pytest.raises(BridgeScopeError, match="control"):
         await BridgeClient(session, running.url, read_only).set_attribute(

@@ -294,3 +294,21 @@ async def test_options_choose_cameras_and_the_poll_interval(
     assert sorted(coordinator.camera_ids) == ["doorbell", "nvr", "nvr_ch0", "nvr_ch1", "nvr_ch2"]
     iid = running.installation_id
     assert registry.async_get_entity_id("camera", DOMAIN, f"{iid}_nvr_ch1_camera") is not None
+
+
+async def test_options_of_an_entry_that_is_not_loaded(hass: HomeAssistant) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="not-loaded",
+        data={CONF_URL: f"http://127.0.0.1:{free_port()}", CONF_API_TOKEN: "rbt_x"},
+    )
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    options = result["data_schema"].schema[CONF_CAMERAS].config["options"]  # type: ignore[index]
+    assert options == []
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_POLL_INTERVAL: 60}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {CONF_CAMERAS: [], CONF_POLL_INTERVAL: 60}

@@ -183,5 +183,6 @@ async def _detail(response: aiohttp.ClientResponse) -> str:
         body = await response.json()
     except (aiohttp.ContentTypeError, ValueError):
         return f"HTTP {response.status}"
-    detail = body.get("detail") if isinstance(body, dict) else None
+    # `{"detail": …}` for an API error; a refused command's `CommandResult` has `error`
+    detail = (body.get("detail") or body.get("error")) if isinstance(body, dict) else None
     return str(detail) if detail else f"HTTP {response.status}"

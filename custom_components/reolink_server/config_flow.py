@@ -223,7 +223,8 @@ class ReolinkServerOptionsFlow(OptionsFlow):
                 }
             )
         entry: ReolinkServerConfigEntry = self.config_entry
-        views = entry.runtime_data.coordinator.views
+        data = getattr(entry, "runtime_data", None)  # absent while the entry is not loaded
+        views = data.coordinator.views if data is not None else {}
         choices = [
             SelectOptionDict(value=cid, label=f"{view.get('name') or cid} ({cid})")
             for cid, view in views.items()

@@ -54,7 +54,7 @@ class ReolinkServerMediaSource(MediaSource):
         try:
             if kind == "rec":
                 record = await client.get(f"/recordings/{key}")
-                return PlayMedia(client.url + record["play_url"], "video/mp4")
+                return PlayMedia(absolute(client.url, record["play_url"]), "video/mp4")
             event = await client.get(f"/events/{key}")
         except BridgeError as err:
             raise Unresolvable(str(err)) from err
