@@ -57,6 +57,11 @@ class ServerSettings(_Section):
         description="How others reach the API (snapshot URLs); default http://host:port",
     )
     enabled: bool = Field(default=True, description="Serve the REST/WebSocket/SSE API")
+    zeroconf: bool = Field(
+        default=False,
+        description="Announce the API on the LAN by mDNS as `_reolink-server._tcp`, so Home "
+        "Assistant's custom integration offers the bridge by itself",
+    )
     max_request_bytes: int = Field(
         default=1_048_576,
         ge=1024,

@@ -201,6 +201,14 @@ def _detection_event_types(ch: Any) -> list[str]:
     return [k.value for k in ch.detections if k is not DetectionType.VISITOR]
 
 
+def event_triggers(key: str, ch: Any) -> dict[str, str]:
+    """An event entity's triggers: the bridge's event type → the entity's event type (what the
+    MQTT configs below render; the custom integration reads them from `/entities`)."""
+    if key == "doorbell":
+        return {DetectionType.VISITOR.value: "press"}
+    return {kind: kind for kind in _detection_event_types(ch)}
+
+
 def _detection_event(b: Any) -> dict[str, Any]:
     kinds = _detection_event_types(b.channel)
     # Starts and instants become HA events; an `end` renders nothing, which HA ignores.
