@@ -14,6 +14,7 @@ from bridge.bus.commands import CommandClient
 from bridge.bus.messages import Bus
 from bridge.cache.base import StateCache
 from bridge.config import Settings
+from bridge.media.recordings import RecordingsMedia
 from bridge.media.service import StreamService
 from bridge.pipeline.manager import CameraManager
 from bridge.pipeline.snapshots import Snapshots
@@ -52,6 +53,8 @@ class ApiContext:
     """None when MQTT is turned off (`mqtt.enabled: false`); then `/ready` does not ask for it."""
     streams: StreamService | None = None
     """Live video (`bridge.media`); None when the API runs without it: the stream routes 503."""
+    media: RecordingsMedia | None = None
+    """Event media and recordings (`bridge.media.recordings`); None: those routes 503."""
     stats: dict[str, StatsSource] = field(default_factory=dict)
     """Counters exported on `/metrics` as `reolink_component_stat{component, stat}`: e.g.
     `{"writer": writer.stats, "bus": bus.stats}` (numbers only; others are skipped)."""

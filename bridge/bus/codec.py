@@ -95,11 +95,12 @@ def _fields(message: BusMessage) -> dict[str, Any]:
             }
         case StillActive(camera_id=camera_id, at=at):
             return {"camera_id": camera_id, "at": at.isoformat()}
-        case SnapshotTaken(camera_id=camera_id, jpeg=jpeg, event_id=event_id):
+        case SnapshotTaken(camera_id=camera_id, jpeg=jpeg, event_id=event_id, path=path):
             return {
                 "camera_id": camera_id,
                 "jpeg": base64.b64encode(jpeg).decode("ascii"),
                 "event_id": event_id,
+                "path": path,
             }
     raise TypeError(f"not a bus message: {type(message).__name__}")
 
@@ -214,7 +215,12 @@ def _snapshot_taken(data: dict[str, Any]) -> BusMessage:
         jpeg = base64.b64decode(_str(data, "jpeg"), validate=True)
     except binascii.Error as err:
         raise CodecError(f"jpeg is not base64: {err}") from err
-    return SnapshotTaken(_str(data, "camera_id"), jpeg, _optional_str(data, "event_id"))
+    return SnapshotTaken(
+        _str(data, "camera_id"),
+        jpeg,
+        _optional_str(data, "event_id"),
+        _optional_str(data, "path"),
+    )
 
 
 _CODECS: tuple[tuple[type[BusMessage], str, Callable[[dict[str, Any]], BusMessage]], ...] = (

@@ -120,6 +120,8 @@ class SnapshotTaken:
     camera_id: str
     jpeg: bytes
     event_id: str | None = None
+    path: str | None = None
+    """Where the media dir keeps it (`bridge.domain.media_paths`); None: not kept on disk."""
 
 
 BusMessage = (

@@ -32,6 +32,7 @@ from bridge.domain.commands import Command, CommandResult, parse_command, transa
 from bridge.domain.errors import DomainError, ResultCode, UnknownCamera
 from bridge.domain.state import CameraState
 from bridge.domain.views import camera_views
+from bridge.media.links import MediaLinks
 from bridge.mqtt.connection import Message, MqttConnection
 from bridge.mqtt.discovery import Discovery
 from bridge.pipeline.manager import CameraManager
@@ -69,7 +70,9 @@ class MqttService:
         self.commands = commands
         self.requests = requests
         self.topics = Topics(settings.mqtt.base_topic, settings.mqtt.discovery_prefix)
+        self.links = MediaLinks.from_settings(settings)
         self.discovery = Discovery(
+            snapshot_jpeg=settings.media.snapshot_jpeg_topic,
             topics=self.topics,
             mode=settings.mqtt.discovery,
             public_url=settings.server.public_url,
@@ -120,7 +123,7 @@ class MqttService:
             self._availability[message.camera_id] = message.online
         elif isinstance(message, DeviceRemoved):
             self._remove(message.camera, message.capabilities)
-        for out in live_messages(message, self.topics):
+        for out in live_messages(message, self.topics, self.links):
             self.connection.publish(out.topic, out.payload, retain=out.retain)
         if isinstance(message, DeviceReady):
             known = self._devices.get(message.camera.id)

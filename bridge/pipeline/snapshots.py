@@ -1,17 +1,27 @@
 """Snapshots: taken on a detection's start (when `events.snapshot_on_event`) and on command.
 
 A bus consumer on the camera side: it asks the device's client for a JPEG and announces it as
-`SnapshotTaken`; the MQTT face publishes it, the API will serve it. At most one snapshot per camera
-every `MIN_INTERVAL` seconds for events, so a burst of detections does not hammer the camera.
+`SnapshotTaken`; an event's snapshot names the file the media dir keeps it in
+(`bridge.domain.media_paths`; `bridge.media.event_media` writes it); MQTT publishes its URL.
+
+Each camera has its own lane (a bounded queue and one task), so a slow camera never delays
+another's snapshots; past `queue_size` waiting events a camera's newest are dropped. At most one
+picture per camera every `MIN_INTERVAL` seconds is asked of the camera: an event within that time
+of the last picture gets that picture. A battery camera is never woken for a snapshot: its event
+gets the latest picture kept, if any.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 
 from bridge.bus.messages import Bus, BusMessage, EventRaised, SnapshotTaken, Subscription
 from bridge.domain.errors import CameraOffline, UnknownCamera
+from bridge.domain.events import Event
+from bridge.domain.media_paths import snapshot_path
 from bridge.domain.values import EventPhase, EventType
 from bridge.pipeline.manager import CameraManager
 from bridge.reolink import ReolinkError
@@ -19,18 +29,24 @@ from bridge.reolink import ReolinkError
 _LOGGER = logging.getLogger(__name__)
 
 MIN_INTERVAL = 5.0
-"""Seconds between two event snapshots of one camera."""
+"""Seconds between two pictures asked of one camera for events."""
 
 _NOT_DETECTIONS = frozenset({EventType.ONLINE, EventType.OFFLINE})
 
 
 class Snapshots:
-    def __init__(self, manager: CameraManager, bus: Bus, *, on_event: bool) -> None:
+    def __init__(
+        self, manager: CameraManager, bus: Bus, *, on_event: bool, queue_size: int = 4
+    ) -> None:
         self.manager = manager
         self.bus = bus
         self.on_event = on_event
+        self.queue_size = queue_size
         self.latest: dict[str, bytes] = {}
+        self.dropped = 0
         self._last_taken: dict[str, float] = {}
+        self._lanes: dict[str, asyncio.Queue[Event]] = {}
+        self._workers: dict[str, asyncio.Task[None]] = {}
         self._subscription: Subscription | None = None
 
     def start(self) -> None:
@@ -40,6 +56,10 @@ class Snapshots:
     def stop(self) -> None:
         if self._subscription is not None:
             self._subscription.close()
+        for task in self._workers.values():
+            task.cancel()
+        self._workers.clear()
+        self._lanes.clear()
 
     async def _on_bus(self, message: BusMessage) -> None:
         if not isinstance(message, EventRaised):
@@ -47,19 +67,55 @@ class Snapshots:
         event = message.event
         if event.type in _NOT_DETECTIONS or event.phase is EventPhase.END:
             return
-        now = time.monotonic()
-        if now - self._last_taken.get(event.camera_id, -MIN_INTERVAL) < MIN_INTERVAL:
-            return
-        self._last_taken[event.camera_id] = now
+        lane = self._lanes.get(event.camera_id)
+        if lane is None:
+            lane = self._lanes[event.camera_id] = asyncio.Queue(self.queue_size)
+            worker = asyncio.get_running_loop().create_task(self._work(lane))
+            self._workers[event.camera_id] = worker
         try:
-            await self.take(event.camera_id, event_id=event.event_id)
-        except (UnknownCamera, CameraOffline, ReolinkError) as err:
-            _LOGGER.debug("no snapshot for %s: %s", event.camera_id, err)
+            lane.put_nowait(event)
+        except asyncio.QueueFull:
+            self.dropped += 1
+            _LOGGER.debug(
+                "snapshot lane of %s is full: %s dropped", event.camera_id, event.event_id
+            )
 
-    async def take(self, camera_id: str, *, event_id: str | None = None) -> bytes:
+    async def _work(self, lane: asyncio.Queue[Event]) -> None:
+        while True:
+            event = await lane.get()
+            try:
+                await self._for_event(event)
+            except (UnknownCamera, CameraOffline, ReolinkError) as err:
+                _LOGGER.debug("no snapshot for %s: %s", event.camera_id, err)
+            except Exception:
+                _LOGGER.exception("snapshot for %s failed", event.camera_id)
+
+    async def _for_event(self, event: Event) -> None:
+        camera_id = event.camera_id
+        path = snapshot_path(camera_id, event.started_at or event.timestamp, event.event_id)
+        now = time.monotonic()
+        kept = self.latest.get(camera_id)
+        recent = now - self._last_taken.get(camera_id, -MIN_INTERVAL) < MIN_INTERVAL
+        if kept is not None and (recent or self._battery(camera_id)):
+            self.bus.publish(SnapshotTaken(camera_id, kept, event.event_id, path))
+            return
+        if self._battery(camera_id):
+            return  # never woken; nothing kept yet
+        self._last_taken[camera_id] = now
+        await self.take(camera_id, event_id=event.event_id, path=path)
+
+    def _battery(self, camera_id: str) -> bool:
+        with contextlib.suppress(UnknownCamera):
+            _, view = self.manager.resolve(camera_id)
+            return view.capabilities is not None and view.capabilities.has("battery")
+        return False
+
+    async def take(
+        self, camera_id: str, *, event_id: str | None = None, path: str | None = None
+    ) -> bytes:
         runner, view = self.manager.resolve(camera_id)
         client = runner.connected_client()
         jpeg = await client.snapshot(view.channel or 0)
         self.latest[camera_id] = jpeg
-        self.bus.publish(SnapshotTaken(camera_id, jpeg, event_id))
+        self.bus.publish(SnapshotTaken(camera_id, jpeg, event_id, path))
         return jpeg
