@@ -74,8 +74,10 @@ class ClosingStreamingResponse(StreamingResponse):
     """A streamed body whose source is closed however the response ends — a client that goes
     away mid-way releases the camera connection at once, not when the garbage collector runs."""
 
-    def __init__(self, content: AsyncGenerator[bytes, None], **kw: Any) -> None:
-        super().__init__(content, **kw)
+    def __init__(
+        self, content: AsyncGenerator[bytes, None], status_code: int = 200, **kw: Any
+    ) -> None:
+        super().__init__(content, status_code, **kw)
         self._source = content
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -33,6 +33,12 @@ from bridge.store import RecordingSync, Store, StoreError
 _LOGGER = logging.getLogger(__name__)
 
 CONCURRENCY = 4
+FIRST_PASS = 60.0
+"""Seconds from the start to the first periodic pass (then every `media.index_interval`)."""
+LINK_ATTEMPTS = 3
+LINK_RETRY = 5.0
+"""An event no file covers yet is looked for again after 5, 10, 15 s (then the clip route's
+own search finds it, when asked)."""
 STREAMS: tuple[Literal["main", "sub"], ...] = ("main", "sub")
 _NOT_DETECTIONS = frozenset({EventType.ONLINE, EventType.OFFLINE})
 
@@ -106,7 +112,8 @@ class RecordingsIndexer:
         }
 
     async def _loop(self) -> None:
-        await asyncio.sleep(min(5.0, self.settings.index_interval))  # let the cameras connect
+        # the first pass once the cameras are connected and the start's work is done
+        await asyncio.sleep(min(FIRST_PASS, self.settings.index_interval))
         while True:
             try:
                 await self.run_all()
@@ -175,17 +182,25 @@ class RecordingsIndexer:
             task = asyncio.get_running_loop().create_task(self._index_after(runner))
             self._after_event[device] = task
 
-    async def _index_after(self, runner: DeviceRunner) -> None:
+    async def _index_after(self, runner: DeviceRunner, attempt: int = 0) -> None:
         device = runner.camera.id
         try:
-            await asyncio.sleep(self.settings.index_after_event)
+            await asyncio.sleep(self.settings.index_after_event + LINK_RETRY * attempt)
         finally:
             self._after_event.pop(device, None)
         events = self._waiting.pop(device, [])
         await self.index_device(runner)
+        unlinked = []
         for event in events:
             with contextlib.suppress(StoreError):
-                await self.link(event, device)
+                if await self.link(event, device) is None:
+                    unlinked.append(event)
+        if unlinked and attempt < LINK_ATTEMPTS:
+            # the camera may close the file a little after the event: look again later
+            self._waiting.setdefault(device, []).extend(unlinked)
+            if device not in self._after_event:
+                retry = self._index_after(runner, attempt + 1)
+                self._after_event[device] = asyncio.get_running_loop().create_task(retry)
 
     async def link(self, event: Event, device: str) -> int | None:
         """Set the event's `recording_id` to the main-stream file that covers its start."""

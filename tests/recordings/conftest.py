@@ -12,17 +12,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "api"))
 
 from api_rig import PASSWORD, ApiRig, api_settings, running_api
+from rec_helpers import MEDIA
 
 from bridge.simulator import Simulator
 
 DEVICES = ("floodlight", "nvr", "battery")
-MEDIA = {
-    "index_interval": 3600,
-    "index_after_event": 0.1,
-    "index_days": 1,
-    "clip_pre": 1,
-    "clip_post": 1,
-}
 
 
 @pytest.fixture

@@ -17,8 +17,17 @@ from bridge.simulator import SimulatedDevice
 
 T = TypeVar("T")
 
+MEDIA = {
+    "index_interval": 3600,
+    "index_after_event": 0.1,
+    "index_days": 1,
+    "clip_pre": 1,
+    "clip_post": 1,
+}
+"""`media:` of the bridge under test: the index passes after events (and when a test asks)."""
 
-async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 15.0) -> T:
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 30.0) -> T:
     """The first non-empty answer of `probe`, asked every 0.1 s (a time-based condition)."""
     async with asyncio.timeout(timeout):
         while True:

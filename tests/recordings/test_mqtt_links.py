@@ -9,10 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 from api_rig import ApiRig, api_settings, running_api
-from conftest import MEDIA
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
-from rec_helpers import local_path
+from rec_helpers import MEDIA, local_path
 
 from bridge.simulator import Simulator
 

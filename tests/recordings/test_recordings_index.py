@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from api_rig import ApiRig, api_settings, running_api
-from conftest import MEDIA
-from rec_helpers import event_with, eventually
+from rec_helpers import MEDIA, event_with, eventually
 
 from bridge.domain.base import utcnow
 from bridge.media.indexer import channels_of
@@ -96,22 +95,22 @@ async def _found(rig: ApiRig, device: str, channel: int, trigger: str) -> bool |
 
 async def test_rest_pages_filters_and_live_search(rig: ApiRig, sim: Simulator) -> None:
     client = rig.client()
+    window = {"start": (utcnow() - timedelta(hours=20)).isoformat(), "end": utcnow().isoformat()}
     found = (
-        await client.post(
-            "/recordings/search",
-            json={
-                "camera_id": "nvr_ch1",
-                "start": (utcnow() - timedelta(hours=20)).isoformat(),
-                "end": utcnow().isoformat(),
-            },
-        )
+        await client.post("/recordings/search", json={"camera_id": "nvr_ch1", **window})
     ).json()["recordings"]
     assert found
     assert {r["camera_id"] for r in found} == {"nvr_ch1"}
     assert {(r["device_id"], r["channel"], r["stream"]) for r in found} == {("nvr", 1, "main")}
     names = [r["name"] for r in found]
     seen: list[str] = []
-    params: dict[str, str | int] = {"camera_id": "nvr_ch1", "limit": 3}
+    params: dict[str, str | int] = {
+        "camera_id": "nvr_ch1",
+        "stream": "main",
+        "since": window["start"],
+        "until": window["end"],
+        "limit": 3,
+    }
     while True:
         page = (await client.get("/recordings", params=params)).json()
         seen += [r["name"] for r in page["recordings"]]

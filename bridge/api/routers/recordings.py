@@ -12,7 +12,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict, Field
 
 from bridge.api import responses
 from bridge.api.deps import Ctx, CurrentPrincipal, signed_url
@@ -24,6 +23,7 @@ from bridge.api.media_access import (
     prepend,
     recording_access,
 )
+from bridge.api.recording_schemas import RecordingPage, RecordingRecord, RecordingSearch
 from bridge.api.routers.events import EventIdPath
 from bridge.api.scopes import Control, Read
 from bridge.api.security import Principal
@@ -43,48 +43,6 @@ LinkAccess = link_access
 RecordingAccess = recording_access
 MP4 = "video/mp4"
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
-
-
-class RecordingRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: int
-    camera_id: str = Field(description="The camera as the API names it (`<nvr>_ch<N>`)")
-    device_id: str
-    channel: int
-    stream: Literal["main", "sub"]
-    name: str = Field(description="The camera's file name")
-    start: datetime
-    end: datetime
-    duration: float
-    size: int
-    triggers: list[str]
-    gone: bool = Field(description="The camera has overwritten the file")
-    download_url: str = Field(description="Signed (`media.url_ttl` s); a bearer token works too")
-    play_url: str = Field(description="Fragmented MP4 for a `<video>`, signed like the download")
-
-
-class RecordingPage(BaseModel):
-    recordings: list[RecordingRecord]
-    next_cursor: str | None = None
-
-
-class RecordingSearch(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "camera_id": "front_door",
-                    "start": "2026-12-01T00:00:00Z",
-                    "end": "2026-12-02T00:00:00Z",
-                }
-            ]
-        },
-    )
-    camera_id: str = Field(min_length=1, max_length=80)
-    start: datetime
-    end: datetime
-    stream: Literal["main", "sub"] = "main"
 
 
 def _record(
