@@ -270,6 +270,7 @@ GENERATORS: dict[type[Any], Callable[[random.Random], BusMessage]] = {
         _slug(rng),
         rng.randbytes(rng.choice([0, 1, 2, 3, 100, 5000])),
         _maybe(rng, lambda: _text(rng)),
+        _maybe(rng, lambda: f"snapshots/{_slug(rng)}/{_slug(rng)}.jpg"),
     ),
 }
 """A random valid message of each type. Whatever is missing here, or from the codec, fails

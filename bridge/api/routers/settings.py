@@ -131,7 +131,7 @@ def _add_type(kind: str, model: type[BaseModel]) -> None:
             path,
             put_config,
             methods=["PUT"],
-            summary=f"Change the {name} settings (through the command dispatcher)",
+            summary=f"Change the {name} settings (a command over the bus)",
             responses=responses.ACTUATOR,
             dependencies=[Control],
         )
