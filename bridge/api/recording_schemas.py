@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 _EXAMPLE: dict[str, Any] = {
     "id": 42,
@@ -70,3 +70,9 @@ class RecordingSearch(BaseModel):
     start: datetime
     end: datetime
     stream: Literal["main", "sub"] = "main"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RecordingSearch:
+        if self.end < self.start:
+            raise ValueError("end is before start")
+        return self

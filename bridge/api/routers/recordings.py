@@ -31,7 +31,7 @@ from bridge.domain.errors import UnknownCamera
 from bridge.domain.media_paths import MEDIA_PATH
 from bridge.media import playback
 from bridge.media.downloads import parse_range
-from bridge.media.errors import StreamError
+from bridge.media.errors import CameraUnavailable, StreamError
 from bridge.media.recordings import RecordingsMedia
 from bridge.reolink import ReolinkError
 from bridge.store import InvalidCursor, RecordingQuery, StoredRecording
@@ -236,7 +236,12 @@ def _file_name(name: str) -> str:
 
 @router.post(
     "/recordings/search",
-    responses={**responses.NOT_FOUND, **responses.UNAVAILABLE},
+    responses={
+        **responses.NOT_FOUND,
+        **responses.CONFLICT,
+        **responses.BAD_GATEWAY,
+        **responses.UNAVAILABLE,
+    },
     dependencies=[Control],
     summary="Ask the camera now for its files in a window (they are indexed on the way)",
 )
@@ -244,12 +249,12 @@ async def search_recordings(
     request: Request, principal: CurrentPrincipal, body: RecordingSearch
 ) -> RecordingPage:
     media = media_unit(request)
-    if body.end < body.start:
-        raise HTTPException(422, "end is before start")
     try:
         found = await media.search(body.camera_id, body.start, body.end, body.stream)
     except UnknownCamera:
         raise HTTPException(404, f"no camera {body.camera_id!r}") from None
+    except CameraUnavailable as err:  # the command-code table's `offline`: 409, as elsewhere
+        raise HTTPException(409, str(err)) from None
     except StreamError as err:
         raise _failed(err) from None
     return RecordingPage(recordings=[_record(media, request, principal, r) for r in found])
