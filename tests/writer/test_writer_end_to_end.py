@@ -48,8 +48,8 @@ async def test_simulator_motion_start_stop_becomes_one_row_with_its_duration(
             raised.append(message)
 
     bus.subscribe("test", collect)
-    writer = EventWriter(sqlite_store, bus, Spool(spool_path), max_delay=0.05, **FAST_RETRY)
-    writer.start()
+    writer = EventWriter(sqlite_store, bus, Spool(spool_path).open(), max_delay=0.05, **FAST_RETRY)
+    await writer.start()
     manager = CameraManager(PollingSettings(interval=POLL, failure_threshold=2, timeout=2.0), bus)
     cameras = [
         Camera(
