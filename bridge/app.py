@@ -80,6 +80,7 @@ STOP_ORDER: tuple[str, ...] = (
     "writer",
     "retention",
     "cache",
+    "registry",  # (holds nothing: the store keeps the cameras)
     #    and nothing supervised is left running.
     "tasks",
     # 3. Say goodbye and close: MQTT publishes `offline` and disconnects, then the bus, the
@@ -124,7 +125,11 @@ class Bridge:
         self.cache = build_cache(settings)
         self.networks = CameraNetworks(settings.security.camera_networks)
         self.manager = CameraManager(
-            settings.polling, self.bus, client_factory=client_factory, networks=self.networks
+            settings.polling,
+            self.bus,
+            client_factory=client_factory,
+            networks=self.networks,
+            tasks=self.tasks,
         )
         self.snapshots = Snapshots(
             self.manager, self.bus, on_event=settings.events.snapshot_on_event, tasks=self.tasks
@@ -279,6 +284,7 @@ class Bridge:
         """Stop the steps that started, in `STOP_ORDER`; one that fails to stop is logged and
         the others still stop."""
         steps = {step.name: step for step in self._steps()}
+        assert set(steps) <= set(STOP_ORDER), "every step has its place in STOP_ORDER"
         started = set(self.started)
         self.stopped = []
         for name in STOP_ORDER:

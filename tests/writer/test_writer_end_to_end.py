@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fixtures.simulator import running_simulator
 from writer_helpers import FAST_RETRY
 
 from bridge.bus.inprocess import InProcessBus
@@ -32,9 +33,7 @@ POLL = 0.1
 
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
-    async with Simulator(control_port=None) as simulator:
-        await simulator.add_device("floodlight", device_id="floodlight")
-        await simulator.add_device("doorbell", device_id="doorbell")
+    async with running_simulator({"floodlight": "floodlight", "doorbell": "doorbell"}) as simulator:
         yield simulator
 
 
