@@ -73,7 +73,8 @@ STOP_ORDER: tuple[str, ...] = (
     "dispatcher",
     # 2. What the cameras produced last is handled: every consumer drains its bus queue...
     "bus-drain",
-    #    ...then MQTT stops taking bus messages (the last states went out) and commands,
+    #    ...then MQTT stops taking bus messages (the last states went out) and commands (one
+    #    that arrives after the cameras stopped finds no camera and is answered with an error),
     "mqtt-service",
     #    the events reach the store (the writer flushes, or spools what it cannot write),
     "interrupted",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,7 @@ def no_io() -> _Recorder:
 
 
 @pytest.fixture
-def nowhere(tmp_path: Path) -> Iterator[Path]:
+def nowhere(tmp_path: Path) -> Path:
     """A data dir that cannot exist: its parent is a regular file (even root cannot mkdir it)."""
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")

@@ -10,8 +10,7 @@ from fixtures.pipeline_rig import PipelineRig, online, running_pipeline
 from fixtures.simulator import running_simulator
 
 from bridge.bus.messages import AvailabilityChanged, DeviceReady, EventRaised, StateChanged
-from bridge.domain.capabilities import DeviceKind
-from bridge.domain.values import EventPhase, EventType
+from bridge.domain.values import DeviceKind, EventPhase, EventType
 
 
 @pytest.fixture
