@@ -30,11 +30,13 @@ from bridge.api.app import create_app
 from bridge.api.context import ApiContext
 from bridge.api.lockout import warn_if_locked_out
 from bridge.api.server import ApiServer, serve
+from bridge.bus.commands import CommandClient
 from bridge.bus.factory import build_bus
 from bridge.cache import CacheUpdater, build_cache
 from bridge.config import Settings
 from bridge.domain.base import utcnow
 from bridge.domain.camera import Camera
+from bridge.media.recordings import RecordingsMedia
 from bridge.media.service import StreamService
 from bridge.mqtt.connection import MqttConnection
 from bridge.mqtt.service import REPUBLISH_DELAY, MqttService
@@ -68,13 +70,18 @@ STOP_ORDER: tuple[str, ...] = (
     #    (runners end: no new state, event or command reply) and the dispatcher.
     "api",
     "streams",
+    #    Commands already asked on the bus are answered `timeout`; none reaches a camera now.
+    "commands",
     "snapshots",
+    #    Event media (its snapshot writes and clips) and the recordings indexer end before the
+    #    cameras they read from.
+    "media",
     "cameras",
     "dispatcher",
     # 2. What the cameras produced last is handled: every consumer drains its bus queue...
     "bus-drain",
     #    ...then MQTT stops taking bus messages (the last states went out) and commands (one
-    #    that arrives after the cameras stopped finds no camera and is answered with an error),
+    #    that arrives after `commands` stopped is answered `offline` at once),
     "mqtt-service",
     #    the events reach the store (the writer flushes, or spools what it cannot write),
     "interrupted",
@@ -133,9 +140,17 @@ class Bridge:
             tasks=self.tasks,
         )
         self.snapshots = Snapshots(
-            self.manager, self.bus, on_event=settings.events.snapshot_on_event, tasks=self.tasks
+            self.manager,
+            self.bus,
+            on_event=settings.events.snapshot_on_event,
+            queue_size=settings.media.snapshot_queue,
+            tasks=self.tasks,
         )
         self.dispatcher = CommandDispatcher(self.manager, self.bus, settings.safety, self.snapshots)
+        self.commands = CommandClient(
+            self.bus, timeout=settings.safety.command_timeout, check=self.manager.resolve
+        )
+        self.commands.serve(self.dispatcher.on_request)
         self.topics = Topics(settings.mqtt.base_topic, settings.mqtt.discovery_prefix)
         self.store: Store = create_store(settings)
         self.registry = CameraRegistry(self.store, self.cipher, self.manager, self.networks)
@@ -144,7 +159,13 @@ class Bridge:
         spool = Spool(settings.data_dir / "spool" / SPOOL_FILE)  # opened by the writer's start
         self.writer = EventWriter(self.store, self.bus, spool, tasks=self.tasks)
         self.interrupted = InterruptedEvents(self.store, self.writer, tasks=self.tasks)
-        self.retention = RetentionTask(self.store, settings.events.retention_days, tasks=self.tasks)
+        self.media = RecordingsMedia(settings, self.manager, self.store, self.bus)
+        self.retention = RetentionTask(
+            self.store,
+            settings.events.retention_days,
+            also=[self.media.purge_before],
+            tasks=self.tasks,
+        )
         self.streams = StreamService(settings, self.manager) if settings.streams.enabled else None
         self.mqtt: MqttConnection | None = None
         self.mqtt_service: MqttService | None = None
@@ -155,7 +176,7 @@ class Bridge:
                 self.mqtt,
                 self.bus,
                 self.manager,
-                self.dispatcher,
+                self.commands,
                 self.requests,
                 republish_delay=republish_delay,
             )
@@ -183,6 +204,8 @@ class Bridge:
             Step("writer", self.writer.start, self.writer.stop),
             Step("interrupted", self._start_interrupted, self.interrupted.stop),
             Step("retention", self.retention.start, self.retention.stop),
+            Step("media", self.media.start, self.media.stop),
+            Step("commands", self.commands.start, self.commands.stop),
         ]
         if self.mqtt is not None and self.mqtt_service is not None:
             steps += [
@@ -234,13 +257,14 @@ class Bridge:
             cache=self.cache,
             manager=self.manager,
             registry=self.registry,
-            dispatcher=self.dispatcher,
+            commands=self.commands,
             requests=self.requests,
             snapshots=self.snapshots,
             topics=self.topics,
             mqtt=self.mqtt,
             streams=self.streams,
-            stats={"writer": self.writer.stats}
+            media=self.media,
+            stats={"writer": self.writer.stats, "media": self.media.stats}
             | ({"streams": self.streams.stats} if self.streams is not None else {}),
         )
         server = self.settings.server
@@ -251,6 +275,8 @@ class Bridge:
             access_log=server.access_log,
             forwarded_allow_ips=server.forwarded_allow_ips,
         )
+        if server.public_url is None and server.port == 0:
+            server.public_url = self.api.url  # media links name the port bound (tests, demo)
 
     async def _stop_api(self) -> None:
         if self.streams is not None:

@@ -1,13 +1,16 @@
 """Snapshots: taken on a detection's start (when `events.snapshot_on_event`) and on command.
 
 A bus consumer on the camera side hands each detection to the camera's *lane*: one task per
-camera with a small queue (`LANE_QUEUE`), spawned in the bridge's supervisor. The lane asks the
-device's client for a JPEG and announces it as `SnapshotTaken`; the MQTT face publishes it, the
-API serves it. The bus worker never waits for a camera, so one slow camera delays neither the
-bus nor another camera's snapshot. A detection that finds its lane's queue full is dropped (the
-camera is still busy with the previous ones). A snapshot asked for on command (`take`) goes
-through the same lane: a camera takes one snapshot at a time. At most one event snapshot per
-camera every `MIN_INTERVAL` seconds, so a burst of detections does not hammer the camera.
+camera with a small queue (`queue_size`, `media.snapshot_queue`), spawned in the bridge's
+supervisor. The lane asks the device's client for a JPEG and announces it as `SnapshotTaken`; an
+event's snapshot names the file the media dir keeps it in (`bridge.domain.media_paths`;
+`bridge.media.event_media` writes it); MQTT publishes its URL, the API serves it. The bus worker
+never waits for a camera, so one slow camera delays neither the bus nor another camera's
+snapshot. A detection that finds its lane's queue full is dropped (the camera is still busy with
+the previous ones). A snapshot asked for on command (`take`) goes through the same lane: a camera
+takes one snapshot at a time. At most one picture per camera every `MIN_INTERVAL` seconds is
+asked of the camera for events: an event within that time of the last picture gets that picture.
+A battery camera is never woken for an event snapshot: its event gets the latest picture kept.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bridge.bus.messages import (
     Bus,
@@ -27,6 +30,8 @@ from bridge.bus.messages import (
     Subscription,
 )
 from bridge.domain.errors import CameraOffline, UnknownCamera
+from bridge.domain.events import Event
+from bridge.domain.media_paths import snapshot_path
 from bridge.domain.values import EventPhase, EventType
 from bridge.pipeline.manager import CameraManager
 from bridge.reolink import ReolinkError
@@ -35,24 +40,25 @@ from bridge.tasks import Supervisor
 _LOGGER = logging.getLogger(__name__)
 
 MIN_INTERVAL = 5.0
-"""Seconds between two event snapshots of one camera."""
+"""Seconds between two pictures asked of one camera for events."""
 LANE_QUEUE = 4
-"""Snapshots that may wait for one camera; past it, event snapshots are dropped."""
+"""Snapshots that may wait for one camera by default; past it, event snapshots are dropped."""
 
 _NOT_DETECTIONS = frozenset({EventType.ONLINE, EventType.OFFLINE})
 
 
 @dataclass(eq=False)
 class _Request:
-    event_id: str | None
+    event: Event | None
+    """Set for an event's snapshot (nobody waits); None for `take`."""
     answer: asyncio.Future[bytes] | None = None
-    """Set for `take` (someone waits); None for an event snapshot (nobody does)."""
+    """Set for `take` (someone waits)."""
 
 
 @dataclass(eq=False)
 class _Lane:
     camera_id: str
-    queue: asyncio.Queue[_Request] = field(default_factory=lambda: asyncio.Queue(LANE_QUEUE))
+    queue: asyncio.Queue[_Request]
     task: asyncio.Task[None] | None = None
 
 
@@ -63,11 +69,13 @@ class Snapshots:
         bus: Bus,
         *,
         on_event: bool,
+        queue_size: int = LANE_QUEUE,
         tasks: Supervisor | None = None,
     ) -> None:
         self.manager = manager
         self.bus = bus
         self.on_event = on_event
+        self.queue_size = queue_size
         self.tasks = tasks or Supervisor()
         """Where the lanes run: the bridge's supervisor (a private one when not given)."""
         self.latest: dict[str, bytes] = {}
@@ -114,15 +122,11 @@ class Snapshots:
         event = message.event
         if event.type in _NOT_DETECTIONS or event.phase is EventPhase.END:
             return
-        now = time.monotonic()
-        if now - self._last_taken.get(event.camera_id, -MIN_INTERVAL) < MIN_INTERVAL:
-            return
-        self._last_taken[event.camera_id] = now
         lane = self._lane(event.camera_id)
         if lane is None:
             return
         try:
-            lane.queue.put_nowait(_Request(event.event_id))
+            lane.queue.put_nowait(_Request(event))
         except asyncio.QueueFull:
             self.dropped += 1
             _LOGGER.debug("no snapshot for %s: its lane is full", event.camera_id)
@@ -132,7 +136,7 @@ class Snapshots:
             return None
         lane = self._lanes.get(camera_id)
         if lane is None:
-            lane = self._lanes[camera_id] = _Lane(camera_id)
+            lane = self._lanes[camera_id] = _Lane(camera_id, asyncio.Queue(self.queue_size))
             lane.task = self.tasks.spawn(
                 f"snapshots:{camera_id}", lambda: self._serve(lane), restart=True
             )
@@ -143,41 +147,67 @@ class Snapshots:
     async def _serve(self, lane: _Lane) -> None:
         while True:
             request = await lane.queue.get()
-            if request.answer is not None and request.answer.done():
+            if request.event is not None:
+                try:
+                    await self._for_event(request.event)
+                except (UnknownCamera, CameraOffline, ReolinkError) as err:
+                    _LOGGER.debug("no snapshot for %s: %s", lane.camera_id, err)
+                continue
+            if request.answer is None or request.answer.done():
                 continue  # the caller gave up waiting
             try:
-                jpeg = await self._capture(lane.camera_id, request.event_id)
+                jpeg = await self._capture(lane.camera_id)
             except (UnknownCamera, CameraOffline, ReolinkError) as err:
-                if request.answer is None:
-                    _LOGGER.debug("no snapshot for %s: %s", lane.camera_id, err)
-                elif not request.answer.done():
+                if not request.answer.done():
                     request.answer.set_exception(err)
             except BaseException as err:
-                if request.answer is not None and not request.answer.done():
+                if not request.answer.done():
                     request.answer.set_exception(err)
                 raise
             else:
-                if request.answer is not None and not request.answer.done():
+                if not request.answer.done():
                     request.answer.set_result(jpeg)
 
-    async def _capture(self, camera_id: str, event_id: str | None) -> bytes:
+    async def _for_event(self, event: Event) -> None:
+        camera_id = event.camera_id
+        path = snapshot_path(camera_id, event.started_at or event.timestamp, event.event_id)
+        now = time.monotonic()
+        kept = self.latest.get(camera_id)
+        recent = now - self._last_taken.get(camera_id, -MIN_INTERVAL) < MIN_INTERVAL
+        if kept is not None and (recent or self._battery(camera_id)):
+            self.bus.publish(SnapshotTaken(camera_id, kept, event.event_id, path))
+            return
+        if self._battery(camera_id):
+            return  # never woken; nothing kept yet
+        self._last_taken[camera_id] = now
+        await self._capture(camera_id, event_id=event.event_id, path=path)
+
+    def _battery(self, camera_id: str) -> bool:
+        with contextlib.suppress(UnknownCamera):
+            _, view = self.manager.resolve(camera_id)
+            return view.capabilities is not None and view.capabilities.has("battery")
+        return False
+
+    async def _capture(
+        self, camera_id: str, *, event_id: str | None = None, path: str | None = None
+    ) -> bytes:
         runner, view = self.manager.resolve(camera_id)
         client = runner.connected_client()
         jpeg = await client.snapshot(view.channel or 0)
         self.latest[camera_id] = jpeg
-        self.bus.publish(SnapshotTaken(camera_id, jpeg, event_id))
+        self.bus.publish(SnapshotTaken(camera_id, jpeg, event_id, path))
         return jpeg
 
-    async def take(self, camera_id: str, *, event_id: str | None = None) -> bytes:
+    async def take(self, camera_id: str) -> bytes:
         """A snapshot now (on command), taken in the camera's lane. Raises `UnknownCamera`,
         `CameraOffline` or `ReolinkError` as the camera client does."""
         runner, _ = self.manager.resolve(camera_id)  # an unknown camera gets no lane
         runner.connected_client()  # nor does an offline one
         lane = self._lane(camera_id)
         if lane is None:  # not started (a bare unit in tests, or stopping): take it here
-            return await self._capture(camera_id, event_id)
+            return await self._capture(camera_id)
         answer: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-        await lane.queue.put(_Request(event_id, answer))
+        await lane.queue.put(_Request(None, answer))
         try:
             return await answer
         finally:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from bridge.domain.base import utcnow
@@ -31,8 +31,11 @@ class RetentionTask:
         interval: float = DEFAULT_INTERVAL,
         retry_interval: float = DEFAULT_RETRY_INTERVAL,
         clock: Callable[[], datetime] = utcnow,
+        also: Sequence[Callable[[datetime], Awaitable[int]]] = (),
         tasks: Supervisor | None = None,
     ) -> None:
+        """`also`: purged with the events, with the same cutoff (the media files and the
+        recordings index)."""
         if retention_days < 1:
             raise ValueError("retention_days must be at least 1")
         self.store = store
@@ -40,6 +43,7 @@ class RetentionTask:
         self.interval = interval
         self.retry_interval = min(retry_interval, interval)
         self.clock = clock
+        self.also = list(also)
         self.runs = 0
         self.failures = 0
         self.removed = 0
@@ -65,6 +69,8 @@ class RetentionTask:
         self.last_run = self.clock()
         try:
             removed = await self.store.purge_events(cutoff)
+            for purge in self.also:
+                await purge(cutoff)
         except asyncio.CancelledError:
             raise
         except StoreUnavailable as err:

@@ -258,11 +258,12 @@ async def test_set_one_attribute_as_mqtt_does(rig: ApiRig) -> None:
     assert switch.json()["status"] == "ok"
 
     unknown = await rig.client().post("/cameras/floodlight/set/warp_drive", json={"value": "ON"})
-    assert unknown.status_code == 200
+    assert unknown.status_code == 422  # the status of the result's code (HTTP_STATUS)
     assert unknown.json()["error"] == "unknown attribute 'warp_drive'"
+    assert unknown.json()["code"] == "invalid"
     bad = await rig.client().post("/cameras/floodlight/set/motion_sensitivity", json={"value": 99})
-    assert bad.json()["status"] == "error"
-    assert bad.json()["error"].startswith("invalid value: ")
+    assert (bad.status_code, bad.json()["status"]) == (422, "error")
+    assert bad.json()["error"].startswith("invalid command: ")
     assert "99" not in bad.json()["error"]
 
     reader = await _token(rig, "read")
