@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from api_rig import ApiRig, api_settings, recv_until, running_api
+from fixtures.api_rig import ApiRig, api_settings, recv_until, running_api
 from rec_helpers import event_with, local_path
 
 from bridge.bus.messages import SnapshotTaken
