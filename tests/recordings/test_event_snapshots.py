@@ -167,6 +167,6 @@ async def test_battery_camera_is_never_woken(rig: ApiRig, sim: Simulator) -> Non
     assert event["type"] == "person"
     lanes = rig.bridge.snapshots._lanes.values()
     async with asyncio.timeout(5):
-        while any(not lane.empty() for lane in lanes):
+        while any(not lane.queue.empty() for lane in lanes):
             await asyncio.sleep(0.05)
     assert battery.get_counts.get("Snap", 0) == before
