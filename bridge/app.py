@@ -26,10 +26,12 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from bridge import __version__
 from bridge.api.app import create_app
 from bridge.api.context import ApiContext
 from bridge.api.lockout import warn_if_locked_out
 from bridge.api.server import ApiServer, serve
+from bridge.api.zeroconf import Announcer, service_info
 from bridge.bus.commands import CommandClient
 from bridge.bus.factory import build_bus
 from bridge.cache import CacheUpdater, build_cache
@@ -181,6 +183,9 @@ class Bridge:
                 republish_delay=republish_delay,
             )
         self.api: ApiServer | None = None
+        self.announcer: Announcer | None = None
+        self.installation_id = ""
+        """`Store.installation_id`, read when the store opens."""
         self.cameras: list[Camera] = []
         """The cameras loaded at start (config file and store)."""
         self.started: list[str] = []
@@ -194,7 +199,7 @@ class Bridge:
         """Every step, in start order (`STOP_ORDER` gives the stop order)."""
         steps = [
             Step("secret-key", self.cipher.start, self.cipher.stop),
-            Step("store", self.store.open, self.store.close),
+            Step("store", self._open_store, self.store.close),
             Step("bus", _nothing, self.bus.aclose),
             Step("bus-drain", _nothing, self._drain_bus),
             Step("cache-backend", _nothing, self.cache.aclose),
@@ -222,6 +227,12 @@ class Bridge:
         if self.settings.server.enabled:
             steps.append(Step("api", self._start_api, self._stop_api))
         return steps
+
+    async def _open_store(self) -> None:
+        await self.store.open()
+        self.installation_id = await self.store.installation_id()
+        if self.mqtt_service is not None:
+            self.mqtt_service.installation_id = self.installation_id
 
     async def _load_cameras(self) -> None:
         self.cameras = await self.registry.load(self.settings.cameras)
@@ -261,6 +272,7 @@ class Bridge:
             requests=self.requests,
             snapshots=self.snapshots,
             topics=self.topics,
+            installation_id=self.installation_id,
             mqtt=self.mqtt,
             streams=self.streams,
             media=self.media,
@@ -277,8 +289,20 @@ class Bridge:
         )
         if server.public_url is None and server.port == 0:
             server.public_url = self.api.url  # media links name the port bound (tests, demo)
+        if server.zeroconf:
+            self.announcer = Announcer(
+                service_info(
+                    installation_id=self.installation_id,
+                    host=server.host,
+                    port=self.api.port,
+                    version=__version__,
+                )
+            )
+            await self.announcer.start()
 
     async def _stop_api(self) -> None:
+        if self.announcer is not None:
+            await self.announcer.stop()
         if self.streams is not None:
             self.streams.close_viewers()  # FLV viewers would hold the API's shutdown up
         if self.api is not None:
