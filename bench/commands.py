@@ -88,7 +88,7 @@ async def echo(bus: Bus, count: int) -> list[float]:
         )
 
     client.serve(answer)
-    client.start()
+    await client.start()
     wait_ready = getattr(client._subscription, "wait_ready", None)
     if wait_ready is not None:
         await wait_ready()
@@ -96,7 +96,7 @@ async def echo(bus: Bus, count: int) -> list[float]:
     try:
         return await timed(count, lambda n: client.request("cam", command, source="bench"))
     finally:
-        client.stop()
+        await client.stop()
 
 
 async def camera(

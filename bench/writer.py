@@ -106,8 +106,8 @@ async def through_writer(
 ) -> tuple[float, float]:
     """(events/s into the table, µs per publish)"""
     bus = InProcessBus()
-    writer = EventWriter(store, bus, Spool(spool_path), write_ahead=write_ahead)
-    writer.start()
+    writer = EventWriter(store, bus, Spool(spool_path).open(), write_ahead=write_ahead)
+    await writer.start()
     started = time.perf_counter()
     inside = await publish(bus, writer, events)
     await bus.drain()
@@ -122,7 +122,7 @@ async def through_writer(
 
 
 async def spool_speed(events: list[Event], directory: Path) -> tuple[float, float]:
-    spool = Spool(directory / "bench.spool", max_bytes=1 << 30, fsync_every=500)
+    spool = Spool(directory / "bench.spool", max_bytes=1 << 30, fsync_every=500).open()
     records = [("event", e.payload()) for e in events]
     started = time.perf_counter()
     for n in range(0, len(records), 500):
@@ -141,8 +141,8 @@ async def recovery(store: Store, events: list[Event], spool_path: Path) -> float
     """Spool everything with the store closed, reopen it, time the replay."""
     await store.close()
     bus = InProcessBus()
-    writer = EventWriter(store, bus, Spool(spool_path), retry_initial=0.01, retry_max=0.05)
-    writer.start()
+    writer = EventWriter(store, bus, Spool(spool_path).open(), retry_initial=0.01, retry_max=0.05)
+    await writer.start()
     await publish(bus, writer, events)
     await bus.drain()
     async with asyncio.timeout(60):

@@ -1,12 +1,18 @@
 """The composition root: builds every unit from the settings, starts them, stops them in order.
 
-Start: data dir and secret key → store (migrations) → registry (config file + cameras added at
-run time) → bus consumers (cache, event writer, snapshots, MQTT) → MQTT connection → cameras →
-live streams (ffmpeg left by a previous run killed) → the REST/WebSocket/SSE API; in the
-background, once the spool of the previous run is written, the events it left open are ended as
-interrupted (`bridge.storage.recovery`). Stop, in reverse: the API, the live streams (every
-ffmpeg) and the cameras first (so nothing new comes in), then every consumer drains, the writer
-flushes (or spools), MQTT says `offline`, and the store closes last.
+Constructors only store their collaborators: building a `Bridge` reads no file, opens no socket,
+creates no directory and starts no process, so it cannot fail on the environment. Everything
+that touches the outside world happens in `start()`, one named step after another (`_steps`);
+when a step fails, the error says which one, and the steps already started are stopped again.
+
+Start: secret key → store (migrations) → bus → registry (config file + cameras added at run time)
+→ bus consumers (cache, event writer, the end of interrupted events, retention) → MQTT → snapshot
+lanes → cameras → live streams (ffmpeg left by a previous run killed) → the REST/WebSocket/SSE
+API. Stop follows `STOP_ORDER` below, which says why each unit goes where it goes.
+
+Long-running tasks (retention, interrupted events, the event writer, the snapshot lanes) run in
+one `Supervisor` (`bridge.tasks`) owned here: a failure is logged and either restarts the task or
+stops the bridge (`run`), as each task was spawned to do.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -29,6 +37,7 @@ from bridge.bus.factory import build_bus
 from bridge.cache import CacheUpdater, build_cache
 from bridge.config import Settings
 from bridge.domain.base import utcnow
+from bridge.domain.camera import Camera
 from bridge.media.recordings import RecordingsMedia
 from bridge.media.service import StreamService
 from bridge.mqtt.connection import MqttConnection
@@ -41,13 +50,14 @@ from bridge.redaction import redact
 from bridge.registry import CameraRegistry
 from bridge.reolink.network import CameraNetworks
 from bridge.requests import BridgeRequests
-from bridge.secrets import load_cipher
+from bridge.secrets import SecretKey
 from bridge.storage.factory import create_store
 from bridge.storage.recovery import InterruptedEvents
 from bridge.storage.retention import RetentionTask
 from bridge.storage.spool import Spool
 from bridge.storage.writer import EventWriter
 from bridge.store import Store
+from bridge.tasks import Supervisor
 from bridge.topics.tree import Topics
 
 _LOGGER = logging.getLogger(__name__)
@@ -55,6 +65,56 @@ _LOGGER = logging.getLogger(__name__)
 SPOOL_FILE = "events.spool"
 DRAIN_TIMEOUT = 5.0
 """Seconds the consumers get, at shutdown, to handle what the cameras produced last."""
+
+STOP_ORDER: tuple[str, ...] = (
+    # 1. Nothing new comes in: the API first (no REST/WebSocket command, FLV viewers closed),
+    #    the live streams (every ffmpeg killed and reaped), the snapshot lanes, then the cameras
+    #    (runners end: no new state, event or command reply) and the dispatcher.
+    "api",
+    "streams",
+    #    Commands already asked on the bus are answered `timeout`; none reaches a camera now.
+    "commands",
+    "snapshots",
+    #    Event media (its snapshot writes and clips) and the recordings indexer end before the
+    #    cameras they read from.
+    "media",
+    "cameras",
+    "dispatcher",
+    # 2. What the cameras produced last is handled: every consumer drains its bus queue...
+    "bus-drain",
+    #    ...then MQTT stops taking bus messages (the last states went out) and commands (one
+    #    that arrives after `commands` stopped is answered `offline` at once),
+    "mqtt-service",
+    #    the events reach the store (the writer flushes, or spools what it cannot write),
+    "interrupted",
+    "writer",
+    "retention",
+    "cache",
+    "registry",  # (holds nothing: the store keeps the cameras)
+    #    and nothing supervised is left running.
+    "tasks",
+    # 3. Say goodbye and close: MQTT publishes `offline` and disconnects, then the bus, the
+    #    cache backend and, last, the store (everything above may still have written to it).
+    "mqtt",
+    "bus",
+    "cache-backend",
+    "store",
+    "secret-key",
+)
+"""The shutdown order, in one place. `stop()` stops the steps that started, in this order."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One unit's part of the lifecycle: how to start it and how to stop it."""
+
+    name: str
+    start: Callable[[], Awaitable[None]]
+    stop: Callable[[], Awaitable[None]]
+
+
+async def _nothing() -> None:
+    return None
 
 
 class Bridge:
@@ -69,19 +129,24 @@ class Bridge:
         republish_delay: tuple[float, float] = REPUBLISH_DELAY,
     ) -> None:
         self.settings = settings
-        self._mqtt_options = mqtt_options or {}
-        self._republish_delay = republish_delay
+        self.tasks = Supervisor()
+        self.cipher = SecretKey(settings.data_dir)
         self.bus = build_bus(settings)
         self.cache = build_cache(settings)
         self.networks = CameraNetworks(settings.security.camera_networks)
         self.manager = CameraManager(
-            settings.polling, self.bus, client_factory=client_factory, networks=self.networks
+            settings.polling,
+            self.bus,
+            client_factory=client_factory,
+            networks=self.networks,
+            tasks=self.tasks,
         )
         self.snapshots = Snapshots(
             self.manager,
             self.bus,
             on_event=settings.events.snapshot_on_event,
             queue_size=settings.media.snapshot_queue,
+            tasks=self.tasks,
         )
         self.dispatcher = CommandDispatcher(self.manager, self.bus, settings.safety, self.snapshots)
         self.commands = CommandClient(
@@ -90,70 +155,112 @@ class Bridge:
         self.commands.serve(self.dispatcher.on_request)
         self.topics = Topics(settings.mqtt.base_topic, settings.mqtt.discovery_prefix)
         self.store: Store = create_store(settings)
-        self.cipher = load_cipher(settings.data_dir)
         self.registry = CameraRegistry(self.store, self.cipher, self.manager, self.networks)
         self.requests = BridgeRequests(self.registry, self.manager)
         self.cache_updater = CacheUpdater(self.cache, self.bus)
-        spool_dir = settings.data_dir / "spool"
-        spool_dir.mkdir(parents=True, exist_ok=True)
-        self.writer = EventWriter(self.store, self.bus, Spool(spool_dir / SPOOL_FILE))
-        self.interrupted = InterruptedEvents(self.store, self.writer)
+        spool = Spool(settings.data_dir / "spool" / SPOOL_FILE)  # opened by the writer's start
+        self.writer = EventWriter(self.store, self.bus, spool, tasks=self.tasks)
+        self.interrupted = InterruptedEvents(self.store, self.writer, tasks=self.tasks)
         self.media = RecordingsMedia(settings, self.manager, self.store, self.bus)
         self.retention = RetentionTask(
-            self.store, settings.events.retention_days, also=[self.media.purge_before]
+            self.store,
+            settings.events.retention_days,
+            also=[self.media.purge_before],
+            tasks=self.tasks,
         )
         self.streams = StreamService(settings, self.manager) if settings.streams.enabled else None
         self.mqtt: MqttConnection | None = None
         self.mqtt_service: MqttService | None = None
-        self.api: ApiServer | None = None
-        self.announcer: Announcer | None = None
-        self.installation_id = ""
-
-    async def start(self) -> None:
-        await self.store.open()
-        self.installation_id = await self.store.installation_id()
-        cameras = await self.registry.load(self.settings.cameras)
-        self.cache_updater.start()
-        self.writer.start()
-        # Before any camera runs: every event that started earlier belongs to a previous run.
-        # One instance runs every camera today; a scale-out passes the cameras it took over.
-        # A camera removed or disabled since is run by nobody: its events are ended too.
-        enabled = {c.id for c in cameras if c.enabled}
-        self.interrupted.start(enabled, started_before=utcnow(), running=enabled)
-        self.retention.start()
-        await self.media.start()
-        self.commands.start()
-        if self.settings.mqtt.enabled:
-            self.mqtt = MqttConnection(self.settings.mqtt, **self._mqtt_options)
+        if settings.mqtt.enabled:
+            self.mqtt = MqttConnection(settings.mqtt, **(mqtt_options or {}))
             self.mqtt_service = MqttService(
-                self.settings,
+                settings,
                 self.mqtt,
                 self.bus,
                 self.manager,
                 self.commands,
                 self.requests,
-                republish_delay=self._republish_delay,
-                installation_id=self.installation_id,
+                republish_delay=republish_delay,
             )
-            await self.mqtt_service.start()
-            await self.mqtt.start()
-        self.snapshots.start()
-        await self.manager.start(cameras, trusted={camera.id for camera in self.settings.cameras})
+        self.api: ApiServer | None = None
+        self.announcer: Announcer | None = None
+        self.installation_id = ""
+        """`Store.installation_id`, read when the store opens."""
+        self.cameras: list[Camera] = []
+        """The cameras loaded at start (config file and store)."""
+        self.started: list[str] = []
+        """The steps started (or starting), in order; `stop()` stops these."""
+        self.stopped: list[str] = []
+        """The steps stopped by the last `stop()`, in order."""
+
+    # -- the steps ---------------------------------------------------------------------------
+
+    def _steps(self) -> list[Step]:
+        """Every step, in start order (`STOP_ORDER` gives the stop order)."""
+        steps = [
+            Step("secret-key", self.cipher.start, self.cipher.stop),
+            Step("store", self._open_store, self.store.close),
+            Step("bus", _nothing, self.bus.aclose),
+            Step("bus-drain", _nothing, self._drain_bus),
+            Step("cache-backend", _nothing, self.cache.aclose),
+            Step("tasks", _nothing, self.tasks.stop),
+            Step("registry", self._load_cameras, _nothing),
+            Step("cache", self.cache_updater.start, self.cache_updater.stop),
+            Step("writer", self.writer.start, self.writer.stop),
+            Step("interrupted", self._start_interrupted, self.interrupted.stop),
+            Step("retention", self.retention.start, self.retention.stop),
+            Step("media", self.media.start, self.media.stop),
+            Step("commands", self.commands.start, self.commands.stop),
+        ]
+        if self.mqtt is not None and self.mqtt_service is not None:
+            steps += [
+                Step("mqtt-service", self.mqtt_service.start, self.mqtt_service.stop),
+                Step("mqtt", self.mqtt.start, self.mqtt.stop),
+            ]
+        steps += [
+            Step("snapshots", self.snapshots.start, self.snapshots.stop),
+            Step("dispatcher", _nothing, self.dispatcher.aclose),
+            Step("cameras", self._start_cameras, self.manager.stop),
+        ]
+        if self.streams is not None:
+            steps.append(Step("streams", self.streams.start, self._stop_streams))
+        if self.settings.server.enabled:
+            steps.append(Step("api", self._start_api, self._stop_api))
+        return steps
+
+    async def _open_store(self) -> None:
+        await self.store.open()
+        self.installation_id = await self.store.installation_id()
+        if self.mqtt_service is not None:
+            self.mqtt_service.installation_id = self.installation_id
+
+    async def _load_cameras(self) -> None:
+        self.cameras = await self.registry.load(self.settings.cameras)
+
+    async def _start_interrupted(self) -> None:
+        # Before any camera runs: every event that started earlier belongs to a previous run.
+        # One instance runs every camera today; a scale-out passes the cameras it took over.
+        # A camera removed or disabled since is run by nobody: its events are ended too.
+        enabled = {c.id for c in self.cameras if c.enabled}
+        await self.interrupted.start(enabled, started_before=utcnow(), running=enabled)
+
+    async def _start_cameras(self) -> None:
+        trusted = {camera.id for camera in self.settings.cameras}
+        await self.manager.start(self.cameras, trusted=trusted)
         if self.mqtt_service is not None:
             self.mqtt_service.announce()
-        if self.streams is not None:
-            await self.streams.start()
-        if self.settings.server.enabled:
-            await warn_if_locked_out(self.settings, self.store)
-            await self._start_api()
-        _LOGGER.info(
-            "bridge started: %d camera(s), MQTT %s, store %s",
-            len(self.manager.cameras),
-            redact(self.settings.mqtt.url) if self.settings.mqtt.enabled else "disabled",
-            self.settings.database_url.split(":", 1)[0],
-        )
+
+    async def _drain_bus(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(DRAIN_TIMEOUT):
+                await self.bus.drain()
+
+    async def _stop_streams(self) -> None:
+        assert self.streams is not None
+        await self.streams.stop()  # every ffmpeg killed and reaped
 
     async def _start_api(self) -> None:
+        await warn_if_locked_out(self.settings, self.store)
         context = ApiContext(
             settings=self.settings,
             store=self.store,
@@ -193,33 +300,53 @@ class Bridge:
             )
             await self.announcer.start()
 
-    async def stop(self) -> None:
+    async def _stop_api(self) -> None:
         if self.announcer is not None:
             await self.announcer.stop()
         if self.streams is not None:
             self.streams.close_viewers()  # FLV viewers would hold the API's shutdown up
         if self.api is not None:
             await self.api.stop()
-        if self.streams is not None:
-            await self.streams.stop()  # every ffmpeg killed and reaped
-        self.snapshots.stop()
-        await self.media.stop()
-        await self.manager.stop()
-        self.commands.stop()
-        await self.dispatcher.aclose()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(DRAIN_TIMEOUT):
-                await self.bus.drain()
-        if self.mqtt_service is not None:
-            await self.mqtt_service.stop()
-        await self.interrupted.stop()
-        await self.writer.stop()
-        await self.retention.stop()
-        self.cache_updater.stop()
-        if self.mqtt is not None:
-            await self.mqtt.stop()
-        await self.bus.aclose()
-        await self.store.close()
+
+    # -- the lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start every step in order. A failing step's error is logged with the step's name and
+        raised as it is (with a note naming the step); the caller then calls `stop()` (as
+        `async with` does) to stop what started."""
+        if self.started:
+            raise RuntimeError("the bridge was started already")
+        for step in self._steps():
+            self.started.append(step.name)  # a step that fails half-way is stopped too
+            try:
+                await step.start()
+            except Exception as err:
+                _LOGGER.error("cannot start the bridge: %s failed: %s", step.name, err)
+                err.add_note(f"while starting the bridge's {step.name}")
+                raise
+        _LOGGER.info(
+            "bridge started: %d camera(s), MQTT %s, store %s",
+            len(self.manager.cameras),
+            redact(self.settings.mqtt.url) if self.settings.mqtt.enabled else "disabled",
+            self.settings.database_url.split(":", 1)[0],
+        )
+
+    async def stop(self) -> None:
+        """Stop the steps that started, in `STOP_ORDER`; one that fails to stop is logged and
+        the others still stop."""
+        steps = {step.name: step for step in self._steps()}
+        assert set(steps) <= set(STOP_ORDER), "every step has its place in STOP_ORDER"
+        started = set(self.started)
+        self.stopped = []
+        for name in STOP_ORDER:
+            if name not in started:
+                continue
+            self.stopped.append(name)
+            try:
+                await steps[name].stop()
+            except Exception:
+                _LOGGER.exception("stopping the bridge's %s failed", name)
+        self.started = []
         _LOGGER.info("bridge stopped")
 
     async def __aenter__(self) -> Bridge:
@@ -254,5 +381,15 @@ async def wait_for_shutdown() -> None:
 
 
 async def run(settings: Settings) -> None:
-    async with Bridge(settings):
-        await wait_for_shutdown()
+    """Run until SIGINT/SIGTERM, or until a supervised task fails (then raise its error)."""
+    async with Bridge(settings) as bridge:
+        shutdown = asyncio.ensure_future(wait_for_shutdown())
+        failed = asyncio.ensure_future(bridge.tasks.failed.wait())
+        try:
+            await asyncio.wait({shutdown, failed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in (shutdown, failed):
+                waiter.cancel()
+            await asyncio.gather(shutdown, failed, return_exceptions=True)
+    if bridge.tasks.failure is not None:
+        raise bridge.tasks.failure

@@ -46,6 +46,7 @@ def _run(args: argparse.Namespace) -> int:
     from bridge.redaction import model_secrets
     from bridge.secrets import SecretKeyError
     from bridge.store import StoreError
+    from bridge.tasks import TaskFailed
 
     settings = _settings(args)
     if settings is None:
@@ -53,8 +54,11 @@ def _run(args: argparse.Namespace) -> int:
     logs.configure(settings.log_level, model_secrets(settings))
     try:
         asyncio.run(app.run(settings))
-    except (StoreError, SecretKeyError) as err:
+    except (StoreError, SecretKeyError, OSError) as err:
         print(f"reolink-bridge: cannot start: {err}", file=sys.stderr)
+        return 1
+    except TaskFailed as err:
+        print(f"reolink-bridge: stopped: {err}", file=sys.stderr)
         return 1
     return 0
 

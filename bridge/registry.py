@@ -23,7 +23,7 @@ from bridge.domain.camera import Camera
 from bridge.domain.errors import CommandRefused, InvalidCommand, UnknownCamera
 from bridge.pipeline.manager import CameraManager, DuplicateCamera
 from bridge.reolink.network import AddressRefused, CameraNetworks
-from bridge.secrets import CredentialCipher
+from bridge.secrets import Cipher
 from bridge.store import CameraRecord, Store
 
 _LOGGER = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class CameraRegistry:
     def __init__(
         self,
         store: Store,
-        cipher: CredentialCipher,
+        cipher: Cipher,
         manager: CameraManager,
         networks: CameraNetworks,
     ) -> None:
@@ -181,7 +181,7 @@ def camera_fields(record: CameraRecord) -> dict[str, Any]:
 
 
 def camera_record(
-    camera: Camera, cipher: CredentialCipher, source: Literal["config", "runtime"]
+    camera: Camera, cipher: Cipher, source: Literal["config", "runtime"]
 ) -> CameraRecord:
     """The stored form of a camera: its password encrypted."""
     return CameraRecord(

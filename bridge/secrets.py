@@ -7,9 +7,11 @@ A wrong key is a clear error at start, never a silent loss of the stored cameras
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -70,3 +72,42 @@ def load_cipher(data_dir: Path, environ: dict[str, str] | None = None) -> Creden
     with os.fdopen(fd, "wb") as handle:
         handle.write(key + b"\n")
     return CredentialCipher([key])
+
+
+class Cipher(Protocol):
+    def encrypt(self, secret: str) -> str: ...
+    def decrypt(self, token: str) -> str: ...
+    def rotate(self, token: str) -> str: ...
+
+
+class SecretKey:
+    """The bridge's cipher as a unit: the constructor only remembers where the key is;
+    `start()` reads it (or generates the key file), raising `SecretKeyError` or `OSError` with
+    the path when it cannot."""
+
+    def __init__(self, data_dir: Path, environ: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self._environ = environ
+        self._cipher: CredentialCipher | None = None
+
+    async def start(self) -> None:
+        if self._cipher is None:
+            self._cipher = await asyncio.to_thread(load_cipher, self.data_dir, self._environ)
+
+    async def stop(self) -> None:
+        return None  # nothing held open: the key stays loaded for a restart
+
+    @property
+    def cipher(self) -> CredentialCipher:
+        if self._cipher is None:
+            raise SecretKeyError("the secret key is not loaded yet (start() first)")
+        return self._cipher
+
+    def encrypt(self, secret: str) -> str:
+        return self.cipher.encrypt(secret)
+
+    def decrypt(self, token: str) -> str:
+        return self.cipher.decrypt(token)
+
+    def rotate(self, token: str) -> str:
+        return self.cipher.rotate(token)

@@ -1,6 +1,12 @@
 """Shared test setup. Fixture modules live in tests/fixtures/ and are registered here."""
 
-pytest_plugins = ["fixtures.mosquitto", "fixtures.redis", "fixtures.postgres"]
+pytest_plugins = [
+    "fixtures.mosquitto",
+    "fixtures.redis",
+    "fixtures.postgres",
+    "fixtures.simulator",
+    "fixtures.bridge_rig",
+]
 
 from pathlib import Path  # noqa: E402
 

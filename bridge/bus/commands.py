@@ -2,7 +2,7 @@
 
     client = CommandClient(bus, timeout=30.0, check=manager.resolve)
     client.serve(dispatcher.on_request)        # this process executes commands too
-    client.start()
+    await client.start()
     result = await client.request("front_door", command, source="mqtt")
 
 `request` publishes a `CommandRequested` with a fresh `request_id` and waits for the
@@ -47,6 +47,12 @@ Check = Callable[[str], object]
 
 _QUEUE_SIZE = 10_000
 
+NOT_RUNNING = "the bridge is not taking commands (starting or stopping)"
+
+
+class _Stopped(Exception):
+    """Ends a waiting request when the client stops."""
+
 
 class CommandClient:
     def __init__(
@@ -64,19 +70,20 @@ class CommandClient:
         """Hand every `CommandRequested` seen on the bus to `executor` (set before `start`)."""
         self._executor = executor
 
-    def start(self) -> None:
+    async def start(self) -> None:
         if self._subscription is None:
             self._subscription = self.bus.subscribe(
                 COMMANDS_OWNER, self._on_bus, maxsize=_QUEUE_SIZE
             )
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
         if self._subscription is not None:
             self._subscription.close()
             self._subscription = None
         pending, self._pending = self._pending, {}
         for future in pending.values():
-            future.cancel()
+            if not future.done():
+                future.set_exception(_Stopped())
 
     async def request(
         self,
@@ -93,6 +100,8 @@ class CommandClient:
                 self._check(camera_id)
             except DomainError as err:
                 return CommandResult.failed(camera_id, transaction, str(err), err.code)
+        if self._subscription is None:
+            return CommandResult.failed(camera_id, transaction, NOT_RUNNING, ResultCode.OFFLINE)
         request_id = secrets.token_hex(12)
         future: asyncio.Future[CommandResult] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
@@ -100,6 +109,8 @@ class CommandClient:
             self.bus.publish(CommandRequested(request_id, camera_id, command, source, who))
             async with asyncio.timeout(self.timeout):
                 return await future
+        except _Stopped:
+            return CommandResult.failed(camera_id, transaction, NOT_RUNNING, ResultCode.OFFLINE)
         except TimeoutError:
             self.timeouts += 1
             error = CommandTimeout(f"camera {camera_id} did not answer in time")

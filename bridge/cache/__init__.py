@@ -2,7 +2,7 @@
 
 cache = build_cache(settings)          # MemoryCache, or RedisCache when redis.url is set
 updater = CacheUpdater(cache, bus)     # keeps it current from the bus
-updater.start()
+await updater.start()
 """
 
 from __future__ import annotations

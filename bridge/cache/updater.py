@@ -33,11 +33,11 @@ class CacheUpdater:
         self.owner = owner
         self._subscription: Subscription | None = None
 
-    def start(self) -> None:
+    async def start(self) -> None:
         if self._subscription is None:
             self._subscription = self.bus.subscribe(self.owner, self.handle)
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
         if self._subscription is not None:
             self._subscription.close()
             self._subscription = None

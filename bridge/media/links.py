@@ -61,15 +61,17 @@ def base_url(settings: Settings) -> str:
 class MediaLinks:
     def __init__(
         self,
-        key: bytes,
+        key: bytes | Callable[[], bytes],
         base: str | Callable[[], str],
         *,
         snapshots_on_event: bool = True,
         jpeg_topic: bool = False,
     ) -> None:
-        """`base`: the URL prefix, or what gives it when asked (the settings may learn the
+        """`key`: the media key, or what loads it on first use (constructing does no I/O).
+        `base`: the URL prefix, or what gives it when asked (the settings may learn the
         bound port of `server.port: 0` only once the API listens)."""
-        self._key = hmac.new(key, _LABEL, hashlib.sha256).digest()
+        self._load = key
+        self._key: bytes | None = None
         self._base = base
         self.snapshots_on_event = snapshots_on_event
         self.jpeg_topic = jpeg_topic
@@ -83,14 +85,20 @@ class MediaLinks:
     @classmethod
     def from_settings(cls, settings: Settings) -> MediaLinks:
         return cls(
-            _load_key(settings),
+            lambda: _load_key(settings),
             lambda: base_url(settings),
             snapshots_on_event=settings.events.snapshot_on_event,
             jpeg_topic=settings.media.snapshot_jpeg_topic,
         )
 
+    def _signing_key(self) -> bytes:
+        if self._key is None:
+            key = self._load() if callable(self._load) else self._load
+            self._key = hmac.new(key, _LABEL, hashlib.sha256).digest()
+        return self._key
+
     def sign(self, subject: str) -> str:
-        mac = hmac.new(self._key, subject.encode("utf-8"), hashlib.sha256).digest()[:18]
+        mac = hmac.new(self._signing_key(), subject.encode("utf-8"), hashlib.sha256).digest()[:18]
         return base64.urlsafe_b64encode(mac).decode("ascii")
 
     def verify(self, subject: str, sig: str | None) -> bool:

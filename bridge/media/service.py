@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import shutil
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -53,7 +54,8 @@ class StreamService:
         self.settings = settings.streams
         self._timeout = settings.polling.timeout
         self._manager = manager
-        self.directory = (settings.data_dir / STREAMS_DIR).resolve()
+        # absolute without touching the disk (`resolve()` would: no I/O in a constructor)
+        self.directory = Path(os.path.abspath(settings.data_dir / STREAMS_DIR))
         self.processes = ProcessRegistry(self.directory)
         self.hls = HlsSessions(self.settings, self.directory / "hls", self.processes)
         self._http: dict[tuple[bool, bool], httpx.AsyncClient] = {}

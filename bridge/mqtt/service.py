@@ -86,6 +86,7 @@ class MqttService:
         self._subscription: Subscription | None = None
         self._republish_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._stopped = False
 
     async def start(self) -> None:
         self._subscription = self.bus.subscribe("mqtt", self._on_bus)
@@ -110,11 +111,14 @@ class MqttService:
         self._publish_bridge()
 
     async def stop(self) -> None:
+        """Stop taking bus messages; cancel the pending republish and handlers, and wait."""
+        self._stopped = True
         if self._subscription is not None:
             self._subscription.close()
-        for task in [*self._tasks, self._republish_task]:
-            if task is not None:
-                task.cancel()
+        tasks = [task for task in [*self._tasks, self._republish_task] if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # -- outbound ----------------------------------------------------------------------------
 
@@ -204,6 +208,8 @@ class MqttService:
         return {}
 
     def _schedule_republish(self) -> None:
+        if self._stopped:  # the connection may (re)connect until it stops, after this service
+            return
         if self._republish_task is not None and not self._republish_task.done():
             return
 

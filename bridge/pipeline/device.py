@@ -42,6 +42,7 @@ from bridge.domain.views import CameraView, camera_views
 from bridge.pipeline.tracker import StateTracker
 from bridge.reolink import AuthenticationError, CameraRefusedError, ReolinkClient, ReolinkError
 from bridge.reolink.network import CameraNetworks
+from bridge.tasks import Supervisor, start_task
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -69,8 +70,10 @@ class DeviceRunner:
         client_factory: ClientFactory = default_client_factory,
         networks: CameraNetworks | None = None,
         clock: _Clock = utcnow,
+        tasks: Supervisor | None = None,
     ) -> None:
         self.camera = camera
+        self.tasks = tasks
         self.networks = networks
         self.polling = polling
         self.bus = bus
@@ -106,10 +109,10 @@ class DeviceRunner:
     def interval(self) -> float:
         return self.camera.poll_interval or self.polling.interval
 
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(
-            self._run(), name=f"device:{self.camera.id}"
-        )
+    async def start(self) -> None:
+        """Start polling in a task (in the bridge's supervisor, restarted after a bug)."""
+        if self._task is None:
+            self._task = start_task(self.tasks, f"device:{self.camera.id}", self._run, restart=True)
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -18,6 +18,7 @@ from bridge.domain.errors import InvalidCommand, UnknownCamera
 from bridge.domain.views import CameraView
 from bridge.pipeline.device import ClientFactory, DeviceRunner, default_client_factory
 from bridge.reolink.network import CameraNetworks
+from bridge.tasks import Supervisor
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -34,8 +35,11 @@ class CameraManager:
         *,
         client_factory: ClientFactory = default_client_factory,
         networks: CameraNetworks | None = None,
+        tasks: Supervisor | None = None,
     ) -> None:
         self.polling = polling
+        self.tasks = tasks
+        """Where the runners' tasks run (the bridge's supervisor; None: plain tasks)."""
         self.bus = bus
         self.networks = networks
         """Where untrusted cameras may connect; None: anywhere (a bare manager in tests)."""
@@ -66,11 +70,12 @@ class CameraManager:
                 self.bus,
                 client_factory=self._client_factory,
                 networks=None if trusted else self.networks,
+                tasks=self.tasks,
             )
             self._runners[camera.id] = runner
             self.bus.publish(DeviceAdded(camera))
             if camera.enabled:
-                runner.start()
+                await runner.start()
                 _LOGGER.info("camera %s added (%s)", camera.id, camera.host)
             else:
                 _LOGGER.info("camera %s added, disabled: not contacted", camera.id)

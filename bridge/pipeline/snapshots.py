@@ -1,14 +1,16 @@
 """Snapshots: taken on a detection's start (when `events.snapshot_on_event`) and on command.
 
-A bus consumer on the camera side: it asks the device's client for a JPEG and announces it as
-`SnapshotTaken`; an event's snapshot names the file the media dir keeps it in
-(`bridge.domain.media_paths`; `bridge.media.event_media` writes it); MQTT publishes its URL.
-
-Each camera has its own lane (a bounded queue and one task), so a slow camera never delays
-another's snapshots; past `queue_size` waiting events a camera's newest are dropped. At most one
-picture per camera every `MIN_INTERVAL` seconds is asked of the camera: an event within that time
-of the last picture gets that picture. A battery camera is never woken for a snapshot: its event
-gets the latest picture kept, if any.
+A bus consumer on the camera side hands each detection to the camera's *lane*: one task per
+camera with a small queue (`queue_size`, `media.snapshot_queue`), spawned in the bridge's
+supervisor. The lane asks the device's client for a JPEG and announces it as `SnapshotTaken`; an
+event's snapshot names the file the media dir keeps it in (`bridge.domain.media_paths`;
+`bridge.media.event_media` writes it); MQTT publishes its URL, the API serves it. The bus worker
+never waits for a camera, so one slow camera delays neither the bus nor another camera's
+snapshot. A detection that finds its lane's queue full is dropped (the camera is still busy with
+the previous ones). A snapshot asked for on command (`take`) goes through the same lane: a camera
+takes one snapshot at a time. At most one picture per camera every `MIN_INTERVAL` seconds is
+asked of the camera for events: an event within that time of the last picture gets that picture.
+A battery camera is never woken for an event snapshot: its event gets the latest picture kept.
 """
 
 from __future__ import annotations
@@ -17,78 +19,154 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 
-from bridge.bus.messages import Bus, BusMessage, EventRaised, SnapshotTaken, Subscription
+from bridge.bus.messages import (
+    Bus,
+    BusMessage,
+    DeviceRemoved,
+    EventRaised,
+    SnapshotTaken,
+    Subscription,
+)
 from bridge.domain.errors import CameraOffline, UnknownCamera
 from bridge.domain.events import Event
 from bridge.domain.media_paths import snapshot_path
 from bridge.domain.values import EventPhase, EventType
 from bridge.pipeline.manager import CameraManager
 from bridge.reolink import ReolinkError
+from bridge.tasks import Supervisor
 
 _LOGGER = logging.getLogger(__name__)
 
 MIN_INTERVAL = 5.0
 """Seconds between two pictures asked of one camera for events."""
+LANE_QUEUE = 4
+"""Snapshots that may wait for one camera by default; past it, event snapshots are dropped."""
 
 _NOT_DETECTIONS = frozenset({EventType.ONLINE, EventType.OFFLINE})
 
 
+@dataclass(eq=False)
+class _Request:
+    event: Event | None
+    """Set for an event's snapshot (nobody waits); None for `take`."""
+    answer: asyncio.Future[bytes] | None = None
+    """Set for `take` (someone waits)."""
+
+
+@dataclass(eq=False)
+class _Lane:
+    camera_id: str
+    queue: asyncio.Queue[_Request]
+    task: asyncio.Task[None] | None = None
+
+
 class Snapshots:
     def __init__(
-        self, manager: CameraManager, bus: Bus, *, on_event: bool, queue_size: int = 4
+        self,
+        manager: CameraManager,
+        bus: Bus,
+        *,
+        on_event: bool,
+        queue_size: int = LANE_QUEUE,
+        tasks: Supervisor | None = None,
     ) -> None:
         self.manager = manager
         self.bus = bus
         self.on_event = on_event
         self.queue_size = queue_size
+        self.tasks = tasks or Supervisor()
+        """Where the lanes run: the bridge's supervisor (a private one when not given)."""
         self.latest: dict[str, bytes] = {}
         self.dropped = 0
+        """Event snapshots dropped because their camera's lane was full."""
         self._last_taken: dict[str, float] = {}
-        self._lanes: dict[str, asyncio.Queue[Event]] = {}
-        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._lanes: dict[str, _Lane] = {}
         self._subscription: Subscription | None = None
+        self._running = False
 
-    def start(self) -> None:
-        if self.on_event:
+    async def start(self) -> None:
+        self._running = True
+        if self.on_event and self._subscription is None:
             self._subscription = self.bus.subscribe("snapshots", self._on_bus)
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """Unsubscribe, end every lane, and fail the snapshots still waiting in them."""
+        self._running = False
         if self._subscription is not None:
             self._subscription.close()
-        for task in self._workers.values():
-            task.cancel()
-        self._workers.clear()
-        self._lanes.clear()
+            self._subscription = None
+        lanes, self._lanes = list(self._lanes.values()), {}
+        for lane in lanes:
+            await self._close_lane(lane)
+
+    async def _close_lane(self, lane: _Lane) -> None:
+        if lane.task is not None:
+            await self.tasks.cancel(lane.task)
+        while not lane.queue.empty():
+            request = lane.queue.get_nowait()
+            if request.answer is not None and not request.answer.done():
+                request.answer.cancel()
+
+    # -- the bus side (never waits for a camera) -------------------------------------------------
 
     async def _on_bus(self, message: BusMessage) -> None:
+        if isinstance(message, DeviceRemoved):
+            lane = self._lanes.pop(message.camera.id, None)
+            if lane is not None:
+                await self._close_lane(lane)
+            return
         if not isinstance(message, EventRaised):
             return
         event = message.event
         if event.type in _NOT_DETECTIONS or event.phase is EventPhase.END:
             return
-        lane = self._lanes.get(event.camera_id)
+        lane = self._lane(event.camera_id)
         if lane is None:
-            lane = self._lanes[event.camera_id] = asyncio.Queue(self.queue_size)
-            worker = asyncio.get_running_loop().create_task(self._work(lane))
-            self._workers[event.camera_id] = worker
+            return
         try:
-            lane.put_nowait(event)
+            lane.queue.put_nowait(_Request(event))
         except asyncio.QueueFull:
             self.dropped += 1
-            _LOGGER.debug(
-                "snapshot lane of %s is full: %s dropped", event.camera_id, event.event_id
-            )
+            _LOGGER.debug("no snapshot for %s: its lane is full", event.camera_id)
 
-    async def _work(self, lane: asyncio.Queue[Event]) -> None:
+    def _lane(self, camera_id: str) -> _Lane | None:
+        if not self._running:
+            return None
+        lane = self._lanes.get(camera_id)
+        if lane is None:
+            lane = self._lanes[camera_id] = _Lane(camera_id, asyncio.Queue(self.queue_size))
+            lane.task = self.tasks.spawn(
+                f"snapshots:{camera_id}", lambda: self._serve(lane), restart=True
+            )
+        return lane
+
+    # -- the camera side (one lane per camera) ---------------------------------------------------
+
+    async def _serve(self, lane: _Lane) -> None:
         while True:
-            event = await lane.get()
+            request = await lane.queue.get()
+            if request.event is not None:
+                try:
+                    await self._for_event(request.event)
+                except (UnknownCamera, CameraOffline, ReolinkError) as err:
+                    _LOGGER.debug("no snapshot for %s: %s", lane.camera_id, err)
+                continue
+            if request.answer is None or request.answer.done():
+                continue  # the caller gave up waiting
             try:
-                await self._for_event(event)
+                jpeg = await self._capture(lane.camera_id)
             except (UnknownCamera, CameraOffline, ReolinkError) as err:
-                _LOGGER.debug("no snapshot for %s: %s", event.camera_id, err)
-            except Exception:
-                _LOGGER.exception("snapshot for %s failed", event.camera_id)
+                if not request.answer.done():
+                    request.answer.set_exception(err)
+            except BaseException as err:
+                if not request.answer.done():
+                    request.answer.set_exception(err)
+                raise
+            else:
+                if not request.answer.done():
+                    request.answer.set_result(jpeg)
 
     async def _for_event(self, event: Event) -> None:
         camera_id = event.camera_id
@@ -102,7 +180,7 @@ class Snapshots:
         if self._battery(camera_id):
             return  # never woken; nothing kept yet
         self._last_taken[camera_id] = now
-        await self.take(camera_id, event_id=event.event_id, path=path)
+        await self._capture(camera_id, event_id=event.event_id, path=path)
 
     def _battery(self, camera_id: str) -> bool:
         with contextlib.suppress(UnknownCamera):
@@ -110,7 +188,7 @@ class Snapshots:
             return view.capabilities is not None and view.capabilities.has("battery")
         return False
 
-    async def take(
+    async def _capture(
         self, camera_id: str, *, event_id: str | None = None, path: str | None = None
     ) -> bytes:
         runner, view = self.manager.resolve(camera_id)
@@ -119,3 +197,22 @@ class Snapshots:
         self.latest[camera_id] = jpeg
         self.bus.publish(SnapshotTaken(camera_id, jpeg, event_id, path))
         return jpeg
+
+    async def take(self, camera_id: str) -> bytes:
+        """A snapshot now (on command), taken in the camera's lane. Raises `UnknownCamera`,
+        `CameraOffline` or `ReolinkError` as the camera client does."""
+        runner, _ = self.manager.resolve(camera_id)  # an unknown camera gets no lane
+        runner.connected_client()  # nor does an offline one
+        lane = self._lane(camera_id)
+        if lane is None:  # not started (a bare unit in tests, or stopping): take it here
+            return await self._capture(camera_id)
+        answer: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        await lane.queue.put(_Request(None, answer))
+        try:
+            return await answer
+        finally:
+            if not answer.done():
+                answer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                if answer.done() and not answer.cancelled():
+                    answer.exception()  # retrieved: no "never retrieved" warning

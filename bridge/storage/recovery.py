@@ -23,7 +23,6 @@ of the last.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Collection
 from datetime import datetime
@@ -34,6 +33,7 @@ from bridge.domain.values import EventPhase
 from bridge.domain.views import is_view_of
 from bridge.storage.writer import EventWriter
 from bridge.store import Store, StoredEvent
+from bridge.tasks import Supervisor, cancel_task, start_task
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -94,21 +94,24 @@ class InterruptedEvents:
         *,
         retry_initial: float = 0.5,
         retry_max: float = 30.0,
+        tasks: Supervisor | None = None,
     ) -> None:
         self.store = store
         self.writer = writer
+        self.tasks = tasks
         self.closed: list[Event] = []
         self.done = asyncio.Event()
         self._backoff = Backoff(retry_initial, retry_max)
         self._task: asyncio.Task[None] | None = None
 
-    def start(
+    async def start(
         self, devices: Collection[str], started_before: datetime, *, running: Collection[str]
     ) -> None:
         """See `close_interrupted`."""
-        self._task = asyncio.get_running_loop().create_task(
-            self._run(frozenset(devices), started_before, frozenset(running)),
-            name="interrupted-events",
+        self._task = start_task(
+            self.tasks,
+            "interrupted-events",
+            lambda: self._run(frozenset(devices), started_before, frozenset(running)),
         )
 
     async def _run(
@@ -140,7 +143,4 @@ class InterruptedEvents:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_task(task)

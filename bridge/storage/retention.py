@@ -8,13 +8,13 @@ one failed run does not postpone retention by hours). What each run removed is l
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from bridge.domain.base import utcnow
 from bridge.store import Store, StoreUnavailable
+from bridge.tasks import Supervisor, cancel_task, start_task
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ class RetentionTask:
         retry_interval: float = DEFAULT_RETRY_INTERVAL,
         clock: Callable[[], datetime] = utcnow,
         also: Sequence[Callable[[datetime], Awaitable[int]]] = (),
+        tasks: Supervisor | None = None,
     ) -> None:
         """`also`: purged with the events, with the same cutoff (the media files and the
         recordings index)."""
@@ -50,18 +51,16 @@ class RetentionTask:
         self.last_removed: int | None = None
         self.last_run: datetime | None = None
         self.last_error: str | None = None
+        self.tasks = tasks
         self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
+    async def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="retention")
+            self._task = start_task(self.tasks, "retention", self._run, restart=True)
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_task(task)
 
     async def run_once(self) -> int | None:
         """Purge now; the number of events removed, or None when the store failed (logged)."""

@@ -219,13 +219,30 @@ class Spool:
         """Records were dropped: the next write starts with a `D` marker."""
         self._last_drop_warning = 0.0
         self._closed = False
+        self._fd = -1
+        """The open file; -1 until `open()` (the constructor does no I/O)."""
+
+    def open(self) -> Spool:
+        """Create the directory and the file if needed and read what an earlier run left
+        (synchronous file I/O: run it in a thread from async code). Idempotent; returns self."""
+        if self._fd >= 0:
+            return self
+        if self._closed:
+            raise SpoolError(f"spool {self.path} is closed")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        self._fd = fd
         try:
             self._load()
         except BaseException:
-            os.close(self._fd)
+            self._fd = -1
+            os.close(fd)
             raise
+        return self
+
+    @property
+    def opened(self) -> bool:
+        return self._fd >= 0
 
     # ------------------------------------------------------------------ state
 
@@ -704,6 +721,9 @@ class Spool:
     async def close(self) -> None:
         """fsync and close. Unacknowledged records stay for the next run."""
         if self._closed:
+            return
+        if self._fd < 0:  # never opened: nothing to sync
+            self._closed = True
             return
         try:
             await self.sync()

@@ -71,6 +71,7 @@ from bridge.domain.events import Event
 from bridge.storage.records import Item, from_message, from_spool, to_spool
 from bridge.storage.spool import Spool, SpoolBatch, SpoolError
 from bridge.store import CameraHeartbeat, CommandRecord, Store, StoreUnavailable
+from bridge.tasks import Supervisor, start_task
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -112,12 +113,14 @@ class EventWriter:
         stop_timeout: float = 5.0,
         poison_attempts: int = 3,
         write_ahead: bool | None = None,
+        tasks: Supervisor | None = None,
     ) -> None:
         if batch_size < 1 or queue_size < 1:
             raise ValueError("batch_size and queue_size must be at least 1")
         self.store = store
         self.bus = bus
         self.spool = spool
+        self.tasks = tasks
         self.batch_size = batch_size
         self.max_delay = max_delay
         self.queue_size = queue_size
@@ -167,27 +170,35 @@ class EventWriter:
         self._task: asyncio.Task[None] | None = None
         self._journaled: deque[tuple[int, Item]] = deque()
         """What the journal spooled, by sequence number: replayed without reading it back."""
-        self._backlog_seq = spool.last_seq if spool.pending else 0
+        self._backlog_seq = 0
+        """The last record an earlier run left in the spool (read by `start()`)."""
         self._acked = asyncio.Event()
-        self.state: WriterState = "replaying" if spool.pending else "live"
+        self._started = asyncio.Event()
+        self.state: WriterState = "live"
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> None:
-        """Subscribe to the bus and start the worker (a spool left by an earlier run goes first)."""
+    async def start(self) -> None:
+        """Open the spool, subscribe to the bus and start the worker (a spool left by an earlier
+        run goes first). A spool that cannot be opened raises `OSError`/`SpoolError`."""
         if self._task is not None:
             return
+        if not self.spool.opened:
+            await asyncio.to_thread(self.spool.open)
         if self.spool.pending:
+            self._backlog_seq = self.spool.last_seq
+            self.state = "replaying"
             _LOGGER.warning(
                 "event writer: %d record(s) spooled by a previous run; replaying them first",
                 self.spool.pending,
             )
+        self._started.set()
         if self.journal:
             assert isinstance(self.bus, InProcessBus)
             self.bus.journal = self
         else:
             self._subscription = self.bus.subscribe(OWNER, self._on_message)
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="event-writer")
+        self._task = start_task(self.tasks, "event-writer", self._run)
 
     async def flush(self) -> None:
         """Wait until everything handed to the writer so far is in the store.
@@ -206,7 +217,9 @@ class EventWriter:
 
     async def backlog_written(self) -> None:
         """Wait until the records an earlier run left in the spool are in the store (or were
-        dropped by its bound); what this run added may still wait."""
+        dropped by its bound); what this run added may still wait. Before `start()` (which
+        reads the spool) this waits for it."""
+        await self._started.wait()
         while self.spool.acked_seq < self._backlog_seq:
             self._acked.clear()
             await self._acked.wait()

@@ -6,19 +6,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from api_rig import PASSWORD, ApiRig, api_settings, running_api
+from fixtures.api_rig import ApiRig, api_settings, running_api
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
 
 from bridge.simulator import PROFILE_NAMES, Simulator
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[Simulator]:
-    async with Simulator(password=PASSWORD, control_port=None, reboot_downtime=1.0) as simulator:
-        for profile in PROFILE_NAMES:
-            await simulator.add_device(profile, device_id=profile)
-        yield simulator
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import httpx
 import jwt
 import pytest
 import websockets
-from api_rig import ADMIN_PASSWORD, JWT_SECRET, ApiRig, api_settings, running_api
+from fixtures.api_rig import ADMIN_PASSWORD, JWT_SECRET, ApiRig, api_settings, running_api
 
 from bridge.simulator import Simulator
 

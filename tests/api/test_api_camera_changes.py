@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_rig import (
-    PASSWORD,
+from fixtures.api_rig import (
     ApiRig,
     api_settings,
     bridge_request_everywhere,
@@ -17,6 +16,7 @@ from api_rig import (
 )
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
+from fixtures.simulator import PASSWORD
 
 from bridge.config import ConfigError, load_settings
 from bridge.domain.camera import MAX_TAG_LENGTH, MAX_TAGS

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_rig import PASSWORD, api_settings, bridge_request_everywhere, running_api, wait_until
+from fixtures.api_rig import api_settings, bridge_request_everywhere, running_api, wait_until
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
+from fixtures.simulator import PASSWORD
 
 from bridge.config import Settings
 from bridge.reolink.network import IPAddress

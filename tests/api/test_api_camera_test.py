@@ -11,8 +11,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from api_rig import PASSWORD, api_settings, running_api
+from fixtures.api_rig import api_settings, running_api
 from fixtures.process import free_port
+from fixtures.simulator import PASSWORD
 
 from bridge.simulator import Simulator
 

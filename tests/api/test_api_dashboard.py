@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import websockets
-from api_rig import ADMIN_PASSWORD, ApiRig, api_settings, running_api
+from fixtures.api_rig import ADMIN_PASSWORD, ApiRig, api_settings, running_api
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
 

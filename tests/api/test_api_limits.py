@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import websockets
-from api_rig import ADMIN_PASSWORD, ApiRig, api_settings, recv_until, running_api
+from fixtures.api_rig import ADMIN_PASSWORD, ApiRig, api_settings, recv_until, running_api
 
 from bridge.api.inbound import MAX_IN_FLIGHT
 from bridge.config import ConfigError, load_settings

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import websockets
-from api_rig import ApiRig, api_settings, recv_until, running_api
+from fixtures.api_rig import ApiRig, api_settings, recv_until, running_api
 
 from bridge.bus.messages import EventRaised
 from bridge.domain.events import Event

@@ -6,7 +6,7 @@ import asyncio
 import json
 from typing import Any
 
-from api_rig import ApiRig, recv_until
+from fixtures.api_rig import ApiRig, recv_until
 
 from bridge.simulator import PROFILE_NAMES
 

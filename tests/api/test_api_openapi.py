@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from api_rig import ApiRig
+from fixtures.api_rig import ApiRig
 
 
 async def test_openapi_is_complete_with_examples(rig: ApiRig) -> None:

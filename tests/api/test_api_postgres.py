@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from api_rig import api_settings, running_api
+from fixtures.api_rig import api_settings, running_api
 
 from bridge.domain.events import Event
 from bridge.domain.values import EventPhase, EventType

@@ -6,7 +6,8 @@ import asyncio
 from typing import Any
 
 import httpx
-from api_rig import PASSWORD, ApiRig
+from fixtures.api_rig import ApiRig
+from fixtures.simulator import PASSWORD
 
 JPEG = b"\xff\xd8"
 

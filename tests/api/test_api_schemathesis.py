@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from api_rig import api_settings, running_api
+from fixtures.api_rig import api_settings, running_api
 
 from bridge.simulator import Simulator
 

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 import websockets
-from api_rig import ApiRig, api_settings, recv_until, running_api
 from fastapi.routing import APIRoute, APIWebSocketRoute
+from fixtures.api_rig import ApiRig, api_settings, recv_until, running_api
 
 from bridge.api.deps import is_public
 from bridge.api.scopes import api_routes, route_rules

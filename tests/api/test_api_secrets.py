@@ -8,7 +8,8 @@ import logging
 from urllib.parse import quote
 
 import pytest
-from api_rig import ADMIN_PASSWORD, PASSWORD, ApiRig
+from fixtures.api_rig import ADMIN_PASSWORD, ApiRig
+from fixtures.simulator import PASSWORD
 
 SECRETS = (PASSWORD, quote(PASSWORD), json.dumps(PASSWORD)[1:-1], ADMIN_PASSWORD)
 

@@ -19,7 +19,7 @@ import httpx
 import jwt
 import pytest
 import websockets
-from api_rig import ApiRig, api_settings, recv_until, running_api
+from fixtures.api_rig import ApiRig, api_settings, recv_until, running_api
 
 from bridge.api.security import Authenticator, load_jwt_key
 from bridge.simulator import Simulator

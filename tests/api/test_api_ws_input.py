@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from api_rig import ApiRig, recv_until
+from fixtures.api_rig import ApiRig, recv_until
 
 
 async def _still_serves(ws: Any) -> None:

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_rig import PASSWORD, ApiRig, api_settings, recv_until, running_api
+from fixtures.api_rig import ApiRig, api_settings, recv_until, running_api
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
+from fixtures.simulator import PASSWORD
 
 from bridge.api.commanding import HTTP_STATUS
 from bridge.bus.messages import BusMessage, CommandCompleted, CommandRequested

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from api_rig import ApiRig, api_settings, running_api
+from fixtures.api_rig import ApiRig, api_settings, running_api
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
 

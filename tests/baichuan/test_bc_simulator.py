@@ -11,36 +11,14 @@ import sys
 import aiohttp
 import pytest
 from bc_helpers import by_profile, client_for
+from fixtures.process import free_port_run
 
 from bridge.reolink.baichuan import Encryption
 from bridge.simulator import Simulator
 
 
-def _free_port_run(length: int) -> int:
-    """A port with `length` free ports from it (checked now; good enough on loopback)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + length >= 65535:
-            continue
-        try:
-            socks = []
-            for port in range(base, base + length):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-        return base
-    raise RuntimeError("no run of free ports")
-
-
 async def test_consecutive_baichuan_ports_do_not_collide_with_http_ports() -> None:
-    base = _free_port_run(8)
+    base = free_port_run(8)
     # HTTP from base, Baichuan from base + 1: the two runs interleave without collisions
     async with Simulator(3, port=base, baichuan_port=base + 1, profiles=["doorbell"]) as sim:
         devices = list(sim.devices.values())
@@ -108,7 +86,7 @@ async def test_fault_modes_are_listed(sim: Simulator, http: aiohttp.ClientSessio
 
 @pytest.mark.timeout(30)
 def test_cli_baichuan_port_option() -> None:
-    base = _free_port_run(4)
+    base = free_port_run(4)
     proc = subprocess.Popen(
         [sys.executable, "-m", "bridge.simulator", "--cameras", "2", "--profile", "nvr",
          "--baichuan-port", str(base)],

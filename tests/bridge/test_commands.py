@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.bridge_rig import FAST_MQTT, Rig, bridge_settings
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
-from rig import FAST_MQTT, Rig, bridge_settings
 
 from bridge.app import Bridge
 from bridge.simulator import Simulator

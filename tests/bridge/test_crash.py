@@ -23,6 +23,7 @@ import pytest
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.process import free_port
 from fixtures.recorder import Recorder
+from fixtures.simulator import running_simulator
 
 from bridge.config import load_settings
 from bridge.domain.values import EventPhase
@@ -45,9 +46,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 async def crash_sim() -> AsyncIterator[Simulator]:
-    async with Simulator(control_port=None) as simulator:
-        await simulator.add_device("floodlight", device_id="floodlight")
-        await simulator.add_device("doorbell", device_id="doorbell")
+    async with running_simulator({"floodlight": "floodlight", "doorbell": "doorbell"}) as simulator:
         yield simulator
 
 

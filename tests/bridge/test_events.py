@@ -6,7 +6,7 @@ import time
 
 import httpx
 import pytest
-from rig import POLL_INTERVAL, Rig
+from fixtures.bridge_rig import POLL_INTERVAL, Rig
 
 LATENCY_BUDGET = POLL_INTERVAL + 0.25
 

@@ -9,10 +9,10 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from fixtures.bridge_rig import FAST_MQTT, Rig, bridge_settings
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.mqtt311 import Mqtt311Front
 from fixtures.recorder import Recorder
-from rig import FAST_MQTT, Rig, bridge_settings
 from test_commands import command
 
 from bridge.app import Bridge

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from fixtures.bridge_rig import FAST_MQTT, bridge_settings
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
-from rig import FAST_MQTT, PASSWORD, bridge_settings
+from fixtures.simulator import PASSWORD
 
 from bridge.app import Bridge
 from bridge.domain.values import EventPhase, EventType

@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
+from fixtures.bridge_rig import FAST_MQTT, POLL_INTERVAL, Rig, bridge_settings
 from fixtures.mosquitto import BrokerFactory, MosquittoBroker
 from fixtures.recorder import Recorder
-from rig import FAST_MQTT, POLL_INTERVAL, Rig, bridge_settings
 
 from bridge.app import Bridge
 from bridge.simulator import Simulator

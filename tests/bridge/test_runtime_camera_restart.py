@@ -7,9 +7,10 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from fixtures.bridge_rig import FAST_MQTT, POLL_INTERVAL, bridge_settings
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
-from rig import FAST_MQTT, PASSWORD, POLL_INTERVAL, bridge_settings
+from fixtures.simulator import PASSWORD
 
 from bridge.app import Bridge
 from bridge.config import Settings

@@ -45,14 +45,14 @@ async def test_each_request_gets_its_own_answer() -> None:
     served: list[CommandRequested] = []
     client = CommandClient(bus, timeout=5.0)
     client.serve(_answer(bus, served))
-    client.start()
+    await client.start()
     try:
         first, second = await asyncio.gather(
             client.request("a", LED, source="mqtt"),
             client.request("b", LED, source="rest", who="token:x"),
         )
     finally:
-        client.stop()
+        await client.stop()
         await bus.aclose()
     assert (first.camera_id, first.data) == ("a", {"n": 1})
     assert (second.camera_id, second.data) == ("b", {"n": 2})
@@ -70,7 +70,7 @@ async def test_nobody_answers_gives_timeout_and_a_late_answer_is_dropped() -> No
 
     bus.subscribe("spy", spy)
     client = CommandClient(bus, timeout=0.1)
-    client.start()
+    await client.start()
     try:
         result = await client.request("cam", LED, source="ws")
         assert result.code is ResultCode.TIMEOUT
@@ -85,7 +85,7 @@ async def test_nobody_answers_gives_timeout_and_a_late_answer_is_dropped() -> No
         await bus.drain()
         assert client.stats() == {"pending": 0, "timeouts": 1}
     finally:
-        client.stop()
+        await client.stop()
         await bus.aclose()
 
 
@@ -96,12 +96,12 @@ async def test_an_unknown_camera_is_answered_at_once() -> None:
         raise UnknownCamera(f"no camera {camera_id!r}")
 
     client = CommandClient(bus, timeout=30.0, check=check)
-    client.start()
+    await client.start()
     try:
         async with asyncio.timeout(1):
             result = await client.request("nope", LED, source="mqtt")
     finally:
-        client.stop()
+        await client.stop()
         await bus.aclose()
     assert result.code is ResultCode.UNKNOWN_CAMERA
     assert result.error == "no camera 'nope'"

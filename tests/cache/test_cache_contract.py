@@ -140,8 +140,8 @@ def nvr() -> tuple[Camera, Capabilities]:
 async def test_updater_follows_the_bus(cache: StateCache) -> None:
     bus = InProcessBus()
     updater = CacheUpdater(cache, bus)
-    updater.start()
-    updater.start()  # idempotent
+    await updater.start()
+    await updater.start()  # idempotent
     camera, capabilities = nvr()
     bus.publish(StateChanged(state("nvr_ch0", 1, motion=True)))
     bus.publish(StateChanged(state("nvr_ch1", 1)))
@@ -167,8 +167,8 @@ async def test_updater_follows_the_bus(cache: StateCache) -> None:
     assert await cache.all_states() == {}
     assert await cache.all_availability() == {}
     assert await cache.get_snapshot("front") is None
-    updater.stop()
-    updater.stop()
+    await updater.stop()
+    await updater.stop()
     bus.publish(StateChanged(state("late", 1)))
     await bus.drain()
     assert await cache.all_states() == {}
@@ -216,7 +216,7 @@ async def test_updater_on_the_redis_bus_with_the_redis_cache(
     bus = RedisStreamsBus(redis_url, redis_prefix, claim_idle=0.5, block=0.1)
     cache = RedisCache(redis_url, redis_prefix)
     updater = CacheUpdater(cache, bus)
-    updater.start()
+    await updater.start()
     bus.publish(StateChanged(state("front", 1, motion=True)))
     bus.publish(AvailabilityChanged("front", online=True))
     bus.publish(SnapshotTaken("front", b"\xff\xd8" * 50_000, "e1"))  # beside the stream
@@ -225,6 +225,6 @@ async def test_updater_on_the_redis_bus_with_the_redis_cache(
     assert await cache.get_state("front") == state("front", 1, motion=True)
     assert await cache.get_availability("front") is True
     assert await cache.get_snapshot("front") == b"\xff\xd8" * 50_000
-    updater.stop()
+    await updater.stop()
     await bus.aclose()
     await cache.aclose()

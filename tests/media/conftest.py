@@ -1,18 +1,15 @@
 """Fixtures of the live-video tests: the simulator, the whole bridge with its API (no MQTT), real
-ffmpeg. The rig is the API tests' (`tests/api/api_rig.py`)."""
+ffmpeg. The rig is the API tests' (`tests/fixtures/api_rig.py`)."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from fixtures.api_rig import ApiRig, api_settings, running_api
+from fixtures.simulator import running_simulator
 from media_helpers import IDLE_TIMEOUT
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "api"))
-
-from api_rig import PASSWORD, ApiRig, api_settings, running_api
 
 from bridge.simulator import Simulator
 
@@ -22,9 +19,7 @@ PROFILES = ("doorbell", "floodlight", "nvr", "legacy")
 
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
-    async with Simulator(password=PASSWORD, control_port=None, reboot_downtime=1.0) as simulator:
-        for profile in PROFILES:
-            await simulator.add_device(profile, device_id=profile)
+    async with running_simulator({p: p for p in PROFILES}, reboot_downtime=1.0) as simulator:
         yield simulator
 
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from api_rig import ApiRig
+from fixtures.api_rig import ApiRig
 from media_helpers import bridge_ffmpegs, codecs, frames, probe
 
 from bridge.api.security import Principal, load_jwt_key

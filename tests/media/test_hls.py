@@ -10,7 +10,7 @@ import time
 
 import httpx
 import pytest
-from api_rig import ApiRig
+from fixtures.api_rig import ApiRig
 from media_helpers import (
     IDLE_TIMEOUT,
     bridge_ffmpegs,

@@ -18,8 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from api_rig import ADMIN_PASSWORD, JWT_SECRET, PASSWORD
+from fixtures.api_rig import ADMIN_PASSWORD, JWT_SECRET
 from fixtures.process import free_port
+from fixtures.simulator import PASSWORD, running_simulator
 from media_helpers import bridge_ffmpegs, command_lines, password_forms, wait_for
 
 from bridge.media.processes import ProcessRegistry, _start_time
@@ -28,8 +29,7 @@ from bridge.simulator import Simulator
 
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
-    async with Simulator(password=PASSWORD, control_port=None) as simulator:
-        await simulator.add_device("doorbell", device_id="doorbell")
+    async with running_simulator({"doorbell": "doorbell"}, password=PASSWORD) as simulator:
         yield simulator
 
 

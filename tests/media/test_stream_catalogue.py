@@ -7,7 +7,8 @@ import asyncio
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-from api_rig import ADMIN_PASSWORD, PASSWORD, ApiRig
+from fixtures.api_rig import ADMIN_PASSWORD, ApiRig
+from fixtures.simulator import PASSWORD
 from media_helpers import password_forms
 from reolink_aio.api import Host
 from reolink_aio.enums import ConnectionEnum

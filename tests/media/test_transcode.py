@@ -9,8 +9,9 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from api_rig import PASSWORD, ApiRig
+from fixtures.api_rig import ApiRig
 from fixtures.process import free_port
+from fixtures.simulator import PASSWORD
 from media_helpers import (
     IDLE_TIMEOUT,
     bridge_ffmpegs,

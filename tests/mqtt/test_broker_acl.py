@@ -25,6 +25,7 @@ import pytest
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.process import HOST
 from fixtures.recorder import Recorder
+from fixtures.simulator import running_simulator
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
@@ -278,8 +279,7 @@ def test_each_user_reads_what_it_needs_and_nothing_more(peers: dict[str, Peer]) 
 
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
-    async with Simulator(password="cam-pw", control_port=None) as simulator:
-        await simulator.add_device("floodlight", device_id="front")
+    async with running_simulator({"front": "floodlight"}, password="cam-pw") as simulator:
         yield simulator
 
 

@@ -3,15 +3,12 @@ time, a battery camera), the whole bridge with its API and real ffmpeg; MQTT whe
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "api"))
-
-from api_rig import PASSWORD, ApiRig, api_settings, running_api
+from fixtures.api_rig import ApiRig, api_settings, running_api
+from fixtures.simulator import PASSWORD
 from rec_helpers import MEDIA
 
 from bridge.simulator import Simulator

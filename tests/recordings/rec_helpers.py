@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
-from api_rig import ApiRig
+from fixtures.api_rig import ApiRig
 
 from bridge.simulator import SimulatedDevice
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from api_rig import ApiRig
+from fixtures.api_rig import ApiRig
 from rec_helpers import direct_download, event_with, ffprobe, local_path
 
 from bridge.domain.base import utcnow

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from api_rig import ApiRig, api_settings, recv_until, running_api
+from fixtures.api_rig import ApiRig, api_settings, recv_until, running_api
 from rec_helpers import event_with, local_path
 
 from bridge.bus.messages import SnapshotTaken
@@ -167,6 +167,6 @@ async def test_battery_camera_is_never_woken(rig: ApiRig, sim: Simulator) -> Non
     assert event["type"] == "person"
     lanes = rig.bridge.snapshots._lanes.values()
     async with asyncio.timeout(5):
-        while any(not lane.empty() for lane in lanes):
+        while any(not lane.queue.empty() for lane in lanes):
             await asyncio.sleep(0.05)
     assert battery.get_counts.get("Snap", 0) == before

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from api_rig import ApiRig, api_settings, running_api
+from fixtures.api_rig import ApiRig, api_settings, running_api
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
 from rec_helpers import MEDIA, local_path

@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from api_rig import ApiRig, api_settings, running_api
+from fixtures.api_rig import ApiRig, api_settings, running_api
 from rec_helpers import MEDIA, event_with, eventually
 
 from bridge.domain.base import utcnow

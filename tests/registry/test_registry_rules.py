@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from fixtures.simulator import running_simulator
 from pydantic import SecretStr, ValidationError
 
 from bridge.app import Bridge
@@ -23,9 +24,10 @@ PASSWORD = "registry-pw"
 
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
-    async with Simulator(password=PASSWORD, control_port=None) as simulator:
-        for device_id in ("configured", "runtime", "elsewhere"):
-            await simulator.add_device("floodlight", device_id=device_id)
+    async with running_simulator(
+        dict.fromkeys(("configured", "runtime", "elsewhere"), "floodlight"),
+        password=PASSWORD,
+    ) as simulator:
         yield simulator
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from fixtures.process import free_port
 
 from bridge.domain.base import new_event_id
 from bridge.domain.events import Event
@@ -665,15 +665,9 @@ async def test_reopen_keeps_everything(store: SqliteStore | PostgresStore) -> No
 # ---------------------------------------------------------------------------------------------
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])  # closed again: nothing listens there
-
-
 async def test_postgres_unavailable_without_the_password() -> None:
     secret = "s3cr3t-Pässword"
-    url = f"postgresql://reolink:{secret}@127.0.0.1:{closed_port()}/reolink"
+    url = f"postgresql://reolink:{secret}@127.0.0.1:{free_port()}/reolink"  # nothing listens
     store = PostgresStore(url)
     with pytest.raises(StoreUnavailable) as caught:
         await store.open()

@@ -169,17 +169,19 @@ async def test_an_end_still_in_the_spool_wins(
     ended = start("garage", 0)
     still_open = start("garage", 1, EventType.PERSON)
     await store.write_events([ended, still_open])
-    spool = Spool(spool_path)
+    spool = Spool(spool_path).open()
     await spool.append([("event", end_of(ended, 4).payload())])
     await spool.append([("heartbeat", {"camera_id": "garage", "seen_at": at(6).isoformat()})])
     await spool.close()
 
-    writer = EventWriter(store, bus, Spool(spool_path), **FAST_RETRY)
+    writer = EventWriter(store, bus, Spool(spool_path).open(), **FAST_RETRY)
     recovery = InterruptedEvents(store, writer)
-    recovery.start({"garage"}, started_before=at(100), running={"garage"})  # before the writer
+    await recovery.start(
+        {"garage"}, started_before=at(100), running={"garage"}
+    )  # before the writer
     await asyncio.sleep(0.2)
     assert not recovery.done.is_set()
-    writer.start()
+    await writer.start()
     async with asyncio.timeout(10):
         await recovery.done.wait()
     assert [e.event_id for e in recovery.closed] == [still_open.event_id]
@@ -196,8 +198,8 @@ async def test_an_end_still_in_the_spool_wins(
 async def test_heartbeats_travel_through_the_writer(
     store: Store, bus: InProcessBus, spool_path: Path
 ) -> None:
-    writer = EventWriter(store, bus, Spool(spool_path), **FAST_RETRY)
-    writer.start()
+    writer = EventWriter(store, bus, Spool(spool_path).open(), **FAST_RETRY)
+    await writer.start()
     motion = start("garage", 0)
     bus.publish(EventRaised(motion))
     bus.publish(StillActive("garage", at(5)))
@@ -216,10 +218,10 @@ async def test_recovery_retries_while_the_store_is_away(
     event = start("garage", 0)
     await store.write_events([event])
     await store.close()  # the database goes away before the recovery runs
-    writer = EventWriter(store, bus, Spool(spool_path), **FAST_RETRY)
-    writer.start()
+    writer = EventWriter(store, bus, Spool(spool_path).open(), **FAST_RETRY)
+    await writer.start()
     recovery = InterruptedEvents(store, writer, retry_initial=0.05, retry_max=0.1)
-    recovery.start({"garage"}, started_before=at(100), running={"garage"})
+    await recovery.start({"garage"}, started_before=at(100), running={"garage"})
     await asyncio.sleep(0.3)
     assert not recovery.done.is_set()
     await store.open()

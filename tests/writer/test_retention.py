@@ -47,7 +47,7 @@ async def test_run_once_purges_what_is_older_than_the_retention(
 async def test_scheduled_at_start_and_every_interval(sqlite_store: SqliteStore) -> None:
     await seed(sqlite_store)
     task = RetentionTask(sqlite_store, 30, interval=0.1, clock=lambda: NOW)
-    task.start()
+    await task.start()
     try:
         async with asyncio.timeout(2):
             while task.runs < 1:
@@ -78,7 +78,7 @@ async def test_a_database_that_is_away_never_ends_the_task(
     await sqlite_store.close()
     task = RetentionTask(sqlite_store, 30, interval=3600, retry_interval=0.05, clock=lambda: NOW)
     with caplog.at_level(logging.WARNING, logger="bridge.storage.retention"):
-        task.start()
+        await task.start()
         try:
             async with asyncio.timeout(2):
                 while task.failures < 2:

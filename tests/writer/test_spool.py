@@ -56,7 +56,7 @@ def fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 async def test_append_replay_in_order_and_ack_empties_the_file(path: Path) -> None:
-    spool = Spool(path, max_bytes=1 << 20)
+    spool = Spool(path, max_bytes=1 << 20).open()
     assert spool.pending == 0
     assert await spool.append(events(0, 7)) == 7
     assert await spool.append([("command", {"n": 7, "command": {"siren": "ON"}})]) == 8
@@ -78,7 +78,7 @@ async def test_append_replay_in_order_and_ack_empties_the_file(path: Path) -> No
 
 
 async def test_a_batch_not_acknowledged_comes_again(path: Path) -> None:
-    spool = Spool(path, max_bytes=1 << 20)
+    spool = Spool(path, max_bytes=1 << 20).open()
     await spool.append(events(0, 10))
     first = [b async for b in spool.replay(4)]
     assert [len(b) for b in first] == [4, 4, 2]  # no ack: nothing removed
@@ -91,7 +91,7 @@ async def test_a_batch_not_acknowledged_comes_again(path: Path) -> None:
 
 
 async def test_replay_includes_records_appended_while_it_runs(path: Path) -> None:
-    spool = Spool(path, max_bytes=1 << 20)
+    spool = Spool(path, max_bytes=1 << 20).open()
     await spool.append(events(0, 5))
     seen: list[int] = []
     async for batch in spool.replay(5):
@@ -105,7 +105,7 @@ async def test_replay_includes_records_appended_while_it_runs(path: Path) -> Non
 
 
 async def test_restart_replays_what_was_not_acknowledged(path: Path) -> None:
-    spool = Spool(path, max_bytes=1 << 20)
+    spool = Spool(path, max_bytes=1 << 20).open()
     await spool.append(events(0, 10))
     async for batch in spool.replay(4):
         await spool.ack(batch)
@@ -113,27 +113,27 @@ async def test_restart_replays_what_was_not_acknowledged(path: Path) -> None:
     await spool.append(events(10, 3))
     await spool.close()
 
-    again = Spool(path, max_bytes=1 << 20)
+    again = Spool(path, max_bytes=1 << 20).open()
     assert again.pending == 9
     assert again.last_seq == 13
     assert numbers(await drain(again, ack=False)) == list(range(4, 13))
     assert await again.append(events(13, 1)) == 14  # sequence numbers keep growing
     assert numbers(await drain(again)) == list(range(4, 14))
     await again.close()
-    assert Spool(path, max_bytes=1 << 20).pending == 0
+    assert Spool(path, max_bytes=1 << 20).open().pending == 0
 
 
 async def test_a_process_that_dies_without_closing_leaves_a_replayable_spool(path: Path) -> None:
-    spool = Spool(path, max_bytes=1 << 20, fsync_every=1000, fsync_interval=60)
+    spool = Spool(path, max_bytes=1 << 20, fsync_every=1000, fsync_interval=60).open()
     await spool.append(events(0, 5))
     # no close(), no fsync: the records are in the kernel, which is what a crash leaves
-    assert numbers(await drain(Spool(path, max_bytes=1 << 20))) == list(range(5))
+    assert numbers(await drain(Spool(path, max_bytes=1 << 20).open())) == list(range(5))
 
 
 async def test_torn_tail_is_cut_and_the_rest_replayed(
     path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    spool = Spool(path, max_bytes=1 << 20)
+    spool = Spool(path, max_bytes=1 << 20).open()
     await spool.append(events(0, 4))
     await spool.close()
     whole = path.read_bytes()
@@ -141,7 +141,7 @@ async def test_torn_tail_is_cut_and_the_rest_replayed(
     path.write_bytes(whole[: len(whole) - len(last_line) // 2])  # the last write half done
 
     with caplog.at_level(logging.WARNING):
-        again = Spool(path, max_bytes=1 << 20)
+        again = Spool(path, max_bytes=1 << 20).open()
     assert "torn tail" in caplog.text
     assert again.torn_bytes > 0
     assert again.pending == 3
@@ -152,12 +152,12 @@ async def test_torn_tail_is_cut_and_the_rest_replayed(
 
 
 async def test_garbage_tail_with_newline_and_nul_padding(path: Path) -> None:
-    spool = Spool(path, max_bytes=1 << 20)
+    spool = Spool(path, max_bytes=1 << 20).open()
     await spool.append(events(0, 2))
     await spool.close()
     with path.open("ab") as file:
         file.write(b'E 3 deadbeef {"n": 99}\n\0\0\0\0')
-    again = Spool(path, max_bytes=1 << 20)
+    again = Spool(path, max_bytes=1 << 20).open()
     assert again.pending == 2
     assert path.stat().st_size == again.size
     assert numbers(await drain(again, ack=False)) == [0, 1]
@@ -165,7 +165,7 @@ async def test_garbage_tail_with_newline_and_nul_padding(path: Path) -> None:
 
 
 async def test_a_damaged_record_inside_is_skipped_and_counted(path: Path) -> None:
-    spool = Spool(path, max_bytes=1 << 20)
+    spool = Spool(path, max_bytes=1 << 20).open()
     await spool.append(events(0, 5))
     await spool.close()
     data = bytearray(path.read_bytes())
@@ -173,7 +173,7 @@ async def test_a_damaged_record_inside_is_skipped_and_counted(path: Path) -> Non
     offset = len(lines[0]) + 1 + len(lines[1]) - 3  # inside the JSON of the second record
     data[offset] ^= 0x01
     path.write_bytes(bytes(data))
-    again = Spool(path, max_bytes=1 << 20)
+    again = Spool(path, max_bytes=1 << 20).open()
     assert again.corrupt == 1
     assert again.pending == 4
     assert numbers(await drain(again)) == [0, 2, 3, 4]
@@ -181,17 +181,17 @@ async def test_a_damaged_record_inside_is_skipped_and_counted(path: Path) -> Non
 
 
 async def test_nul_bytes_before_a_record_are_ignored(path: Path) -> None:
-    spool = Spool(path, max_bytes=1 << 20)
+    spool = Spool(path, max_bytes=1 << 20).open()
     await spool.append(events(0, 1))
     await spool.close()
     path.write_bytes(b"\0" * 16 + path.read_bytes())
-    assert numbers(await drain(Spool(path, max_bytes=1 << 20))) == [0]
+    assert numbers(await drain(Spool(path, max_bytes=1 << 20).open())) == [0]
 
 
 async def test_bound_drops_the_oldest_never_exceeds_max_bytes(
     path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    spool = Spool(path, max_bytes=16 * 1024)
+    spool = Spool(path, max_bytes=16 * 1024).open()
     with caplog.at_level(logging.WARNING):
         for start in range(0, 2000, 10):
             await spool.append(events(start, 10, pad=50))
@@ -205,14 +205,14 @@ async def test_bound_drops_the_oldest_never_exceeds_max_bytes(
     assert kept == list(range(2000 - len(kept), 2000))  # the newest, contiguous, in order
     assert spool.size <= spool.capacity + 100
     await spool.close()
-    again = Spool(path, max_bytes=16 * 1024)  # the drops survive a restart
+    again = Spool(path, max_bytes=16 * 1024).open()  # the drops survive a restart
     assert numbers(await drain(again)) == kept
     await again.close()
 
 
 async def test_bound_while_replaying(path: Path) -> None:
     """Drops and compactions under a running replay: order kept, nothing delivered twice."""
-    spool = Spool(path, max_bytes=8 * 1024)
+    spool = Spool(path, max_bytes=8 * 1024).open()
     await spool.append(events(0, 50, pad=40))
     seen: list[int] = []
     appended = 50
@@ -234,7 +234,7 @@ async def test_bound_while_replaying(path: Path) -> None:
 
 
 async def test_one_append_bigger_than_the_bound_keeps_its_newest(path: Path) -> None:
-    spool = Spool(path, max_bytes=4096)
+    spool = Spool(path, max_bytes=4096).open()
     await spool.append(events(0, 5))
     await spool.append(events(5, 200, pad=20))
     assert spool.size <= 4096
@@ -242,11 +242,11 @@ async def test_one_append_bigger_than_the_bound_keeps_its_newest(path: Path) -> 
     assert kept == list(range(205 - len(kept), 205))
     assert spool.dropped == 205 - len(kept)
     await spool.close()
-    assert numbers(await drain(Spool(path, max_bytes=4096))) == kept
+    assert numbers(await drain(Spool(path, max_bytes=4096).open())) == kept
 
 
 async def test_fsync_every_n_records(path: Path, fsyncs: list[int]) -> None:
-    spool = Spool(path, max_bytes=1 << 20, fsync_every=10, fsync_interval=3600)
+    spool = Spool(path, max_bytes=1 << 20, fsync_every=10, fsync_interval=3600).open()
     for n in range(25):
         await spool.append(events(n, 1))
     assert len(fsyncs) == 2  # at 10 and 20
@@ -262,7 +262,7 @@ async def test_fsync_every_n_records(path: Path, fsyncs: list[int]) -> None:
 
 
 async def test_fsync_after_the_interval(path: Path, fsyncs: list[int]) -> None:
-    spool = Spool(path, max_bytes=1 << 20, fsync_every=1000, fsync_interval=0.05)
+    spool = Spool(path, max_bytes=1 << 20, fsync_every=1000, fsync_interval=0.05).open()
     await spool.append(events(0, 3))
     await spool.append(events(3, 3))
     assert fsyncs == []
@@ -276,7 +276,7 @@ async def test_fsync_after_the_interval(path: Path, fsyncs: list[int]) -> None:
 async def test_full_acknowledgement_truncates_fsynced_with_the_next_batch(
     path: Path, fsyncs: list[int]
 ) -> None:
-    spool = Spool(path, max_bytes=1 << 20, fsync_every=1000, fsync_interval=0.05)
+    spool = Spool(path, max_bytes=1 << 20, fsync_every=1000, fsync_interval=0.05).open()
     await spool.append(events(0, 3))
     await drain(spool)
     assert path.stat().st_size == 0
@@ -288,7 +288,7 @@ async def test_full_acknowledgement_truncates_fsynced_with_the_next_batch(
 
 
 async def test_a_failed_write_is_rolled_back_and_raised(path: Path) -> None:
-    spool = Spool(path, max_bytes=1 << 20)
+    spool = Spool(path, max_bytes=1 << 20).open()
     await spool.append(events(0, 3))
     size = spool.size
     previous_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -308,7 +308,7 @@ async def test_a_failed_write_is_rolled_back_and_raised(path: Path) -> None:
 
 
 async def test_closed_spool_refuses_appends(path: Path) -> None:
-    spool = Spool(path, max_bytes=1 << 20)
+    spool = Spool(path, max_bytes=1 << 20).open()
     await spool.close()
     await spool.close()
     with pytest.raises(SpoolError, match="closed"):
@@ -321,7 +321,7 @@ async def test_a_stream_that_never_empties_the_file_is_compacted(
     """With write-ahead the consumer stays just behind the producer: the acknowledged head is
     compacted away long before the bound."""
     monkeypatch.setattr(spool_module, "COMPACT_AFTER", 4096)
-    spool = Spool(path, max_bytes=1 << 20)
+    spool = Spool(path, max_bytes=1 << 20).open()
     seen: list[int] = []
     await spool.append(events(0, 5, pad=30))
     appended = 5
@@ -345,11 +345,11 @@ async def test_a_stream_that_never_empties_the_file_is_compacted(
 
 
 async def test_append_nowait_is_in_the_file_when_it_returns(path: Path) -> None:
-    spool = Spool(path, max_bytes=1 << 20)
+    spool = Spool(path, max_bytes=1 << 20).open()
     spool.append_nowait(events(0, 3))
     spool.append_nowait([("heartbeat", {"n": 3})])
     # another process opening the file now (the restart after a kill -9) finds every record
-    other = Spool(path, max_bytes=1 << 20)
+    other = Spool(path, max_bytes=1 << 20).open()
     found = await drain(other, ack=False)
     assert numbers(found) == [0, 1, 2, 3]
     assert [r.kind for r in found] == ["event", "event", "event", "heartbeat"]
@@ -360,7 +360,7 @@ async def test_append_nowait_is_in_the_file_when_it_returns(path: Path) -> None:
 
 
 async def test_append_nowait_fsyncs_in_batches(path: Path, fsyncs: list[int]) -> None:
-    spool = Spool(path, max_bytes=1 << 20, fsync_every=10, fsync_interval=0.05)
+    spool = Spool(path, max_bytes=1 << 20, fsync_every=10, fsync_interval=0.05).open()
     for n in range(25):  # a burst: past fsync_every, one fsync (in a task) covers it all
         spool.append_nowait(events(n, 1))
     assert fsyncs == []
@@ -391,7 +391,7 @@ async def test_appends_during_a_compaction_are_kept_in_order(
         real_copy(source, target, start, end)
 
     monkeypatch.setattr(spool_module, "_copy_range", slow_copy)
-    spool = Spool(path, max_bytes=16 * 1024)
+    spool = Spool(path, max_bytes=16 * 1024).open()
     await spool.append(events(0, 70, pad=100))  # ~9 KiB
     async for batch in spool.replay(60):
         await spool.ack(batch)  # 0-59 acknowledged: a head that a compaction drops
@@ -411,7 +411,7 @@ async def test_appends_during_a_compaction_are_kept_in_order(
     expected = [*range(60, 70), *range(130, 135), *range(70, 130), *range(135, 140)]
     assert numbers(await drain(spool, ack=False)) == expected
     await spool.close()
-    again = Spool(path, max_bytes=16 * 1024)
+    again = Spool(path, max_bytes=16 * 1024).open()
     assert again.corrupt == 0
     assert numbers(await drain(again)) == expected
     await again.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fixtures.simulator import running_simulator
 from writer_helpers import FAST_RETRY
 
 from bridge.bus.inprocess import InProcessBus
@@ -32,9 +33,7 @@ POLL = 0.1
 
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
-    async with Simulator(control_port=None) as simulator:
-        await simulator.add_device("floodlight", device_id="floodlight")
-        await simulator.add_device("doorbell", device_id="doorbell")
+    async with running_simulator({"floodlight": "floodlight", "doorbell": "doorbell"}) as simulator:
         yield simulator
 
 
@@ -48,8 +47,8 @@ async def test_simulator_motion_start_stop_becomes_one_row_with_its_duration(
             raised.append(message)
 
     bus.subscribe("test", collect)
-    writer = EventWriter(sqlite_store, bus, Spool(spool_path), max_delay=0.05, **FAST_RETRY)
-    writer.start()
+    writer = EventWriter(sqlite_store, bus, Spool(spool_path).open(), max_delay=0.05, **FAST_RETRY)
+    await writer.start()
     manager = CameraManager(PollingSettings(interval=POLL, failure_threshold=2, timeout=2.0), bus)
     cameras = [
         Camera(

@@ -68,8 +68,10 @@ async def test_postgres_stopped_mid_stream_every_event_once_in_order(
     pg_server: PgServer, pg_store: PostgresStore, bus: InProcessBus, spool_path: Path
 ) -> None:
     spy = SpyStore(pg_store)
-    writer = EventWriter(spy, bus, Spool(spool_path), batch_size=200, max_delay=0.02, **FAST_RETRY)
-    writer.start()
+    writer = EventWriter(
+        spy, bus, Spool(spool_path).open(), batch_size=200, max_delay=0.02, **FAST_RETRY
+    )
+    await writer.start()
     feed = script(4000, cameras=("front_door", "garage", "nvr_ch1"))
     feeder = Feeder(bus, feed.fed)  # type: ignore[arg-type]
 
@@ -141,10 +143,10 @@ async def test_bridge_killed_while_spooling_the_next_one_replays(
             child.kill()
             child.wait(10)
 
-    assert Spool(spool_path).pending > 0
+    assert Spool(spool_path).open().pending > 0
     await pg_server.astart()
-    writer = EventWriter(pg_store, bus, Spool(spool_path), **FAST_RETRY)
-    writer.start()
+    writer = EventWriter(pg_store, bus, Spool(spool_path).open(), **FAST_RETRY)
+    await writer.start()
     async with asyncio.timeout(20):
         await writer.flush()
     assert writer.replayed > 0
@@ -159,8 +161,8 @@ async def test_postgres_crashes_during_a_10k_burst_row_count_exact(
     """perf-reliability §2.2 scenario 4: the server crashes (immediate shutdown, WAL recovery at
     the restart) while a burst of 10,000 events is being written."""
     spy = SpyStore(pg_store)
-    writer = EventWriter(spy, bus, Spool(spool_path), batch_size=500, **FAST_RETRY)
-    writer.start()
+    writer = EventWriter(spy, bus, Spool(spool_path).open(), batch_size=500, **FAST_RETRY)
+    await writer.start()
     feed = script(10_000, cameras=[f"cam{n}" for n in range(10)])
     started = time.perf_counter()
     for event in feed.fed:  # one burst, no pause

@@ -82,9 +82,9 @@ async def test_bridge_killed_mid_stream_nothing_lost_nothing_twice(
 
     successor = RedisStreamsBus(redis_url, redis_prefix, **FAST_BUS)
     buses.append(successor)
-    writer = EventWriter(sqlite_store, successor, Spool(spool_path), **FAST_RETRY)
+    writer = EventWriter(sqlite_store, successor, Spool(spool_path).open(), **FAST_RETRY)
     assert writer.write_ahead
-    writer.start()
+    await writer.start()
     try:
         async with asyncio.timeout(20):
             while len(await all_events(sqlite_store)) < len(feed.expected_rows()):

@@ -9,7 +9,7 @@ import os
 import resource
 import signal
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -39,17 +39,17 @@ from bridge.storage.writer import EventWriter
 # The tests look at the spool files directly.
 # ruff: noqa: ASYNC240
 
-WriterFactory = Callable[..., EventWriter]
+WriterFactory = Callable[..., Awaitable[EventWriter]]
 
 
 @pytest.fixture
 async def make_writer(bus: InProcessBus, spool_path: Path) -> AsyncIterator[WriterFactory]:
     writers: list[EventWriter] = []
 
-    def make(store: Any, **options: Any) -> EventWriter:
-        spool = Spool(spool_path, max_bytes=options.pop("max_bytes", 1 << 24))
+    async def make(store: Any, **options: Any) -> EventWriter:
+        spool = Spool(spool_path, max_bytes=options.pop("max_bytes", 1 << 24)).open()
         writer = EventWriter(store, bus, spool, **{**FAST_RETRY, **options})
-        writer.start()
+        await writer.start()
         writers.append(writer)
         return writer
 
@@ -84,7 +84,7 @@ async def settle(bus: InProcessBus, writer: EventWriter, timeout: float = 10.0) 
 async def test_a_detection_becomes_one_row_with_its_span(
     sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory
 ) -> None:
-    writer = make_writer(sqlite_store, write_ahead=False)  # the memory hand-off's counters
+    writer = await make_writer(sqlite_store, write_ahead=False)  # the memory hand-off's counters
     start = Event(type=EventType.PERSON, phase=EventPhase.START, camera_id="cam", timestamp=T0)
     end_at = T0 + timedelta(seconds=12.5)
     end = Event(
@@ -120,7 +120,7 @@ async def test_a_detection_becomes_one_row_with_its_span(
 async def test_commands_are_audited(
     sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory
 ) -> None:
-    writer = make_writer(sqlite_store)
+    writer = await make_writer(sqlite_store)
     bus.publish(
         CommandCompleted(
             camera_id="cam",
@@ -163,7 +163,7 @@ async def test_batches_by_size_in_order(
     sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory
 ) -> None:
     spy = SpyStore(sqlite_store)
-    writer = make_writer(spy, batch_size=500, max_delay=0.5)
+    writer = await make_writer(spy, batch_size=500, max_delay=0.5)
     feed = script(1234)
     for event in feed.fed:
         bus.publish(EventRaised(event))
@@ -179,7 +179,7 @@ async def test_batches_by_size_in_order(
 async def test_a_lone_event_is_written_within_max_delay(
     sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory
 ) -> None:
-    make_writer(sqlite_store, max_delay=0.05)
+    await make_writer(sqlite_store, max_delay=0.05)
     event = Event(type=EventType.MOTION, phase=EventPhase.START, camera_id="cam")
     started = time.monotonic()
     bus.publish(EventRaised(event))
@@ -206,7 +206,7 @@ async def test_a_slow_database_never_blocks_the_bus(
     sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory, write_ahead: bool
 ) -> None:
     slow = SlowStore(sqlite_store, delay=0.3)
-    writer = make_writer(slow, batch_size=2000, write_ahead=write_ahead)
+    writer = await make_writer(slow, batch_size=2000, write_ahead=write_ahead)
     other: list[Any] = []
 
     async def fast_consumer(message: Any) -> None:
@@ -233,7 +233,7 @@ async def test_database_away_spools_then_replays_in_order(
     sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory
 ) -> None:
     spy = SpyStore(sqlite_store)
-    writer = make_writer(spy, batch_size=100, max_delay=0.02)
+    writer = await make_writer(spy, batch_size=100, max_delay=0.02)
     feed = script(900)
     for event in feed.fed[:300]:
         bus.publish(EventRaised(event))
@@ -264,7 +264,7 @@ async def test_database_away_spools_then_replays_in_order(
 async def test_redelivered_events_are_stored_once(
     sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory
 ) -> None:
-    writer = make_writer(sqlite_store, batch_size=50)
+    writer = await make_writer(sqlite_store, batch_size=50)
     feed = script(300)
     for event in feed.fed[:200]:
         bus.publish(EventRaised(event))
@@ -281,7 +281,7 @@ async def test_a_spool_left_by_a_dead_process_is_replayed_at_start(
 ) -> None:
     feed = script(500)
     await sqlite_store.close()
-    first = make_writer(sqlite_store, batch_size=64, max_delay=0.01)
+    first = await make_writer(sqlite_store, batch_size=64, max_delay=0.01)
     for event in feed.fed:
         bus.publish(EventRaised(event))
     await bus.drain()
@@ -291,7 +291,7 @@ async def test_a_spool_left_by_a_dead_process_is_replayed_at_start(
     await crash(first)
 
     await sqlite_store.open()
-    second = make_writer(sqlite_store)
+    second = await make_writer(sqlite_store)
     assert second.state == "replaying"
     async with asyncio.timeout(10):
         await second.flush()
@@ -305,17 +305,17 @@ async def test_stop_spools_what_it_cannot_write_and_the_next_start_writes_it(
 ) -> None:
     feed = script(200)
     await sqlite_store.close()
-    writer = make_writer(sqlite_store, max_delay=5.0)  # a batch still open at stop
+    writer = await make_writer(sqlite_store, max_delay=5.0)  # a batch still open at stop
     for event in feed.fed:
         bus.publish(EventRaised(event))
     await bus.drain()
     started = time.monotonic()
     await writer.stop(0.3)
     assert time.monotonic() - started < 3.0
-    assert Spool(spool_path).pending == 200
+    assert Spool(spool_path).open().pending == 200
 
     await sqlite_store.open()
-    again = make_writer(sqlite_store)
+    again = await make_writer(sqlite_store)
     async with asyncio.timeout(10):
         await again.flush()
     assert_rows(await all_events(sqlite_store), feed.expected_rows())
@@ -325,7 +325,7 @@ async def test_stop_writes_what_is_pending(
     sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory, spool_path: Path
 ) -> None:
     feed = script(300)
-    writer = make_writer(sqlite_store, max_delay=5.0, write_ahead=False)
+    writer = await make_writer(sqlite_store, max_delay=5.0, write_ahead=False)
     for event in feed.fed:
         bus.publish(EventRaised(event))
     await bus.drain()
@@ -339,14 +339,14 @@ async def test_a_poison_record_is_set_aside_and_the_rest_written(
     sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory, spool_path: Path
 ) -> None:
     feed = script(20)
-    spool = Spool(spool_path)
+    spool = Spool(spool_path).open()
     await spool.append([("event", e.payload()) for e in feed.fed[:10]])
     bogus = {"camera_id": "cam", "source": "mqtt", "command": {}, "status": "maybe", "at": None}
     await spool.append([("command", bogus)])  # the table's CHECK refuses this status
     await spool.append([("event", e.payload()) for e in feed.fed[10:]])
     await spool.close()
 
-    writer = make_writer(sqlite_store, poison_attempts=2)
+    writer = await make_writer(sqlite_store, poison_attempts=2)
     async with asyncio.timeout(10):
         await writer.flush()
     assert writer.rejected == 1
@@ -362,7 +362,7 @@ async def test_a_store_that_refuses_everything_loses_nothing(
 ) -> None:
     """A closed store answers StoreError (not "unavailable"): no record may be taken for poison."""
     await sqlite_store.close()
-    writer = make_writer(sqlite_store, poison_attempts=1)
+    writer = await make_writer(sqlite_store, poison_attempts=1)
     feed = script(30)
     for event in feed.fed:
         bus.publish(EventRaised(event))
@@ -380,7 +380,7 @@ async def test_spool_full_during_a_long_outage_keeps_the_newest(
     sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory
 ) -> None:
     await sqlite_store.close()
-    writer = make_writer(sqlite_store, batch_size=50, max_delay=0.01, max_bytes=64 * 1024)
+    writer = await make_writer(sqlite_store, batch_size=50, max_delay=0.01, max_bytes=64 * 1024)
     feed = script(2000)
     for event in feed.fed:
         bus.publish(EventRaised(event))
@@ -406,7 +406,7 @@ async def test_write_ahead_every_record_through_the_spool_in_order(
     sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory, spool_path: Path
 ) -> None:
     spy = SpyStore(sqlite_store)
-    writer = make_writer(spy, write_ahead=True)
+    writer = await make_writer(spy, write_ahead=True)
     assert writer.write_ahead
     feed = script(5000)
     started = time.monotonic()
@@ -431,14 +431,14 @@ async def test_write_ahead_survives_a_crash_right_after_the_handler_returned(
 ) -> None:
     """What the handler took is on disk when it returns: a bus that acknowledged it lost nothing."""
     await sqlite_store.close()  # nothing gets written before the crash
-    first = make_writer(sqlite_store, write_ahead=True)
+    first = await make_writer(sqlite_store, write_ahead=True)
     feed = script(300)
     for event in feed.fed:
         bus.publish(EventRaised(event))
     await bus.drain()  # every handler call returned: a Redis bus would have acknowledged all
     await crash(first)
     await sqlite_store.open()
-    second = make_writer(sqlite_store, write_ahead=True)
+    second = await make_writer(sqlite_store, write_ahead=True)
     async with asyncio.timeout(10):
         await second.flush()
     assert_rows(await all_events(sqlite_store), feed.expected_rows())
@@ -448,7 +448,7 @@ async def test_write_ahead_with_the_database_away(
     sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory
 ) -> None:
     spy = SpyStore(sqlite_store)
-    writer = make_writer(spy, write_ahead=True)
+    writer = await make_writer(spy, write_ahead=True)
     feed = script(900)
     for event in feed.fed[:300]:
         bus.publish(EventRaised(event))
@@ -491,7 +491,7 @@ async def test_hours_of_outage_do_not_overflow_the_backoff(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     await sqlite_store.close()
-    writer = make_writer(sqlite_store)
+    writer = await make_writer(sqlite_store)
     writer._backoff.attempts = 5000  # what ~40 hours of failures at the 30 s cap add up to
     bus.publish(EventRaised(Event(type=EventType.MOTION, phase=EventPhase.START, camera_id="c")))
     await bus.drain()
@@ -510,7 +510,7 @@ async def test_the_journal_spools_an_event_before_any_subscriber_sees_it(
     """With the in-process bus, MQTT (any subscriber) sees an event only once it is in the spool
     file: a kill -9 at that moment leaves it for the next start."""
     await sqlite_store.close()  # nothing reaches the table: the spool file is all there is
-    make_writer(sqlite_store)
+    await make_writer(sqlite_store)
     on_disk: list[bool] = []
 
     async def mqtt(message: Any) -> None:
@@ -532,7 +532,7 @@ async def test_the_journal_holds_records_in_memory_while_the_disk_is_full(
     """Neither the spool nor the database can write (a full disk): publishing never fails or
     waits, the records wait in memory in order, and all of them land once there is room."""
     spy = SpyStore(sqlite_store)
-    writer = make_writer(spy)
+    writer = await make_writer(spy)
     feed = script(600)
     for event in feed.fed[:200]:
         bus.publish(EventRaised(event))

@@ -42,9 +42,9 @@ async def feed(url: str, spool_path: str, count: int, seed: int) -> None:
     await store.open()
     bus = InProcessBus()
     writer = EventWriter(
-        store, bus, Spool(spool_path), batch_size=100, max_delay=0.01, **FAST_RETRY
+        store, bus, Spool(spool_path).open(), batch_size=100, max_delay=0.01, **FAST_RETRY
     )
-    writer.start()
+    await writer.start()
     for n, event in enumerate(script(count, seed=seed).fed, 1):
         bus.publish(EventRaised(event))
         if n % 50 == 0:
@@ -62,12 +62,12 @@ async def consume(redis_url: str, prefix: str, sqlite: str, spool_path: str) -> 
     writer = EventWriter(
         store,
         bus,
-        Spool(spool_path),
+        Spool(spool_path).open(),
         batch_size=100,
         write_ahead=os.environ.get("WRITE_AHEAD", "1") == "1",
         **FAST_RETRY,
     )
-    writer.start()
+    await writer.start()
     while True:
         await asyncio.sleep(0.01)
         report(writer)
