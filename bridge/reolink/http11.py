@@ -121,6 +121,9 @@ class Http11Client:
             async with self._slots, asyncio.timeout(self.timeout):
                 while self._idle:
                     conn = self._idle.pop()
+                    if conn.reader.at_eof() or conn.writer.is_closing():
+                        conn.close()  # the device hung up while it was idle
+                        continue
                     reply = await self._exchange(conn, head + body, limit, reused=True)
                     if reply is not None:
                         return reply
