@@ -1,5 +1,5 @@
 # The commands a developer needs; README.md shows the two a new user runs.
-.PHONY: setup demo sim test lint typecheck check bench screenshots clean
+.PHONY: setup demo sim test test-ha lint typecheck check bench screenshots clean
 
 setup:
 	@scripts/setup
@@ -13,13 +13,22 @@ sim: setup
 test: setup
 	.venv/bin/python -m pytest
 
+# The Home Assistant custom integration's tests alone (`make test` runs them too, through
+# tests/ha/test_custom_integration.py), in .venv-ha with the 95 % coverage gate.
+test-ha: setup
+	scripts/ha-venv
+	cd tests_ha && ../.venv-ha/bin/python -m pytest -q --cov=custom_components.reolink_server \
+		--cov-report=term-missing --cov-fail-under=95
+
 lint: setup
-	.venv/bin/ruff check bridge tests bench
-	.venv/bin/ruff format --check bridge tests bench
+	.venv/bin/ruff check bridge tests bench custom_components tests_ha
+	.venv/bin/ruff format --check bridge tests bench custom_components tests_ha
 	.venv/bin/lint-imports
 
 typecheck: setup
 	.venv/bin/mypy
+	scripts/ha-venv
+	.venv/bin/mypy --config-file custom_components/mypy.ini custom_components/reolink_server
 
 check: lint typecheck test
 
@@ -38,9 +47,10 @@ bench: setup
 
 # The README's pictures, from the dashboard tests' screenshots (tests write to artefacts/ only).
 screenshots: setup
-	.venv/bin/python -m pytest tests/web/test_web_pages.py -q -k loads_clean
+	.venv/bin/python -m pytest tests/web/test_web_pages.py tests/web/test_web_player.py -q -k "loads_clean or ptz_pad"
 	cp artefacts/screenshots/dashboard-wide.png docs/images/dashboard.png
 	cp artefacts/screenshots/camera-wide.png docs/images/camera.png
+	cp artefacts/screenshots/camera-ptz-wide.png docs/images/camera-ptz.png
 	cp artefacts/screenshots/dashboard-phone.png docs/images/dashboard-phone.png
 
 clean:

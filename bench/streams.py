@@ -11,7 +11,11 @@ of the simulator (which encodes the camera's stream: one ffmpeg per camera conne
   second, as hls.js does);
 - 10 FLV viewers of the sub stream (one camera connection each);
 - baseline, same run: one ffmpeg reading the simulator's FLV directly and remuxing it to HLS,
-  as the bridge's ffmpeg does (what the remux alone costs).
+  as the bridge's ffmpeg does (what the remux alone costs);
+- transcoding (`streams.transcode_h265`), same run: one HLS viewer of a `floodlight` camera's
+  H.265 main stream (1280x720 at 15 fps on the simulator, read over RTSP through the relay and
+  re-encoded to H.264) against one HLS viewer of the `doorbell`'s H.264 main stream (960x720 at
+  15 fps, remuxed), and the time to its first playable segment.
 
     .venv/bin/python bench/streams.py --seconds 10
 """
@@ -128,12 +132,13 @@ async def first_segment(http: httpx.AsyncClient, url: str) -> float:
 async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-streams-"))
     sim = subprocess.Popen(
-        [sys.executable, "-m", "bridge.simulator", "--cameras", "1", "--port", "0",
-         "--profile", "doorbell", "--password", PASSWORD],
+        [sys.executable, "-m", "bridge.simulator", "--cameras", "2", "--port", "0",
+         "--profile", "doorbell", "--profile", "floodlight", "--password", PASSWORD],
         stdout=subprocess.PIPE, text=True, cwd=ROOT,
     )  # fmt: skip
     assert sim.stdout is not None
     device = json.loads(sim.stdout.readline())
+    h265 = json.loads(sim.stdout.readline())
     port = free_port()
     data_dir = workdir / "data"
     config = {
@@ -142,8 +147,10 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         "server": {"port": port},
         "mqtt": {"enabled": False},
         "auth": {"admin_password": ADMIN},
-        "streams": {"idle_timeout": 3, "max_sessions": 4},
+        "streams": {"idle_timeout": 3, "max_sessions": 4, "transcode_h265": True},
         "cameras": [{"id": "cam", "host": device["host"], "port": device["port"],
+                     "password": PASSWORD},
+                    {"id": "cam4k", "host": h265["host"], "port": h265["port"],
                      "password": PASSWORD}],
     }  # fmt: skip
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
@@ -169,10 +176,11 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 f"{api}/auth/login", json={"username": "admin", "password": ADMIN}
             )
             http.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
-            for _ in range(100):
-                if (await http.get(f"{api}/cameras/cam/streams")).status_code == 200:
-                    break
-                await asyncio.sleep(0.2)
+            for camera in ("cam", "cam4k"):
+                for _ in range(100):
+                    if (await http.get(f"{api}/cameras/{camera}/streams")).status_code == 200:
+                        break
+                    await asyncio.sleep(0.2)
             hls = f"{api}/cameras/cam/streams/sub/index.m3u8"
             flv = f"{api}/cameras/cam/streams/sub.flv"
 
@@ -213,6 +221,30 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             direct.terminate()
             direct.wait()
             results.append({"scenario": "baseline: ffmpeg reads the simulator directly", **cpu})
+
+            # transcoding: one viewer of the H.265 main stream vs one of an H.264 main (remux)
+            transcoded = f"{api}/cameras/cam4k/streams/main/index.m3u8"
+            remuxed = f"{api}/cameras/cam/streams/main/index.m3u8"
+            await asyncio.sleep(5)
+            times = []
+            for _ in range(args.repeat):
+                times.append(await first_segment(http, transcoded))
+                await asyncio.sleep(5)
+            results.append({"scenario": "first playable HLS segment, H.265 transcoded (s)",
+                            "min": min(times), "max": max(times),
+                            "median": sorted(times)[len(times) // 2]})  # fmt: skip
+            for name, url in [
+                ("H.264 main remuxed", remuxed),
+                ("H.265 main transcoded", transcoded),
+            ]:
+                stop = asyncio.Event()
+                task = asyncio.ensure_future(hls_viewer(http, url, stop))
+                await asyncio.sleep(4)  # warm up
+                cpu = await measure(args.seconds, meters)
+                stop.set()
+                await asyncio.gather(task, return_exceptions=True)
+                results.append({"scenario": f"1 HLS viewer, {name}", **cpu})
+                await asyncio.sleep(5)
     finally:
         bridge.terminate()
         bridge.wait(20)

@@ -18,10 +18,12 @@ import signal
 from types import TracebackType
 from typing import Any
 
+from bridge import __version__
 from bridge.api.app import create_app
 from bridge.api.context import ApiContext
 from bridge.api.lockout import warn_if_locked_out
 from bridge.api.server import ApiServer, serve
+from bridge.api.zeroconf import Announcer, service_info
 from bridge.bus.commands import CommandClient
 from bridge.bus.factory import build_bus
 from bridge.cache import CacheUpdater, build_cache
@@ -104,9 +106,12 @@ class Bridge:
         self.mqtt: MqttConnection | None = None
         self.mqtt_service: MqttService | None = None
         self.api: ApiServer | None = None
+        self.announcer: Announcer | None = None
+        self.installation_id = ""
 
     async def start(self) -> None:
         await self.store.open()
+        self.installation_id = await self.store.installation_id()
         cameras = await self.registry.load(self.settings.cameras)
         self.cache_updater.start()
         self.writer.start()
@@ -128,6 +133,7 @@ class Bridge:
                 self.commands,
                 self.requests,
                 republish_delay=self._republish_delay,
+                installation_id=self.installation_id,
             )
             await self.mqtt_service.start()
             await self.mqtt.start()
@@ -159,6 +165,7 @@ class Bridge:
             requests=self.requests,
             snapshots=self.snapshots,
             topics=self.topics,
+            installation_id=self.installation_id,
             mqtt=self.mqtt,
             streams=self.streams,
             media=self.media,
@@ -175,8 +182,20 @@ class Bridge:
         )
         if server.public_url is None and server.port == 0:
             server.public_url = self.api.url  # media links name the port bound (tests, demo)
+        if server.zeroconf:
+            self.announcer = Announcer(
+                service_info(
+                    installation_id=self.installation_id,
+                    host=server.host,
+                    port=self.api.port,
+                    version=__version__,
+                )
+            )
+            await self.announcer.start()
 
     async def stop(self) -> None:
+        if self.announcer is not None:
+            await self.announcer.stop()
         if self.streams is not None:
             self.streams.close_viewers()  # FLV viewers would hold the API's shutdown up
         if self.api is not None:

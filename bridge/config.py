@@ -57,6 +57,11 @@ class ServerSettings(_Section):
         description="How others reach the API (snapshot URLs); default http://host:port",
     )
     enabled: bool = Field(default=True, description="Serve the REST/WebSocket/SSE API")
+    zeroconf: bool = Field(
+        default=False,
+        description="Announce the API on the LAN by mDNS as `_reolink-server._tcp`, so Home "
+        "Assistant's custom integration offers the bridge by itself",
+    )
     max_request_bytes: int = Field(
         default=1_048_576,
         ge=1024,
@@ -271,6 +276,11 @@ class StreamSettings(_Section):
     )
     start_timeout: float = Field(
         default=10.0, ge=1, le=120, description="Seconds the first playlist waits for a segment"
+    )
+    transcode_h265: bool = Field(
+        default=False,
+        description="Serve H.265 streams (4K main streams) as HLS by re-encoding them to H.264 "
+        "(ffmpeg libx264, read from the camera's RTSP): costs a CPU core or more per stream",
     )
     url_ttl: int = Field(
         default=3600, ge=10, le=7 * 86400, description="Default lifetime of a signed stream URL"

@@ -18,13 +18,22 @@ from bridge.domain.views import camera_views
 from bridge.pipeline.device import DeviceRunner
 
 
-def bridge_info(settings: Settings, camera_count: int, dropped_messages: int) -> dict[str, Any]:
-    """The bridge's version, its configuration (secrets redacted) and counters."""
+def bridge_info(
+    settings: Settings, camera_count: int, dropped_messages: int, installation_id: str
+) -> dict[str, Any]:
+    """The bridge's version, its installation id, its configuration (secrets redacted),
+    counters, and whether it publishes Home Assistant MQTT discovery (`off` also when MQTT is
+    off: the custom integration raises a repair issue otherwise)."""
+    mqtt = settings.mqtt
     return {
         "version": __version__,
+        "installation_id": installation_id,
         "config": redacted(settings),
         "camera_count": camera_count,
-        "mqtt": {"dropped_messages": dropped_messages},
+        "mqtt": {
+            "dropped_messages": dropped_messages,
+            "discovery": mqtt.discovery if mqtt.enabled else "off",
+        },
     }
 
 

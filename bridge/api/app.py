@@ -21,6 +21,7 @@ from bridge.api.openapi import install_openapi
 from bridge.api.ratelimit import RateLimiter
 from bridge.api.routers import (
     auth,
+    camera_test,
     cameras,
     control,
     dashboard,
@@ -113,6 +114,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
         system.router,
         auth.router,
         dashboard.router,
+        camera_test.router,
     ):
         app.include_router(router, prefix=PREFIX)
     mount_dashboard(app, server.web_dir)

@@ -49,6 +49,8 @@ class ApiContext:
     requests: BridgeRequests
     snapshots: Snapshots
     topics: Topics
+    installation_id: str = ""
+    """`Store.installation_id`: the same on every instance sharing the database."""
     mqtt: MqttStatus | None = None
     """None when MQTT is turned off (`mqtt.enabled: false`); then `/ready` does not ask for it."""
     streams: StreamService | None = None

@@ -251,12 +251,17 @@ class BridgeInfo(BaseModel):
     model_config = _example(
         {
             "version": "0.1.0",
+            "installation_id": "3f2a9c0e5b7d4e1f8a6b2c9d0e1f2a3b",
             "config": {"server": {"host": "127.0.0.1", "port": 8080}, "cameras": 3},
             "camera_count": 3,
-            "mqtt": {"dropped_messages": 0},
+            "mqtt": {"dropped_messages": 0, "discovery": "device"},
         }
     )
     version: str
+    installation_id: str = Field(
+        default="",
+        description="Made once per database, shared by every instance on it",
+    )
     config: dict[str, Any]
     camera_count: int
     mqtt: dict[str, Any]

@@ -63,6 +63,10 @@ class StreamInfo(BaseModel):
     browser_playable: bool = Field(description="H.264: plays in browsers without transcoding")
     flv: bool = Field(description="The FLV proxy serves it")
     hls: bool = Field(description="The HLS proxy serves it")
+    transcoded: bool = Field(
+        default=False,
+        description="HLS re-encoded from H.265 to H.264 by the bridge (streams.transcode_h265)",
+    )
     note: str | None = Field(default=None, description="Why it is not served, or how it is")
     urls: StreamLinks
 

@@ -15,7 +15,7 @@ from pydantic import Field
 from bridge.domain.base import DomainModel
 from bridge.domain.capabilities import Capabilities
 from bridge.domain.feature import Category, Feature, Kind, Scope
-from bridge.domain.features import FEATURES
+from bridge.domain.features import FEATURES, event_triggers
 from bridge.domain.views import CameraView
 
 
@@ -58,6 +58,11 @@ class EntityDescription(DomainModel):
     events: Literal["duration", "instant"] | None = Field(
         default=None, description="A detection: raises start/end events, or instant ones"
     )
+    triggers: dict[str, str] | None = Field(
+        default=None,
+        description="An event entity: the bridge's event `type` → the entity's event type "
+        "(fired on `start` and `instant`)",
+    )
 
     @classmethod
     def of(cls, row: Feature, view: CameraView) -> EntityDescription:
@@ -92,6 +97,11 @@ class EntityDescription(DomainModel):
             state_class=row.ha.state_class,
             enabled_by_default=row.ha.enabled_by_default,
             events=row.events,
+            triggers=(
+                event_triggers(row.key, view.capabilities)
+                if row.kind is Kind.EVENT and view.capabilities is not None
+                else None
+            ),
         )
 
 

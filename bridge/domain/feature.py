@@ -61,6 +61,8 @@ class CameraControl(Protocol):
     async def ptz_goto_preset(
         self, channel: int, preset: str | int, speed: int | None = None
     ) -> None: ...
+    async def ptz_save_preset(self, channel: int, name: str) -> int: ...
+    async def ptz_delete_preset(self, channel: int, name: str) -> None: ...
     async def set_zoom(self, channel: int, position: int) -> None: ...
     async def set_day_night(self, channel: int, mode: DayNight) -> None: ...
     async def set_image(
@@ -110,6 +112,10 @@ class WriteContext(Protocol):
     async def take_snapshot(self) -> bytes: ...
     def request_refresh(self) -> None:
         """Read the camera again soon (after a reboot), instead of at once."""
+
+    def request_capabilities(self) -> None:
+        """Read the camera's capabilities again at once (its presets changed): the entities and
+        discovery follow."""
 
 
 Writer = Callable[[WriteContext, Any], Awaitable[None]]

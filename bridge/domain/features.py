@@ -128,6 +128,17 @@ async def _preset(ctx: WriteContext, value: str) -> None:
     ctx.assume(ptz_preset=value)
 
 
+async def _preset_save(ctx: WriteContext, value: str) -> None:
+    await ctx.client.ptz_save_preset(ctx.channel, value)
+    ctx.assume(ptz_preset=value)
+    ctx.request_capabilities()  # the preset list (the select's options) changed
+
+
+async def _preset_delete(ctx: WriteContext, value: str) -> None:
+    await ctx.client.ptz_delete_preset(ctx.channel, value)
+    ctx.request_capabilities()
+
+
 async def _zoom(ctx: WriteContext, value: int) -> None:
     caps = ctx.capabilities  # our zoom is a percentage; the camera speaks its own positions
     await ctx.client.set_zoom(ctx.channel, caps.zoom_position(value) if caps else value)
@@ -188,6 +199,14 @@ def _preset_check(ch: Any, value: str) -> str | None:
 
 def _detection_event_types(ch: Any) -> list[str]:
     return [k.value for k in ch.detections if k is not DetectionType.VISITOR]
+
+
+def event_triggers(key: str, ch: Any) -> dict[str, str]:
+    """An event entity's triggers: the bridge's event type → the entity's event type (what the
+    MQTT configs below render; the custom integration reads them from `/entities`)."""
+    if key == "doorbell":
+        return {DetectionType.VISITOR.value: "press"}
+    return {kind: kind for kind in _detection_event_types(ch)}
 
 
 def _detection_event(b: Any) -> dict[str, Any]:
@@ -602,6 +621,8 @@ ROWS: tuple[Feature, ...] = (
     _ptz_button(PtzOp.ZOOM_IN, "PTZ zoom in", "mdi:magnify-plus", "zoom"),
     _ptz_button(PtzOp.ZOOM_OUT, "PTZ zoom out", "mdi:magnify-minus", "zoom"),
     _ptz_button(PtzOp.STOP, "PTZ stop", "mdi:stop", "pan_tilt"),
+    _ptz_button(PtzOp.START_PATROL, "PTZ start patrol", "mdi:map-marker-path", "ptz_patrol"),
+    _ptz_button(PtzOp.STOP_PATROL, "PTZ stop patrol", "mdi:map-marker-off", "ptz_patrol"),
     Feature(
         key="ptz_preset",
         kind=Kind.SELECT,
@@ -614,6 +635,31 @@ ROWS: tuple[Feature, ...] = (
         check=_preset_check,
         options=_presets,
         ha=Ha(icon="mdi:map-marker-radius", config=_preset_config),
+    ),
+    # Saving and deleting presets: text entities for programs that render /entities (the
+    # dashboard); not announced to Home Assistant's MQTT discovery, whose text entity wants a
+    # state these commands do not have.
+    Feature(
+        key="ptz_preset_save",
+        kind=Kind.TEXT,
+        name="PTZ save preset",
+        needs="pan_tilt",
+        command=PresetName,
+        write=_preset_save,
+        category="config",
+        ha=Ha(icon="mdi:content-save", discovered=False),
+    ),
+    Feature(
+        key="ptz_preset_delete",
+        kind=Kind.TEXT,
+        name="PTZ delete preset",
+        supported=lambda ch: bool(ch.ptz_presets),
+        command=PresetName,
+        write=_preset_delete,
+        check=_preset_check,
+        options=_presets,
+        category="config",
+        ha=Ha(icon="mdi:delete", discovered=False),
     ),
     Feature(
         key="zoom",

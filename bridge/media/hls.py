@@ -1,9 +1,16 @@
 """HLS sessions: one ffmpeg per camera and stream, shared by every viewer, started on demand.
 
-A session pulls the camera's HTTP-FLV stream itself (the password never reaches ffmpeg's command
-line) and pipes it into ffmpeg, which remuxes it without re-encoding (`-c copy`: H.264 video, AAC
-audio) into MPEG-TS segments cut at keyframes, `streams.segment_seconds` long or one GOP,
-whichever is longer. The session serves its own playlist (`bridge.media.playlist`).
+A session's source (`Feed`, `bridge.media.feeds`) is one of two:
+
+- H.264 (remux): the session pulls the camera's HTTP-FLV stream itself (the password never reaches
+  ffmpeg's command line) and pipes it into ffmpeg, which copies video and audio as they are.
+- H.265 with `streams.transcode_h265` (transcode): ffmpeg reads the camera's RTSP through a
+  loopback relay that adds the credentials (`bridge.media.rtsp_relay`) and re-encodes the video
+  to H.264 (libx264 `veryfast`, `zerolatency`, a keyframe every segment, at most 2 s); the AAC
+  audio is copied.
+
+Either way ffmpeg writes MPEG-TS segments cut at keyframes, `streams.segment_seconds` long or one
+GOP, whichever is longer. The session serves its own playlist (`bridge.media.playlist`).
 
 - ffmpeg exits, or the camera's stream breaks off → a new run, after a backoff, while viewers
   remain (the playlist goes on with a discontinuity).
@@ -20,27 +27,25 @@ import logging
 import shutil
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-
-import ffmpeg
 
 from bridge.backoff import Backoff
 from bridge.config import StreamSettings
 from bridge.media.errors import CameraUnavailable, StreamError, TooManySessions, UpstreamFailed
+from bridge.media.feeds import WINDOW, Feed, hls_command
 from bridge.media.playlist import Segment, read_entries, render
 from bridge.media.processes import ProcessRegistry
 
 _LOGGER = logging.getLogger(__name__)
 
-SourceOpener = Callable[[], AbstractAsyncContextManager[AsyncIterator[bytes]]]
-"""Opens the camera's FLV stream (raises `CameraUnavailable` / `UpstreamFailed`)."""
+
+SourceOpener = Callable[[], AbstractAsyncContextManager[Feed]]
+"""Opens the camera's stream (raises `CameraUnavailable` / `UpstreamFailed`)."""
 SessionKey = tuple[str, str]
 """(camera id, stream name)."""
 
-WINDOW = 6
-"""Segments in the viewers' playlist."""
 KEEP_AFTER_WINDOW = 4
 """Segments kept on disk after they left the playlist (a slow viewer may still fetch them)."""
 WATCH_INTERVAL = 0.1
@@ -50,25 +55,6 @@ MAX_FRUITLESS_RUNS = 3
 STEADY_RUN = 10.0
 """A run that lasted this long resets the restart backoff."""
 STDERR_LINES = 20
-
-
-def hls_command(executable: str, run_dir: Path, settings: StreamSettings) -> list[str]:
-    """ffmpeg's argv: FLV on stdin → HLS in `run_dir`, video and audio copied as they are (no
-    URL, no credential in it)."""
-    source = ffmpeg.input("pipe:0", f="flv", analyzeduration=1_000_000, probesize=1_000_000)
-    output = ffmpeg.output(
-        source["v"],
-        source["a?"],
-        str(run_dir / "index.m3u8"),
-        f="hls",
-        c="copy",
-        hls_time=settings.segment_seconds,
-        hls_list_size=WINDOW,
-        hls_flags="temp_file+independent_segments",
-        hls_segment_type="mpegts",
-        hls_segment_filename=str(run_dir / "%d.ts"),
-    )
-    return [executable, "-hide_banner", "-loglevel", "error", "-nostats", *output.get_args()]
 
 
 class HlsSession:
@@ -183,17 +169,17 @@ class HlsSession:
     async def _run_once(self) -> None:
         run = self.runs
         self.runs += 1
-        async with self._open_source() as chunks:
+        async with self._open_source() as feed:
             run_dir = self.directory / f"run{run}"
             await asyncio.to_thread(run_dir.mkdir, parents=True, exist_ok=True)
-            argv = hls_command(self._settings.ffmpeg, run_dir, self._settings)
+            argv = hls_command(self._settings.ffmpeg, run_dir, self._settings, feed)
             try:
                 proc = await self._processes.spawn(argv)
             except OSError as err:
                 raise UpstreamFailed(f"cannot start ffmpeg: {err.strerror or err}") from None
             self.proc = proc
             tasks = [
-                asyncio.ensure_future(self._pump(chunks, proc)),
+                asyncio.ensure_future(feed.run(proc)),
                 asyncio.ensure_future(proc.wait()),
                 asyncio.ensure_future(self._watch(run_dir, first_of_run=run > 0)),
                 asyncio.ensure_future(self._read_stderr(proc)),
@@ -210,17 +196,6 @@ class HlsSession:
                 await asyncio.gather(*tasks, return_exceptions=True)
                 await self._processes.kill(proc)
                 self.proc = None
-
-    async def _pump(self, chunks: AsyncIterator[bytes], proc: asyncio.subprocess.Process) -> None:
-        """Camera → ffmpeg's stdin, one chunk at a time (ffmpeg's pace is the camera's)."""
-        assert proc.stdin is not None
-        try:
-            async for chunk in chunks:
-                proc.stdin.write(chunk)
-                await proc.stdin.drain()
-        except (BrokenPipeError, ConnectionResetError):
-            return  # ffmpeg is gone: its exit is the news
-        raise UpstreamFailed(f"camera {self.key[0]} ended the stream")
 
     async def _read_stderr(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stderr is not None
@@ -325,7 +300,9 @@ class HlsSessions:
         while True:
             await asyncio.sleep(min(1.0, self._settings.idle_timeout / 4))
             for session in list(self._sessions.values()):
-                if session.idle_for() > self._settings.idle_timeout:
+                # a session still starting has viewers waiting for it (up to start_timeout)
+                waiting = 0.0 if session.ready.is_set() else self._settings.start_timeout
+                if session.idle_for() > self._settings.idle_timeout + waiting:
                     _LOGGER.info("HLS %s: idle, stopping", session.name)
                     del self._sessions[session.key]
                     await session.stop()

@@ -33,6 +33,8 @@ from bridge.store import RecordingSync, Store, StoreError
 _LOGGER = logging.getLogger(__name__)
 
 CONCURRENCY = 4
+FIRST_PASS = 60.0
+"""Seconds from the start to the first periodic pass (then every `media.index_interval`)."""
 LINK_ATTEMPTS = 3
 LINK_RETRY = 5.0
 """An event no file covers yet is looked for again after 5, 10, 15 s (then the clip route's
@@ -110,7 +112,8 @@ class RecordingsIndexer:
         }
 
     async def _loop(self) -> None:
-        await asyncio.sleep(min(5.0, self.settings.index_interval))  # let the cameras connect
+        # the first pass once the cameras are connected and the start's work is done
+        await asyncio.sleep(min(FIRST_PASS, self.settings.index_interval))
         while True:
             try:
                 await self.run_all()

@@ -17,12 +17,11 @@ import hmac
 import os
 import secrets
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from bridge.config import Settings
 from bridge.domain.events import Event
-from bridge.domain.media_paths import MEDIA_PATH, snapshot_path
+from bridge.domain.media_paths import snapshot_path
 from bridge.domain.values import EventPhase, EventType
 
 KEY_FILE = "media.key"
@@ -115,13 +114,3 @@ class MediaLinks:
         if event.phase is not EventPhase.START:
             payload["clip_url"] = self.clip_url(event.event_id)
         return payload
-
-
-def resolve_under(root: Path, rel: str) -> Path | None:
-    """`root/rel` for a path the bridge writes (`MEDIA_PATH`), never outside `root`."""
-    if MEDIA_PATH.match(rel) is None:
-        return None
-    path = (root / rel).resolve()
-    if not path.is_relative_to(root.resolve()):
-        return None
-    return path

@@ -31,8 +31,10 @@ from bridge.media.errors import (
     UnknownStream,
     UpstreamFailed,
 )
+from bridge.media.feeds import Feed, flv_input, pump_flv, rtsp_input
 from bridge.media.hls import HlsSession, HlsSessions
 from bridge.media.processes import ProcessRegistry
+from bridge.media.rtsp_relay import open_relay
 from bridge.media.upstream import open_flv, upstream_http
 from bridge.pipeline.device import DeviceRunner
 from bridge.pipeline.manager import CameraManager
@@ -135,7 +137,13 @@ class StreamService:
             for protocol in DIRECT_PROTOCOLS:
                 with contextlib.suppress(ReolinkError):
                     direct[protocol] = runner.client.stream_url(channel, protocol, encoding.name)  # type: ignore[arg-type]
-        return offer(encoding, http_flv=ports is not None and ports.http_flv, direct=direct)
+        return offer(
+            encoding,
+            http_flv=ports is not None and ports.http_flv,
+            rtsp=ports is not None and ports.rtsp is not None,
+            transcode=self.settings.transcode_h265,
+            direct=direct,
+        )
 
     async def _read_encodings(self, runner: DeviceRunner, channel: int) -> list[StreamEncoding]:
         key = (runner.camera.id, channel)
@@ -220,6 +228,30 @@ class StreamService:
             yield chunks
 
     @asynccontextmanager
+    async def _flv_feed(
+        self, runner: DeviceRunner, channel: int, stream: str, camera_id: str
+    ) -> AsyncIterator[Feed]:
+        """HLS from HTTP-FLV: piped into ffmpeg, copied."""
+        async with self._camera_flv(runner, channel, stream, camera_id) as chunks:
+            yield Feed(flv_input(), False, lambda proc: pump_flv(chunks, proc, camera_id))
+
+    @asynccontextmanager
+    async def _rtsp_feed(
+        self, runner: DeviceRunner, channel: int, stream: str, camera_id: str
+    ) -> AsyncIterator[Feed]:
+        """HLS from RTSP (H.265): ffmpeg reads it through the loopback relay and re-encodes."""
+        try:
+            url = runner.connected_client().stream_url(channel, "rtsp", stream)  # type: ignore[arg-type]
+        except CameraOffline:
+            raise CameraUnavailable(f"camera {camera_id} is offline") from None
+        except ReolinkError as err:
+            raise NotPlayable(f"rtsp: {err}") from None
+        async with open_relay(
+            url, camera_id, wait=self._timeout, networks=runner.networks
+        ) as relay:
+            yield Feed(rtsp_input(relay.url), True, lambda _proc: relay.run())
+
+    @asynccontextmanager
     async def open_flv(self, camera_id: str, stream: str) -> AsyncIterator[AsyncIterator[bytes]]:
         """A viewer's FLV stream: opened (and checked) before the first byte goes out, so that
         failures are clear HTTP errors; the camera connection closes when the viewer leaves."""
@@ -253,8 +285,10 @@ class StreamService:
             if not found.hls:
                 raise NotPlayable(found.note or f"{stream} cannot be served as HLS")
 
-            def source() -> contextlib.AbstractAsyncContextManager[AsyncIterator[bytes]]:
-                return self._camera_flv(runner, channel, stream, camera_id)
+            def source() -> contextlib.AbstractAsyncContextManager[Feed]:
+                if found.transcoded:
+                    return self._rtsp_feed(runner, channel, stream, camera_id)
+                return self._flv_feed(runner, channel, stream, camera_id)
 
             existing = self.hls.open((camera_id, stream), source)
         await existing.wait_ready(self.settings.start_timeout)

@@ -62,8 +62,10 @@ class MqttService:
         requests: BridgeRequests,
         *,
         republish_delay: tuple[float, float] = REPUBLISH_DELAY,
+        installation_id: str = "",
     ) -> None:
         self.settings = settings
+        self.installation_id = installation_id
         self.connection = connection
         self.bus = bus
         self.manager = manager
@@ -169,7 +171,10 @@ class MqttService:
 
     def _publish_bridge(self) -> None:
         info = bridge_info(
-            self.settings, len(self.manager.cameras), self.connection.dropped_messages
+            self.settings,
+            len(self.manager.cameras),
+            self.connection.dropped_messages,
+            self.installation_id,
         )
         self.connection.publish(self.topics.bridge_info, info, retain=True)
         self._publish_cameras()

@@ -125,6 +125,11 @@ class DeviceRunner:
         self._settings_due = 0.0
         self._wake.set()
 
+    def request_capabilities(self) -> None:
+        """Re-read the capabilities at the next tick, now (a preset was saved or deleted)."""
+        self._health_due = 0.0
+        self._wake.set()
+
     # -- the loop ----------------------------------------------------------------------------
 
     async def _run(self) -> None:
@@ -274,6 +279,13 @@ class DeviceRunner:
                 )
             else:
                 self.trackers[view.camera_id].camera_name = view.name
+            tracker = self.trackers[view.camera_id]
+            preset = tracker.state.get("ptz_preset")
+            caps = view.capabilities
+            deleted = caps is not None and preset is not None and preset not in caps.ptz_presets
+            # a deleted preset: the camera is at no preset any more
+            if deleted and tracker.update(self._clock(), ptz_preset=None) and not first:
+                self.bus.publish(StateChanged(tracker.state))
             if view.capabilities is not None and view.capabilities.has("siren"):
                 tracker = self.trackers[view.camera_id]
                 if tracker.state.get("siren") is None:  # cannot be read; silent until sounded

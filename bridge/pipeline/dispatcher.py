@@ -291,6 +291,9 @@ class _Context:
         self.refresh_later = True
         self._runner.request_refresh()
 
+    def request_capabilities(self) -> None:
+        self._runner.request_capabilities()
+
 
 def check_supported(
     command: Command, caps: ChannelCapabilities | None, device: Capabilities | None = None

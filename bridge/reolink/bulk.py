@@ -12,7 +12,6 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -137,7 +136,3 @@ class BulkGetter:
             raise CameraTimeoutError(f"{self.where}: the download stalled") from None
         except aiohttp.ClientError as err:
             raise CameraUnreachableError(f"{self.where}: {type(err).__name__}") from None
-
-    @staticmethod
-    def describe(response: aiohttp.ClientResponse) -> dict[str, Any]:
-        return {"status": response.status, "type": response.headers.get("content-type", "")}

@@ -83,6 +83,35 @@ class Controls(ClientBase):
             if isinstance(p, dict) and p.get("enable") == 1 and isinstance(p.get("id"), int)
         }
 
+    async def ptz_save_preset(self, channel: int, name: str) -> int:
+        """Save the current position as the preset `name`: over the preset of that name, else
+        in the first free place. Returns the preset's id."""
+        self._require(channel, "PTZ presets", lambda c: c.has("pan_tilt"))
+        answer = await self._run(Request("GetPtzPreset", {"channel": channel}))
+        listed = answer.value.get("PtzPreset")
+        presets = [
+            p
+            for p in (listed if isinstance(listed, list) else [])
+            if isinstance(p, dict) and isinstance(p.get("id"), int)
+        ]
+        same = [p["id"] for p in presets if p.get("enable") == 1 and p.get("name") == name]
+        free = [p["id"] for p in presets if p.get("enable") != 1]
+        if not same and not free:
+            raise ValueError(f"channel {channel} has no free preset place: delete one first")
+        preset_id: int = (same or free)[0]
+        preset = {"channel": channel, "enable": 1, "id": preset_id, "name": name}
+        await self._run(Request("SetPtzPreset", {"PtzPreset": preset}))
+        return preset_id
+
+    async def ptz_delete_preset(self, channel: int, name: str) -> None:
+        """Delete the preset `name` (its place becomes free)."""
+        self._require(channel, "PTZ presets", lambda c: c.has("pan_tilt"))
+        ids = await self.ptz_presets(channel)
+        if name not in ids:
+            raise ValueError(f"channel {channel} has no PTZ preset {name!r}")
+        preset = {"channel": channel, "enable": 0, "id": ids[name], "name": ""}
+        await self._run(Request("SetPtzPreset", {"PtzPreset": preset}))
+
     async def set_zoom(self, channel: int, position: int) -> None:
         """Move the optical zoom to an absolute position (the device's own scale)."""
         found = self._require(channel, "zoom", lambda c: c.has("zoom"))

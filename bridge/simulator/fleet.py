@@ -28,6 +28,7 @@ from .control import make_control_app
 from .device import EventType, FaultMode, SimulatedDevice
 from .media import FlvStreams, MediaCache
 from .profiles import PROFILE_NAMES, get_profile
+from .rtp import ClipCache
 from .server import BAICHUAN_PORT, DeviceServer, bind_socket
 
 Json = dict[str, Any]
@@ -72,6 +73,7 @@ class Simulator:
         self.id_prefix = id_prefix
         self.media = MediaCache()
         self.flv = FlvStreams()
+        self.clips = ClipCache()
         self._servers: dict[str, DeviceServer] = {}
         self._next_port = port
         self.base_baichuan_port = baichuan_port
@@ -134,6 +136,7 @@ class Simulator:
         self._servers.clear()
         await asyncio.gather(*(s.stop() for s in servers), return_exceptions=True)
         await self.flv.close()
+        await self.clips.close()
         await self.media.close()
         if self._control_runner is not None:
             await self._control_runner.cleanup()
@@ -165,7 +168,8 @@ class Simulator:
 
     def _port_in_use(self, port: int) -> bool:
         return port == self.control_port or any(
-            port in (s.device.port, s.device.baichuan_port) for s in self._servers.values()
+            port in (s.device.port, s.device.baichuan_port, s.rtsp.port)
+            for s in self._servers.values()
         )
 
     def _take_port(self) -> int:
@@ -238,7 +242,7 @@ class Simulator:
                 baichuan_port=baichuan_port,
                 baichuan_encryption=encryption,
             )
-            server = DeviceServer(device, self.media, self.flv)
+            server = DeviceServer(device, self.media, self.flv, self.clips)
             self._servers[device_id] = server
         try:
             await server.start()

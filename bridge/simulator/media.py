@@ -13,7 +13,10 @@ import contextlib
 import logging
 import shutil
 from collections.abc import AsyncGenerator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from .state import ChannelState
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -61,6 +64,19 @@ FALLBACK_MP4_PREFIX = (24).to_bytes(4, "big") + b"ftypisom" + bytes(4) + b"isomi
 
 MAX_SNAPSHOT_EDGE = 1280
 HUE_BUCKETS = 6
+
+
+def live_shape(ch: ChannelState, kind: str) -> tuple[int, int, int, int]:
+    """(width, height, fps, GOP seconds) of a live stream the simulator renders (FLV, RTSP):
+    smaller than the camera's (a 4K test pattern would only burn CPU) — 1280x720 main (960x720
+    for 4:3), 640x360 sub and ext; the sub stream at the frame rate GetEnc reports, main at
+    15 fps (cheaper than 25); keyframes every `gop` seconds, as GetEnc says."""
+    w, h = (640, 360) if kind in ("sub", "ext") else (1280, 720)
+    if kind == "main" and ch.profile.main_size[0] * 3 == ch.profile.main_size[1] * 4:
+        w, h = 960, 720
+    enc = ch.enc.get("subStream" if kind == "sub" else "mainStream", {})
+    fps = int(enc.get("frameRate", 15)) if kind == "sub" else 15
+    return w, h, fps, max(int(enc.get("gop", 2)), 1)
 
 
 def ffmpeg_path() -> str | None:

@@ -5,6 +5,7 @@ Routes on the device's port:
 * ``GET|POST /cgi-bin/api.cgi`` and ``/api.cgi`` — the Reolink API (``cmd=Snap``,
   ``cmd=Download`` and ``cmd=Playback`` answer binary data),
 * ``GET /flv?port=1935&app=bcs&stream=channel0_main.bcs&user=..&password=..`` — HTTP-FLV,
+* RTSP on a port of its own (``GetNetPort`` ``rtspPort``): ``bridge.simulator.rtsp``,
 * ``/sim/state``, ``/sim/event``, ``/sim/fault``, ``/sim/reset``, ``/sim/channel`` — the
   control API (also on the simulator's control port, which stays up while a device is offline).
 
@@ -30,8 +31,10 @@ from aiohttp import web
 from . import control, recordings, wire
 from .baichuan import BaichuanServer
 from .device import FaultMode, SimulatedDevice
-from .media import FlvStreams, MediaCache, snapshot_size
+from .media import FlvStreams, MediaCache, live_shape, snapshot_size
 from .mp4 import Mp4Clips
+from .rtp import ClipCache
+from .rtsp import RtspServer
 from .wire import RspCode
 
 _LOGGER = logging.getLogger(__name__)
@@ -75,7 +78,13 @@ def bind_socket(host: str, port: int) -> socket.socket:
 class DeviceServer:
     """One device's listener; it can go offline (port refused) and come back."""
 
-    def __init__(self, device: SimulatedDevice, media: MediaCache, flv: FlvStreams) -> None:
+    def __init__(
+        self,
+        device: SimulatedDevice,
+        media: MediaCache,
+        flv: FlvStreams,
+        clips: ClipCache | None = None,
+    ) -> None:
         self.device = device
         self.media = media
         self.mp4 = Mp4Clips()
@@ -90,6 +99,7 @@ class DeviceServer:
         self._flv_tasks: set[asyncio.Task[Any]] = set()
         self._reboot_task: asyncio.Task[None] | None = None
         self.baichuan = BaichuanServer(device)
+        self.rtsp = RtspServer(device, clips or ClipCache())
         device.on_reboot = self._on_reboot
         self.app = self._make_app()
 
@@ -125,6 +135,7 @@ class DeviceServer:
             raise
         self._site = site
         self.device.online = True
+        await self.rtsp.listen()
         await self._sync_baichuan()
 
     async def _sync_baichuan(self) -> None:
@@ -147,6 +158,7 @@ class DeviceServer:
         for task in list(self._flv_tasks):
             task.cancel()
         await self.baichuan.unlisten()
+        await self.rtsp.unlisten()
 
     async def stop(self) -> None:
         """Stop for good (connections closed, ffmpeg children of this device killed)."""
@@ -358,14 +370,7 @@ class DeviceServer:
             )
         dev.get_counts["flv"] = dev.get_counts.get("flv", 0) + 1
         ch = dev.channels[index]
-        w, h = (640, 360) if kind in ("sub", "ext") else (1280, 720)
-        if kind == "main" and ch.profile.main_size[0] * 3 == ch.profile.main_size[1] * 4:
-            w, h = 960, 720
-        # the sub stream at the frame rate GetEnc reports; main at 15 fps (cheaper than 25);
-        # keyframes every `gop` seconds, as GetEnc says
-        enc = ch.enc.get("subStream" if kind == "sub" else "mainStream", {})
-        fps = int(enc.get("frameRate", 15)) if kind == "sub" else 15
-        gop = int(enc.get("gop", 2))
+        w, h, fps, gop = live_shape(ch, kind)
         task = asyncio.current_task()
         if task is not None:
             self._flv_tasks.add(task)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -163,3 +164,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         return from_micros(int(micros)), event_id
     except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError) as err:
         raise InvalidCursor("invalid cursor: use next_cursor from the previous page") from err
+
+
+def new_installation_id() -> str:
+    """A fresh installation id: 32 random hex digits (`Store.installation_id` keeps the first)."""
+    return uuid.uuid4().hex

@@ -34,6 +34,7 @@ from bridge.storage._common import (
     encode_cursor,
     fold_events,
     needs_start_lookup,
+    new_installation_id,
     utc,
 )
 from bridge.storage._migrations import migrate_postgres
@@ -724,3 +725,15 @@ class PostgresStore(PostgresMedia):
                 "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1", token_id, utc(at)
             )
         )
+
+    # -- the installation --------------------------------------------------------------------
+
+    async def installation_id(self) -> str:
+        sql = (
+            "WITH made AS (INSERT INTO bridge_meta (key, value) VALUES ('installation_id', $1) "
+            "ON CONFLICT (key) DO NOTHING RETURNING value) "
+            "SELECT value FROM made UNION ALL "
+            "SELECT value FROM bridge_meta WHERE key = 'installation_id' LIMIT 1"
+        )
+        value = await self._call(lambda conn: conn.fetchval(sql, new_installation_id()))
+        return str(value)

@@ -33,6 +33,7 @@ from bridge.storage._common import (
     fold_events,
     from_micros,
     needs_start_lookup,
+    new_installation_id,
     to_micros,
 )
 from bridge.storage._migrations import migrate_sqlite
@@ -668,3 +669,19 @@ class SqliteStore(SqliteMedia):
                 "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (to_micros(at), token_id)
             )
         )
+
+    # -- the installation --------------------------------------------------------------------
+
+    async def installation_id(self) -> str:
+        def run(conn: sqlite3.Connection) -> str:
+            conn.execute(
+                "INSERT INTO bridge_meta (key, value) VALUES ('installation_id', ?) "
+                "ON CONFLICT (key) DO NOTHING",
+                (new_installation_id(),),
+            )
+            row = conn.execute(
+                "SELECT value FROM bridge_meta WHERE key = 'installation_id'"
+            ).fetchone()
+            return str(row[0])
+
+        return await self._write_tx(run)

@@ -83,6 +83,7 @@ def api_context(bridge: Bridge) -> ApiContext:
         requests=bridge.requests,
         snapshots=bridge.snapshots,
         topics=bridge.topics,
+        installation_id=bridge.installation_id,
         mqtt=bridge.mqtt,
         stats={"writer": bridge.writer.stats},
     )

@@ -140,3 +140,5 @@ async def test_bridge_requests_and_info_mirror_mqtt(rig: ApiRig) -> None:
     info = (await client.get("/bridge/info")).json()
     retained = rig.mqtt.on("reolink/bridge/info")[-1].json()
     assert info == retained
+    assert info["installation_id"] == rig.bridge.installation_id != ""
+    assert info["mqtt"]["discovery"] == "device"

@@ -168,7 +168,9 @@ async def test_publish_never_blocks(make_bus: BusFactory) -> None:
         bus.publish(event(n))
     elapsed = time.perf_counter() - started
     release.set()
-    assert elapsed < 0.5, f"5000 publishes took {elapsed:.3f} s"
+    # A publish that waited for the stuck handler would never return; the bound is loose
+    # because the machine is shared (0.1 s when idle).
+    assert elapsed < 5, f"5000 publishes took {elapsed:.3f} s"
 
 
 async def test_slow_owner_does_not_delay_another(make_bus: BusFactory) -> None:

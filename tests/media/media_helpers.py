@@ -40,6 +40,11 @@ def bridge_ffmpegs(data_dir: Path) -> list[int]:
     return processes_with(str((data_dir / "streams").resolve()))
 
 
+def command_line(pid: int) -> str:
+    """One process's command line, as `ps` shows it."""
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+
+
 def command_lines() -> str:
     """Every process's command line, as `ps` shows them."""
     lines = []

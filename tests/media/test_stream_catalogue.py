@@ -65,7 +65,9 @@ async def test_h265_is_said_and_the_h264_sub_stream_is_the_default(rig: ApiRig) 
     assert not main["browser_playable"]
     assert not main["flv"]
     assert not main["hls"]
+    assert not main["transcoded"]
     assert "watch the sub stream" in main["note"]
+    assert "streams.transcode_h265" in main["note"]  # how to have it anyway
     assert main["urls"]["flv"] is None
     assert main["urls"]["hls"] is None
     assert channel["default_stream"] == "sub"

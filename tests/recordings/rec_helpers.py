@@ -24,7 +24,7 @@ MEDIA = {
     "clip_pre": 1,
     "clip_post": 1,
 }
-"""`media:` of the bridge under test: a pass 5 s after the start, then one after each event."""
+"""`media:` of the bridge under test: the index passes after events (and when a test asks)."""
 
 
 async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 30.0) -> T:

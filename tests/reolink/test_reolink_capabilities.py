@@ -122,7 +122,7 @@ async def test_capabilities_match_the_profile(sim: Simulator, profile: str) -> N
     for key, value in expected["host"].items():
         assert getattr(caps, key) == value, key
     assert caps.reboot
-    assert caps.ports.rtsp == 554
+    assert caps.ports.rtsp == dev.host_state.net_port["rtspPort"]  # where the simulator serves
     assert caps.ports.rtmp == 1935
     assert caps.ports.http_flv
     assert caps.storage

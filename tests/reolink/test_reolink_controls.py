@@ -95,6 +95,47 @@ async def test_goto_preset_by_name_and_by_id(sim: Simulator) -> None:
             await client.ptz_goto_preset(0, "Nowhere")
 
 
+async def test_save_and_delete_presets(sim: Simulator) -> None:
+    dev = by_profile(sim, "ptz")
+    async with connect(dev) as client:
+        await client.get_capabilities()
+        saved = await client.ptz_save_preset(0, "Shed")
+        assert saved == 4  # the first free place (1-3 are the profile's presets)
+        assert sent(sim, dev)[-1]["param"] == {
+            "PtzPreset": {"channel": 0, "enable": 1, "id": 4, "name": "Shed"}
+        }
+        assert (await client.ptz_presets(0))["Shed"] == 4
+        assert await client.ptz_save_preset(0, "Gate") == 1  # a known name: saved over it
+        await client.ptz_delete_preset(0, "Shed")
+        assert "Shed" not in await client.ptz_presets(0)
+        assert sent(sim, dev)[-1]["param"]["PtzPreset"] == {
+            "channel": 0,
+            "enable": 0,
+            "id": 4,
+            "name": "",
+        }
+        with pytest.raises(ValueError, match="Nowhere"):
+            await client.ptz_delete_preset(0, "Nowhere")
+        for place in range(4, 65):  # every place taken: nothing is overwritten
+            await client.ptz_save_preset(0, f"p{place}")
+        before = requests(sim, dev)
+        with pytest.raises(ValueError, match="no free preset place"):
+            await client.ptz_save_preset(0, "One more")
+        assert requests(sim, dev) == before + 1  # the list was read, nothing saved
+
+
+async def test_preset_changes_need_pan_tilt(sim: Simulator) -> None:
+    dev = by_profile(sim, "floodlight")
+    async with connect(dev) as client:
+        await client.get_capabilities()
+        before = requests(sim, dev)
+        with pytest.raises(NotSupportedError):
+            await client.ptz_save_preset(0, "Shed")
+        with pytest.raises(NotSupportedError):
+            await client.ptz_delete_preset(0, "Shed")
+        assert requests(sim, dev) == before
+
+
 async def test_goto_preset_without_capabilities_asks_the_camera(sim: Simulator) -> None:
     dev = by_profile(sim, "ptz")
     async with connect(dev) as client:

@@ -89,7 +89,9 @@ async def test_stream_urls_follow_the_ports(sim: Simulator) -> None:
     async with connect(dev) as client:
         caps = await client.get_capabilities()
         rtsp = client.stream_url(2, "rtsp", "main")
-        assert rtsp.startswith(f"rtsp://admin:{dev.password}@{dev.host}:554/Preview_03_main")
+        port = dev.host_state.net_port["rtspPort"]  # the simulator's RTSP server, a free port
+        assert port != 554
+        assert rtsp.startswith(f"rtsp://admin:{dev.password}@{dev.host}:{port}/Preview_03_main")
         assert client.stream_url(1, "rtmp", "sub").startswith(
             f"rtmp://{dev.host}:1935/bcs/channel1_sub.bcs?channel=1&stream=1&"
         )

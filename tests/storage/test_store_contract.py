@@ -707,3 +707,10 @@ async def test_postgres_server_restart_is_survived(pg_server: Any) -> None:
         assert {e.event_id for e in await all_events(store)} == {"before", "after"}
     finally:
         await store.close()
+
+
+async def test_installation_id_is_made_once_and_kept(store: Store) -> None:
+    first = await store.installation_id()
+    assert len(first) == 32
+    assert int(first, 16) >= 0
+    assert await store.installation_id() == first

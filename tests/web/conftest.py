@@ -45,7 +45,7 @@ def watched(browser: Browser, bridge: Bridge) -> Iterator[Watched]:
     page.on("pageerror", lambda error: session.problems.append(f"uncaught: {error}"))
     page.on(
         "requestfailed",
-        lambda request: session.problems.append(f"failed: {request.url} ({request.failure})"),
+        lambda request: session.on_failed(request.url, request.failure),
     )
     yield session
     context.close()

@@ -36,6 +36,11 @@ class MqttWatch:
             time.sleep(0.05)
         raise TimeoutError(f"no such MQTT message in {timeout} s; seen: {self.messages[-5:]}")
 
+    def seen(self, predicate: Callable[[str, bytes], bool]) -> bool:
+        """Whether a message so far satisfies `predicate(topic, payload)`."""
+        with self._lock:
+            return any(predicate(topic, payload) for topic, payload in self.messages)
+
     def __enter__(self) -> MqttWatch:
         self._client.loop_start()
         return self

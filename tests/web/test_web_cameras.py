@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import httpx
-from browsing import Watched
+from browsing import ARTEFACTS, Watched
 from mqtt_watch import MqttWatch
 from playwright.sync_api import expect
 from web_rig import SIM_PASSWORD
@@ -32,8 +32,16 @@ def test_a_camera_added_through_the_form_reaches_mqtt_and_the_grid_and_removing_
             form.locator("#cam-name").fill("Porch")
             form.locator("#cam-host").fill(device["host"])
             form.locator("#cam-port").fill(str(device["port"]))
+            form.locator("#cam-password").fill("not-the-password")
+            form.get_by_role("button", name="Test the connection").click()
+            expect(form.get_by_test_id("test-result")).to_contain_text("Login refused")
             form.locator("#cam-password").fill(SIM_PASSWORD)
-            form.get_by_role("button", name="Add").click()
+            form.get_by_role("button", name="Test the connection").click()
+            expect(form.get_by_test_id("test-result")).to_contain_text("Found RLC-811A")
+            ARTEFACTS.joinpath("screenshots").mkdir(parents=True, exist_ok=True)
+            form.screenshot(path=ARTEFACTS / "screenshots" / "camera-form-tested-wide.png")
+            assert not mqtt.seen(lambda t, p: t.startswith("reolink/porch/"))  # a dry run
+            form.get_by_role("button", name="Add", exact=True).click()
             expect(page.locator("[data-device=porch]")).to_contain_text("Porch")
             expect(page.locator("[data-device=porch] .badge")).to_have_text("Online")
 

@@ -21,7 +21,7 @@ def test_controls_render_from_entities_and_reach_the_camera(signed_in: Watched) 
     expect(page.locator("[data-testid=camera-status]")).to_contain_text("RLC-811A")
     controls = page.locator("[data-testid=controls]")
     expect(controls).to_be_visible()
-    expect(controls.locator("h3")).to_have_text(["Controls", "Diagnostic", "Config"])
+    expect(controls.locator("h3")).to_have_text(["Controls", "Config", "Diagnostic"])
     before = len(commands(signed_in, "floodlight"))
 
     led = controls.get_by_role("switch", name="Status LED")

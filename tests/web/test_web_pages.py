@@ -5,32 +5,10 @@ written to the artefacts folder (README.md shows two of them: `make screenshots`
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
-from browsing import ARTEFACTS, WIDTHS, Watched
+from browsing import ARTEFACTS, WIDTHS, Watched, axe_violations
 from playwright.sync_api import Page, expect
-from web_rig import ROOT
-
-AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
-BLOCKING = ("serious", "critical")
-
-
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's serious and critical violations on the page as it is now."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        # Evaluated through the DevTools protocol: the page's CSP (no inline scripts) stays on.
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-    found: list[dict[str, Any]] = page.evaluate(
-        """async () => {
-            const result = await window.axe.run(document, {resultTypes: ['violations']})
-            return result.violations.map(v => ({
-                id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + n.failureSummary),
-            }))
-        }"""
-    )
-    return [v for v in found if v["impact"] in BLOCKING]
 
 
 def settle(page: Page) -> None:
@@ -44,6 +22,7 @@ def check(watched: Watched, name: str, width_name: str) -> None:
     violations = axe_violations(page)
     assert violations == [], f"{name}: " + json.dumps(violations, indent=1)
     ARTEFACTS.joinpath("screenshots").mkdir(parents=True, exist_ok=True)
+    page.evaluate("() => window.scrollTo(0, 0)")  # the sticky header at the top
     page.screenshot(path=ARTEFACTS / "screenshots" / f"{name}-{width_name}.png", full_page=True)
 
 
@@ -74,13 +53,18 @@ def test_every_page_loads_clean_accessible_and_is_pictured(
 
     watched.open("/camera/floodlight")
     expect(page.locator("[data-testid=camera-status]")).to_contain_text("RLC-811A")
-    expect(page.locator("[data-testid=camera-picture]")).to_be_visible()
+    expect(page.locator("[data-testid=live-badge]")).to_have_text("Live", timeout=20_000)
     expect(page.locator("[data-testid=camera-state]")).to_contain_text("Status LED")
     check(watched, "camera", width_name)
 
     watched.open("/events")
     expect(page.locator("[data-testid=event-list] > li").first).to_be_visible()
     check(watched, "events", width_name)
+
+    watched.open("/recordings?camera=legacy")
+    expect(page.get_by_test_id("rec-camera")).to_have_value("legacy")
+    expect(page.locator("[data-testid=rec-list]")).to_be_attached()
+    check(watched, "recordings", width_name)
 
     watched.open("/settings")
     expect(page.locator("[data-testid=device-list] > li")).to_have_count(
@@ -96,7 +80,7 @@ def test_a_page_of_the_dashboard_fits_a_phone(watched: Watched) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     watched.goto("/")
     watched.login()
-    for route in ("/", "/camera/nvr_ch2", "/events", "/settings"):
+    for route in ("/", "/camera/nvr_ch2", "/camera/ptz", "/events", "/recordings", "/settings"):
         watched.open(route)
         settle(page)
         overflow = page.evaluate("() => document.documentElement.scrollWidth")

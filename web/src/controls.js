@@ -35,6 +35,8 @@ function at(state, path) {
 }
 
 // Entities grouped by category (controls first, then settings, then the rest), in list order.
+const GROUP_ORDER = ['controls', 'config', 'diagnostic']
+
 export function groups(entities) {
   const order = []
   const byCategory = new Map()
@@ -46,7 +48,54 @@ export function groups(entities) {
     }
     byCategory.get(category).push(entity)
   }
-  return order.map((category) => ({ category, title: label(category), entities: byCategory.get(category) }))
+  const rank = (category) => {
+    const at = GROUP_ORDER.indexOf(category)
+    return at < 0 ? GROUP_ORDER.length : at
+  }
+  return order
+    .sort((a, b) => rank(a) - rank(b))
+    .map((category) => ({ category, title: label(category), entities: byCategory.get(category) }))
+}
+
+// The entities that the PTZ panel shows (ptz.js): pad buttons, presets, patrol and zoom.
+export function isPtz(entity) {
+  const attribute = entity.command && entity.command.attribute
+  return !!attribute && (attribute.startsWith('ptz') || attribute === 'zoom')
+}
+
+// One camera's entity descriptions, asked once for the panels of one camera view.
+const asked = new Map()
+
+export function entitiesOf(cameraId) {
+  if (!asked.has(cameraId)) {
+    asked.set(cameraId, api.entities(cameraId))
+    setTimeout(() => asked.delete(cameraId), 5000)
+  }
+  return asked.get(cameraId)
+}
+
+// An entity's command sent as `POST /cameras/{id}/set/{attribute}`: {ok, text} for the page.
+export async function sendCommand(cameraId, entity, value) {
+  try {
+    const attribute = (entity.command && entity.command.attribute) || entity.key
+    const result = await api.request('POST', `/cameras/${api.path(cameraId)}/set/${api.path(attribute)}`, { value })
+    return result.status === 'ok' ? { ok: true, text: 'Done' } : { ok: false, text: result.error || 'The camera refused' }
+  } catch (err) {
+    return { ok: false, text: err.message }
+  }
+}
+
+// Detections are the badges under the picture, images the picture itself, and an event entity
+// (a doorbell's ring, the detection stream) has no value to show: the panel leaves them out.
+const NOT_CONTROLS = new Set(['image', 'event'])
+
+function shownAsControl(entity) {
+  return !entity.events && !NOT_CONTROLS.has(entity.kind)
+}
+
+export function stateValue(state, entity) {
+  const value = entity.value_path ? at(state, entity.value_path) : state[entity.state_field || entity.key]
+  return value === null || value === undefined || typeof value === 'object' ? '' : value
 }
 
 export function controlsPanel(cameraId) {
@@ -55,8 +104,19 @@ export function controlsPanel(cameraId) {
     results: {},
     busy: {},
 
+    onChange: null,
+
     async init() {
-      this.entities = await api.entities(cameraId)
+      const keep = (list) => list.filter((e) => !isPtz(e) && shownAsControl(e))
+      this.onChange = (e) => {
+        if (e.detail.cameraId === cameraId) this.entities = keep(e.detail.entities)
+      }
+      window.addEventListener('entities-changed', this.onChange)
+      this.entities = keep(await entitiesOf(cameraId))
+    },
+
+    destroy() {
+      window.removeEventListener('entities-changed', this.onChange)
     },
 
     get groups() {
@@ -70,9 +130,7 @@ export function controlsPanel(cameraId) {
     widget,
 
     value(entity) {
-      const state = this.state()
-      const value = entity.value_path ? at(state, entity.value_path) : state[entity.state_field || entity.key]
-      return value === null || value === undefined || typeof value === 'object' ? '' : value
+      return stateValue(this.state(), entity)
     },
 
     checked(entity) {
@@ -115,16 +173,8 @@ export function controlsPanel(cameraId) {
     async send(entity, value) {
       this.busy[entity.key] = true
       this.results[entity.key] = null
-      try {
-        const attribute = (entity.command && entity.command.attribute) || entity.key
-        const result = await api.request('POST', `/cameras/${api.path(cameraId)}/set/${api.path(attribute)}`, { value })
-        this.results[entity.key] =
-          result.status === 'ok' ? { ok: true, text: 'Done' } : { ok: false, text: result.error || 'The camera refused' }
-      } catch (err) {
-        this.results[entity.key] = { ok: false, text: err.message }
-      } finally {
-        this.busy[entity.key] = false
-      }
+      this.results[entity.key] = await sendCommand(cameraId, entity, value)
+      this.busy[entity.key] = false
     },
   }
 }

@@ -18,6 +18,8 @@ export function eventFromLive(payload) {
     acknowledged_at: null,
     acknowledged_by: null,
     metadata: payload.data || {},
+    snapshot_url: payload.snapshot_url ?? null,
+    clip_url: payload.clip_url ?? null,
   }
 }
 

@@ -17,7 +17,7 @@ function parseRoute() {
   const params = Object.fromEntries(new URLSearchParams(search))
   const key = hash
   if (parts[0] === 'camera' && parts[1]) return { name: 'camera', id: parts[1], params, key }
-  if (['login', 'events', 'settings'].includes(parts[0])) return { name: parts[0], params, key }
+  if (['login', 'events', 'recordings', 'settings'].includes(parts[0])) return { name: parts[0], params, key }
   return { name: 'dashboard', params, key }
 }
 
@@ -164,7 +164,10 @@ export function createStore(Alpine) {
       }
       const id = rest.slice(0, slash)
       const kind = rest.slice(slash + 1)
-      if (kind === 'availability') this.availability[id] = payload === 'online'
+      if (kind === 'entities' && payload && Array.isArray(payload.entities)) {
+        // the camera's controls changed (a preset saved, a capability found): panels redraw
+        window.dispatchEvent(new CustomEvent('entities-changed', { detail: { cameraId: id, entities: payload.entities } }))
+      } else if (kind === 'availability') this.availability[id] = payload === 'online'
       else if (kind === 'event' && payload && payload.event_id) {
         this.feed = mergeEvent(this.feed, eventFromLive(payload), FEED_SIZE)
         window.dispatchEvent(new CustomEvent('bridge-event', { detail: payload }))

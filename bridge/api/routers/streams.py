@@ -122,6 +122,7 @@ def _channel(
                 browser_playable=enc.browser_playable,
                 flv=offer.flv,
                 hls=offer.hls,
+                transcoded=offer.transcoded,
                 note=offer.note,
                 urls=StreamLinks(
                     flv=f"{proxy}.flv?token={token}" if offer.flv else None,

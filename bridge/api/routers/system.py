@@ -82,7 +82,9 @@ async def metrics(state: State) -> Response:
 )
 async def get_bridge_info(ctx: Ctx) -> JSONResponse:
     dropped = ctx.mqtt.dropped_messages if ctx.mqtt is not None else 0
-    return JSONResponse(bridge_info(ctx.settings, len(ctx.manager.cameras), dropped))
+    return JSONResponse(
+        bridge_info(ctx.settings, len(ctx.manager.cameras), dropped, ctx.installation_id)
+    )
 
 
 RequestAction = Annotated[str, Path(min_length=1, max_length=128, examples=["health_check"])]

@@ -3,6 +3,7 @@
 
 import * as api from '../api.js'
 import { bytes, detections, duration, eventFromLive, label, mergeEvent, time } from '../events.js'
+import { Player, playableStreams, streamLabel } from '../player.js'
 
 const STATUS_EVERY = 10000
 const EVENTS_SHOWN = 20
@@ -21,6 +22,14 @@ export function cameraPage(cameraId) {
     eventsLoaded: false,
     timer: null,
     onEvent: null,
+    // live video: 'picture' or 'live'; the streams a browser plays, the one chosen
+    mode: 'picture',
+    streams: [],
+    stream: '',
+    liveState: '',
+    liveNote: '',
+    renewed: false,
+    player: null,
 
     async init() {
       this.onEvent = (e) => {
@@ -28,10 +37,11 @@ export function cameraPage(cameraId) {
       }
       window.addEventListener('bridge-event', this.onEvent)
       this.timer = setInterval(() => this.loadStatus(), STATUS_EVERY)
-      await Promise.all([this.loadStatus(), this.loadPicture(), this.loadEvents()])
+      await Promise.all([this.loadStatus(), this.loadPicture(), this.loadEvents(), this.loadStreams()])
     },
 
     destroy() {
+      if (this.player) this.player.stop()
       clearInterval(this.timer)
       window.removeEventListener('bridge-event', this.onEvent)
       if (this.picture) URL.revokeObjectURL(this.picture)
@@ -102,7 +112,100 @@ export function cameraPage(cameraId) {
       }
     },
 
+    // -- live video -------------------------------------------------------------------------
+
+    async loadStreams(thenPlay = true) {
+      try {
+        const found = await playableStreams(cameraId)
+        this.streams = found.streams
+        if (!this.streams.some((s) => s.name === this.stream)) {
+          // the sub stream first: quicker to start and lighter on the camera and the network
+          const pick = this.streams.find((s) => s.name === 'sub') || this.streams.find((s) => s.name === found.preferred) || this.streams[0]
+          this.stream = pick ? pick.name : ''
+        }
+        if (found.nvr) this.liveNote = 'Each channel of this recorder has its own live video, on its own page.'
+        else if (!this.streams.length) this.liveNote = 'No stream of this camera plays in a browser.'
+        else if (thenPlay && this.online && !this.asleep) this.watchLive()
+      } catch (err) {
+        if (err.status === 404) this.missing = true
+        else if (err.status !== 401) this.liveNote = `No live video: ${err.message}.`
+      }
+    },
+
+    // A battery camera is not woken by opening its page: live starts when asked.
+    get asleep() {
+      const caps = this.view && this.view.capabilities
+      return !!(caps && caps.battery)
+    },
+
+    get canLive() {
+      return this.streams.length > 0
+    },
+
+    get current() {
+      return this.streams.find((s) => s.name === this.stream) || null
+    },
+
+    get streamChoices() {
+      return this.streams.map((s) => ({ name: s.name, label: streamLabel(s) }))
+    },
+
+    watchLive() {
+      const stream = this.current
+      if (!stream || !stream.urls.hls) {
+        this.liveNote = 'This stream has no HLS to play.'
+        return
+      }
+      if (!this.player) {
+        this.player = new Player(
+          this.$refs.video,
+          (reason) => this.liveFailed(reason),
+          () => {
+            this.liveState = 'playing'
+            this.renewed = false
+          },
+        )
+      }
+      this.mode = 'live'
+      this.liveState = 'starting'
+      this.liveNote = ''
+      this.player.play(stream.urls.hls)
+    },
+
+    // The stream failed: once with fresh signed URLs (they expire), then back to the picture.
+    async liveFailed(reason) {
+      if (!this.renewed) {
+        this.renewed = true
+        await this.loadStreams(false)
+        if (this.mode === 'live' && this.current) {
+          this.watchLive()
+          return
+        }
+      }
+      this.stopLive()
+      this.liveNote = `The live video stopped: ${reason}. Showing the latest picture.`
+    },
+
+    stopLive() {
+      if (this.player) this.player.stop()
+      this.player = null
+      this.mode = 'picture'
+      this.liveState = ''
+    },
+
+    chooseStream(event) {
+      this.stream = event.target.value
+      this.renewed = false
+      if (this.mode === 'live') this.watchLive()
+    },
+
+    get liveBadge() {
+      if (this.mode !== 'live') return ''
+      return this.liveState === 'playing' ? 'Live' : 'Starting…'
+    },
+
     async takeSnapshot() {
+      this.stopLive()
       this.taking = true
       try {
         this.show(await api.picture(`/cameras/${api.path(cameraId)}/snapshot`), '')
@@ -132,6 +235,10 @@ export function cameraPage(cameraId) {
       } catch (err) {
         this.$store.app.fail(err)
       }
+    },
+
+    get recordingsHref() {
+      return `#/recordings?camera=${encodeURIComponent(cameraId)}`
     },
 
     get eventsHref() {

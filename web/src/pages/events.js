@@ -28,6 +28,8 @@ export function eventsPage() {
     previewObserver: null,
     onEvent: null,
     generation: 0,
+    clip: null,
+    clipError: '',
 
     init() {
       const params = this.$store.app.route.params
@@ -278,6 +280,34 @@ export function eventsPage() {
           })),
         }))
         .sort((a, b) => a.name.localeCompare(b.name))
+    },
+
+    // -- clips: the event as video, cut from the camera's recording (`clip_url`) ----------------
+
+    playClip(event) {
+      this.clip = event
+      this.clipError = ''
+      const video = this.$refs.clip
+      video.src = event.clip_url
+      video.play().catch(() => {})
+      this.$nextTick(() => video.focus())
+    },
+
+    closeClip() {
+      const video = this.$refs.clip
+      video.pause()
+      video.removeAttribute('src')
+      video.load()
+      this.clip = null
+    },
+
+    clipFailed() {
+      if (this.clip) this.clipError = 'No clip of this event: no recording of the camera covers it (yet), or the camera is offline.'
+    },
+
+    get clipTitle() {
+      const e = this.clip
+      return e ? `${label(e.type)} · ${e.camera_name || e.camera_id} · ${time(e.started_at)}` : ''
     },
 
     cameraHref(event) {

@@ -15,6 +15,8 @@ export function settingsPage() {
     formOpen: false,
     formError: '',
     saving: false,
+    testing: false,
+    testResult: null,
     removing: null,
     tokens: [],
     tokenName: '',
@@ -67,6 +69,7 @@ export function settingsPage() {
       this.form = { ...EMPTY_FORM }
       this.editing = null
       this.formError = ''
+      this.testResult = null
       this.formOpen = true
       this.$nextTick(() => this.$refs.firstField?.focus())
     },
@@ -83,6 +86,7 @@ export function settingsPage() {
       }
       this.editing = device.id
       this.formError = ''
+      this.testResult = null
       this.formOpen = true
       this.$nextTick(() => this.$refs.nameField?.focus())
     },
@@ -104,6 +108,35 @@ export function settingsPage() {
       if (f.password) body.password = f.password
       if (!this.editing) body.id = f.id.trim()
       return body
+    },
+
+    // A dry run of the form's address and credentials (POST /cameras/test): nothing is added.
+    async testConnection() {
+      const f = this.form
+      if (!f.host.trim()) {
+        this.testResult = { ok: false, text: 'Enter the address first.' }
+        return
+      }
+      const body = {
+        host: f.host.trim(),
+        port: f.port === '' || f.port === null ? null : Number(f.port),
+        https: f.https,
+        username: f.username.trim() || 'admin',
+      }
+      if (f.password) body.password = f.password
+      else if (this.editing) body.camera_id = this.editing
+      this.testing = true
+      this.testResult = null
+      try {
+        const result = await api.request('POST', '/cameras/test', body)
+        this.testResult = describeTest(result)
+        // a new camera without a name yet takes the one it calls itself
+        if (result.ok && !this.editing && !f.name.trim() && result.device.name) f.name = result.device.name
+      } catch (err) {
+        this.testResult = { ok: false, text: err.message }
+      } finally {
+        this.testing = false
+      }
     },
 
     async save() {
@@ -248,4 +281,20 @@ export function settingsPage() {
     bytes,
     time,
   }
+}
+
+const STAGES = {
+  address: 'Not allowed',
+  connect: 'No connection',
+  login: 'Login refused',
+  read: 'Connected, but the answer was not understood',
+}
+
+// A test's answer as the form shows it: what was found, or which step failed and why.
+function describeTest(result) {
+  if (!result.ok) return { ok: false, text: `${STAGES[result.stage] || 'Failed'}: ${result.error}` }
+  const d = result.device
+  const what = [d.model, d.name ? `“${d.name}”` : '', d.firmware ? `firmware ${d.firmware}` : ''].filter(Boolean).join(', ')
+  const channels = d.kind === 'nvr' ? ` — ${d.channels.length} channels (${d.channels.filter((c) => c.online).length} online)` : ''
+  return { ok: true, text: `Found ${what}${channels} at ${result.address} in ${result.seconds.toFixed(1)} s.` }
 }

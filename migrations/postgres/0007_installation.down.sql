@@ -1,0 +1,2 @@
+-- 0007 installation (PostgreSQL), down.
+DROP TABLE bridge_meta;

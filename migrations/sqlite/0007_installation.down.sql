@@ -1,0 +1,2 @@
+-- 0007 installation (SQLite), down.
+DROP TABLE bridge_meta;

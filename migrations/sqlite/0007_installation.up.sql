@@ -1,0 +1,7 @@
+-- 0007 installation (SQLite): facts about the installation itself, one row per key. The first
+-- is `installation_id`: a random id made once and shared by every instance on this database,
+-- which Home Assistant's custom integration uses as the config entry's unique id.
+CREATE TABLE bridge_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
