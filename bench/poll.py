@@ -213,6 +213,28 @@ def table(results: list[Result]) -> str:
     return "\n".join(rows)
 
 
+def ratios(results: list[Result]) -> str:
+    """Per camera count: the two ratios issue 14 sets targets for."""
+    lines = []
+    by_n: dict[int, dict[str, Result]] = {}
+    for r in results:
+        by_n.setdefault(r.cameras, {})[r.variant] = r
+    for n, group in by_n.items():
+        base = group.get("reolink_aio")
+        if base is None:
+            continue
+        parts = [
+            f"{label} {group[name].cpu_per_1000 / base.cpu_per_1000:.2f}× (target ≤ {goal})"
+            for name, label, goal in (
+                ("ours/detections", "detection poll", "0.5×"),
+                ("ours/get_states", "18-command read", "1.0×"),
+            )
+            if name in group
+        ]
+        lines.append(f"{n} camera(s), CPU vs reolink_aio get_states(): " + ", ".join(parts))
+    return "\n".join(lines)
+
+
 async def amain(args: argparse.Namespace) -> None:
     results: list[Result] = []
     for n in args.cameras:
@@ -239,6 +261,8 @@ async def amain(args: argparse.Namespace) -> None:
         results += got
     print()
     print(table(results))
+    print()
+    print(ratios(results))
 
 
 def main() -> None:

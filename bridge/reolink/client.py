@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -43,6 +44,16 @@ from bridge.reolink.errors import (
     ProtocolError,
     ReolinkError,
 )
+from bridge.reolink.http11 import (
+    CONNECT,
+    DISCONNECTED,
+    REFUSED,
+    TIMEOUT,
+    TOO_LARGE,
+    Http11Client,
+    HttpError,
+    HttpReply,
+)
 from bridge.reolink.media import Media
 from bridge.reolink.network import CameraNetworks, GuardedTransport, RefusedConnection
 from bridge.reolink.session import Session
@@ -61,16 +72,17 @@ from bridge.reolink.wire import (
 _LOGGER = logging.getLogger(__name__)
 _redact.install()
 
-_JSON_HEADERS = {"Content-Type": "application/json"}
 _URL_CACHE_SIZE = 32
-"""Distinct API URLs kept parsed: a few commands' `?cmd=X&token=T` for the current token."""
+"""Distinct API targets kept encoded: a few commands' `?cmd=X&token=T` for the current token."""
 
 
 class ReolinkClient(Controls, Settings, Media):
     """One Reolink camera, doorbell or NVR. Use as `async with ReolinkClient(...) as client:`.
 
-    One `httpx.AsyncClient` (keep-alive) and one login token per instance; the token is renewed
-    before its lease ends and re-acquired once, transparently, when the device drops it.
+    One login token per instance, renewed before its lease ends and re-acquired once,
+    transparently, when the device drops it. The JSON API goes over `Http11Client` (keep-alive,
+    the cheapest transport measured: docs/benchmarks.md), snapshots over one `httpx.AsyncClient`,
+    recordings over aiohttp (`bulk`).
     `token_session=False` uses Reolink's "short session" instead: `user`/`password` on every
     URL and no login at all. With `networks`, every connection is checked first (see
     `bridge.reolink.network`); proxies from the environment are never used.
@@ -86,7 +98,6 @@ class ReolinkClient(Controls, Settings, Media):
         https: bool = False,
         verify_tls: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
-        transport: httpx.AsyncBaseTransport | None = None,
         capabilities: Capabilities | None = None,
         token_session: bool = True,
         networks: CameraNetworks | None = None,
@@ -102,8 +113,11 @@ class ReolinkClient(Controls, Settings, Media):
         limits = httpx.Limits(
             max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
         )
-        if transport is None and networks is not None:
-            transport = GuardedTransport(networks, verify=verify_tls, limits=limits)
+        transport = (
+            GuardedTransport(networks, verify=verify_tls, limits=limits)
+            if networks is not None
+            else None
+        )
         self._http = httpx.AsyncClient(
             base_url=f"{'https' if https else 'http'}://{_host_for_url(host)}:{self.port}",
             verify=verify_tls,
@@ -113,7 +127,16 @@ class ReolinkClient(Controls, Settings, Media):
             trust_env=False,
         )
         self._api_url = self._http.base_url.join(API_PATH)
-        self._urls: dict[tuple[tuple[str, str], ...], httpx.URL] = {}
+        self._api = Http11Client(
+            host,
+            self.port,
+            https=https,
+            verify_tls=verify_tls,
+            timeout=timeout,
+            networks=networks,
+            max_connections=MAX_CONNECTIONS,
+        )
+        self._targets: dict[tuple[tuple[str, str], ...], str] = {}
         self._session = Session(self._post, username, password)
         self._bulk = BulkGetter(
             str(self._http.base_url).rstrip("/"),
@@ -157,6 +180,7 @@ class ReolinkClient(Controls, Settings, Media):
             await self._flush_siren_stops()
             await self.logout()
         finally:
+            await self._api.aclose()
             await self._http.aclose()
             await self._bulk.aclose()
 
@@ -213,8 +237,8 @@ class ReolinkClient(Controls, Settings, Media):
         if _LOGGER.isEnabledFor(logging.DEBUG):
             _LOGGER.debug("%s ← %s", self.where, ", ".join(r.cmd for r in requests))
         body = json.dumps(encode(requests), ensure_ascii=False, separators=(",", ":"))
-        response, answer = await self._send("POST", params, body.encode())
-        items = self._decode(response, answer)
+        answer = await self._send(params, body.encode())
+        items = self._decode(answer.status, answer.content_type, answer.body)
         if len(items) == len(requests):
             return replies(requests, items)
         if len(requests) == 1:
@@ -248,41 +272,51 @@ class ReolinkClient(Controls, Settings, Media):
             return {}  # Login itself
         return {"user": self.username, "password": self._password}
 
-    def _decode(self, response: httpx.Response, body: bytes) -> list[dict[str, Any]]:
+    def _decode(self, status: int, content_type: str | None, body: bytes) -> list[dict[str, Any]]:
         try:
             return decode(body)
         except ProtocolError as err:
-            kind = describe_body(len(body), response.headers.get("content-type"))
+            kind = describe_body(len(body), content_type)
             raise ProtocolError(
-                f"{self.where}: unexpected reply ({err}), HTTP {response.status_code}, {kind}"
+                f"{self.where}: unexpected reply ({err}), HTTP {status}, {kind}"
             ) from None
 
-    async def _send(
-        self, method: str, params: Mapping[str, str], body: bytes
-    ) -> tuple[httpx.Response, bytes]:
-        """The response and its body (at most `MAX_JSON_REPLY_BYTES`)."""
-        request = self._http.build_request(
-            method, self._url(params), content=body, headers=_JSON_HEADERS
-        )
+    async def _send(self, params: Mapping[str, str], body: bytes) -> HttpReply:
+        """POST `body` to the API with this query; the whole reply (at most
+        `MAX_JSON_REPLY_BYTES`, else `ProtocolError`)."""
         try:
-            response = await self._http.send(request, stream=True)
-        except httpx.HTTPError as err:
-            raise self._translate(err) from err
-        try:
-            return response, await self._aread(response, MAX_JSON_REPLY_BYTES)
-        finally:
-            await response.aclose()
+            return await self._api.request(
+                "POST", self._target(params), body, limit=MAX_JSON_REPLY_BYTES
+            )
+        except HttpError as err:
+            raise self._translate_http(err) from None
 
-    def _url(self, params: Mapping[str, str]) -> httpx.URL:
-        """The API URL with this query, parsed once and reused (httpx parses every str URL,
-        a measurable share of a poll's CPU); the cache holds one token's worth of URLs."""
+    def _target(self, params: Mapping[str, str]) -> str:
+        """The API path with this query, encoded once and reused; the cache holds one token's
+        worth of targets."""
         key = tuple(params.items())
-        url = self._urls.get(key)
-        if url is None:
-            if len(self._urls) >= _URL_CACHE_SIZE:
-                self._urls.clear()
-            url = self._urls[key] = self._api_url.copy_merge_params(dict(params))
-        return url
+        target = self._targets.get(key)
+        if target is None:
+            if len(self._targets) >= _URL_CACHE_SIZE:
+                self._targets.clear()
+            query = urlencode(params, quote_via=quote)
+            target = self._targets[key] = f"{API_PATH}?{query}" if query else API_PATH
+        return target
+
+    def _translate_http(self, err: HttpError) -> ReolinkError:
+        """The domain error for an `Http11Client` failure (its messages never quote the device
+        nor a URL)."""
+        if err.kind == TIMEOUT:
+            return CameraTimeoutError(f"{self.where}: no answer within {self.timeout:g} s")
+        if err.kind == REFUSED:
+            return CameraRefusedError(f"{self.where}: {err}")
+        if err.kind == TOO_LARGE:
+            return self._too_large(MAX_JSON_REPLY_BYTES)
+        if err.kind == DISCONNECTED:
+            return CameraUnreachableError(f"{self.where}: disconnected without an answer")
+        if err.kind == CONNECT:
+            return CameraUnreachableError(f"{self.where}: {_redact.redact(str(err))}")
+        return ProtocolError(f"{self.where}: not an HTTP answer")
 
     def _translate(self, err: httpx.HTTPError) -> ReolinkError:
         """The domain error for an httpx error. The message is redacted (URLs may hold secrets)
@@ -320,7 +354,10 @@ class ReolinkClient(Controls, Settings, Media):
             try:
                 if _is_json(response):
                     body = await self._aread(response, MAX_JSON_REPLY_BYTES)
-                    answer = reply(Request(params["cmd"]), self._decode(response, body)[0])
+                    items = self._decode(
+                        response.status_code, response.headers.get("content-type"), body
+                    )
+                    answer = reply(Request(params["cmd"]), items[0])
                     if answer.rsp_code == LOGIN_FIRST_CODE and token is not None and attempt == 0:
                         self._session.expired(token)
                         continue

@@ -8,8 +8,9 @@ of those checked addresses (a name that resolves elsewhere a second later, DNS r
 nothing). The URL keeps the name, so the Host header and the TLS SNI are the name's.
 IPv4-mapped IPv6 addresses (`::ffff:127.0.0.1`) are checked as the IPv4 address they reach.
 A name that does not resolve within `RESOLVE_TIMEOUT` seconds is refused (a slow DNS server must
-not hold a request handler). The HTTP client connects through `GuardedTransport`, the Baichuan
-client through `open_checked_connection`.
+not hold a request handler). The JSON API's `Http11Client` checks with `CameraNetworks.check`
+itself, snapshots (httpx) connect through `GuardedTransport`, downloads (aiohttp) through the
+bulk getter's checked resolver, the Baichuan client through `open_checked_connection`.
 """
 
 from __future__ import annotations

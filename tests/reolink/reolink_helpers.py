@@ -1,12 +1,12 @@
-"""Helpers for the camera client tests: simulator lookups, the command log, a response tap."""
+"""Helpers for the camera client tests: simulator lookups, the command log, a -6 counter."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 import pytest
 
 from bridge.reolink import NotSupportedError, ReolinkClient
@@ -68,25 +68,14 @@ async def assert_nothing_sent(
         assert requests(sim, dev) == before, "an unsupported control reached the device"
 
 
-class Tap(httpx.AsyncBaseTransport):
-    """A real loopback transport that also keeps every JSON body the device sent back."""
+class Expiries:
+    """Counts the device's -6 "please login first" answers the client saw (the session logs each
+    one it acts on): proof that an invisible re-login really happened."""
 
-    def __init__(self) -> None:
-        self._inner = httpx.AsyncHTTPTransport()
-        self.bodies: list[bytes] = []
+    def __init__(self, caplog: pytest.LogCaptureFixture) -> None:
+        caplog.set_level(logging.DEBUG, logger="bridge.reolink.session")
+        self._caplog = caplog
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self._inner.handle_async_request(request)
-        if response.headers.get("content-type", "").startswith("text/html"):
-            body = await response.aread()
-            self.bodies.append(body)
-            return httpx.Response(
-                response.status_code, headers=response.headers, content=body, request=request
-            )
-        return response
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-    def saw(self, text: str) -> bool:
-        return any(text.encode() in body for body in self.bodies)
+    @property
+    def seen(self) -> int:
+        return sum("expired on the device" in r.getMessage() for r in self._caplog.records)
