@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from fixtures.api_rig import api_settings, running_api
+from fixtures.simulator import running_simulator
 
 from bridge.simulator import Simulator
 
@@ -22,6 +24,14 @@ CHECKS = (
     "response_schema_conformance",
 )
 BUDGET = 40  # seconds for the whole run (--max-time), so the test stays under a minute
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    """Cameras that reboot at once: `POST /set/reboot` is a command like any other (the
+    `/reboot` route is excluded below), and a rebooting camera answers 502 (camera error)."""
+    async with running_simulator(reboot_downtime=0.0) as simulator:
+        yield simulator
 
 
 @pytest.mark.slow
