@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from typing import Any
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from bridge.domain.command_values import (
     SIREN_MAX_SECONDS,
@@ -28,6 +31,7 @@ from bridge.domain.command_values import (
     Sensitivity,
     SirenCommand,
     SirenValue,
+    any_case,
 )
 from bridge.domain.errors import CommandRefused
 from bridge.domain.feature import CameraControl, Feature, Ha, Kind, WriteContext
@@ -64,9 +68,30 @@ CAPABILITY_FLAGS: dict[str, bool] = {
     "ftp": False,
     "snapshot": True,
     "battery": False,
+    "md_enable": False,
+    "audio_alarm": False,
+    "autofocus": False,
+    "focus": False,
+    "ptz_guard": False,
+    "ai_sensitivity": False,
+    "pir": False,
 }
 """The capability flags of a channel (`ChannelCapabilities.has`) and their defaults. The camera
 client sets them from what the device says (GetAbility and the answers to its probes)."""
+
+
+class DoorbellLed(StrEnum):
+    """The doorbell's LED modes (the Reolink app's: stay off, auto, on at night, always on)."""
+
+    STAY_OFF = "stay_off"
+    AUTO = "auto"
+    ON_AT_NIGHT = "on_at_night"
+    ALWAYS_ON = "always_on"
+
+
+DoorbellLedValue = Annotated[DoorbellLed, any_case(DoorbellLed)]
+AiSensitivity = Annotated[int, Field(ge=0, le=100)]
+PirSensitivity = Annotated[int, Field(ge=1, le=100)]
 
 ZOOM_OPS = frozenset({PtzOp.ZOOM_IN, PtzOp.ZOOM_OUT, PtzOp.FOCUS_NEAR, PtzOp.FOCUS_FAR})
 PATROL_OPS = frozenset({PtzOp.START_PATROL, PtzOp.STOP_PATROL})
@@ -401,6 +426,229 @@ def _ptz_button(op: PtzOp, name: str, icon: str, needs: str) -> Feature:
     )
 
 
+def _setting_switch(key: str, name: str, icon: str, *, needs: str, read: str, **kw: Any) -> Feature:
+    """A switch written through the camera client's wire mapping of `key`."""
+    return Feature(
+        key=key,
+        kind=Kind.SWITCH,
+        name=name,
+        needs=needs,
+        field=key,
+        state=OnOff,
+        read=read,
+        command=OnOffValue,
+        category="config",
+        ha=Ha(icon=icon),
+        **kw,
+    )
+
+
+def _ai_sensitivity(kind: DetectionType) -> Feature:
+    return Feature(
+        key=f"ai_sensitivity_{kind.value}",
+        kind=Kind.NUMBER,
+        name=f"{kind.value.capitalize()} sensitivity",
+        needs="ai_sensitivity",
+        supported=_ai(kind),
+        field=f"ai_sensitivity_{kind.value}",
+        state=int,
+        read=f"ai_alarm_{kind.value}",
+        command=AiSensitivity,
+        minimum=0,
+        maximum=100,
+        step=1,
+        category="config",
+        config_group="motion",
+        ha=Ha(icon=_DETECTION_ICONS[kind] or "mdi:tune"),
+    )
+
+
+async def _preset_change(ctx: WriteContext, value: str, key: str) -> None:
+    await ctx.client.write_feature(ctx.channel, key, value)
+    ctx.reread_capabilities()  # the preset list (the select's options) changed
+
+
+def _preset_command(key: str, name: str) -> Feature:
+    """Save or delete a preset: a command (MQTT, REST, the integration's service), no entity."""
+
+    async def write(ctx: WriteContext, value: str) -> None:
+        await _preset_change(ctx, value, key)
+
+    return Feature(
+        key=key,
+        kind=Kind.BUTTON,
+        name=name,
+        entity=False,
+        needs="pan_tilt",
+        command=PresetName,
+        write=write,
+        check=_preset_check if key == "ptz_preset_delete" else None,
+    )
+
+
+def _binary(key: str, name: str, *, needs: str, read: str, ha: Ha, **kw: Any) -> Feature:
+    return Feature(
+        key=key,
+        kind=Kind.BINARY_SENSOR,
+        name=name,
+        needs=needs,
+        field=key,
+        state=bool,
+        read=read,
+        actuator=False,
+        category="diagnostic",
+        ha=Ha(
+            device_class=ha.device_class,
+            icon=ha.icon,
+            logbook=ha.logbook,
+            config=_bool_config(key),
+        ),
+        **kw,
+    )
+
+
+DETECTION_SETTINGS: tuple[Feature, ...] = (
+    _setting_switch(
+        "motion_detection",
+        "Motion detection",
+        "mdi:motion-sensor",
+        needs="md_enable",
+        read="md_enable",
+        config_group="motion",
+    ),
+    *(_ai_sensitivity(kind) for kind in AI_TYPES),
+)
+"""Detection settings: motion detection on/off, the AI sensitivity per detection type."""
+
+AUDIO: tuple[Feature, ...] = (
+    _setting_switch(
+        "audio_alarm",
+        "Siren on motion",
+        "mdi:alarm-bell",
+        needs="audio_alarm",
+        read="audio_alarm",
+        config_group="audio",
+    ),
+)
+"""Audio: the siren sounding on detections (audio alarm)."""
+
+LIGHTS_EXTRA: tuple[Feature, ...] = (
+    Feature(
+        key="doorbell_led",
+        kind=Kind.SELECT,
+        name="Doorbell LED",
+        needs="status_led",
+        supported=lambda ch: ch.status_led_doorbell,
+        field="doorbell_led",
+        state=DoorbellLed,
+        read="doorbell_led",
+        command=DoorbellLedValue,
+        options=[m.value for m in DoorbellLed],
+        category="config",
+        config_group="lights",
+        ha=Ha(icon="mdi:led-on"),
+    ),
+)
+
+PTZ_EXTRA: tuple[Feature, ...] = (
+    _preset_command("ptz_preset_save", "Save PTZ preset"),
+    _preset_command("ptz_preset_delete", "Delete PTZ preset"),
+    _setting_switch(
+        "autofocus", "Autofocus", "mdi:focus-auto", needs="autofocus", read="autofocus"
+    ),
+    Feature(
+        key="focus",
+        kind=Kind.NUMBER,
+        name="Focus",
+        needs="focus",
+        field="focus",
+        state=Percent,
+        read="focus",
+        command=Percent,
+        minimum=0,
+        maximum=100,
+        step=1,
+        unit="%",
+        ha=Ha(icon="mdi:image-filter-center-focus-weak"),
+    ),
+    Feature(
+        key="ptz_patrol",
+        kind=Kind.SWITCH,
+        name="PTZ patrol",
+        needs="ptz_patrol",
+        field="ptz_patrol",
+        state=OnOff,
+        read="ptz_patrol",
+        command=OnOffValue,
+        safety_off=lambda v: v is OnOff.OFF,
+        ha=Ha(icon="mdi:map-marker-path"),
+    ),
+    _setting_switch(
+        "ptz_guard", "PTZ guard", "mdi:home-import-outline", needs="ptz_guard", read="ptz_guard"
+    ),
+    Feature(
+        key="ptz_guard_goto",
+        kind=Kind.BUTTON,
+        name="PTZ go to guard",
+        needs="ptz_guard",
+        command=Press,
+        ha=Ha(icon="mdi:home-map-marker"),
+    ),
+    Feature(
+        key="ptz_guard_set",
+        kind=Kind.BUTTON,
+        name="PTZ set guard position",
+        needs="ptz_guard",
+        command=Press,
+        category="config",
+        ha=Ha(icon="mdi:map-marker-plus"),
+    ),
+)
+"""PTZ: preset save/delete (commands), autofocus and focus, patrol, the guard (home) position."""
+
+BATTERY: tuple[Feature, ...] = (
+    Feature(
+        key="battery_level",
+        kind=Kind.SENSOR,
+        name="Battery",
+        needs="battery",
+        field="battery_level",
+        state=Percent,
+        read="battery",
+        actuator=False,
+        unit="%",
+        ha=Ha(device_class="battery", state_class="measurement"),
+    ),
+    _binary(
+        "battery_charging",
+        "Charging",
+        needs="battery",
+        read="battery",
+        ha=Ha(device_class="battery_charging"),
+    ),
+    _binary("sleeping", "Sleeping", needs="battery", read="sleep", ha=Ha(icon="mdi:sleep")),
+    _setting_switch(
+        "pir", "PIR sensor", "mdi:motion-sensor", needs="pir", read="pir", config_group="motion"
+    ),
+    Feature(
+        key="pir_sensitivity",
+        kind=Kind.NUMBER,
+        name="PIR sensitivity",
+        needs="pir",
+        field="pir_sensitivity",
+        state=int,
+        read="pir",
+        command=PirSensitivity,
+        minimum=1,
+        maximum=100,
+        step=1,
+        category="config",
+        config_group="motion",
+        ha=Ha(icon="mdi:motion-sensor"),
+    ),
+)
+"""Battery cameras: battery level and charging, sleep, the PIR sensor and its sensitivity."""
+
 ROWS: tuple[Feature, ...] = (
     *(_detection(kind) for kind in DetectionType if kind is not DetectionType.VISITOR),
     Feature(
@@ -680,14 +928,22 @@ ROWS: tuple[Feature, ...] = (
         device_supported=lambda caps: caps.wifi,
         field="wifi_signal",
         state=int,
+        read="wifi",
         actuator=False,
+        unit="dBm",
         category="diagnostic",
         ha=Ha(
-            icon="mdi:wifi",
+            device_class="signal_strength",
             state_class="measurement",
+            enabled_by_default=False,
             config=lambda b: {"value_template": field_template("wifi_signal")},
         ),
     ),
+    *DETECTION_SETTINGS,
+    *AUDIO,
+    *LIGHTS_EXTRA,
+    *PTZ_EXTRA,
+    *BATTERY,
 )
 
 
