@@ -74,10 +74,19 @@ CAPABILITY_FLAGS: dict[str, bool] = {
     "focus": False,
     "ptz_guard": False,
     "ai_sensitivity": False,
+    "hdr": False,
     "pir": False,
 }
 """The capability flags of a channel (`ChannelCapabilities.has`) and their defaults. The camera
 client sets them from what the device says (GetAbility and the answers to its probes)."""
+
+
+class HdrMode(StrEnum):
+    """HDR as the firmware has it: off, automatic, on."""
+
+    OFF = "off"
+    AUTO = "auto"
+    ON = "on"
 
 
 class DoorbellLed(StrEnum):
@@ -89,6 +98,7 @@ class DoorbellLed(StrEnum):
     ALWAYS_ON = "always_on"
 
 
+HdrValue = Annotated[HdrMode, any_case(HdrMode)]
 DoorbellLedValue = Annotated[DoorbellLed, any_case(DoorbellLed)]
 AiSensitivity = Annotated[int, Field(ge=0, le=100)]
 PirSensitivity = Annotated[int, Field(ge=1, le=100)]
@@ -532,6 +542,23 @@ AUDIO: tuple[Feature, ...] = (
 )
 """Audio: the siren sounding on detections (audio alarm)."""
 
+IMAGE_EXTRA: tuple[Feature, ...] = (
+    Feature(
+        key="hdr",
+        kind=Kind.SELECT,
+        name="HDR",
+        needs="hdr",
+        field="hdr",
+        state=HdrMode,
+        read="hdr",
+        command=HdrValue,
+        options=[m.value for m in HdrMode],
+        category="config",
+        config_group="image",
+        ha=Ha(icon="mdi:hdr"),
+    ),
+)
+
 LIGHTS_EXTRA: tuple[Feature, ...] = (
     Feature(
         key="doorbell_led",
@@ -941,6 +968,7 @@ ROWS: tuple[Feature, ...] = (
     ),
     *DETECTION_SETTINGS,
     *AUDIO,
+    *IMAGE_EXTRA,
     *LIGHTS_EXTRA,
     *PTZ_EXTRA,
     *BATTERY,

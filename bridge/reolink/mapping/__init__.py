@@ -4,10 +4,10 @@ and its capability probes by flag (`PROBES`) — see `bridge.reolink.wiring`."""
 
 from __future__ import annotations
 
-from bridge.reolink.mapping import audio, battery, detection, lights, network, ptz
+from bridge.reolink.mapping import audio, battery, detection, image, lights, network, ptz
 from bridge.reolink.wiring import Probe, Reader, WireWriter
 
-_MODULES = (detection, audio, lights, ptz, battery, network)
+_MODULES = (detection, audio, image, lights, ptz, battery, network)
 
 READERS: dict[str, Reader] = {k: v for m in _MODULES for k, v in m.READERS.items()}
 WRITERS: dict[str, WireWriter] = {k: v for m in _MODULES for k, v in m.WRITERS.items()}
