@@ -70,6 +70,7 @@ CAPABILITY_FLAGS: dict[str, bool] = {
     "battery": False,
     "md_enable": False,
     "audio_alarm": False,
+    "volume": False,
     "autofocus": False,
     "focus": False,
     "ptz_guard": False,
@@ -100,6 +101,7 @@ class DoorbellLed(StrEnum):
 
 HdrValue = Annotated[HdrMode, any_case(HdrMode)]
 DoorbellLedValue = Annotated[DoorbellLed, any_case(DoorbellLed)]
+Volume = Annotated[int, Field(ge=0, le=100)]
 AiSensitivity = Annotated[int, Field(ge=0, le=100)]
 PirSensitivity = Annotated[int, Field(ge=1, le=100)]
 
@@ -539,8 +541,24 @@ AUDIO: tuple[Feature, ...] = (
         read="audio_alarm",
         config_group="audio",
     ),
+    Feature(
+        key="volume",
+        kind=Kind.NUMBER,
+        name="Volume",
+        needs="volume",
+        field="volume",
+        state=int,
+        read="audio_cfg",
+        command=Volume,
+        minimum=0,
+        maximum=100,
+        step=1,
+        category="config",
+        config_group="audio",
+        ha=Ha(icon="mdi:volume-high"),
+    ),
 )
-"""Audio: the siren sounding on detections (audio alarm)."""
+"""Audio: the siren sounding on detections (audio alarm) and the speaker volume."""
 
 IMAGE_EXTRA: tuple[Feature, ...] = (
     Feature(

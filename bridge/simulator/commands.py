@@ -923,7 +923,19 @@ def set_auto_focus(dev: SimulatedDevice, call: Call) -> Json:
 
 
 # ------------------------------------------------------------------------------------------
-# network
+# audio
+
+
+def get_audio_cfg(dev: SimulatedDevice, call: Call) -> Json:
+    ch = _ch(dev, call)
+    return {"AudioCfg": {"channel": ch.index, "volume": ch.volume, "talkAndReplyVolume": 80}}
+
+
+def set_audio_cfg(dev: SimulatedDevice, call: Call) -> Json:
+    new = _obj(call, "AudioCfg")
+    if "volume" in new:
+        _ch(dev, call).volume = _int(new["volume"], 0, 100, "volume")
+    return {}
 
 
 def get_wifi_signal(dev: SimulatedDevice, call: Call) -> Json:
@@ -1271,7 +1283,9 @@ def _build() -> dict[str, Command]:
         "StartZoomFocus": _cmd(start_zoom_focus, feature="zoom", state=True),
         "GetAutoFocus": _cmd(get_auto_focus, feature="zoom"),
         "SetAutoFocus": _cmd(set_auto_focus, feature="zoom", state=True),
-        # network
+        # audio, network
+        "GetAudioCfg": _cmd(get_audio_cfg, feature="speaker"),
+        "SetAudioCfg": _cmd(set_audio_cfg, feature="speaker", state=True),
         "GetWifiSignal": _cmd(get_wifi_signal, False, "wifi"),
         # battery cameras
         "GetBatteryInfo": _cmd(get_battery_info, feature="battery"),
@@ -1327,6 +1341,7 @@ def channel_has(profile: DeviceProfile, ch: ChannelState, feature: str) -> bool:
         "mask": p.mask,
         "ai": bool(p.ai_types),
         "battery": p.battery,
+        "speaker": p.siren or p.doorbell,
     }
     if feature in checks:
         return checks[feature]
@@ -1371,6 +1386,7 @@ def firmware_knows(profile: DeviceProfile, feature: str | None) -> bool:
         "mask": cam.mask,
         "ai": bool(cam.ai_types),
         "battery": cam.battery,
+        "speaker": cam.siren or cam.doorbell,
     }
     return hardware.get(feature, True)
 

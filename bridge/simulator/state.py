@@ -84,6 +84,7 @@ class ChannelState:
     battery_percent: int = 87
     charging: int = 0  # BatteryEnum: 0 discharging, 1 charging, 2 charge complete
     sleeping: bool = False  # a battery camera asleep (GetChannelstatus `sleep`)
+    volume: int = 70  # speaker volume (GetAudioCfg)
     pir: Json = field(default_factory=dict)
     ai_alarm: dict[str, Json] = field(default_factory=dict)
     ptz: PtzState = field(default_factory=PtzState)
