@@ -17,15 +17,13 @@ from api_rig import PASSWORD, ApiRig, api_settings, running_api
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
 
-from bridge.domain.features import (
-    AUDIO,
-    BATTERY,
-    DETECTION_SETTINGS,
-    FEATURES,
-    IMAGE_EXTRA,
-    LIGHTS_EXTRA,
-    PTZ_EXTRA,
-)
+from bridge.domain.features import FEATURES
+from bridge.domain.rows.audio import AUDIO
+from bridge.domain.rows.battery import BATTERY
+from bridge.domain.rows.detection import DETECTION_SETTINGS
+from bridge.domain.rows.image import IMAGE_EXTRA
+from bridge.domain.rows.lights import LIGHTS_EXTRA
+from bridge.domain.rows.ptz import PTZ_EXTRA
 from bridge.simulator import PROFILE_NAMES, Simulator
 
 ADDED = {row.key for row in (*DETECTION_SETTINGS, *AUDIO, *IMAGE_EXTRA, *LIGHTS_EXTRA)}

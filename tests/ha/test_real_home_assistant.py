@@ -459,7 +459,7 @@ def test_a_real_home_assistant_shows_the_camera(
         ok = all(states.get(e, {}).get("state") == v for e, v in argus.items())
         return states if ok else None
 
-    states = wait_for("the battery camera", argus_settled, timeout=20)
+    states = wait_for("the battery camera", argus_settled, timeout=30)
     level = states["sensor.backyard_argus_battery_level"]["attributes"]
     assert (level["device_class"], level["unit_of_measurement"]) == ("battery", "%")
     charging = states["binary_sensor.backyard_argus_battery_charging"]["attributes"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bridge.domain.capabilities import ChannelCapabilities
-from bridge.domain.features import HdrMode
+from bridge.domain.rows.image import HdrMode
 from bridge.reolink._base import ClientBase
 from bridge.reolink._json import JsonObject, int_or_none, obj
 from bridge.reolink.wire import Request

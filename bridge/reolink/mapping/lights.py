@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bridge.domain.capabilities import ChannelCapabilities
-from bridge.domain.features import DoorbellLed
+from bridge.domain.rows.lights import DoorbellLed
 from bridge.reolink._base import ClientBase
 from bridge.reolink._json import JsonObject, obj
 from bridge.reolink.wire import Request
