@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from bridge.reolink._json import JsonObject
 from bridge.reolink.wire import Reply
 
+PAN_TILT_TYPES = frozenset({2, 3, 5, 6, 7})
+"""GetAbility `ptzType` values of a head that pans and tilts."""
+
 
 @dataclass(frozen=True, slots=True)
 class Abilities:

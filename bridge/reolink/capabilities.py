@@ -20,7 +20,7 @@ from typing import Any
 from bridge.domain.capabilities import Capabilities, ChannelCapabilities, StorageInfo, StreamPorts
 from bridge.domain.values import DeviceKind
 from bridge.reolink._json import JsonObject, integer, obj, objects, text_or_none
-from bridge.reolink.abilities import Abilities
+from bridge.reolink.abilities import PAN_TILT_TYPES, Abilities
 from bridge.reolink.mapping import PROBES
 from bridge.reolink.vocab import AI_KEYS
 from bridge.reolink.wire import Reply, Request
@@ -35,7 +35,6 @@ NVR_TYPES = frozenset({"NVR", "WIFI_NVR", "HOMEHUB"})
 TOGGLES: dict[str, str] = {"recording": "Rec", "email": "Email", "push": "Push", "ftp": "Ftp"}
 """Our toggle name → the Reolink command stem (GetRec/GetRecV20 …) and value key."""
 
-_PAN_TILT_TYPES = frozenset({2, 3, 5, 6, 7})
 _ZOOM_TYPES = frozenset({1, 2, 5})
 _ISP_KEYS = ("ispBright", "ispContrast", "ispSatruation", "ispSharpen", "ispHue")
 
@@ -176,7 +175,7 @@ def _probe_requests(ch: int, ab: Abilities, v20: bool, is_nvr: bool) -> list[Req
     if ab.any(("alarmAudio", "supportAudioAlarm"), ch):
         requests.append(Request("GetAudioAlarmV20" if v20 else "GetAudioAlarm", p))
     ptz_type = ab.ver("ptzType", ch)
-    if ptz_type in _PAN_TILT_TYPES or ab.ver("ptzPreset", ch) > 0:
+    if ptz_type in PAN_TILT_TYPES or ab.ver("ptzPreset", ch) > 0:
         requests += [Request("GetPtzPreset", p), Request("GetPtzPatrol", p)]
     if ptz_type in _ZOOM_TYPES or ab.ver("supportDigitalZoom", ch) > 0:
         requests.append(Request("GetZoomFocus", p, action=1))
@@ -238,7 +237,7 @@ def _channel(
             "ir_lights": _answered(got, "GetIrLights"),
             "status_led": bool(power),
             "status_led_doorbell": "eDoorbellLightState" in power,
-            "pan_tilt": ab.ver("ptzType", ch) in _PAN_TILT_TYPES,
+            "pan_tilt": ab.ver("ptzType", ch) in PAN_TILT_TYPES,
             "zoom": "GetZoomFocus" in got,
             "zoom_range": _zoom_range(got.get("GetZoomFocus")),
             "ptz_presets": list(presets),

@@ -9,6 +9,7 @@ from bridge.domain.capabilities import Capabilities, ChannelCapabilities
 from bridge.domain.values import AI_TYPES, DetectionType, OnOff
 from bridge.reolink._base import ClientBase
 from bridge.reolink._json import JsonObject, int_or_none, obj
+from bridge.reolink.abilities import Abilities
 from bridge.reolink.vocab import AI_KEYS
 from bridge.reolink.wire import Request
 from bridge.reolink.wiring import Parser, Probe, Reader, WireWriter, ok
@@ -73,7 +74,7 @@ def _ai_writer(kind: DetectionType) -> WireWriter:
     return write
 
 
-def _ai_probe(ch: int, ab: Any, v20: bool) -> list[Request]:
+def _ai_probe(ch: int, ab: Abilities, v20: bool) -> list[Request]:
     if ab.ver("supportAiSensitivity", ch) <= 0:
         return []
     kinds = [key for key, ability in _AI_ABILITY.items() if ab.ver(ability, ch) > 0]

@@ -12,6 +12,7 @@ from bridge.domain.errors import CommandRefused, InvalidCommand
 from bridge.domain.values import OnOff
 from bridge.reolink._base import ClientBase
 from bridge.reolink._json import JsonObject, int_or_none, obj, objects
+from bridge.reolink.abilities import PAN_TILT_TYPES
 from bridge.reolink.wire import Request
 from bridge.reolink.wiring import Answers, Probe, Reader, WireWriter, answered, ok, plain
 
@@ -198,7 +199,7 @@ PROBES: dict[str, Probe] = {
     "ptz_guard": Probe(
         requests=lambda ch, ab, v20: (
             [Request("GetPtzGuard", {"channel": ch})]
-            if ab.ver("ptzType", ch) in {2, 3, 5, 6, 7}
+            if ab.ver("ptzType", ch) in PAN_TILT_TYPES
             else []
         ),
         supported=lambda got, ab, ch: (
