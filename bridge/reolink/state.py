@@ -28,7 +28,7 @@ from bridge.reolink.vocab import (
     sensitivity_from_wire,
 )
 from bridge.reolink.wire import Reply, Request
-from bridge.reolink.wiring import Parser, Reader
+from bridge.reolink.wiring import SLEEP_GROUP, WAKING_COMMANDS, Parser, Reader
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ async def read_settings(execute: Execute, caps: Capabilities) -> dict[int, Chann
     cannot be read over HTTP.)"""
     plan: list[tuple[ChannelCapabilities, int, Request, Parser]] = []
     online = [ch for ch in caps.channels if ch.online]
+    asleep = await _asleep(execute, caps, online)
     for ch in online:
         groups = dict.fromkeys(
             row.read
@@ -70,7 +71,10 @@ async def read_settings(execute: Execute, caps: Capabilities) -> dict[int, Chann
             and row.scope == "channel"
             and row.available(ch, caps)
         )
-        plan += _planned(ch, ch.channel, groups, caps)
+        planned = _planned(ch, ch.channel, groups, caps)
+        if ch.channel in asleep:  # a sleeping battery camera is not woken to be read
+            planned = [p for p in planned if p[2].cmd not in WAKING_COMMANDS]
+        plan += planned
     if online:
         groups = dict.fromkeys(
             row.read
@@ -79,6 +83,18 @@ async def read_settings(execute: Execute, caps: Capabilities) -> dict[int, Chann
         )
         plan += _planned(online[0], DEVICE_CHANNEL, groups, caps)
     return await _run(execute, plan)
+
+
+async def _asleep(
+    execute: Execute, caps: Capabilities, online: list[ChannelCapabilities]
+) -> set[int]:
+    """The battery channels that sleep now (one request that wakes nothing)."""
+    battery = [ch for ch in online if ch.has("battery")]
+    reader = SETTINGS_READERS.get(SLEEP_GROUP)
+    if not battery or reader is None:
+        return set()
+    found = await _run(execute, [(ch, ch.channel, *reader(ch, caps)) for ch in battery])
+    return {channel for channel, state in found.items() if state.get("sleeping")}
 
 
 def _planned(

@@ -36,6 +36,30 @@ WireWriter = Callable[["ClientBase", int, ChannelCapabilities | None, Any], Awai
 Answers = dict[str, Reply]
 """A channel's probe answers, by command."""
 
+WAKING_COMMANDS = frozenset(
+    {
+        "GetWhiteLed",
+        "GetZoomFocus",
+        "GetAudioCfg",
+        "GetPtzGuard",
+        "GetAutoReply",
+        "GetPtzTraceSection",
+        "GetAiCfg",
+        "GetAiAlarm",
+        "GetPtzCurPos",
+        "GetAudioAlarm",
+        "GetAudioAlarmV20",
+        "GetDingDongList",
+        "GetDingDongCfg",
+        "GetPerformance",
+        "GetMask",
+    }
+)
+"""Commands that wake a sleeping battery camera (reolink_aio's list): the settings read leaves
+them out for a channel that sleeps (its last values stay)."""
+SLEEP_GROUP = "sleep"
+"""The reader group that tells whether a battery channel sleeps (asked first, wakes nothing)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Probe:

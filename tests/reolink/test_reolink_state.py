@@ -8,6 +8,7 @@ from reolink_helpers import by_profile, connect, requests
 from bridge.domain.state import DEVICE_CHANNEL
 from bridge.domain.values import DayNight, FloodlightMode, IrMode
 from bridge.reolink import NotSupportedError
+from bridge.reolink.wiring import WAKING_COMMANDS
 from bridge.simulator import Simulator
 
 
@@ -194,3 +195,20 @@ async def test_a_table_write_the_channel_lacks_sends_nothing(sim: Simulator) -> 
         await client.write_feature(0, "doorbell_led", "always_on")
     (channel,) = sim.state(dev.id)["channel_states"]  # type: ignore[misc]
     assert channel["status_led"]["eDoorbellLightState"] == "KeepOn"
+
+
+async def test_a_sleeping_battery_camera_is_not_woken_to_be_read(sim: Simulator) -> None:
+    hub = by_profile(sim, "battery")
+    async with connect(hub) as client:
+        caps = await client.get_capabilities()
+        awake = (await client.read_settings(caps))[0]
+        assert (awake.sleeping, awake.volume, awake.audio_alarm) == (False, 70, False)
+        hub.channels[0].sleeping = True
+        counts = dict(sim.state(hub.id)["get_counts"])
+        asleep = (await client.read_settings(caps))[0]
+        after = sim.state(hub.id)["get_counts"]
+    woken = {cmd for cmd in WAKING_COMMANDS if after.get(cmd, 0) != counts.get(cmd, 0)}
+    assert woken == set()
+    assert asleep.sleeping is True
+    assert asleep.volume is None  # not read: the state keeps the last value
+    assert asleep.battery_level == 87  # GetBatteryInfo does not wake it
