@@ -118,7 +118,7 @@ def _focus_ranges(got: Answers) -> dict[str, tuple[int, int]]:
 
 def _patrol(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
     patrols = objects(value, "PtzPatrol")
-    if not patrols:
+    if not any("running" in p for p in patrols):  # firmware that does not say: unknown
         return {}
     return {"ptz_patrol": any(p.get("running") == 1 for p in patrols)}
 
