@@ -15,7 +15,8 @@ from pydantic import Field
 from bridge.domain.base import DomainModel
 from bridge.domain.capabilities import Capabilities
 from bridge.domain.feature import Category, Feature, Kind, Scope
-from bridge.domain.features import FEATURES, event_triggers
+from bridge.domain.features import FEATURES
+from bridge.domain.rows.detection import event_triggers
 from bridge.domain.views import CameraView
 
 
