@@ -27,7 +27,10 @@ from bridge.domain.rows.ptz import PTZ_EXTRA
 from bridge.simulator import PROFILE_NAMES, Simulator
 
 ADDED = {row.key for row in (*DETECTION_SETTINGS, *AUDIO, *IMAGE_EXTRA, *LIGHTS_EXTRA)}
-ADDED |= {row.key for row in (*PTZ_EXTRA, *BATTERY) if row.entity} | {"wifi_signal"}
+# Discovered entities only: saving and deleting presets (text entities for the dashboard, not
+# discovered) have their own test below.
+ADDED |= {row.key for row in (*PTZ_EXTRA, *BATTERY) if row.entity and row.ha.discovered}
+ADDED |= {"wifi_signal"}
 
 AI = {"ai_sensitivity_person", "ai_sensitivity_vehicle", "ai_sensitivity_pet"}
 SPEAKER = {"audio_alarm", "volume"}
@@ -418,7 +421,8 @@ async def test_added_controls_work_by_mqtt_rest_and_discovery(
 async def test_ptz_presets_saved_and_deleted_by_mqtt_and_rest(
     mosquitto: MosquittoBroker, tmp_path: Path
 ) -> None:
-    """No entity (a command and the integration's service): the preset list follows at once."""
+    """Commands with no discovery entity (the dashboard renders their text entities from
+    /entities): the preset list follows before the command answers."""
     async with Simulator(password=PASSWORD, control_port=None) as sim:
         await sim.add_device("ptz", device_id="ptz")
         await sim.add_device("floodlight", device_id="floodlight")
@@ -434,6 +438,11 @@ async def test_ptz_presets_saved_and_deleted_by_mqtt_and_rest(
                 return next(e["options"] for e in listed if e["key"] == "ptz_preset")
 
             assert await options() == ["Gate", "Driveway", "Porch"]
+            listed = (await client.get("/cameras/ptz/entities")).json()["entities"]
+            kinds = {e["key"]: e["kind"] for e in listed}
+            assert (kinds["ptz_preset_save"], kinds["ptz_preset_delete"]) == ("text", "text")
+            components = await _components(mqtt, "ptz", {"ptz_preset"})
+            assert not {"ptz_preset_save", "ptz_preset_delete"} & set(components)
             mark = mqtt.mark()
             await mqtt.publish("reolink/ptz/set/ptz_preset_save", "Shed")
             response = await mqtt.wait_json("reolink/ptz/response", since=mark)

@@ -92,7 +92,7 @@ async def test_goto_preset_by_name_and_by_id(sim: Simulator) -> None:
         assert channel_state(sim, dev)["ptz"]["preset"] == 2
         await client.ptz_goto_preset(0, 3, speed=10)
         assert sent(sim, dev)[-1]["param"] == {"channel": 0, "op": "ToPos", "id": 3, "speed": 10}
-        with pytest.raises(CommandRefused, match="Nowhere"):
+        with pytest.raises(ValueError, match="Nowhere"):
             await client.ptz_goto_preset(0, "Nowhere")
 
 
