@@ -17,6 +17,7 @@ from bridge.domain.values import FloodlightMode, IrMode, PtzOp
 from bridge.reolink._base import ClientBase
 from bridge.reolink.const import BRIGHTNESS_RANGE, DEFAULT_PTZ_SPEED, PTZ_SPEED_RANGE
 from bridge.reolink.errors import NotSupportedError, ReolinkError
+from bridge.reolink.mapping.ptz import patrol
 from bridge.reolink.vocab import (
     FLOODLIGHT_MODES,
     LENS_OPS,
@@ -46,6 +47,8 @@ class Controls(ClientBase):
             self._require(channel, "zoom/focus", lambda c: c.has("zoom"))
         elif op in PATROL_OPS:
             self._require(channel, "PTZ patrol", lambda c: c.has("ptz_patrol"))
+            await patrol(self, channel, op is PtzOp.START_PATROL)  # the switch's wire call
+            return
         else:
             self._require(channel, "PTZ", lambda c: c.ptz)
         param: dict[str, object] = {"channel": channel, "op": PTZ_OPS[op]}

@@ -78,19 +78,24 @@ def _patrol(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
     return {"ptz_patrol": any(p.get("running") == 1 for p in patrols)}
 
 
+async def patrol(client: ClientBase, channel: int, start: bool) -> None:
+    """Start or stop the first enabled patrol (what reolink_aio's `ctrl_ptz_patrol` does): the
+    one wire call of the `ptz_patrol` switch and of the `ptz` command's patrol ops."""
+    answer = await client._run(Request("GetPtzPatrol", {"channel": channel}))
+    enabled = [p for p in objects(answer.value, "PtzPatrol") if p.get("enable") == 1]
+    found = int_or_none(enabled[0].get("id")) if enabled else None
+    op = "StartPatrol" if start else "StopPatrol"
+    if found is None:
+        if start:
+            raise CommandRefused("the camera has no PTZ patrol set up")
+        found = 0
+    await client._run(Request("PtzCtrl", {"channel": channel, "op": op, "id": found}))
+
+
 async def _set_patrol(
     client: ClientBase, channel: int, ch: ChannelCapabilities | None, value: Any
 ) -> None:
-    """Start or stop the first enabled patrol (what reolink_aio's `ctrl_ptz_patrol` does)."""
-    answer = await client._run(Request("GetPtzPatrol", {"channel": channel}))
-    enabled = [p for p in objects(answer.value, "PtzPatrol") if p.get("enable") == 1]
-    patrol = int_or_none(enabled[0].get("id")) if enabled else None
-    op = "StartPatrol" if OnOff(value) is OnOff.ON else "StopPatrol"
-    if patrol is None:
-        if op == "StartPatrol":
-            raise CommandRefused("the camera has no PTZ patrol set up")
-        patrol = 0
-    await client._run(Request("PtzCtrl", {"channel": channel, "op": op, "id": patrol}))
+    await patrol(client, channel, OnOff(value) is OnOff.ON)
 
 
 def _guard(ch: ChannelCapabilities, value: JsonObject) -> dict[str, Any]:
