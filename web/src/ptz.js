@@ -40,7 +40,7 @@ function op(entity) {
   return (entity.command && entity.command.payload) || ''
 }
 
-// "PTZ start patrol" → "Start patrol": the panel's title says PTZ already.
+// "PTZ go to guard" → "Go to guard": the panel's title says PTZ already.
 function shortName(name) {
   const text = name.replace(/^PTZ\s+/i, '')
   return text.charAt(0).toUpperCase() + text.slice(1)
