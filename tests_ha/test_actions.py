@@ -32,6 +32,11 @@ def channel(rig: BridgeRig, camera_id: str) -> dict[str, object]:
     return state
 
 
+def presets(rig: BridgeRig, camera_id: str) -> list[str]:
+    ptz: dict[str, dict[str, str]] = rig.sim_state(camera_id)["channel_states"][0]["ptz"]
+    return list(ptz["presets"].values())
+
+
 def commands(rig: BridgeRig, camera_id: str) -> list[str]:
     return [c["cmd"] for c in rig.sim_state(camera_id)["commands"]]
 
@@ -92,6 +97,13 @@ async def test_camera_services_reach_the_camera_and_refusals_are_errors(
     camera = entity_id(hass, running, "camera", "ptz", "camera")
     await call(hass, DOMAIN, "ptz_preset", camera, preset="Driveway")
     await until(lambda: channel(running, "ptz")["ptz"]["preset"] == 2)  # type: ignore[index]
+    # saving and deleting a preset: actions (the bridge gives Home Assistant no entity for them)
+    await call(hass, DOMAIN, "ptz_preset_save", camera, name="Shed")
+    await until(lambda: "Shed" in presets(running, "ptz"))
+    await call(hass, DOMAIN, "ptz_preset_delete", camera, preset="Shed")
+    await until(lambda: "Shed" not in presets(running, "ptz"))
+    with pytest.raises(ServiceValidationError):
+        await call(hass, DOMAIN, "ptz_preset_delete", camera, preset="Nowhere")
     before = commands(running, "ptz").count("PtzCtrl")
     await call(hass, DOMAIN, "ptz_move", camera, op="right", speed=10, duration=0.5)
     await until(lambda: commands(running, "ptz").count("PtzCtrl") > before)

@@ -15,7 +15,8 @@ from pydantic import Field
 from bridge.domain.base import DomainModel
 from bridge.domain.capabilities import Capabilities
 from bridge.domain.feature import Category, Feature, Kind, Scope
-from bridge.domain.features import FEATURES, event_triggers
+from bridge.domain.features import FEATURES
+from bridge.domain.rows.detection import event_triggers
 from bridge.domain.views import CameraView
 
 
@@ -55,6 +56,12 @@ class EntityDescription(DomainModel):
     icon: str | None = None
     state_class: str | None = None
     enabled_by_default: bool = True
+    home_assistant: bool = Field(
+        default=True,
+        description="Home Assistant gets an entity for it (MQTT discovery, the custom "
+        "integration); false: only for programs that render this list, like the dashboard "
+        "(saving and deleting a PTZ preset)",
+    )
     events: Literal["duration", "instant"] | None = Field(
         default=None, description="A detection: raises start/end events, or instant ones"
     )
@@ -96,6 +103,7 @@ class EntityDescription(DomainModel):
             icon=row.ha.icon,
             state_class=row.ha.state_class,
             enabled_by_default=row.ha.enabled_by_default,
+            home_assistant=row.ha.discovered,
             events=row.events,
             triggers=(
                 event_triggers(row.key, view.capabilities)

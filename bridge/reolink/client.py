@@ -68,6 +68,7 @@ from bridge.reolink.wire import (
     replies,
     reply,
 )
+from bridge.reolink.writes import Writes
 
 _LOGGER = logging.getLogger(__name__)
 _redact.install()
@@ -76,7 +77,7 @@ _URL_CACHE_SIZE = 32
 """Distinct API targets kept encoded: a few commands' `?cmd=X&token=T` for the current token."""
 
 
-class ReolinkClient(Controls, Settings, Media):
+class ReolinkClient(Controls, Settings, Media, Writes):
     """One Reolink camera, doorbell or NVR. Use as `async with ReolinkClient(...) as client:`.
 
     One login token per instance, renewed before its lease ends and re-acquired once,

@@ -2,7 +2,8 @@
 
 Every control first checks the channel's capabilities and raises `NotSupportedError` without
 sending anything when the feature is missing; when the capabilities are not known it sends and
-the device's -9 / "Unknown" becomes `NotSupportedError`. Bad arguments raise `ValueError`.
+the device's -9 / "Unknown" becomes `NotSupportedError`. Bad arguments raise `ValueError`; a
+request the camera's state refuses (no free preset place, an unknown preset) `CommandRefused`.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import asyncio
 import contextlib
 import logging
 
+from bridge.domain.errors import CommandRefused
 from bridge.domain.values import FloodlightMode, IrMode, PtzOp
 from bridge.reolink._base import ClientBase
 from bridge.reolink.const import BRIGHTNESS_RANGE, DEFAULT_PTZ_SPEED, PTZ_SPEED_RANGE
 from bridge.reolink.errors import NotSupportedError, ReolinkError
+from bridge.reolink.mapping.ptz import patrol
 from bridge.reolink.vocab import (
     FLOODLIGHT_MODES,
     LENS_OPS,
@@ -44,6 +47,8 @@ class Controls(ClientBase):
             self._require(channel, "zoom/focus", lambda c: c.has("zoom"))
         elif op in PATROL_OPS:
             self._require(channel, "PTZ patrol", lambda c: c.has("ptz_patrol"))
+            await patrol(self, channel, op is PtzOp.START_PATROL)  # the switch's wire call
+            return
         else:
             self._require(channel, "PTZ", lambda c: c.ptz)
         param: dict[str, object] = {"channel": channel, "op": PTZ_OPS[op]}
@@ -97,7 +102,7 @@ class Controls(ClientBase):
         same = [p["id"] for p in presets if p.get("enable") == 1 and p.get("name") == name]
         free = [p["id"] for p in presets if p.get("enable") != 1]
         if not same and not free:
-            raise ValueError(f"channel {channel} has no free preset place: delete one first")
+            raise CommandRefused(f"channel {channel} has no free preset place: delete one first")
         preset_id: int = (same or free)[0]
         preset = {"channel": channel, "enable": 1, "id": preset_id, "name": name}
         await self._run(Request("SetPtzPreset", {"PtzPreset": preset}))
@@ -108,7 +113,7 @@ class Controls(ClientBase):
         self._require(channel, "PTZ presets", lambda c: c.has("pan_tilt"))
         ids = await self.ptz_presets(channel)
         if name not in ids:
-            raise ValueError(f"channel {channel} has no PTZ preset {name!r}")
+            raise CommandRefused(f"unknown PTZ preset {name!r} on channel {channel}")
         preset = {"channel": channel, "enable": 0, "id": ids[name], "name": ""}
         await self._run(Request("SetPtzPreset", {"PtzPreset": preset}))
 

@@ -98,7 +98,8 @@ async def run_command(call: Coroutine[Any, Any, Json]) -> Json:
 
 
 def matches(desc: Json, platform: str) -> bool:
-    return bool(desc.get("platform") == platform)
+    """An entity of `platform` that Home Assistant gets (not the dashboard's preset forms)."""
+    return bool(desc.get("platform") == platform and desc.get("home_assistant", True))
 
 
 @callback

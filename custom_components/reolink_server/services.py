@@ -1,4 +1,5 @@
-"""Entity actions of the camera: PTZ move and preset, siren with a duration, snapshot."""
+"""Entity actions of the camera: PTZ move and preset (go, save, delete), siren with a duration,
+snapshot."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ PTZ_OPS = [
 
 SERVICE_PTZ_MOVE = "ptz_move"
 SERVICE_PTZ_PRESET = "ptz_preset"
+SERVICE_PTZ_PRESET_SAVE = "ptz_preset_save"
+SERVICE_PTZ_PRESET_DELETE = "ptz_preset_delete"
 SERVICE_SIREN = "siren"
 SERVICE_SNAPSHOT = "snapshot"
 
@@ -48,6 +51,19 @@ async def _ptz_move(entity: ReolinkServerCamera, call: Any) -> None:
 async def _ptz_preset(entity: ReolinkServerCamera, call: Any) -> None:
     client = entity.coordinator.client
     await run_command(client.ptz_preset(entity.camera_id, call.data["preset"]))
+
+
+async def _ptz_preset_save(entity: ReolinkServerCamera, call: Any) -> None:
+    """The current position as the preset `name` (the bridge's `ptz_preset_save` command)."""
+    client = entity.coordinator.client
+    await run_command(client.set_attribute(entity.camera_id, "ptz_preset_save", call.data["name"]))
+
+
+async def _ptz_preset_delete(entity: ReolinkServerCamera, call: Any) -> None:
+    client = entity.coordinator.client
+    await run_command(
+        client.set_attribute(entity.camera_id, "ptz_preset_delete", call.data["preset"])
+    )
 
 
 async def _siren(entity: ReolinkServerCamera, call: Any) -> None:
@@ -73,6 +89,14 @@ def async_register_camera_services(platform: EntityPlatform) -> None:
     )
     platform.async_register_entity_service(
         SERVICE_PTZ_PRESET, {vol.Required("preset"): cv.string}, _ptz_preset
+    )
+    platform.async_register_entity_service(
+        SERVICE_PTZ_PRESET_SAVE,
+        {vol.Required("name"): vol.All(cv.string, vol.Length(min=1, max=31))},
+        _ptz_preset_save,
+    )
+    platform.async_register_entity_service(
+        SERVICE_PTZ_PRESET_DELETE, {vol.Required("preset"): cv.string}, _ptz_preset_delete
     )
     platform.async_register_entity_service(
         SERVICE_SIREN,

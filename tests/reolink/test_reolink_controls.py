@@ -15,6 +15,7 @@ from reolink_helpers import (
     sent,
 )
 
+from bridge.domain.errors import CommandRefused
 from bridge.domain.values import FloodlightMode, IrMode, PtzOp
 from bridge.reolink import ApiError, NotSupportedError
 from bridge.simulator import PROFILE_NAMES, Simulator
@@ -114,12 +115,12 @@ async def test_save_and_delete_presets(sim: Simulator) -> None:
             "id": 4,
             "name": "",
         }
-        with pytest.raises(ValueError, match="Nowhere"):
+        with pytest.raises(CommandRefused, match="Nowhere"):
             await client.ptz_delete_preset(0, "Nowhere")
         for place in range(4, 65):  # every place taken: nothing is overwritten
             await client.ptz_save_preset(0, f"p{place}")
         before = requests(sim, dev)
-        with pytest.raises(ValueError, match="no free preset place"):
+        with pytest.raises(CommandRefused, match="no free preset place"):
             await client.ptz_save_preset(0, "One more")
         assert requests(sim, dev) == before + 1  # the list was read, nothing saved
 

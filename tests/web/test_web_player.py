@@ -88,11 +88,15 @@ def test_the_ptz_pad_moves_the_camera_and_stops_it(signed_in: Watched) -> None:
         time.sleep(0.1)
     assert sent()[-2:] == ["Up", "Stop"], sent()
 
-    pad.get_by_role("button", name="PTZ start patrol").click()
+    # the patrol is a switch (its state read back from the camera's GetPtzPatrol)
+    patrol = pad.get_by_role("switch", name="Patrol")
+    expect(patrol).to_have_attribute("aria-checked", "false")
+    patrol.click()
     deadline = time.monotonic() + 5
     while not bridge.sim_state("ptz")["channel_states"][0]["ptz"]["patrol_running"]:
         assert time.monotonic() < deadline, "the patrol did not start"
         time.sleep(0.1)
+    expect(patrol).to_have_attribute("aria-checked", "true")
 
     presets = pad.get_by_test_id("ptz-presets")
     presets.get_by_label("Preset").select_option("Porch")

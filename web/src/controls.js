@@ -24,7 +24,7 @@ export function widget(entity) {
   return 'reading'
 }
 
-function isOn(value, entity) {
+export function isOn(value, entity) {
   const on = entity && entity.command && entity.command.on
   if (on !== undefined && on !== null) return String(value).toLowerCase() === String(on).toLowerCase()
   return value === true || value === 'ON' || value === 'on'

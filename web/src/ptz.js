@@ -1,12 +1,12 @@
 // The camera view's pan/tilt/zoom panel, drawn from the camera's entity descriptions like every
 // other control (controls.js): the PTZ buttons the camera has (`command.attribute` "ptz", their
-// `payload` the move), its presets (a select) and its zoom (a number). A camera without them
-// shows no panel.
+// `payload` the move), its switches (patrol, guard position), its presets (a select, and text
+// entities to save and delete them) and its zoom (a number). A camera without them shows no panel.
 //
 // A move lasts while its button is held (pointer, Enter or Space) and stops when it is let go;
 // commands go out one after another, so a stop never overtakes its move.
 
-import { entitiesOf, isPtz, sendCommand, stateValue } from './controls.js'
+import { entitiesOf, isOn, isPtz, sendCommand, stateValue } from './controls.js'
 
 // Where a move's button sits on the 3 × 3 pad (row, column); the others go beside it.
 const PAD = {
@@ -40,7 +40,7 @@ function op(entity) {
   return (entity.command && entity.command.payload) || ''
 }
 
-// "PTZ start patrol" → "Start patrol": the panel's title says PTZ already.
+// "PTZ go to guard" → "Go to guard": the panel's title says PTZ already.
 function shortName(name) {
   const text = name.replace(/^PTZ\s+/i, '')
   return text.charAt(0).toUpperCase() + text.slice(1)
@@ -102,9 +102,23 @@ export function ptzPanel(cameraId) {
       return this.buttons.some((e) => PAD[op(e)])
     },
 
-    // The buttons not on the pad (zoom steps, patrol, focus), in list order.
+    // The buttons not on the pad (zoom steps, the guard position), in list order.
     get others() {
       return this.buttons.filter((e) => !PAD[op(e)])
+    },
+
+    // On/off settings of the PTZ (patrol running, return to the guard position).
+    get switches() {
+      return this.entities.filter((e) => e.kind === 'switch' && e.writable)
+    },
+
+    switchOn(entity) {
+      return isOn(stateValue(this.$store.app.states[cameraId] || {}, entity), entity)
+    },
+
+    toggle(entity) {
+      const command = entity.command || {}
+      return this.send(entity, this.switchOn(entity) ? command.off || 'OFF' : command.on || 'ON')
     },
 
     get presetEntity() {
@@ -164,7 +178,7 @@ export function ptzPanel(cameraId) {
       return next
     },
 
-    // -- buttons: pressed (a step, stop, patrol) or held (a move) -----------------------------
+    // -- buttons: pressed (a step, stop, the guard position) or held (a move) ----------------
 
     down(entity, event) {
       if (event && event.button !== undefined && event.button !== 0) return
