@@ -166,7 +166,7 @@ class Bridge:
             await self.api.stop()
         if self.streams is not None:
             await self.streams.stop()  # every ffmpeg killed and reaped
-        self.snapshots.stop()
+        await self.snapshots.stop()
         await self.manager.stop()
         await self.dispatcher.aclose()
         with contextlib.suppress(TimeoutError):

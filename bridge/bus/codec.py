@@ -103,13 +103,16 @@ def to_dict(message: BusMessage) -> dict[str, Any]:
                 "camera_id": camera_id,
                 "at": at.isoformat(),
             }
-        case SnapshotTaken(camera_id=camera_id, jpeg=jpeg, event_id=event_id):
+        case SnapshotTaken(
+            camera_id=camera_id, jpeg=jpeg, event_id=event_id, event_only=event_only
+        ):
             return {
                 "v": VERSION,
                 "type": "snapshot_taken",
                 "camera_id": camera_id,
                 "jpeg": base64.b64encode(jpeg).decode("ascii"),
                 "event_id": event_id,
+                "event_only": event_only,
             }
     raise TypeError(f"not a bus message: {type(message).__name__}")  # pragma: no cover
 
@@ -192,7 +195,10 @@ def _snapshot_taken(data: dict[str, Any]) -> BusMessage:
         jpeg = base64.b64decode(_str(data, "jpeg"), validate=True)
     except binascii.Error as err:
         raise CodecError(f"jpeg is not base64: {err}") from err
-    return SnapshotTaken(_str(data, "camera_id"), jpeg, _optional_str(data, "event_id"))
+    event_only = data.get("event_only", False)  # absent from a message of an older instance
+    if not isinstance(event_only, bool):
+        raise CodecError(f"event_only must be a boolean, not {type(event_only).__name__}")
+    return SnapshotTaken(_str(data, "camera_id"), jpeg, _optional_str(data, "event_id"), event_only)
 
 
 _DECODERS: dict[str, Callable[[dict[str, Any]], BusMessage]] = {

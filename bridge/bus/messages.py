@@ -95,6 +95,9 @@ class SnapshotTaken:
     camera_id: str
     jpeg: bytes
     event_id: str | None = None
+    event_only: bool = False
+    """Kept for its event only (a doorbell press): not the camera's newest picture on MQTT, so
+    Home Assistant's `image` entity (and its logbook) does not change with every press."""
 
 
 BusMessage = (

@@ -67,7 +67,7 @@ def live_messages(message: BusMessage, topics: Topics) -> list[Outgoing]:
     if isinstance(message, DeviceRemoved):
         data = {"id": message.camera.id}
         return [Outgoing(topics.bridge_event, {"type": "camera_removed", "data": data})]
-    if isinstance(message, SnapshotTaken):
+    if isinstance(message, SnapshotTaken) and not message.event_only:
         return [Outgoing(topics.snapshot(message.camera_id), message.jpeg, retain=True)]
     return []
 

@@ -238,6 +238,7 @@ GENERATORS: dict[str, Callable[[random.Random], BusMessage]] = {
         _slug(rng),
         rng.randbytes(rng.choice([0, 1, 2, 3, 100, 5000])),
         _maybe(rng, lambda: _text(rng)),
+        rng.choice([False, True]),
     ),
 }
 
