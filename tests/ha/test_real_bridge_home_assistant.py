@@ -26,9 +26,8 @@ import pytest
 from fixtures.mosquitto import MosquittoBroker
 
 from bridge.domain.values import AI_TYPES, DetectionType
-from bridge.mqtt.discovery import Discovery, Entity
+from bridge.mqtt.discovery import Entity
 
-from .common import TOPICS
 from .home_assistant import LOGBOOK, HomeAssistant, running_home_assistant, wait_for
 from .live_bridge import LiveBridge
 
@@ -79,10 +78,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory, ha_python: Path) -> Iterator
         LiveBridge(broker, root / "bridge", DEVICES, CAMERAS) as live,
         running_home_assistant(root / "ha", LOGBOOK) as hass,
     ):
-        discovery = Discovery(TOPICS, "device")
 
         def announced() -> list[Entity] | None:
             assert live.bridge is not None
+            assert live.bridge.mqtt_service is not None
+            discovery = live.bridge.mqtt_service.discovery  # the bridge's own
             runners = live.bridge.manager.runners
             if len(runners) < len(DEVICES) or not all(r.online for r in runners):
                 return None
@@ -136,6 +136,17 @@ def test_every_image_has_a_picture_before_any_event(stack: Stack) -> None:
         assert picture.status_code == 200, (image, picture.status_code)
         assert picture.headers["content-type"] == "image/jpeg", image
         assert picture.content.startswith(b"\xff\xd8"), image
+
+
+def test_home_assistant_registers_exactly_what_the_bridge_announces(stack: Stack) -> None:
+    registry = stack.hass.registry()
+    mqtt = {i: e for i, e in registry.items() if e["platform"] == "mqtt"}
+    assert set(mqtt) == {e.default_entity_id for e in stack.entities}
+    for entity in stack.entities:
+        entry = mqtt[entity.default_entity_id]
+        assert entry["unique_id"] == entity.unique_id
+        enabled = entity.config.get("enabled_by_default", True)
+        assert entry["disabled_by"] == (None if enabled else "integration")
 
 
 def test_ai_detections_have_no_device_class(stack: Stack) -> None:
