@@ -180,7 +180,7 @@ def test_a_doorbell_press_leaves_at_most_three_logbook_lines(stack: Stack) -> No
     ring = stack.entity("doorbell", "doorbell")
     picture = stack.entity("doorbell", "last_snapshot")
     # The picture taken when the doorbell came online is in (it may come after the fixture).
-    wait_for("the doorbell's picture", lambda: hass.state(picture)["state"] != "unknown")  # type: ignore[index]
+    wait_for("the doorbell's picture", lambda: not shows(hass, picture, "unknown")())
     since = datetime.now(UTC)
     stack.live.trigger("doorbell", "visitor")
     wait_for("the visitor", shows(hass, visitor, "on"))
