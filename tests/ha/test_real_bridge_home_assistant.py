@@ -31,7 +31,7 @@ from bridge.mqtt.discovery import Entity
 from .home_assistant import LOGBOOK, HomeAssistant, running_home_assistant, wait_for
 from .live_bridge import LiveBridge
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # 900: ha_python may build .venv-ha
 
 DEVICES = {"doorbell": "doorbell", "nvr": "nvr", "hub": "battery", "floodlight": "floodlight"}
 """Device (and camera) id -> simulator profile."""
@@ -190,6 +190,7 @@ def test_a_doorbell_press_leaves_at_most_three_logbook_lines(stack: Stack) -> No
     assert ring_state is not None
     assert ring_state["state"] != "unknown"
     assert ring_state["attributes"]["event_type"] == "press"
+    assert ring_state["attributes"]["friendly_name"] == "Front Door Ring"
 
     doorbell = stack.ids("doorbell", enabled_only=False)
 
