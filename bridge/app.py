@@ -22,10 +22,12 @@ from bridge.api.app import create_app
 from bridge.api.context import ApiContext
 from bridge.api.lockout import warn_if_locked_out
 from bridge.api.server import ApiServer, serve
+from bridge.bus.commands import CommandClient
 from bridge.bus.factory import build_bus
 from bridge.cache import CacheUpdater, build_cache
 from bridge.config import Settings
 from bridge.domain.base import utcnow
+from bridge.media.recordings import RecordingsMedia
 from bridge.media.service import StreamService
 from bridge.mqtt.connection import MqttConnection
 from bridge.mqtt.service import REPUBLISH_DELAY, MqttService
@@ -74,9 +76,16 @@ class Bridge:
             settings.polling, self.bus, client_factory=client_factory, networks=self.networks
         )
         self.snapshots = Snapshots(
-            self.manager, self.bus, on_event=settings.events.snapshot_on_event
+            self.manager,
+            self.bus,
+            on_event=settings.events.snapshot_on_event,
+            queue_size=settings.media.snapshot_queue,
         )
         self.dispatcher = CommandDispatcher(self.manager, self.bus, settings.safety, self.snapshots)
+        self.commands = CommandClient(
+            self.bus, timeout=settings.safety.command_timeout, check=self.manager.resolve
+        )
+        self.commands.serve(self.dispatcher.on_request)
         self.topics = Topics(settings.mqtt.base_topic, settings.mqtt.discovery_prefix)
         self.store: Store = create_store(settings)
         self.cipher = load_cipher(settings.data_dir)
@@ -87,7 +96,10 @@ class Bridge:
         spool_dir.mkdir(parents=True, exist_ok=True)
         self.writer = EventWriter(self.store, self.bus, Spool(spool_dir / SPOOL_FILE))
         self.interrupted = InterruptedEvents(self.store, self.writer)
-        self.retention = RetentionTask(self.store, settings.events.retention_days)
+        self.media = RecordingsMedia(settings, self.manager, self.store, self.bus)
+        self.retention = RetentionTask(
+            self.store, settings.events.retention_days, also=[self.media.purge_before]
+        )
         self.streams = StreamService(settings, self.manager) if settings.streams.enabled else None
         self.mqtt: MqttConnection | None = None
         self.mqtt_service: MqttService | None = None
@@ -104,6 +116,8 @@ class Bridge:
         enabled = {c.id for c in cameras if c.enabled}
         self.interrupted.start(enabled, started_before=utcnow(), running=enabled)
         self.retention.start()
+        await self.media.start()
+        self.commands.start()
         if self.settings.mqtt.enabled:
             self.mqtt = MqttConnection(self.settings.mqtt, **self._mqtt_options)
             self.mqtt_service = MqttService(
@@ -111,7 +125,7 @@ class Bridge:
                 self.mqtt,
                 self.bus,
                 self.manager,
-                self.dispatcher,
+                self.commands,
                 self.requests,
                 republish_delay=self._republish_delay,
             )
@@ -141,13 +155,14 @@ class Bridge:
             cache=self.cache,
             manager=self.manager,
             registry=self.registry,
-            dispatcher=self.dispatcher,
+            commands=self.commands,
             requests=self.requests,
             snapshots=self.snapshots,
             topics=self.topics,
             mqtt=self.mqtt,
             streams=self.streams,
-            stats={"writer": self.writer.stats}
+            media=self.media,
+            stats={"writer": self.writer.stats, "media": self.media.stats}
             | ({"streams": self.streams.stats} if self.streams is not None else {}),
         )
         server = self.settings.server
@@ -158,6 +173,8 @@ class Bridge:
             access_log=server.access_log,
             forwarded_allow_ips=server.forwarded_allow_ips,
         )
+        if server.public_url is None and server.port == 0:
+            server.public_url = self.api.url  # media links name the port bound (tests, demo)
 
     async def stop(self) -> None:
         if self.streams is not None:
@@ -166,8 +183,10 @@ class Bridge:
             await self.api.stop()
         if self.streams is not None:
             await self.streams.stop()  # every ffmpeg killed and reaped
-        await self.snapshots.stop()
+        self.snapshots.stop()
+        await self.media.stop()
         await self.manager.stop()
+        self.commands.stop()
         await self.dispatcher.aclose()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(DRAIN_TIMEOUT):

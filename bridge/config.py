@@ -197,6 +197,13 @@ class EventSettings(_Section):
 class SafetySettings(_Section):
     siren_max_seconds: int = Field(default=60, ge=1, le=300)
     actuator_rate_per_minute: int = Field(default=30, ge=1, le=6000)
+    command_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="Seconds MQTT, REST and WebSocket wait for a command's result over the bus; "
+        "past it the answer is a failed result with code `timeout`",
+    )
 
 
 class AuthSettings(_Section):
@@ -276,6 +283,43 @@ class StreamSettings(_Section):
     )
 
 
+class MediaSettings(_Section):
+    """Event snapshots and clips on disk, the recordings index, downloads (docs/api.md)."""
+
+    dir: Path | None = Field(default=None, description="Media root; default <data_dir>/media")
+    max_disk_mb: float = Field(
+        default=2048, gt=0, le=10_000_000, description="Disk budget of snapshots and clips"
+    )
+    snapshot_queue: int = Field(
+        default=4, ge=1, le=100, description="Snapshots waiting per camera (more are dropped)"
+    )
+    snapshot_jpeg_topic: bool = Field(
+        default=False,
+        description="Also publish the raw JPEG on <base>/<camera>/snapshot (the image entity "
+        "then reads it instead of the URL)",
+    )
+    index_interval: float = Field(
+        default=900, ge=5, le=86400, description="Seconds between two recordings index passes"
+    )
+    index_days: float = Field(
+        default=2, gt=0, le=31, description="The indexer's window: the last N days"
+    )
+    index_after_event: float = Field(
+        default=15, ge=0, le=3600, description="Seconds after an event ends to index its camera"
+    )
+    clip_pre: float = Field(default=5, ge=0, le=300, description="Seconds of clip before the event")
+    clip_post: float = Field(default=5, ge=0, le=300, description="Seconds of clip after the event")
+    downloads_per_camera: int = Field(
+        default=2, ge=1, le=32, description="Concurrent recording downloads per camera"
+    )
+    url_ttl: int = Field(
+        default=3600, ge=10, le=7 * 86400, description="Lifetime of signed download/play URLs"
+    )
+
+    def root(self, data_dir: Path) -> Path:
+        return (self.dir if self.dir is not None else data_dir / "media").resolve()
+
+
 class Settings(BaseSettings):
     """The whole configuration tree."""
 
@@ -298,6 +342,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     streams: StreamSettings = Field(default_factory=StreamSettings)
+    media: MediaSettings = Field(default_factory=MediaSettings)
     cameras: list[Camera] = Field(default_factory=list)
 
     @field_validator("cameras")

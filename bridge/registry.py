@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import SecretStr, ValidationError
 
 from bridge.domain.camera import Camera
-from bridge.domain.errors import UnknownCamera
+from bridge.domain.errors import CommandRefused, InvalidCommand, UnknownCamera
 from bridge.pipeline.manager import CameraManager, DuplicateCamera
 from bridge.reolink.network import AddressRefused, CameraNetworks
 from bridge.secrets import CredentialCipher
@@ -29,7 +29,7 @@ from bridge.store import CameraRecord, Store
 _LOGGER = logging.getLogger(__name__)
 
 
-class CameraRejected(ValueError):
+class CameraRejected(InvalidCommand):
     """The camera cannot be added or changed like this; the message says why and `field` which
     field is at fault (REST: 422, as a validation error of that field)."""
 
@@ -38,7 +38,7 @@ class CameraRejected(ValueError):
         self.field = field
 
 
-class ConfigFileCamera(ValueError):
+class ConfigFileCamera(CommandRefused, ValueError):
     """The camera comes from the config file: only its name can change at run time (REST: 409)."""
 
 

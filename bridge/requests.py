@@ -13,15 +13,16 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from bridge.domain.camera import Camera
-from bridge.domain.errors import UnknownCamera
+from bridge.domain.errors import InvalidCommand, UnknownCamera
 from bridge.pipeline.manager import CameraManager, DuplicateCamera
 from bridge.registry import CameraRejected, ConfigFileCamera
+from bridge.reports import device_health
 
 Action = Callable[[dict[str, Any]], Awaitable[Any]]
 HealthSource = Callable[[], dict[str, Any]]
 
 
-class RequestError(ValueError):
+class RequestError(InvalidCommand):
     """The request cannot be done; the message says why (it becomes the `error` field)."""
 
 
@@ -55,6 +56,16 @@ class BridgeRequests:
     def add_health_source(self, name: str, source: HealthSource) -> None:
         self._health_sources[name] = source
 
+    async def answer(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The `bridge/response/<action>` envelope for a request body (its `transaction`
+        taken out of `body` and given back)."""
+        transaction = pop_transaction(body)
+        try:
+            data = await self.handle(action, body)
+        except ValueError as err:
+            return reply(transaction, error=str(err))
+        return reply(transaction, data=data)
+
     async def handle(self, action: str, body: dict[str, Any]) -> Any:
         handler = self._actions.get(action)
         if handler is None:
@@ -82,19 +93,27 @@ class BridgeRequests:
     async def _health(self, body: dict[str, Any]) -> Any:
         report: dict[str, Any] = {
             "healthy": True,
-            "cameras": {
-                runner.camera.id: {
-                    "online": runner.online,
-                    "failures": runner.failures,
-                    "last_error": runner.last_error,
-                    "polls": runner.polls,
-                }
-                for runner in self.manager.runners
-            },
+            "cameras": {runner.camera.id: device_health(runner) for runner in self.manager.runners},
         }
         for name, source in self._health_sources.items():
             report[name] = source()
         return report
+
+
+def reply(transaction: str | None, *, data: Any = None, error: str | None = None) -> dict[str, Any]:
+    """The one envelope of bridge responses on MQTT, REST and WebSocket: `status` (`ok` with
+    `data`, `error` with `error`) and the request's `transaction` when it had one."""
+    response: dict[str, Any] = (
+        {"status": "ok", "data": data} if error is None else {"status": "error", "error": error}
+    )
+    if transaction is not None:
+        response["transaction"] = transaction
+    return response
+
+
+def pop_transaction(body: dict[str, Any]) -> str | None:
+    raw = body.pop("transaction", None)
+    return raw if isinstance(raw, str) else None
 
 
 def required(body: dict[str, Any], key: str) -> str:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from bridge.domain.events import Event
+from bridge.domain.recordings import Recording
 from bridge.domain.values import EventPhase, EventType
 
 CommandSource = Literal["mqtt", "rest", "ws", "ha", "cli", "internal"]
@@ -81,6 +82,8 @@ class StoredEvent:
     acknowledged: bool = False
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
+    recording_id: int | None = None
+    """The indexed recording that covers the event (its clip is cut from it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +102,65 @@ class EventQuery:
 class EventPage:
     events: list[StoredEvent]
     next_cursor: str | None
+
+
+EventMediaField = Literal["snapshot_path", "clip", "recording_id"]
+"""What `set_event_media` sets: paths are relative to the media dir."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecording:
+    """One file of the camera's recordings index (`recordings`). Times are UTC."""
+
+    id: int
+    camera_id: str
+    """The device (an NVR for its channels)."""
+    channel: int
+    stream: Literal["main", "sub"]
+    name: str
+    start: datetime
+    end: datetime
+    size: int
+    triggers: tuple[str, ...] = ()
+    gone_at: datetime | None = None
+    """When the indexer found the file no longer on the camera (overwritten)."""
+    seen_at: datetime | None = None
+
+    @property
+    def duration(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingQuery:
+    camera_id: str | None = None
+    channel: int | None = None
+    stream: Literal["main", "sub"] | None = None
+    since: datetime | None = None
+    """Ending at or after."""
+    until: datetime | None = None
+    """Starting before."""
+    triggers: Sequence[str] = ()
+    """Any of these triggers."""
+    include_gone: bool = False
+    limit: int = 50
+    cursor: str | None = None
+    """Opaque keyset cursor from the previous page's `next_cursor` (newest first)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingPage:
+    recordings: list[StoredRecording]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingSync:
+    """What one indexer pass changed for one camera, channel and stream."""
+
+    seen: int
+    added: int
+    gone: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +243,39 @@ class Store(Protocol):
     async def open_events(self, started_before: datetime) -> list[StoredEvent]:
         """Events still in their `start` phase that started before `started_before`, oldest
         first (after a crash: the ones nobody ended)."""
+
+    async def set_event_media(
+        self, event_id: str, field: EventMediaField, value: str | int | None
+    ) -> bool:
+        """Set a snapshot/clip path or the covering recording; False when no such event (yet)."""
+
+    async def clear_media_paths(self, paths: Sequence[str]) -> int:
+        """Files deleted (disk budget): clear the events' `snapshot_path`/`clip` that name them."""
+
+    # the recordings index
+    async def sync_recordings(
+        self,
+        camera_id: str,
+        channel: int,
+        stream: Literal["main", "sub"],
+        since: datetime,
+        until: datetime,
+        found: Sequence[Recording],
+        seen_at: datetime,
+    ) -> RecordingSync:
+        """One `Search` answer for [since, until] (UTC): upsert every file found (idempotent by
+        camera, channel, stream and name; a file found again is no longer gone) and mark gone the
+        indexed files overlapping the window that it no longer lists."""
+
+    async def query_recordings(self, query: RecordingQuery) -> RecordingPage: ...
+    async def get_recording(self, recording_id: int) -> StoredRecording | None: ...
+    async def recording_at(
+        self, camera_id: str, channel: int, at: datetime, stream: Literal["main", "sub"] = "main"
+    ) -> StoredRecording | None:
+        """The file (not gone) that covers `at`, the latest-starting one if several do."""
+
+    async def purge_recordings(self, before: datetime) -> int:
+        """Retention: index rows of files that ended before `before`."""
 
     # heartbeats of cameras with active detections
     async def record_heartbeats(self, heartbeats: Sequence[CameraHeartbeat]) -> None:

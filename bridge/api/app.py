@@ -26,6 +26,7 @@ from bridge.api.routers import (
     dashboard,
     events,
     live,
+    recordings,
     settings,
     streams,
     system,
@@ -34,6 +35,7 @@ from bridge.api.security import Authenticator, load_jwt_key
 from bridge.api.signed_urls import UrlSigner
 from bridge.api.stream_access import Viewers
 from bridge.api.web import mount_dashboard
+from bridge.media.links import MediaLinks
 
 PREFIX = "/api/v1"
 
@@ -62,7 +64,13 @@ def create_app(ctx: ApiContext) -> FastAPI:
             jwt_key,
             logouts=EndedSessions(ctx.settings.data_dir / LOGOUTS_FILE),
         ),
-        hub=LiveHub(ctx.bus, ctx.cache, ctx.topics, queue_size=server.live_queue_size),
+        hub=LiveHub(
+            ctx.bus,
+            ctx.cache,
+            ctx.topics,
+            queue_size=server.live_queue_size,
+            links=MediaLinks.from_settings(ctx.settings),
+        ),
         metrics=ApiMetrics(),
         login_limiter=RateLimiter("login", server.login_rate_per_minute),
         actuator_limiter=RateLimiter("command", server.actuator_rate_per_minute),
@@ -97,6 +105,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     for router in (  # the hot paths first: routes are matched in order
         cameras.router,
         events.router,
+        recordings.router,
         control.router,
         settings.router,
         live.router,

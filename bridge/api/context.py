@@ -10,11 +10,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from bridge.bus.commands import CommandClient
 from bridge.bus.messages import Bus
 from bridge.cache.base import StateCache
 from bridge.config import Settings
+from bridge.media.recordings import RecordingsMedia
 from bridge.media.service import StreamService
-from bridge.pipeline.dispatcher import CommandDispatcher
 from bridge.pipeline.manager import CameraManager
 from bridge.pipeline.snapshots import Snapshots
 from bridge.registry import CameraRegistry
@@ -43,7 +44,8 @@ class ApiContext:
     cache: StateCache
     manager: CameraManager
     registry: CameraRegistry
-    dispatcher: CommandDispatcher
+    commands: CommandClient
+    """Commands go over the bus to the instance that runs the camera, never to a dispatcher."""
     requests: BridgeRequests
     snapshots: Snapshots
     topics: Topics
@@ -51,6 +53,8 @@ class ApiContext:
     """None when MQTT is turned off (`mqtt.enabled: false`); then `/ready` does not ask for it."""
     streams: StreamService | None = None
     """Live video (`bridge.media`); None when the API runs without it: the stream routes 503."""
+    media: RecordingsMedia | None = None
+    """Event media and recordings (`bridge.media.recordings`); None: those routes 503."""
     stats: dict[str, StatsSource] = field(default_factory=dict)
     """Counters exported on `/metrics` as `reolink_component_stat{component, stat}`: e.g.
     `{"writer": writer.stats, "bus": bus.stats}` (numbers only; others are skipped)."""

@@ -44,8 +44,9 @@ def is_public(endpoint: Any) -> bool:
 
 
 def signed_url(endpoint: F) -> F:
-    """Mark an endpoint that also takes a signed media token (`?token=rms_…`) instead of a
-    bearer token; its scope dependency checks that token (`bridge.api.stream_access`)."""
+    """Mark an endpoint that also takes a signed media token (`?token=rms_…`, or a media
+    link's `?sig=`) instead of a bearer token; its scope dependency checks it
+    (`bridge.api.stream_access`, `bridge.api.routers.media`)."""
     setattr(endpoint, _SIGNED, True)
     return endpoint
 
@@ -54,7 +55,8 @@ def takes_signed_url(connection: HTTPConnection) -> bool:
     """The request carries a signed media token to an endpoint that takes one."""
     token = connection.query_params.get("token") or ""
     endpoint = connection.scope.get("endpoint")
-    return token.startswith(SIGNED_PREFIX) and bool(getattr(endpoint, _SIGNED, False))
+    signed = token.startswith(SIGNED_PREFIX) or bool(connection.query_params.get("sig"))
+    return signed and bool(getattr(endpoint, _SIGNED, False))
 
 
 @dataclass

@@ -4,15 +4,16 @@ The bridge's own exceptions map to statuses here, once, so routes just let them 
 
 | exception | status |
 |---|---|
-| `UnknownCamera` | 404 |
 | `DuplicateCamera`, `ConfigFileCamera` | 409 |
 | `InvalidCursor`, `RequestError` | 400 |
 | `RateLimited` | 429 (with `Retry-After`) |
-| `CameraOffline` (the camera cannot take commands now) | 409 |
 | `StoreUnavailable`, `CacheUnavailable` | 503 |
 | `ReolinkError` (the camera answered badly) | 502 |
+| any other `DomainError` (`UnknownCamera` 404, `CameraOffline` 409, …) | its code's status |
+| `CommandFailed` (a failed command result) | its code's status, `{"detail": …}` with the result |
 | anything else | 500 `internal error` (logged with its traceback, credentials masked) |
 
+A code's status comes from `bridge.api.commanding.HTTP_STATUS`, the one table of command results.
 Validation errors (422) keep `loc`, `msg` and `type` but never echo the input (it may be a
 password). `CameraRejected` (a camera the registry's rules refuse: its address, a missing
 password) is a 422 of the same shape, on the field at fault.
@@ -31,10 +32,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket
 
+from bridge.api.commanding import HTTP_STATUS, CommandFailed, checked_response
 from bridge.api.deps import WebSocketDenied
 from bridge.api.ratelimit import RateLimited
 from bridge.cache.base import CacheUnavailable
-from bridge.domain.errors import CameraOffline, UnknownCamera
+from bridge.domain.errors import DomainError
 from bridge.pipeline.manager import DuplicateCamera
 from bridge.registry import CameraRejected, ConfigFileCamera
 from bridge.reolink import ReolinkError
@@ -44,12 +46,10 @@ from bridge.store import InvalidCursor, StoreUnavailable
 _LOGGER = logging.getLogger(__name__)
 
 _STATUS: tuple[tuple[type[Exception], int], ...] = (
-    (UnknownCamera, 404),
     (DuplicateCamera, 409),
     (ConfigFileCamera, 409),
     (InvalidCursor, 400),
     (RequestError, 400),
-    (CameraOffline, 409),
     (StoreUnavailable, 503),
     (CacheUnavailable, 503),
     (ReolinkError, 502),
@@ -91,10 +91,17 @@ async def _known(request: Request, exc: Exception) -> JSONResponse:
     for kind, status in _STATUS:
         if isinstance(exc, kind):
             detail = str(exc) or kind.__name__
-            if status == 502:
+            if kind is ReolinkError:
                 detail = f"camera error: {detail}"
             return error(status, detail)
+    if isinstance(exc, DomainError):
+        return error(HTTP_STATUS[exc.code], str(exc) or type(exc).__name__)
     return await _unexpected(request, exc)
+
+
+async def _command_failed(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CommandFailed)
+    return checked_response(exc.result)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -124,6 +131,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CameraRejected, _rejected)
     app.add_exception_handler(WebSocketDenied, _ws_denied)
     app.add_exception_handler(WebSocketRequestValidationError, _ws_validation)
-    for kind, _ in _STATUS:
+    app.add_exception_handler(CommandFailed, _command_failed)
+    for kind in (*(kind for kind, _ in _STATUS), DomainError):
         app.add_exception_handler(kind, _known)
     app.add_exception_handler(Exception, _unexpected)

@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
-from pydantic import ValidationError
 
 from bridge import safejson
 from bridge.api.commanding import dispatch, result_payload
@@ -35,7 +34,8 @@ from bridge.api.routers.system import handle_request, refused_request
 from bridge.api.scopes import allows, refusal, request_scope
 from bridge.api.security import AuthError, Principal
 from bridge.api.sessions import LiveSession
-from bridge.domain.commands import Command, CommandResult
+from bridge.domain.commands import CommandResult, parse_command, transaction_of
+from bridge.domain.errors import DomainError, ResultCode
 from bridge.store import StoreError
 from bridge.topics.tree import CameraTopic
 
@@ -176,37 +176,22 @@ async def _bridge_request(
     return await handle_request(state.ctx, action, body)
 
 
-def _transaction(payload: Any) -> str | None:
-    raw = payload.get("transaction") if isinstance(payload, dict) else None
-    return raw if isinstance(raw, str) else None
-
-
 async def _command(
     state: ApiState, principal: Principal, camera_id: str, attribute: str | None, payload: Any
 ) -> CommandResult:
-    """Parse as MQTT parses `/set` and `/set/<attribute>`, then the one dispatcher."""
-    transaction = _transaction(payload)
+    """Parse as every face parses `/set` and `/set/<attribute>`, then over the bus."""
+    transaction = transaction_of(payload)
     if not allows(principal.scope, "control"):
         return CommandResult.failed(
-            camera_id, transaction, refusal("a command", "control", principal.scope)
+            camera_id,
+            transaction,
+            refusal("a command", "control", principal.scope),
+            ResultCode.REFUSED,
         )
     try:
-        if attribute is None:
-            if not isinstance(payload, dict):
-                raise ValueError("the command must be a JSON object")
-            command = Command.model_validate(payload)
-        else:
-            value = payload.get("value") if isinstance(payload, dict) else payload
-            command = Command.from_attribute(attribute, str(value), transaction)
-    except ValidationError as err:
-        parts = [
-            f"{'.'.join(str(p) for p in item['loc']) or 'command'}: {item['msg']}"
-            for item in err.errors(include_url=False)
-        ]
-        return CommandResult.failed(camera_id, transaction, "invalid command: " + "; ".join(parts))
-    except ValueError as err:
-        return CommandResult.failed(camera_id, transaction, str(err))
-    try:
+        command = parse_command(payload, attribute)
         return await dispatch(state, camera_id, command, principal, source="ws")
-    except Exception as err:  # unknown camera, rate limit: answered like MQTT answers them
-        return CommandResult.failed(camera_id, command.transaction, str(err))
+    except DomainError as err:  # invalid, unknown camera: answered like MQTT answers them
+        return CommandResult.failed(camera_id, transaction, str(err), err.code)
+    except RateLimited as err:
+        return CommandResult.failed(camera_id, transaction, str(err), ResultCode.RATE_LIMITED)

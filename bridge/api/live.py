@@ -26,6 +26,7 @@ from typing import Any
 
 from bridge.bus.messages import Bus, BusMessage, SnapshotTaken, Subscription
 from bridge.cache.base import StateCache
+from bridge.media.links import MediaLinks
 from bridge.topics.mapping import Payload, live_messages
 from bridge.topics.tree import Topics
 
@@ -110,10 +111,19 @@ class LiveClient:
 
 
 class LiveHub:
-    def __init__(self, bus: Bus, cache: StateCache, topics: Topics, *, queue_size: int) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        cache: StateCache,
+        topics: Topics,
+        *,
+        queue_size: int,
+        links: MediaLinks | None = None,
+    ) -> None:
         self.bus = bus
         self.cache = cache
         self.topics = topics
+        self.links = links
         self.queue_size = queue_size
         self._clients: set[LiveClient] = set()
         self._subscription: Subscription | None = None
@@ -185,7 +195,7 @@ class LiveHub:
 
     def frames(self, message: BusMessage) -> list[Frame]:
         out: list[Frame] = []
-        for outgoing in live_messages(message, self.topics):
+        for outgoing in live_messages(message, self.topics, self.links):
             if isinstance(outgoing.payload, bytes):
                 continue
             camera_id = (

@@ -1,10 +1,13 @@
-"""The error answers routes declare in the OpenAPI document (all `{"detail": …}`)."""
+"""The error answers routes declare in the OpenAPI document (all with `{"detail": …}`; a failed
+command's also with the `CommandResult`, `/set`'s the `CommandResult` alone)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from bridge.api.commanding import CommandFailure
 from bridge.api.schemas import ErrorResponse
+from bridge.domain.commands import CommandResult
 
 Responses = dict[int | str, dict[str, Any]]
 
@@ -21,7 +24,49 @@ CONFLICT = _answer(
 )
 RATE_LIMITED = _answer(429, "Too many requests: see Retry-After")
 BAD_GATEWAY = _answer(502, "The camera answered with an error")
+TIMEOUT = _answer(504, "The camera's instance did not answer in time (code `timeout`)")
 UNAVAILABLE = _answer(503, "The store or the cache is unreachable")
 
 CAMERA: Responses = {**NOT_FOUND}
-ACTUATOR: Responses = {**NOT_FOUND, **CONFLICT, **RATE_LIMITED, **BAD_GATEWAY, **UNAVAILABLE}
+
+
+def _result(code: int, description: str, *, or_error: bool = False) -> Responses:
+    model: Any = CommandResult | ErrorResponse if or_error else CommandResult
+    return {code: {"model": model, "description": description}}
+
+
+def _failure(answers: Responses) -> Responses:
+    """The same answers, each either `{"detail"}` or a failed command (`detail` + the result)."""
+    model: Any = ErrorResponse | CommandFailure
+    return {code: {**answer, "model": model} for code, answer in answers.items()}
+
+
+ACTUATOR: Responses = {
+    **_failure(
+        {
+            **NOT_FOUND,
+            **CONFLICT,
+            **_answer(422, "Not a command: a malformed body, or code `invalid`"),
+            **RATE_LIMITED,
+            **BAD_GATEWAY,
+            **TIMEOUT,
+        }
+    ),
+    **UNAVAILABLE,
+}
+"""A convenience command route (and config `PUT`): a failed command is `{"detail": …}` with the
+result's fields, with the HTTP status of its code."""
+
+
+COMMAND: Responses = {
+    **_result(404, "No such camera (`{detail}` before anything ran)", or_error=True),
+    **_result(409, "Refused (code `not_supported`, `offline`, `refused`)"),
+    **_result(422, "Not a command (code `invalid`; a malformed body: `{detail}`)", or_error=True),
+    **_result(
+        429, "Too many commands (code `rate_limited`; the token's limit: `{detail}`)", or_error=True
+    ),
+    **_result(502, "The camera failed the command (code `camera_error`)"),
+    **_result(504, "The camera's instance did not answer in time (code `timeout`)"),
+}
+"""`/set` and `/set/{attribute}`: the `CommandResult` with its code's status (an error the API
+itself raises before the command is sent is `{"detail": …}`)."""

@@ -356,6 +356,13 @@ class EventRecord(BaseModel):
     acknowledged: bool
     acknowledged_at: datetime | None
     acknowledged_by: str | None
+    snapshot_url: str | None = Field(
+        default=None, description="The kept snapshot, signed (valid while the file exists)"
+    )
+    clip_url: str | None = Field(
+        default=None, description="An MP4 of the event cut from the camera's recording, signed"
+    )
+    recording_id: int | None = Field(default=None, description="The recording that covers it")
 
 
 class EventPage(BaseModel):

@@ -1,13 +1,13 @@
 """Bus messages as JSON: one format for every process that shares a bus (Redis Streams, logs).
 
-An encoded message is one JSON object: `{"v": 1, "type": "<kind>", ...fields}`. The kinds are
-`state_changed`, `event_raised`, `availability_changed`, `device_ready`, `device_removed`,
-`command_completed`, `still_active` and `snapshot_taken`. A `CameraState` or an `Event` is carried
-as exactly the JSON MQTT carries (`.payload()`); `SnapshotTaken.jpeg` is base64.
+An encoded message is one JSON object: `{"v": 1, "type": "<kind>", ...fields}`; `_CODECS` names
+the kind of every message type (`state_changed`, `device_added`, `command_requested`, …). A
+`CameraState` or an `Event` is carried as exactly the JSON MQTT carries (`.payload()`); a
+`Command` as its `/set` body; `SnapshotTaken.jpeg` is base64.
 
-A camera's password never leaves the process: `DeviceReady`/`DeviceRemoved` carry the camera
-without it (`Camera.public_dict()`), and a decoded camera has an empty password. Whoever needs
-credentials reads them from the camera registry, never from the bus.
+A camera's password never leaves the process: `DeviceAdded`/`DeviceReady`/`DeviceRemoved` carry
+the camera without it (`Camera.public_dict()`), and a decoded camera has an empty password.
+Whoever needs credentials reads them from the camera registry, never from the bus.
 
 `decode` raises `CodecError` (a `ValueError`) for anything that is not a message of a known kind
 and version; a consumer acknowledges such an entry as poisoned rather than retrying it.
@@ -28,6 +28,8 @@ from bridge.bus.messages import (
     AvailabilityChanged,
     BusMessage,
     CommandCompleted,
+    CommandRequested,
+    DeviceAdded,
     DeviceReady,
     DeviceRemoved,
     EventRaised,
@@ -37,13 +39,13 @@ from bridge.bus.messages import (
 )
 from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities
-from bridge.domain.commands import CommandResult
+from bridge.domain.commands import Command, CommandResult
 from bridge.domain.events import Event
 from bridge.domain.state import CameraState
 
 VERSION = 1
 
-__all__ = ["KINDS", "VERSION", "CodecError", "decode", "encode", "from_dict", "to_dict"]
+__all__ = ["KINDS", "KIND_OF", "VERSION", "CodecError", "decode", "encode", "from_dict", "to_dict"]
 
 
 class CodecError(ValueError):
@@ -58,63 +60,60 @@ def _capabilities(capabilities: Capabilities | None) -> dict[str, Any] | None:
     return None if capabilities is None else capabilities.model_dump(mode="json")
 
 
-def to_dict(message: BusMessage) -> dict[str, Any]:
-    """The JSON-ready dict of one message (`encode` without the serialization)."""
+def _fields(message: BusMessage) -> dict[str, Any]:
+    """The fields of one message, as JSON-ready values."""
     match message:
         case StateChanged(state=state):
-            return {"v": VERSION, "type": "state_changed", "state": state.payload()}
+            return {"state": state.payload()}
         case EventRaised(event=event):
-            return {"v": VERSION, "type": "event_raised", "event": event.payload()}
+            return {"event": event.payload()}
         case AvailabilityChanged(camera_id=camera_id, online=online):
-            return {
-                "v": VERSION,
-                "type": "availability_changed",
-                "camera_id": camera_id,
-                "online": online,
-            }
+            return {"camera_id": camera_id, "online": online}
+        case DeviceAdded(camera=camera):
+            return {"camera": _camera(camera)}
         case DeviceReady(camera=camera, capabilities=capabilities):
-            return {
-                "v": VERSION,
-                "type": "device_ready",
-                "camera": _camera(camera),
-                "capabilities": _capabilities(capabilities),
-            }
+            return {"camera": _camera(camera), "capabilities": _capabilities(capabilities)}
         case DeviceRemoved(camera=camera, capabilities=capabilities):
+            return {"camera": _camera(camera), "capabilities": _capabilities(capabilities)}
+        case CommandRequested():
             return {
-                "v": VERSION,
-                "type": "device_removed",
-                "camera": _camera(camera),
-                "capabilities": _capabilities(capabilities),
+                "request_id": message.request_id,
+                "camera_id": message.camera_id,
+                "command": message.command.model_dump(mode="json", exclude_none=True),
+                "source": message.source,
+                "who": message.who,
             }
         case CommandCompleted():
             return {
-                "v": VERSION,
-                "type": "command_completed",
                 "camera_id": message.camera_id,
                 "command": message.command,
                 "source": message.source,
                 "result": message.result.model_dump(mode="json"),
                 "who": message.who,
+                "request_id": message.request_id,
+                "repeat": message.repeat,
             }
         case StillActive(camera_id=camera_id, at=at):
-            return {
-                "v": VERSION,
-                "type": "still_active",
-                "camera_id": camera_id,
-                "at": at.isoformat(),
-            }
+            return {"camera_id": camera_id, "at": at.isoformat()}
         case SnapshotTaken(
-            camera_id=camera_id, jpeg=jpeg, event_id=event_id, event_only=event_only
+            camera_id=camera_id, jpeg=jpeg, event_id=event_id, path=path, event_only=event_only
         ):
             return {
-                "v": VERSION,
-                "type": "snapshot_taken",
                 "camera_id": camera_id,
                 "jpeg": base64.b64encode(jpeg).decode("ascii"),
                 "event_id": event_id,
+                "path": path,
                 "event_only": event_only,
             }
-    raise TypeError(f"not a bus message: {type(message).__name__}")  # pragma: no cover
+    raise TypeError(f"not a bus message: {type(message).__name__}")
+
+
+def to_dict(message: BusMessage) -> dict[str, Any]:
+    """The JSON-ready dict of one message (`encode` without the serialization)."""
+    kind = KIND_OF.get(type(message))
+    if kind is None:
+        raise TypeError(f"not a bus message: {type(message).__name__}")
+    return {"v": VERSION, "type": kind, **_fields(message)}
 
 
 def encode(message: BusMessage) -> bytes:
@@ -150,10 +149,18 @@ def _event_raised(data: dict[str, Any]) -> BusMessage:
 
 
 def _availability_changed(data: dict[str, Any]) -> BusMessage:
-    online = data["online"]
-    if not isinstance(online, bool):
-        raise CodecError("online must be true or false")
-    return AvailabilityChanged(_str(data, "camera_id"), online)
+    return AvailabilityChanged(_str(data, "camera_id"), _bool(data, "online"))
+
+
+def _bool(data: dict[str, Any], key: str, default: bool | None = None) -> bool:
+    value = data.get(key, default) if default is not None else data[key]
+    if not isinstance(value, bool):
+        raise CodecError(f"{key} must be true or false")
+    return value
+
+
+def _device_added(data: dict[str, Any]) -> BusMessage:
+    return DeviceAdded(Camera.model_validate(data["camera"]))
 
 
 def _device_ready(data: dict[str, Any]) -> BusMessage:
@@ -167,16 +174,32 @@ def _device_removed(data: dict[str, Any]) -> BusMessage:
     return DeviceRemoved(Camera.model_validate(data["camera"]), _optional_capabilities(data))
 
 
+def _object(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data[key]
+    if not isinstance(value, dict):
+        raise CodecError(f"{key} must be an object")
+    return value
+
+
+def _command_requested(data: dict[str, Any]) -> BusMessage:
+    return CommandRequested(
+        request_id=_str(data, "request_id"),
+        camera_id=_str(data, "camera_id"),
+        command=Command.model_validate(_object(data, "command")),
+        source=_str(data, "source"),
+        who=_optional_str(data, "who"),
+    )
+
+
 def _command_completed(data: dict[str, Any]) -> BusMessage:
-    command = data["command"]
-    if not isinstance(command, dict):
-        raise CodecError("command must be an object")
     return CommandCompleted(
         camera_id=_str(data, "camera_id"),
-        command=command,
+        command=_object(data, "command"),
         source=_str(data, "source"),
         result=CommandResult.model_validate(data["result"]),
         who=_optional_str(data, "who"),
+        request_id=_optional_str(data, "request_id"),
+        repeat=_bool(data, "repeat", False),
     )
 
 
@@ -195,21 +218,33 @@ def _snapshot_taken(data: dict[str, Any]) -> BusMessage:
         jpeg = base64.b64decode(_str(data, "jpeg"), validate=True)
     except binascii.Error as err:
         raise CodecError(f"jpeg is not base64: {err}") from err
-    event_only = data.get("event_only", False)  # absent from a message of an older instance
-    if not isinstance(event_only, bool):
-        raise CodecError(f"event_only must be a boolean, not {type(event_only).__name__}")
-    return SnapshotTaken(_str(data, "camera_id"), jpeg, _optional_str(data, "event_id"), event_only)
+    return SnapshotTaken(
+        _str(data, "camera_id"),
+        jpeg,
+        _optional_str(data, "event_id"),
+        _optional_str(data, "path"),
+        _bool(data, "event_only", default=False),  # absent from an older instance's message
+    )
 
 
+_CODECS: tuple[tuple[type[BusMessage], str, Callable[[dict[str, Any]], BusMessage]], ...] = (
+    (StateChanged, "state_changed", _state_changed),
+    (EventRaised, "event_raised", _event_raised),
+    (AvailabilityChanged, "availability_changed", _availability_changed),
+    (DeviceAdded, "device_added", _device_added),
+    (DeviceReady, "device_ready", _device_ready),
+    (DeviceRemoved, "device_removed", _device_removed),
+    (CommandRequested, "command_requested", _command_requested),
+    (CommandCompleted, "command_completed", _command_completed),
+    (StillActive, "still_active", _still_active),
+    (SnapshotTaken, "snapshot_taken", _snapshot_taken),
+)
+"""Every message type with its wire name and decoder (a type missing here cannot cross Redis:
+tests/bus/test_codec.py checks this against the `BusMessage` union itself)."""
+
+KIND_OF: dict[type[BusMessage], str] = {kind: name for kind, name, _ in _CODECS}
 _DECODERS: dict[str, Callable[[dict[str, Any]], BusMessage]] = {
-    "state_changed": _state_changed,
-    "event_raised": _event_raised,
-    "availability_changed": _availability_changed,
-    "device_ready": _device_ready,
-    "device_removed": _device_removed,
-    "command_completed": _command_completed,
-    "still_active": _still_active,
-    "snapshot_taken": _snapshot_taken,
+    name: decoder for _, name, decoder in _CODECS
 }
 
 KINDS: frozenset[str] = frozenset(_DECODERS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bridge.bus.commands import COMMANDS_OWNER
 from bridge.bus.inprocess import InProcessBus
 from bridge.bus.messages import Bus
 from bridge.bus.redis_streams import RedisStreamsBus
@@ -9,9 +10,10 @@ from bridge.config import Settings
 
 __all__ = ["PER_PROCESS_KINDS", "build_bus"]
 
-PER_PROCESS_KINDS = ("snapshots", "api")
+PER_PROCESS_KINDS = ("snapshots", "api", COMMANDS_OWNER)
 """Consumers every bridge process must see everything of (they act for this process only: its
-own cameras' snapshots, its own WebSocket/SSE clients), as opposed to shared consumer groups."""
+own cameras' snapshots and commands, its own WebSocket/SSE clients, the answers to its own
+command requests), as opposed to shared consumer groups."""
 
 
 def build_bus(settings: Settings) -> Bus:

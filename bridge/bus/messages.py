@@ -3,7 +3,11 @@
 Every message is a frozen dataclass. Each subscriber gets its own bounded queue and its own worker
 task, so a slow or failing consumer never delays the producer or another consumer: a handler that
 raises is logged with its owner and counted, and a full queue drops its oldest message with a
-counted, rate-limited warning. `Bus` is the interface a Redis Streams implementation takes later.
+counted, rate-limited warning. `Bus` is the interface of both buses (in-process, Redis Streams).
+
+Commands are messages too: a face publishes `CommandRequested` and awaits the `CommandCompleted`
+of the same `request_id` (`bridge.bus.commands`). Every type of `BusMessage` has its wire form in
+`bridge.bus.codec` (a test derives the list of types from the union itself).
 
 A `Journal` attached to the `InProcessBus` sees every message inside `publish()`, before any
 subscriber can: the event writer uses it to put events on disk before MQTT can announce them.
@@ -19,7 +23,7 @@ from typing import Protocol
 
 from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities
-from bridge.domain.commands import CommandResult
+from bridge.domain.commands import Command, CommandResult
 from bridge.domain.events import Event
 from bridge.domain.state import CameraState
 
@@ -69,12 +73,33 @@ class DeviceRemoved:
 
 
 @dataclass(frozen=True, slots=True)
+class CommandRequested:
+    """A face (MQTT, REST, WebSocket) asks for a command: the dispatcher of the instance that
+    runs `camera_id` executes it and answers with a `CommandCompleted` of the same `request_id`
+    (`bridge.bus.commands`)."""
+
+    request_id: str
+    """Unique per request (not the client's `transaction`, which clients reuse)."""
+    camera_id: str
+    command: Command
+    source: str
+    who: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CommandCompleted:
+    """A command's result: the audit trail (the store keeps it) and the answer to the
+    `CommandRequested` of `request_id` (None: dispatched directly, nobody waits)."""
+
     camera_id: str
     command: dict[str, object]
     source: str
     result: CommandResult
     who: str | None = None
+    request_id: str | None = None
+    repeat: bool = False
+    """An earlier command's result given again to a repeat (`bridge.pipeline.dedupe`): it
+    answers the request and is not audited a second time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +120,10 @@ class SnapshotTaken:
     camera_id: str
     jpeg: bytes
     event_id: str | None = None
+    path: str | None = None
+    """Where the media dir keeps it (`bridge.domain.media_paths`); None: not kept on disk."""
     event_only: bool = False
-    """Kept for its event only (a doorbell press): not the camera's newest picture on MQTT, so
+    """Kept for its event only (a doorbell press): not the camera's latest picture on MQTT, so
     Home Assistant's `image` entity (and its logbook) does not change with every press."""
 
 
@@ -107,6 +134,7 @@ BusMessage = (
     | DeviceAdded
     | DeviceReady
     | DeviceRemoved
+    | CommandRequested
     | CommandCompleted
     | StillActive
     | SnapshotTaken

@@ -9,6 +9,10 @@ A `Command`'s keys are the commandable rows of the feature table (`siren`, `floo
   the group `image` (`{"image": {"brightness": 128}}` sets `image_brightness`);
 - a plain value for one attribute (MQTT `/set/<attribute>`, `POST …/set/{attribute}`, WebSocket
   `<cam>/set/<attribute>`): `Command.from_attribute(attribute, text, transaction)`.
+
+Every face goes through `parse_command(payload, attribute)`, which takes either form as it came
+off the wire (parsed JSON, or the plain text) and raises `InvalidCommand` with one wording for
+every face (`transaction_of(payload)` gives the id to answer a refused payload with).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from bridge.domain.base import DomainModel
 from bridge.domain.dynamic import DynamicFields, FieldSpec
@@ -203,3 +207,47 @@ class CommandResult(DomainModel):
 def set_attributes() -> frozenset[str]:
     """Every `/set/<attribute>` name the table knows."""
     return frozenset(FEATURES.by_attribute)
+
+
+def transaction_of(payload: Any) -> str | None:
+    """The `transaction` of a wire payload, if it has a usable one."""
+    raw = payload.get("transaction") if isinstance(payload, dict) else None
+    return raw if isinstance(raw, str) else None
+
+
+def plain_value(value: Any) -> str:
+    """A `/set/<attribute>` value as the text MQTT carries (`true`/`false` as `ON`/`OFF`)."""
+    if isinstance(value, bool):
+        return "ON" if value else "OFF"
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise InvalidCommand("the value must be text, a number or true/false")
+
+
+def parse_command(payload: Any, attribute: str | None = None) -> Command:
+    """The `Command` of one wire form: `/set`'s JSON object (`attribute` None), or the value
+    for `/set/<attribute>`: plain (text, a number, true/false) or `{"value": …,
+    "transaction": …}`. Raises `InvalidCommand` saying what is wrong (never the value)."""
+    try:
+        if attribute is None:
+            if not isinstance(payload, dict):
+                raise InvalidCommand("the command must be a JSON object")
+            return Command.model_validate(payload)
+        if isinstance(payload, dict):
+            if "value" not in payload:
+                raise InvalidCommand('a JSON payload on /set/<attribute> needs a "value"')
+            return Command.from_attribute(
+                attribute, plain_value(payload["value"]), transaction_of(payload)
+            )
+        return Command.from_attribute(attribute, plain_value(payload))
+    except ValidationError as err:
+        raise InvalidCommand(explain(err)) from None
+
+
+def explain(err: ValidationError) -> str:
+    """A validation error in words: `invalid command: <where>: <what>; …` (no input echoed)."""
+    parts = []
+    for item in err.errors(include_url=False, include_input=False):
+        where = ".".join(str(p) for p in item["loc"]) or "command"
+        parts.append(f"{where}: {item['msg']}")
+    return "invalid command: " + "; ".join(parts)

@@ -31,7 +31,12 @@ class ResultCode(StrEnum):
 
 
 class DomainError(Exception):
-    """The root of the errors a command can end in; `code` says which."""
+    """The root of the errors a command (or a bridge request) can end in; `code` says which.
+
+    Every error of the bridge's own rules derives from it (`InvalidCommand`, `UnknownCamera`,
+    `CameraOffline`, `CommandRefused` and theirs; outside the domain: `DuplicateCamera`,
+    `CameraRejected`, `ConfigFileCamera`, `RequestError`), so a face turns any of them into a
+    result code, and the API into the HTTP status of that code."""
 
     code: ClassVar[ResultCode] = ResultCode.INTERNAL
 

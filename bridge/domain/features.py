@@ -302,8 +302,11 @@ def _storage_config(b: Any) -> dict[str, Any]:
 
 
 def _last_snapshot(b: Any) -> dict[str, Any]:
-    # Raw JPEG on `<base>/<cam>/snapshot` (retained): Home Assistant needs no credentials.
-    return {"image_topic": b.snapshot_topic, "content_type": "image/jpeg"}
+    # The latest event snapshot's signed URL on `<base>/<cam>/snapshot/url` (retained): Home
+    # Assistant fetches it without credentials; or the raw JPEG topic (`media.snapshot_jpeg_topic`).
+    if b.snapshot_jpeg:
+        return {"image_topic": b.snapshot_topic, "content_type": "image/jpeg"}
+    return {"url_topic": b.snapshot_url_topic}
 
 
 # ---------------------------------------------------------------------------------------------

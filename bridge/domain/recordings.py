@@ -1,4 +1,5 @@
-"""Recordings a camera keeps (its `Search` answers)."""
+"""Recordings a camera keeps (its `Search` answers): naive local times from the camera, or aware
+UTC once converted with the camera's clock (`bridge.reolink.clock`)."""
 
 from __future__ import annotations
 
@@ -15,3 +16,5 @@ class Recording(DomainModel):
     end: datetime
     size: int
     stream: Literal["main", "sub"] = "main"
+    triggers: tuple[str, ...] = ()
+    """What made the camera record (`timer`, `motion`, `person`, …), when its firmware says."""

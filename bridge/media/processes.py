@@ -107,14 +107,17 @@ class ProcessRegistry:
             self.pid_file.unlink()
         return killed
 
-    async def spawn(self, argv: Sequence[str]) -> asyncio.subprocess.Process:
-        """Start `argv` with stdin/stderr pipes, stdout discarded, registered until reaped."""
+    async def spawn(
+        self, argv: Sequence[str], *, stdout: int = asyncio.subprocess.DEVNULL
+    ) -> asyncio.subprocess.Process:
+        """Start `argv` with stdin/stderr pipes, stdout discarded (or `PIPE`), registered until
+        reaped."""
         self.directory.mkdir(parents=True, exist_ok=True)
         parent = os.getpid()
         proc = await asyncio.create_subprocess_exec(
             *argv,
             stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.DEVNULL,
+            stdout=stdout,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
             preexec_fn=lambda: _child_setup(parent),

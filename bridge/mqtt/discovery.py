@@ -96,12 +96,14 @@ class Discovery:
         public_url: str | None = None,
         *,
         support_url: str | None = None,
+        snapshot_jpeg: bool = False,
     ) -> None:
         """`public_url`: how users reach the bridge's dashboard/API; gives each device a
         `configuration_url` (`<public_url>/?camera=<camera_id>`) and, unless `support_url` is
         given, the origin's `support_url`. Never the camera's own address."""
         self.topics = topics
         self.mode: DiscoveryMode = mode
+        self.snapshot_jpeg = snapshot_jpeg
         self.public_url = public_url.rstrip("/") if public_url else None
         origin: dict[str, Any] = {"name": ORIGIN_NAME, "sw_version": __version__}
         support = support_url or self.public_url
@@ -267,6 +269,7 @@ class Discovery:
 
     def _view_entities(self, caps: Capabilities, view: CameraView) -> list[Entity]:
         b = _Builder(self.topics, view, self.device_unique_id(caps, view), caps)
+        b.snapshot_jpeg = self.snapshot_jpeg
         ch = view.capabilities
         if view.is_nvr or ch is None:
             # The NVR's own view; or a camera whose channel is not known yet.
@@ -289,6 +292,7 @@ class _Builder:
         self.view = view
         self.device_id = device_id
         self.device = device
+        self.snapshot_jpeg = False
         self.entities: list[Entity] = []
         # A camera's entity ids come from its id (the user chose it); an NVR or Home Hub
         # channel's from the name it is shown with (`nvr_ch0_motion` said nothing).
@@ -314,6 +318,10 @@ class _Builder:
     @property
     def snapshot_topic(self) -> str:
         return self.topics.snapshot(self.view.camera_id)
+
+    @property
+    def snapshot_url_topic(self) -> str:
+        return self.topics.snapshot_url(self.view.camera_id)
 
     @property
     def channel(self) -> ChannelCapabilities | None:

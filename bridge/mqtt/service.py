@@ -1,7 +1,8 @@
 """The MQTT face: bus messages out as retained states, events and discovery; commands in.
 
-It never talks to a camera or the database: states and events come from the bus, commands go to
-the dispatcher, camera add/remove/rename go to the manager.
+It never talks to a camera or the database: states and events come from the bus, commands go
+over the bus (`CommandClient`: the instance that runs the camera answers), camera
+add/remove/rename go to the bridge requests.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ import logging
 import random
 from typing import Any
 
-from pydantic import ValidationError
-
-from bridge import __version__, safejson
+from bridge import safejson
+from bridge.bus.commands import CommandClient
 from bridge.bus.messages import (
     AvailabilityChanged,
     Bus,
@@ -25,18 +25,19 @@ from bridge.bus.messages import (
     StateChanged,
     Subscription,
 )
-from bridge.config import Settings, redacted
+from bridge.config import Settings
 from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities
-from bridge.domain.commands import Command, CommandResult
-from bridge.domain.errors import UnknownCamera
+from bridge.domain.commands import Command, CommandResult, parse_command, transaction_of
+from bridge.domain.errors import DomainError, ResultCode, UnknownCamera
 from bridge.domain.state import CameraState
 from bridge.domain.views import camera_views
+from bridge.media.links import MediaLinks
 from bridge.mqtt.connection import Message, MqttConnection
 from bridge.mqtt.discovery import Discovery
-from bridge.pipeline.dispatcher import CommandDispatcher
 from bridge.pipeline.manager import CameraManager
-from bridge.requests import BridgeRequests
+from bridge.reports import bridge_info, camera_entry
+from bridge.requests import BridgeRequests, reply
 from bridge.topics.mapping import live_messages
 from bridge.topics.tree import CameraTopic, Topics
 
@@ -57,7 +58,7 @@ class MqttService:
         connection: MqttConnection,
         bus: Bus,
         manager: CameraManager,
-        dispatcher: CommandDispatcher,
+        commands: CommandClient,
         requests: BridgeRequests,
         *,
         republish_delay: tuple[float, float] = REPUBLISH_DELAY,
@@ -66,10 +67,12 @@ class MqttService:
         self.connection = connection
         self.bus = bus
         self.manager = manager
-        self.dispatcher = dispatcher
+        self.commands = commands
         self.requests = requests
         self.topics = Topics(settings.mqtt.base_topic, settings.mqtt.discovery_prefix)
+        self.links = MediaLinks.from_settings(settings)
         self.discovery = Discovery(
+            snapshot_jpeg=settings.media.snapshot_jpeg_topic,
             topics=self.topics,
             mode=settings.mqtt.discovery,
             public_url=settings.server.public_url,
@@ -120,7 +123,7 @@ class MqttService:
             self._availability[message.camera_id] = message.online
         elif isinstance(message, DeviceRemoved):
             self._remove(message.camera, message.capabilities)
-        for out in live_messages(message, self.topics):
+        for out in live_messages(message, self.topics, self.links):
             self.connection.publish(out.topic, out.payload, retain=out.retain)
         if isinstance(message, DeviceReady):
             known = self._devices.get(message.camera.id)
@@ -165,12 +168,9 @@ class MqttService:
             self.connection.publish(topic, None, retain=True)
 
     def _publish_bridge(self) -> None:
-        info = {
-            "version": __version__,
-            "config": redacted(self.settings),
-            "camera_count": len(self.manager.cameras),
-            "mqtt": {"dropped_messages": self.connection.dropped_messages},
-        }
+        info = bridge_info(
+            self.settings, len(self.manager.cameras), self.connection.dropped_messages
+        )
         self.connection.publish(self.topics.bridge_info, info, retain=True)
         self._publish_cameras()
 
@@ -178,14 +178,7 @@ class MqttService:
         cameras = []
         for camera in self.manager.cameras:
             known = self._devices.get(camera.id)
-            entry: dict[str, Any] = camera.public_dict()
-            entry["capabilities"] = known[1].model_dump(mode="json") if known else None
-            entry["cameras"] = (
-                [view.camera_id for view in camera_views(camera, known[1])]
-                if known
-                else [camera.id]
-            )
-            cameras.append(entry)
+            cameras.append(camera_entry(camera, known[1] if known else None))
         self.connection.publish(self.topics.bridge_cameras, cameras, retain=True)
 
     def republish(self) -> None:
@@ -236,29 +229,23 @@ class MqttService:
         if parsed.kind is CameraTopic.GET:
             self._refresh(camera_id)
             return
-        transaction: str | None = None
+        payload: Any = None
         try:
             text = _payload_text(message.payload, "command")
-            if parsed.attribute is None:
-                body = safejson.loads(text)
-                if not isinstance(body, dict):
-                    raise ValueError("the command must be a JSON object")
-                raw_transaction = body.get("transaction")
-                transaction = raw_transaction if isinstance(raw_transaction, str) else None
-                command = Command.model_validate(body)
-            else:
-                text, transaction = _plain_value(text)
-                command = Command.from_attribute(parsed.attribute, text, transaction)
+            plain = parsed.attribute is not None and not text.lstrip().startswith("{")
+            payload = text.strip() if plain else safejson.loads(text)
+            command = parse_command(payload, parsed.attribute)
         except (ValueError, UnicodeDecodeError) as err:
-            result = CommandResult.failed(camera_id, transaction, _explain(err))
+            code = err.code if isinstance(err, DomainError) else ResultCode.INVALID
+            result = CommandResult.failed(camera_id, transaction_of(payload), _explain(err), code)
             self._respond(camera_id, result)
             return
-        task = asyncio.get_running_loop().create_task(self._dispatch(camera_id, command))
+        task = asyncio.get_running_loop().create_task(self._command(camera_id, command))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _dispatch(self, camera_id: str, command: Command) -> None:
-        result = await self.dispatcher.dispatch(camera_id, command, source="mqtt")
+    async def _command(self, camera_id: str, command: Command) -> None:
+        result = await self.commands.request(camera_id, command, source="mqtt")
         self._respond(camera_id, result)
 
     def _respond(self, camera_id: str, result: CommandResult) -> None:
@@ -279,19 +266,14 @@ class MqttService:
         action = self.topics.bridge_request_action(message.topic)
         if action is None or message.retain:
             return
-        transaction: str | None = None
         try:
             body = safejson.loads(_payload_text(message.payload, "request") or "{}")
             if not isinstance(body, dict):
                 raise ValueError("the request must be a JSON object")
-            raw_transaction = body.pop("transaction", None)
-            transaction = raw_transaction if isinstance(raw_transaction, str) else None
-            data = await self.requests.handle(action, body)
-            response: dict[str, Any] = {"status": "ok", "data": data}
         except (ValueError, UnicodeDecodeError) as err:
-            response = {"status": "error", "error": _explain(err)}
-        if transaction is not None:
-            response["transaction"] = transaction
+            response = reply(None, error=_explain(err))
+        else:
+            response = await self.requests.answer(action, body)
         self.connection.publish(self.topics.bridge_response(action), response)
 
 
@@ -302,25 +284,7 @@ def _payload_text(payload: bytes, what: str) -> str:
     return payload.decode("utf-8")
 
 
-def _plain_value(text: str) -> tuple[str, str | None]:
-    """A `/set/<attribute>` payload: a plain value, or `{"value": …, "transaction": …}`."""
-    stripped = text.strip()
-    if stripped.startswith("{"):
-        body = safejson.loads(stripped)
-        if not isinstance(body, dict) or "value" not in body:
-            raise ValueError('a JSON payload on /set/<attribute> needs a "value"')
-        transaction = body.get("transaction")
-        return str(body["value"]), transaction if isinstance(transaction, str) else None
-    return stripped, None
-
-
 def _explain(err: BaseException) -> str:
-    if isinstance(err, ValidationError):
-        parts = []
-        for item in err.errors(include_url=False):
-            where = ".".join(str(p) for p in item["loc"]) or "command"
-            parts.append(f"{where}: {item['msg']}")
-        return "invalid command: " + "; ".join(parts)
     if isinstance(err, json.JSONDecodeError):
         return f"not valid JSON: {err.msg} at position {err.pos}"
     if isinstance(err, UnicodeDecodeError):

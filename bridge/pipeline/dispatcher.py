@@ -1,5 +1,9 @@
 """The one command dispatcher: MQTT, REST, WebSocket and the HA integration all come through here.
 
+The faces do not call it: they publish a `CommandRequested` on the bus (`bridge.bus.commands`)
+and this process's dispatcher, served the requests (`on_request`), executes those for the
+cameras its manager runs and answers with a `CommandCompleted` of the same request id.
+
 `dispatch()` validates a `Command` against the camera's capabilities, enforces the safety rails
 (siren maximum duration, a per-camera rate limit for actuators that a safety-off — siren off, PTZ
 stop, floodlight off — always passes, PTZ moves that stop by themselves), calls the camera client,
@@ -19,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bridge.bus.messages import Bus, CommandCompleted
+from bridge.bus.messages import Bus, CommandCompleted, CommandRequested
 from bridge.config import SafetySettings
 from bridge.domain.capabilities import Capabilities, ChannelCapabilities
 from bridge.domain.commands import Command, CommandResult
@@ -86,29 +90,69 @@ class CommandDispatcher:
         self.snapshots = snapshots
         self._rate = _RateLimiter(safety.actuator_rate_per_minute)
         self._timers: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._requests: set[asyncio.Task[CommandResult]] = set()
         self.recent = RecentCommands()
 
+    def on_request(self, message: CommandRequested) -> None:
+        """A `CommandRequested` from the bus: run it in a task of its own when this process
+        runs the camera (another instance answers for the others)."""
+        if not self.manager.runs(message.camera_id):
+            return
+        task = asyncio.get_running_loop().create_task(
+            self.dispatch(
+                message.camera_id,
+                message.command,
+                source=message.source,
+                who=message.who,
+                request_id=message.request_id,
+            )
+        )
+        self._requests.add(task)
+        task.add_done_callback(self._requests.discard)
+
     async def dispatch(
-        self, camera_id: str, command: Command, *, source: str, who: str | None = None
+        self,
+        camera_id: str,
+        command: Command,
+        *,
+        source: str,
+        who: str | None = None,
+        request_id: str | None = None,
     ) -> CommandResult:
-        """Run one command (or answer a repeat from the first one's result) and return the
-        result every interface replies with."""
+        """Run one command (or answer a repeat from the first one's result), announce it on
+        the bus (`CommandCompleted`, with `request_id`) and return its result."""
         key = command_key(camera_id, command, source, who)
 
         async def execute() -> CommandResult:
-            return await self._execute(camera_id, command, source, who)
+            return await self._execute(camera_id, command, source, who, request_id)
 
-        result, _ = await self.recent.run(key, execute)
+        result, repeat = await self.recent.run(key, execute)
+        if repeat and request_id is not None:  # the requester waits for an answer
+            self._announce(camera_id, command, source, who, result, request_id, repeat=True)
         return result
 
     async def _execute(
-        self, camera_id: str, command: Command, source: str, who: str | None
+        self, camera_id: str, command: Command, source: str, who: str | None, request_id: str | None
     ) -> CommandResult:
         try:
             data = await self._run(camera_id, command)
             result = CommandResult.ok(camera_id, command.transaction, data or None)
         except Exception as err:  # every failure is an answer, never a crash
             result = result_of(camera_id, command.transaction, err)
+        self._announce(camera_id, command, source, who, result, request_id)
+        return result
+
+    def _announce(
+        self,
+        camera_id: str,
+        command: Command,
+        source: str,
+        who: str | None,
+        result: CommandResult,
+        request_id: str | None,
+        *,
+        repeat: bool = False,
+    ) -> None:
         self.bus.publish(
             CommandCompleted(
                 camera_id=camera_id,
@@ -116,9 +160,10 @@ class CommandDispatcher:
                 source=source,
                 result=result,
                 who=who,
+                request_id=request_id,
+                repeat=repeat,
             )
         )
-        return result
 
     async def _run(self, camera_id: str, command: Command) -> dict[str, Any]:
         runner, view = self.manager.resolve(camera_id)
@@ -174,7 +219,8 @@ class CommandDispatcher:
             task.cancel()
 
     async def aclose(self) -> None:
-        timers, self._timers = list(self._timers.values()), {}
+        timers: list[asyncio.Task[Any]] = [*self._timers.values(), *self._requests]
+        self._timers, self._requests = {}, set()
         for task in timers:
             task.cancel()
         for task in timers:

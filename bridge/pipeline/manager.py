@@ -100,6 +100,11 @@ class CameraManager:
             raise UnknownCamera(f"no camera {camera_id!r}")
         return runner
 
+    def runs(self, camera_id: str) -> bool:
+        """This process runs the camera (or the NVR channel): its dispatcher executes its
+        commands."""
+        return self._find_view(camera_id) is not None
+
     def resolve(self, camera_id: str) -> tuple[DeviceRunner, CameraView]:
         """The runner and view for a camera id (a camera, an NVR, or an NVR channel)."""
         found = self._find_view(camera_id)

@@ -2,20 +2,24 @@
 `events.snapshot_on_event`) and on command.
 
 A bus consumer on the camera side: it asks the device's client for a JPEG and announces it as
-`SnapshotTaken`; the MQTT face publishes it (retained, so Home Assistant's `image` entity has a
-picture before the first event), the API serves it. Captures run in one task per camera, never
-inside the bus worker: a slow camera delays only its own pictures. While a capture runs, one more
-request per camera is kept (the newest), so a burst never queues up. At most one event snapshot
-per camera every `MIN_INTERVAL` seconds, so a burst of detections does not hammer the camera.
+`SnapshotTaken`; an event's snapshot names the file the media dir keeps it in
+(`bridge.domain.media_paths`; `bridge.media.event_media` writes it); MQTT publishes its URL.
 
-A doorbell press (an `instant` event) is photographed for its event only (`event_only`): the
-event's media, not the camera's newest picture on MQTT, so a press leaves three lines in Home
-Assistant's logbook (visitor detected, visitor cleared, the ring) and not a fourth from the
-`image` entity. The visitor is usually photographed already, by the motion or person detection
-that saw them come.
+Each camera has its own lane (a bounded queue and one task), so a slow camera never delays
+another's snapshots; past `queue_size` waiting events a camera's newest are dropped. At most one
+picture per camera every `MIN_INTERVAL` seconds is asked of the camera: an event within that time
+of the last picture gets that picture. A battery camera is never woken for an event's snapshot:
+its event gets the latest picture kept, if any.
 
-A battery camera is photographed when it comes online only while the bridge keeps no picture of
-it (once per run): each picture wakes it.
+When a camera comes online its picture is taken (kept under `m<time>`), so Home Assistant's
+`image` entity has one before any event; a battery camera's only while none is kept (once per
+run: that picture wakes it, and its events get it afterwards).
+
+A doorbell press (an `instant` event) keeps its picture for its event only (`event_only`): the
+event's payload links it, but the camera's latest picture on MQTT stays, so a press leaves three
+lines in Home Assistant's logbook (visitor detected, visitor cleared, the ring), not a fourth
+from the `image` entity. The visitor is usually pictured already, by the motion or person
+detection that saw them come.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ import time
 
 from bridge.bus.messages import Bus, BusMessage, EventRaised, SnapshotTaken, Subscription
 from bridge.domain.errors import CameraOffline, UnknownCamera
+from bridge.domain.events import Event
+from bridge.domain.media_paths import snapshot_path
 from bridge.domain.values import EventPhase, EventType
 from bridge.pipeline.manager import CameraManager
 from bridge.reolink import ReolinkError
@@ -34,55 +40,91 @@ from bridge.reolink import ReolinkError
 _LOGGER = logging.getLogger(__name__)
 
 MIN_INTERVAL = 5.0
-"""Seconds between two event snapshots of one camera."""
+"""Seconds between two pictures asked of one camera for events."""
 
 _NOT_DETECTIONS = frozenset({EventType.ONLINE, EventType.OFFLINE})
 
 
 class Snapshots:
-    def __init__(self, manager: CameraManager, bus: Bus, *, on_event: bool) -> None:
+    def __init__(
+        self, manager: CameraManager, bus: Bus, *, on_event: bool, queue_size: int = 4
+    ) -> None:
         self.manager = manager
         self.bus = bus
         self.on_event = on_event
+        self.queue_size = queue_size
         self.latest: dict[str, bytes] = {}
+        self.dropped = 0
         self._last_taken: dict[str, float] = {}
+        self._lanes: dict[str, asyncio.Queue[Event]] = {}
+        self._workers: dict[str, asyncio.Task[None]] = {}
         self._subscription: Subscription | None = None
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._pending: dict[str, tuple[str | None, bool]] = {}
-        """Per camera: the capture asked for while one runs (event id or None, event only)."""
 
     def start(self) -> None:
         self._subscription = self.bus.subscribe("snapshots", self._on_bus)
 
-    async def stop(self) -> None:
+    def stop(self) -> None:
         if self._subscription is not None:
             self._subscription.close()
-            self._subscription = None
-        self._pending.clear()
-        tasks = list(self._tasks.values())
-        for task in tasks:
+        for task in self._workers.values():
             task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*tasks, return_exceptions=True)
+        self._workers.clear()
+        self._lanes.clear()
 
     async def _on_bus(self, message: BusMessage) -> None:
         if not isinstance(message, EventRaised):
             return
         event = message.event
         if event.type is EventType.ONLINE:
-            if self._wanted_online(event.camera_id):
-                self._request(event.camera_id, None, event_only=False)
+            if not self._wanted_online(event.camera_id):
+                return
+        elif not self.on_event or event.type in _NOT_DETECTIONS or event.phase is EventPhase.END:
             return
-        if not self.on_event or event.type in _NOT_DETECTIONS or event.phase is EventPhase.END:
-            return
+        lane = self._lanes.get(event.camera_id)
+        if lane is None:
+            lane = self._lanes[event.camera_id] = asyncio.Queue(self.queue_size)
+            worker = asyncio.get_running_loop().create_task(self._work(lane))
+            self._workers[event.camera_id] = worker
+        try:
+            lane.put_nowait(event)
+        except asyncio.QueueFull:
+            self.dropped += 1
+            _LOGGER.debug(
+                "snapshot lane of %s is full: %s dropped", event.camera_id, event.event_id
+            )
+
+    async def _work(self, lane: asyncio.Queue[Event]) -> None:
+        while True:
+            event = await lane.get()
+            try:
+                await self._for_event(event)
+            except (UnknownCamera, CameraOffline, ReolinkError) as err:
+                _LOGGER.debug("no snapshot for %s: %s", event.camera_id, err)
+            except Exception:
+                _LOGGER.exception("snapshot for %s failed", event.camera_id)
+
+    async def _for_event(self, event: Event) -> None:
+        camera_id = event.camera_id
         now = time.monotonic()
-        if now - self._last_taken.get(event.camera_id, -MIN_INTERVAL) < MIN_INTERVAL:
+        if event.type is EventType.ONLINE:
+            self._last_taken[camera_id] = now
+            await self.take(camera_id, path=snapshot_path(camera_id, event.timestamp))
             return
-        self._last_taken[event.camera_id] = now
-        self._request(event.camera_id, event.event_id, event_only=event.phase is EventPhase.INSTANT)
+        path = snapshot_path(camera_id, event.started_at or event.timestamp, event.event_id)
+        only = event.phase is EventPhase.INSTANT
+        kept = self.latest.get(camera_id)
+        recent = now - self._last_taken.get(camera_id, -MIN_INTERVAL) < MIN_INTERVAL
+        if kept is not None and (recent or self._battery(camera_id)):
+            self.bus.publish(SnapshotTaken(camera_id, kept, event.event_id, path, only))
+            return
+        if self._battery(camera_id):
+            return  # never woken; nothing kept yet
+        self._last_taken[camera_id] = now
+        await self.take(camera_id, event_id=event.event_id, path=path, event_only=only)
 
     def _wanted_online(self, camera_id: str) -> bool:
-        """A view that takes pictures (not an NVR's own view); a battery camera only once."""
+        """A view that takes pictures (not an NVR's own view); a battery camera's only while none
+        is kept."""
         try:
             _, view = self.manager.resolve(camera_id)
         except UnknownCamera:  # run by another instance
@@ -92,33 +134,23 @@ class Snapshots:
             return False
         return not (caps.has("battery") and camera_id in self.latest)
 
-    def _request(self, camera_id: str, event_id: str | None, *, event_only: bool) -> None:
-        """Capture in the camera's own task (started when none runs)."""
-        self._pending[camera_id] = (event_id, event_only)
-        if camera_id not in self._tasks:
-            self._tasks[camera_id] = asyncio.get_running_loop().create_task(
-                self._capture(camera_id), name=f"snapshot:{camera_id}"
-            )
-
-    async def _capture(self, camera_id: str) -> None:
-        try:
-            while camera_id in self._pending:
-                event_id, event_only = self._pending.pop(camera_id)
-                try:
-                    await self.take(camera_id, event_id=event_id, event_only=event_only)
-                except (UnknownCamera, CameraOffline, ReolinkError) as err:
-                    _LOGGER.debug("no snapshot for %s: %s", camera_id, err)
-                except Exception:
-                    _LOGGER.exception("snapshot of %s failed", camera_id)
-        finally:
-            self._tasks.pop(camera_id, None)
+    def _battery(self, camera_id: str) -> bool:
+        with contextlib.suppress(UnknownCamera):
+            _, view = self.manager.resolve(camera_id)
+            return view.capabilities is not None and view.capabilities.has("battery")
+        return False
 
     async def take(
-        self, camera_id: str, *, event_id: str | None = None, event_only: bool = False
+        self,
+        camera_id: str,
+        *,
+        event_id: str | None = None,
+        path: str | None = None,
+        event_only: bool = False,
     ) -> bytes:
         runner, view = self.manager.resolve(camera_id)
         client = runner.connected_client()
         jpeg = await client.snapshot(view.channel or 0)
         self.latest[camera_id] = jpeg
-        self.bus.publish(SnapshotTaken(camera_id, jpeg, event_id, event_only))
+        self.bus.publish(SnapshotTaken(camera_id, jpeg, event_id, path, event_only))
         return jpeg

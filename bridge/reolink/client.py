@@ -25,11 +25,13 @@ from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities
 from bridge.domain.state import ChannelState
 from bridge.reolink import _redact, capabilities, state
+from bridge.reolink.bulk import BulkGetter
 from bridge.reolink.const import (
     API_PATH,
     DEFAULT_TIMEOUT,
     MAX_BATCH,
     MAX_CONNECTIONS,
+    MAX_DOWNLOAD_BYTES,
     MAX_JSON_REPLY_BYTES,
 )
 from bridge.reolink.controls import Controls
@@ -113,6 +115,13 @@ class ReolinkClient(Controls, Settings, Media):
         self._api_url = self._http.base_url.join(API_PATH)
         self._urls: dict[tuple[tuple[str, str], ...], httpx.URL] = {}
         self._session = Session(self._post, username, password)
+        self._bulk = BulkGetter(
+            str(self._http.base_url).rstrip("/"),
+            timeout=timeout,
+            verify_tls=verify_tls,
+            networks=networks,
+            where=f"{host}:{self.port}",
+        )
         self._siren_stops: dict[int, asyncio.Task[None]] = {}
 
     @classmethod
@@ -149,6 +158,7 @@ class ReolinkClient(Controls, Settings, Media):
             await self.logout()
         finally:
             await self._http.aclose()
+            await self._bulk.aclose()
 
     async def logout(self) -> None:
         """End the device session (the next command logs in again). Never raises."""
@@ -295,12 +305,14 @@ class ReolinkClient(Controls, Settings, Media):
     # -- binary GETs (Snap, Download) --------------------------------------------------------
 
     @asynccontextmanager
-    async def _open(self, params: Mapping[str, str]) -> AsyncIterator[httpx.Response]:
+    async def _open(
+        self, params: Mapping[str, str], headers: Mapping[str, str] | None = None
+    ) -> AsyncIterator[httpx.Response]:
         """A streamed GET with auth; the body is not read. Re-logs in once on -6."""
         for attempt in range(2):
             token = await self._session.token() if self._token_session else None
             url = self._api_url.copy_merge_params({**params, **self._auth(token)})  # rs: unique
-            request = self._http.build_request("GET", url)
+            request = self._http.build_request("GET", url, headers=headers)
             try:
                 response = await self._http.send(request, stream=True)
             except httpx.HTTPError as err:
@@ -318,6 +330,36 @@ class ReolinkClient(Controls, Settings, Media):
                 return
             finally:
                 await response.aclose()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @asynccontextmanager
+    async def _open_bulk(
+        self, params: Mapping[str, str], headers: Mapping[str, str] | None = None
+    ) -> AsyncIterator[tuple[int, AsyncIterator[bytes]]]:
+        """A file GET on the bulk connection (`bridge.reolink.bulk`): its HTTP status and its
+        body as it arrives. Device errors are raised before it opens; re-logs in once on -6."""
+        for attempt in range(2):
+            token = await self._session.token() if self._token_session else None
+            async with self._bulk.get(API_PATH, {**params, **self._auth(token)}, headers) as got:
+                if got.content_type in ("application/json", "text/html", "text/plain"):
+                    body = b"".join([c async for c in self._bulk.chunks(got, MAX_JSON_REPLY_BYTES)])
+                    try:
+                        items = decode(body)
+                    except ProtocolError:
+                        kind = describe_body(len(body), got.headers.get("content-type"))
+                        raise ProtocolError(
+                            f"{self.where}: unexpected reply, HTTP {got.status}, {kind}"
+                        ) from None
+                    answer = reply(Request(params["cmd"]), items[0])
+                    if answer.rsp_code == LOGIN_FIRST_CODE and token is not None and attempt == 0:
+                        self._session.expired(token)
+                        continue
+                    answer.raise_for_error()
+                    raise ProtocolError(f"{self.where}: JSON instead of data for {params['cmd']}")
+                if got.status not in (200, 206):
+                    raise ProtocolError(f"{self.where}: HTTP {got.status} for {params['cmd']}")
+                yield got.status, self._bulk.chunks(got, MAX_DOWNLOAD_BYTES)
+                return
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _aread(self, response: httpx.Response, limit: int) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from abc import abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager
@@ -16,12 +17,15 @@ from bridge.domain.recordings import Recording
 from bridge.reolink import streams
 from bridge.reolink._base import ClientBase
 from bridge.reolink._json import JsonObject, int_or_none, obj, objects
-from bridge.reolink.const import DEFAULT_PORTS, MAX_DOWNLOAD_BYTES, MAX_SNAPSHOT_BYTES
+from bridge.reolink.clock import CameraClock, file_flags
+from bridge.reolink.const import DEFAULT_PORTS, MAX_SNAPSHOT_BYTES
 from bridge.reolink.encoding import StreamEncoding, StreamName, parse_enc
 from bridge.reolink.errors import NotSupportedError, ProtocolError
 from bridge.reolink.wire import Request, describe_body
 
 _JPEG_MAGIC = b"\xff\xd8"
+CLOCK_MAX_AGE = 3600.0
+"""Seconds the camera's clock settings (`GetTime`) are reused."""
 _FILE_NAME = re.compile(r"Rec\w{3}(?:_|_DST)(\d{8})_(\d{6})_(\d{6})_")
 """Recording file names: Rec<M|S><chan>_<yyyymmdd>_<hhmmss>_<hhmmss>_<hex>_<hexsize>.mp4."""
 
@@ -33,10 +37,20 @@ class Media(ClientBase):
     port: int
     username: str
     _password: str
+    _clock_kept: tuple[float, CameraClock] | None = None
 
     @abstractmethod
-    def _open(self, params: Mapping[str, str]) -> AbstractAsyncContextManager[httpx.Response]:
+    def _open(
+        self, params: Mapping[str, str], headers: Mapping[str, str] | None = None
+    ) -> AbstractAsyncContextManager[httpx.Response]:
         """A streamed, authenticated GET of the API; device errors raised before it opens."""
+
+    @abstractmethod
+    def _open_bulk(
+        self, params: Mapping[str, str], headers: Mapping[str, str] | None = None
+    ) -> AbstractAsyncContextManager[tuple[int, AsyncIterator[bytes]]]:
+        """A file GET on the fast connection: (HTTP status, body chunks); device errors raised
+        before it opens."""
 
     @abstractmethod
     async def _aread(self, response: httpx.Response, limit: int) -> bytes:
@@ -96,16 +110,72 @@ class Media(ClientBase):
                 found.append(recording)
         return sorted(found, key=lambda r: r.start)
 
-    async def download_recording(self, name: str) -> AsyncGenerator[bytes, None]:
-        """The file's bytes as they arrive (`Download`). Use with `contextlib.aclosing` when you
-        may stop early, so that the connection is released at once."""
+    async def clock(self) -> CameraClock:
+        """The camera's time zone and DST rule (`GetTime`), read at most once an hour."""
+        kept = self._clock_kept
+        if kept is not None and time.monotonic() - kept[0] < CLOCK_MAX_AGE:
+            return kept[1]
+        answer = await self._run(Request("GetTime", {}))
+        value = answer.value if isinstance(answer.value, dict) else {}
+        try:
+            clock = CameraClock.from_get_time(value)
+        except ValueError as err:
+            raise ProtocolError(str(err)) from None
+        self._clock_kept = (time.monotonic(), clock)
+        return clock
+
+    async def recordings(
+        self,
+        channel: int,
+        start: datetime,
+        end: datetime,
+        stream: Literal["main", "sub"] = "main",
+    ) -> list[Recording]:
+        """`search_recordings` in UTC: aware `start`/`end` in, aware UTC times out (the camera's
+        local times converted with its zone and DST rule; a file's DST flag settles a repeated
+        hour)."""
+        clock = await self.clock()
+        found = await self.search_recordings(
+            channel, clock.to_local(start), clock.to_local(end), stream
+        )
+        out = []
+        for rec in found:
+            dst = file_flags(rec.name).dst
+            begin = clock.to_utc(rec.start, dst)
+            until = clock.to_utc(rec.end, dst)
+            if until < begin:  # it ended after a fall-back: the end is standard time
+                until = clock.to_utc(rec.end, False)
+            out.append(rec.model_copy(update={"start": begin, "end": until}))
+        return out
+
+    async def download_recording(
+        self, name: str, first: int = 0, last: int | None = None
+    ) -> AsyncGenerator[bytes, None]:
+        """The file's bytes as they arrive (`Download`), from byte `first` to `last` (inclusive;
+        None: the end) — asked with `Range`, and cut here if the device sends the whole file.
+        Use with `contextlib.aclosing` when you may stop early, so that the connection is
+        released at once."""
         if not name or "\n" in name:
             raise ValueError(f"bad recording name {name!r}")
+        if first < 0 or (last is not None and last < first):
+            raise ValueError(f"bad byte range {first}-{last}")
         output = name.rsplit("/", 1)[-1]
         params = {"cmd": "Download", "source": name, "output": output}
-        async with self._open(params) as response:
-            async for chunk in self._iter_bytes(response, MAX_DOWNLOAD_BYTES):
-                yield chunk
+        ranged = first > 0 or last is not None
+        headers = {"Range": f"bytes={first}-{'' if last is None else last}"} if ranged else None
+        async with self._open_bulk(params, headers) as (status, body):
+            skip = first if ranged and status != 206 else 0
+            left = None if last is None else last - first + 1
+            async for received in body:
+                cut = min(skip, len(received))
+                skip -= cut
+                piece = received[cut:] if left is None else received[cut : cut + left]
+                if left is not None:
+                    left -= len(piece)
+                if piece:
+                    yield piece
+                if left == 0:
+                    return
 
     async def get_encodings(self, channel: int = 0) -> list[StreamEncoding]:
         """The channel's streams with codec, size, frame rate and bit rate (`GetEnc`)."""
@@ -176,6 +246,7 @@ def _recording(item: JsonObject, channel: int, stream: str) -> Recording | None:
         end = datetime.strptime(day + until, "%Y%m%d%H%M%S")
     kind = item.get("type")
     return Recording(
+        triggers=file_flags(name).triggers,
         name=name,
         channel=channel,
         start=start,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from . import recordings, wire
@@ -289,36 +289,7 @@ def set_ntp(dev: SimulatedDevice, call: Call) -> Json:
 
 
 def get_time(dev: SimulatedDevice, call: Call) -> Json:
-    now = dev.now()
-    return {
-        "Dst": {
-            "enable": 0,
-            "endHour": 2,
-            "endMin": 0,
-            "endMon": 10,
-            "endSec": 0,
-            "endWeek": 5,
-            "endWeekday": 0,
-            "offset": 1,
-            "startHour": 2,
-            "startMin": 0,
-            "startMon": 3,
-            "startSec": 0,
-            "startWeek": 2,
-            "startWeekday": 0,
-        },
-        "Time": {
-            "day": now.day,
-            "hour": now.hour,
-            "hourFmt": 0,
-            "min": now.minute,
-            "mon": now.month,
-            "sec": now.second,
-            "timeFmt": "DD/MM/YYYY",
-            "timeZone": 0,
-            "year": now.year,
-        },
-    }
+    return dev.clock.get_time()
 
 
 def set_time(dev: SimulatedDevice, call: Call) -> Json:
@@ -380,8 +351,7 @@ def search(dev: SimulatedDevice, call: Call) -> Json:
     if stream not in ("main", "sub"):
         raise param_error("streamType")
     only_status = _int(s.get("onlyStatus", 0), 0, 1, "onlyStatus") == 1
-    result = recordings.search(dev.seed, channel, stream, start, end, dev.now(), only_status)
-    return {"SearchResult": result}
+    return {"SearchResult": dev.sdcard.search(channel, stream, start, end, only_status)}
 
 
 def nvr_download(dev: SimulatedDevice, call: Call) -> Json:
@@ -394,14 +364,8 @@ def nvr_download(dev: SimulatedDevice, call: Call) -> Json:
     stream = s.get("streamType", "main")
     if stream not in ("main", "sub"):
         raise param_error("streamType")
-    files = []
-    day = start.date()
-    while day <= end.date():
-        for rec in recordings.recordings_for_day(dev.seed, channel, stream, day, dev.now()):
-            if rec.end >= start and rec.start <= end:
-                files.append({"fileName": rec.name, "fileSize": str(rec.size)})
-        day += timedelta(days=1)
-    return {"fileList": files}
+    files = dev.sdcard.files(channel, stream, start, end)
+    return {"fileList": [{"fileName": f.name, "fileSize": str(f.size)} for f in files]}
 
 
 # ------------------------------------------------------------------------------------------

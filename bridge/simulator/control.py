@@ -11,6 +11,9 @@ On each device's own port::
     POST /sim/channel {"channel": 3, "online": false}    (NVR/hub: plug a camera out or in)
                       {"channel": 0, "battery": 15, "charging": 0}   (battery cameras)
     POST /sim/reset
+    POST /sim/recordings {"drop_before": "2026-12-01T08:00:00"}   the SD card overwrites older files
+                         (device local time); answers the files left: {"files": [names]}
+    POST /sim/clock   {"timezone": "Europe/Berlin"}              the device's time zone (DST rule)
 
 On the simulator's control port (reachable while a device is offline)::
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
@@ -146,8 +150,47 @@ async def reset(server: DeviceServer, request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def sd_recordings(server: DeviceServer, request: web.Request) -> web.Response:
+    data = await _body(request)
+    drop = data.get("drop_before")
+    dev = server.device
+    if drop is not None:
+        try:
+            moment = datetime.fromisoformat(str(drop))
+        except ValueError:
+            return _error(400, "'drop_before' must be an ISO local time")
+        dev.sdcard.drop_before(moment.replace(tzinfo=None))
+    now = dev.now()
+    names = [
+        f.name
+        for channel in range(len(dev.channels))
+        for stream in ("main", "sub")
+        for f in dev.sdcard.files(channel, stream, now - timedelta(days=31), now)
+    ]
+    return web.json_response({"status": "ok", "files": names})
+
+
+async def clock(server: DeviceServer, request: web.Request) -> web.Response:
+    data = await _body(request)
+    name = data.get("timezone")
+    if not isinstance(name, str):
+        return _error(400, "'timezone' is required (an IANA name such as Europe/Berlin)")
+    try:
+        server.device.set_timezone(name)
+    except (KeyError, ValueError):
+        return _error(400, f"unknown time zone {name!r}")
+    return web.json_response({"status": "ok", "timezone": name})
+
+
 Action = Callable[["DeviceServer", web.Request], Awaitable[web.Response]]
-_ACTIONS: dict[str, Action] = {"event": event, "fault": fault, "channel": channel, "reset": reset}
+_ACTIONS: dict[str, Action] = {
+    "event": event,
+    "fault": fault,
+    "channel": channel,
+    "reset": reset,
+    "recordings": sd_recordings,
+    "clock": clock,
+}
 
 
 def add_device_routes(app: web.Application, get: Getter) -> None:

@@ -18,8 +18,10 @@ from typing import Any
 from bridge.reolink.baichuan.crypto import Encryption
 
 from . import commands, wire
+from .clock import DeviceClock
 from .commands import COMMANDS, Call, CommandError, channel_has, find_channel, firmware_knows
 from .profiles import DeviceProfile
+from .sdcard import SdCard
 from .sessions import Sessions
 from .state import ChannelState, Json, new_channel_state, new_device_state, stable_hex
 from .wire import RspCode
@@ -109,6 +111,8 @@ class SimulatedDevice:
         mac = stable_hex(device_id, "mac", length=6).lower()
         self.mac = "ec:71:db:" + ":".join(mac[i : i + 2] for i in range(0, 6, 2))
         self.seed = f"{device_id}/{self.serial}"
+        self.clock = DeviceClock()
+        self.sdcard = SdCard(self.seed, self.clock)
         self.host_state = new_device_state(profile, baichuan_port)
         self.channels: list[ChannelState] = [
             new_channel_state(device_id, profile, i) for i in range(profile.channel_count)
@@ -135,10 +139,14 @@ class SimulatedDevice:
     # ---------------------------------------------------------------------------------
     # clock and helpers
 
-    @staticmethod
-    def now() -> datetime:
-        """The device's clock (the host's local time; ``GetTime`` reports timeZone 0)."""
-        return datetime.now()
+    def now(self) -> datetime:
+        """The device's clock: local wall-clock time of ``clock`` (UTC unless set)."""
+        return self.clock.now()
+
+    def set_timezone(self, name: str) -> None:
+        """Move the device to a time zone (an IANA name); its recordings keep their times."""
+        clock = DeviceClock(name)
+        self.clock.zone, self.clock.name = clock.zone, clock.name
 
     def requests_last_second(self) -> int:
         return self._last_second_count
@@ -383,6 +391,7 @@ class SimulatedDevice:
             ch.clear_at[key] = time.monotonic() + duration
         else:
             ch.clear_at.pop(key, None)
+        self.sdcard.record(channel, kind.value, active, duration)
         self.log_command("sim:event", channel, {"type": kind.value, "active": active})
         self.alarm_changed(channel)
 

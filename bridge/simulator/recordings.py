@@ -3,15 +3,18 @@
 The list is a pure function of (seed, channel, stream, day), so ``Search`` and ``Download`` agree
 without storing anything.  File names follow the real pattern
 ``Mp4Record/<yyyy-mm-dd>/Rec<M|S><chan>_<yyyymmdd>_<hhmmss>_<hhmmss>_<flags>_<hexsize>.mp4``.
-The bytes of a file are a short real MP4 (when ffmpeg made one) followed by an MP4 ``free`` box
-that pads it to exactly the size ``Search`` reported, so every download is a valid MP4.
+``<flags>`` carries the trigger bits as the firmware sets them (the layout reolink_aio decodes);
+a file that started during DST has ``DST`` before its date. The bytes of a file are a real MP4 of
+the recording's duration (when ffmpeg is present) followed by an MP4 ``free`` box that pads it to
+exactly the size ``Search`` reported, so every download is a valid, playable MP4.
+The device's virtual SD card (`bridge.simulator.sdcard`) adds a file per event and drops old ones.
 """
 
 from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -20,8 +23,21 @@ MAIN_BYTES_PER_SECOND = 40_000
 SUB_BYTES_PER_SECOND = 8_000
 MIN_FILE_SIZE = 256 * 1024
 FLAGS = "6D28808"
+"""The flags of a timer recording on a 4K camera (resolution, frame rate, audio, encoder bits)."""
+FLAG_BITS = {
+    "person": 17,
+    "face": 18,
+    "vehicle": 19,
+    "pet": 20,
+    "timer": 23,
+    "motion": 24,
+    "visitor": 26,
+    "package": 27,
+}
+"""Trigger → bit of the flags (counted from the most significant bit of the 28-bit field)."""
+TRIGGERS = tuple(FLAG_BITS)
 
-_NAME_RE = re.compile(
+NAME_RE = re.compile(
     r"^Mp4Record/(?P<day>\d{4}-\d{2}-\d{2})/Rec(?P<stream>[MS])(?P<chan>\d{2})_(?:DST)?"
     r"(?P<date>\d{8})_(?P<start>\d{6})_(?P<end>\d{6})_[0-9A-F]+_(?P<size>[0-9A-F]+)\.mp4$"
 )
@@ -37,6 +53,11 @@ class Recording:
     start: datetime
     end: datetime
     size: int
+    triggers: tuple[str, ...] = ()
+
+    @property
+    def duration(self) -> float:
+        return (self.end - self.start).total_seconds()
 
     def search_entry(self) -> dict[str, object]:
         """The ``SearchResult.File[]`` entry."""
@@ -50,6 +71,33 @@ class Recording:
             "type": self.stream,
             "width": 0,
         }
+
+
+def encode_flags(triggers: Iterable[str]) -> str:
+    """The 7-hex-digit flags of a file with these triggers (reolink_aio's FLAGS_CAM_V2 layout)."""
+    width = len(FLAGS) * 4
+    value = int(FLAGS, 16)
+    for bit in FLAG_BITS.values():
+        value &= ~(1 << (width - 1 - bit))
+    for trigger in triggers:
+        value |= 1 << (width - 1 - FLAG_BITS[trigger])
+    return f"{value:0{len(FLAGS)}X}"
+
+
+def file_name(
+    channel: int,
+    stream: str,
+    start: datetime,
+    end: datetime,
+    size: int,
+    triggers: Iterable[str],
+    dst: bool,
+) -> str:
+    letter = "M" if stream == "main" else "S"
+    return (
+        f"Mp4Record/{start:%Y-%m-%d}/Rec{letter}{channel + 1:02d}_{'DST' if dst else ''}"
+        f"{start:%Y%m%d}_{start:%H%M%S}_{end:%H%M%S}_{encode_flags(triggers)}_{size:X}.mp4"
+    )
 
 
 def reolink_time(t: datetime) -> dict[str, int]:
@@ -91,16 +139,20 @@ def day_has_recordings(seed: str, channel: int, day: date, today: date) -> bool:
 
 
 def recordings_for_day(
-    seed: str, channel: int, stream: str, day: date, now: datetime
+    seed: str,
+    channel: int,
+    stream: str,
+    day: date,
+    now: datetime,
+    is_dst: Callable[[datetime], bool] = lambda _: False,
 ) -> list[Recording]:
-    """The files of one day (only those already finished at ``now``)."""
+    """The timer/motion files of one day (only those already finished at ``now``)."""
     if not day_has_recordings(seed, channel, day, now.date()):
         return []
     rng = _rng(seed, channel, day.isoformat(), "files")
     count = 4 + rng.randrange(7)
     starts = sorted(rng.sample(range(0, 86_400 - 600, 300), count))
     rate = MAIN_BYTES_PER_SECOND if stream == "main" else SUB_BYTES_PER_SECOND
-    letter = "M" if stream == "main" else "S"
     out: list[Recording] = []
     midnight = datetime(day.year, day.month, day.day)
     for offset in starts:
@@ -110,11 +162,9 @@ def recordings_for_day(
         if end > now:
             break
         size = max(MIN_FILE_SIZE, duration * rate + rng.randrange(4096))
-        name = (
-            f"Mp4Record/{day:%Y-%m-%d}/Rec{letter}{channel + 1:02d}_{day:%Y%m%d}_"
-            f"{start:%H%M%S}_{end:%H%M%S}_{FLAGS}_{size:X}.mp4"
-        )
-        out.append(Recording(name, channel, stream, start, end, size))
+        triggers = ("timer",) if rng.random() < 0.5 else ("motion",)
+        name = file_name(channel, stream, start, end, size, triggers, is_dst(start))
+        out.append(Recording(name, channel, stream, start, end, size, triggers))
     return out
 
 
@@ -128,62 +178,13 @@ def month_table(seed: str, channel: int, year: int, month: int, today: date) -> 
     return "".join(chars)
 
 
-def _months(start: date, end: date) -> Iterator[tuple[int, int]]:
+def months(start: date, end: date) -> Iterator[tuple[int, int]]:
     year, month = start.year, start.month
     while (year, month) <= (end.year, end.month):
         yield year, month
         month += 1
         if month == 13:
             year, month = year + 1, 1
-
-
-def search(
-    seed: str,
-    channel: int,
-    stream: str,
-    start: datetime,
-    end: datetime,
-    now: datetime,
-    only_status: bool,
-) -> dict[str, object]:
-    """The ``SearchResult`` object for a window."""
-    result: dict[str, object] = {"channel": channel}
-    statuses = [
-        {"mon": m, "table": month_table(seed, channel, y, m, now.date()), "year": y}
-        for y, m in _months(start.date(), end.date())
-    ]
-    if any("1" in s["table"] for s in statuses):  # type: ignore[operator]
-        result["Status"] = statuses
-    if only_status:
-        return result
-    files: list[dict[str, object]] = []
-    day = start.date()
-    while day <= end.date() and len(files) < 2000:
-        for rec in recordings_for_day(seed, channel, stream, day, now):
-            if rec.end >= start and rec.start <= end:
-                files.append(rec.search_entry())
-        day += timedelta(days=1)
-    if files:
-        result["File"] = files
-    return result
-
-
-def find_recording(seed: str, name: str, now: datetime) -> Recording | None:
-    """The recording called ``name`` (as ``Search`` returned it), if it exists."""
-    name = name.strip().lstrip("/")
-    m = _NAME_RE.match(name)
-    if m is None:
-        return None
-    try:
-        day = datetime.strptime(m["date"], "%Y%m%d").date()
-    except ValueError:
-        return None
-    channel = int(m["chan"]) - 1
-    stream = "main" if m["stream"] == "M" else "sub"
-    for rec in recordings_for_day(seed, channel, stream, day, now):
-        if rec.name == name:
-            return rec
-    return None
 
 
 class VirtualFile:

@@ -31,6 +31,7 @@ from . import control, recordings, wire
 from .baichuan import BaichuanServer
 from .device import FaultMode, SimulatedDevice
 from .media import FlvStreams, MediaCache, snapshot_size
+from .mp4 import Mp4Clips
 from .wire import RspCode
 
 _LOGGER = logging.getLogger(__name__)
@@ -77,6 +78,9 @@ class DeviceServer:
     def __init__(self, device: SimulatedDevice, media: MediaCache, flv: FlvStreams) -> None:
         self.device = device
         self.media = media
+        self.mp4 = Mp4Clips()
+        self.downloads_active = 0
+        """Download responses being sent now (a test sees a client's disconnect end them)."""
         self.flv = flv
         self.control_url: str | None = None
         self._runner: web.AppRunner | None = None
@@ -288,12 +292,12 @@ class DeviceServer:
     ) -> web.StreamResponse:
         dev = self.device
         source = query.get("source", "")
-        rec = recordings.find_recording(dev.seed, source, dev.now())
+        rec = dev.sdcard.find(source)
         if rec is None or not dev.channels[rec.channel].online:
             return _json([wire.error(cmd, RspCode.FILE_NOT_EXIST)])
         output = query.get("output") or source.rsplit("/", 1)[-1]
         output = output.replace('"', "").replace("/", "_")
-        vfile = recordings.VirtualFile(await self.media.clip(), rec.size)
+        vfile = recordings.VirtualFile(await self.mp4.get(rec.duration), rec.size)
         start, end = 0, rec.size - 1
         status = 200
         headers = {
@@ -313,13 +317,16 @@ class DeviceServer:
         resp = web.StreamResponse(status=status, headers=headers)
         resp.content_type = wire.DOWNLOAD_CONTENT_TYPE
         resp.content_length = length
-        await resp.prepare(request)
+        self.downloads_active += 1
         try:
+            await resp.prepare(request)
             for chunk in vfile.chunks(start, length):
                 await resp.write(chunk)
             await resp.write_eof()
         except ConnectionError:
             pass  # the client stopped reading
+        finally:
+            self.downloads_active -= 1
         return resp
 
     # ---------------------------------------------------------------------------------

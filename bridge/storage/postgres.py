@@ -37,6 +37,7 @@ from bridge.storage._common import (
     utc,
 )
 from bridge.storage._migrations import migrate_postgres
+from bridge.storage.postgres_media import PostgresMedia
 from bridge.store import (
     ApiTokenRecord,
     CameraConfigVersion,
@@ -87,7 +88,9 @@ _EVENT_FIELDS = (
     "snapshot_path",
     "clip",
 )
-_EVENT_COLUMNS = ", ".join((*_EVENT_FIELDS, "acknowledged", "acknowledged_at", "acknowledged_by"))
+_EVENT_COLUMNS = ", ".join(
+    (*_EVENT_FIELDS, "acknowledged", "acknowledged_at", "acknowledged_by", "recording_id")
+)
 _CAMERA_COLUMNS = (
     'id, name, host, port, https, username, password_encrypted, channel, tags, "group", enabled, '
     "poll_interval, source, model, firmware, capabilities, status, last_seen, created_at, "
@@ -178,6 +181,7 @@ def _event(row: asyncpg.Record) -> StoredEvent:
         acknowledged=row["acknowledged"],
         acknowledged_at=row["acknowledged_at"],
         acknowledged_by=row["acknowledged_by"],
+        recording_id=row["recording_id"],
     )
 
 
@@ -285,7 +289,7 @@ def event_query_sql(query: EventQuery) -> tuple[str, list[Any]]:
     return sql, params
 
 
-class PostgresStore:
+class PostgresStore(PostgresMedia):
     """`Store` on PostgreSQL (see the module docstring).
 
     `copy_threshold`: batches of at least this many rows go through COPY. `retention_days`: given,

@@ -41,7 +41,7 @@ def from_message(message: BusMessage) -> Item | None:
     if isinstance(message, EventRaised):
         return message.event
     if isinstance(message, CommandCompleted):
-        return command_record(message)
+        return None if message.repeat else command_record(message)
     if isinstance(message, StillActive):
         return CameraHeartbeat(message.camera_id, message.at)
     return None

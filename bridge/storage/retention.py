@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from bridge.domain.base import utcnow
@@ -31,7 +31,10 @@ class RetentionTask:
         interval: float = DEFAULT_INTERVAL,
         retry_interval: float = DEFAULT_RETRY_INTERVAL,
         clock: Callable[[], datetime] = utcnow,
+        also: Sequence[Callable[[datetime], Awaitable[int]]] = (),
     ) -> None:
+        """`also`: purged with the events, with the same cutoff (the media files and the
+        recordings index)."""
         if retention_days < 1:
             raise ValueError("retention_days must be at least 1")
         self.store = store
@@ -39,6 +42,7 @@ class RetentionTask:
         self.interval = interval
         self.retry_interval = min(retry_interval, interval)
         self.clock = clock
+        self.also = list(also)
         self.runs = 0
         self.failures = 0
         self.removed = 0
@@ -66,6 +70,8 @@ class RetentionTask:
         self.last_run = self.clock()
         try:
             removed = await self.store.purge_events(cutoff)
+            for purge in self.also:
+                await purge(cutoff)
         except asyncio.CancelledError:
             raise
         except StoreUnavailable as err:

@@ -36,6 +36,7 @@ from bridge.storage._common import (
     to_micros,
 )
 from bridge.storage._migrations import migrate_sqlite
+from bridge.storage.sqlite_media import SqliteMedia
 from bridge.store import (
     ApiTokenRecord,
     CameraConfigVersion,
@@ -118,7 +119,8 @@ WHERE (excluded.phase = 'end' AND events.phase = 'start')
 
 _EVENT_COLUMNS = (
     "event_id, camera_id, camera_name, channel, type, phase, started_at, ended_at, duration, "
-    "severity, metadata, snapshot_path, clip, acknowledged, acknowledged_at, acknowledged_by"
+    "severity, metadata, snapshot_path, clip, acknowledged, acknowledged_at, acknowledged_by, "
+    "recording_id"
 )
 _CAMERA_COLUMNS = (
     'id, name, host, port, https, username, password_encrypted, channel, tags, "group", enabled, '
@@ -146,6 +148,7 @@ def _event(row: sqlite3.Row | tuple[Any, ...]) -> StoredEvent:
         acknowledged=bool(row[13]),
         acknowledged_at=_dt(row[14]),
         acknowledged_by=row[15],
+        recording_id=row[16],
     )
 
 
@@ -251,7 +254,7 @@ def event_query_sql(query: EventQuery) -> tuple[str, list[Any]]:
     return sql, params
 
 
-class SqliteStore:
+class SqliteStore(SqliteMedia):
     """`Store` on a SQLite file (see the module docstring)."""
 
     def __init__(self, path: str | Path) -> None:

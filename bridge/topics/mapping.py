@@ -23,6 +23,7 @@ from bridge.bus.messages import (
 from bridge.domain.capabilities import Capabilities
 from bridge.domain.entities import describe
 from bridge.domain.views import CameraView, camera_views
+from bridge.media.links import MediaLinks
 from bridge.topics.tree import Topics
 
 Payload = str | bytes | dict[str, Any] | list[Any] | None
@@ -36,7 +37,12 @@ class Outgoing:
     retain: bool = False
 
 
-def live_messages(message: BusMessage, topics: Topics) -> list[Outgoing]:
+def live_messages(
+    message: BusMessage, topics: Topics, links: MediaLinks | None = None
+) -> list[Outgoing]:
+    """`links`: events carry `snapshot_url`/`clip_url` and a kept snapshot's URL goes to
+    `<base>/<camera>/snapshot/url` (its raw JPEG only when `links.jpeg_topic`; a picture taken on
+    command, which is not kept, as raw JPEG); without it, the plain event and the raw JPEG."""
     if isinstance(message, StateChanged):
         state = message.state
         return [Outgoing(topics.state(state.camera_id), state.payload(), retain=True)]
@@ -51,7 +57,8 @@ def live_messages(message: BusMessage, topics: Topics) -> list[Outgoing]:
         ]
     if isinstance(message, EventRaised):
         event = message.event
-        return [Outgoing(topics.event(event.camera_id), event.payload())]
+        payload = event.payload() if links is None else links.event_payload(event)
+        return [Outgoing(topics.event(event.camera_id), payload)]
     if isinstance(message, DeviceAdded):
         data = message.camera.public_dict()
         return [Outgoing(topics.bridge_event, {"type": "camera_added", "data": data})]
@@ -67,8 +74,18 @@ def live_messages(message: BusMessage, topics: Topics) -> list[Outgoing]:
     if isinstance(message, DeviceRemoved):
         data = {"id": message.camera.id}
         return [Outgoing(topics.bridge_event, {"type": "camera_removed", "data": data})]
-    if isinstance(message, SnapshotTaken) and not message.event_only:
-        return [Outgoing(topics.snapshot(message.camera_id), message.jpeg, retain=True)]
+    if isinstance(message, SnapshotTaken):
+        if message.event_only:  # its event's payload links it; the camera's picture stays
+            return []
+        if links is None:
+            return [Outgoing(topics.snapshot(message.camera_id), message.jpeg, retain=True)]
+        out = []
+        if message.path is not None:
+            url = links.file_url(message.path)
+            out.append(Outgoing(topics.snapshot_url(message.camera_id), url, retain=True))
+        if links.jpeg_topic or message.path is None:  # one taken on command has no file
+            out.append(Outgoing(topics.snapshot(message.camera_id), message.jpeg, retain=True))
+        return out
     return []
 
 

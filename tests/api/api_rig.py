@@ -79,7 +79,7 @@ def api_context(bridge: Bridge) -> ApiContext:
         cache=bridge.cache,
         manager=bridge.manager,
         registry=bridge.registry,
-        dispatcher=bridge.dispatcher,
+        commands=bridge.commands,
         requests=bridge.requests,
         snapshots=bridge.snapshots,
         topics=bridge.topics,

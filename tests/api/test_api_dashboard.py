@@ -204,7 +204,6 @@ async def test_thumbnails_take_one_picture_per_camera_at_most_every_ten_seconds(
 ) -> None:
     assert rig.mqtt is not None
     reader = await _token(rig, "read")
-    await rig.mqtt.wait_topic("reolink/floodlight/snapshot")  # taken when it came online
     mark = rig.mqtt.mark()
     answers = await asyncio.gather(
         *(rig.client(reader).get("/cameras/floodlight/thumbnail") for _ in range(5))
@@ -224,12 +223,12 @@ async def test_thumbnails_take_one_picture_per_camera_at_most_every_ten_seconds(
 async def test_a_battery_camera_is_never_woken_for_a_thumbnail(rig: ApiRig) -> None:
     assert rig.mqtt is not None
     # Its one picture of the run: taken when it came online (so Home Assistant shows one).
-    online = await rig.mqtt.wait_topic("reolink/battery_ch0/snapshot")
+    await rig.mqtt.wait_topic("reolink/battery_ch0/snapshot/url")
     mark = rig.mqtt.mark()
     snaps = rig.sim.state("battery")["get_counts"].get("Snap", 0)
     answer = await rig.client().get("/cameras/battery_ch0/thumbnail")
     assert answer.status_code == 200
-    assert answer.content == online.payload  # the kept one
+    assert answer.content == rig.bridge.snapshots.latest["battery_ch0"]  # the kept one
     await asyncio.sleep(0.5)
     assert rig.mqtt.on("reolink/battery_ch0/snapshot", since=mark) == []
     assert rig.sim.state("battery")["get_counts"].get("Snap", 0) == snaps
@@ -263,11 +262,12 @@ async def test_set_one_attribute_as_mqtt_does(rig: ApiRig) -> None:
     assert switch.json()["status"] == "ok"
 
     unknown = await rig.client().post("/cameras/floodlight/set/warp_drive", json={"value": "ON"})
-    assert unknown.status_code == 200
+    assert unknown.status_code == 422  # the status of the result's code (HTTP_STATUS)
     assert unknown.json()["error"] == "unknown attribute 'warp_drive'"
+    assert unknown.json()["code"] == "invalid"
     bad = await rig.client().post("/cameras/floodlight/set/motion_sensitivity", json={"value": 99})
-    assert bad.json()["status"] == "error"
-    assert bad.json()["error"].startswith("invalid value: ")
+    assert (bad.status_code, bad.json()["status"]) == (422, "error")
+    assert bad.json()["error"].startswith("invalid command: ")
     assert "99" not in bad.json()["error"]
 
     reader = await _token(rig, "read")

@@ -9,9 +9,7 @@ import httpx
 import pytest
 from rig import POLL_INTERVAL, Rig
 
-from bridge.bus.messages import BusMessage, EventRaised, SnapshotTaken
-from bridge.domain.events import Event
-from bridge.domain.values import EventPhase, EventType
+from bridge.bus.messages import BusMessage, SnapshotTaken
 
 LATENCY_BUDGET = POLL_INTERVAL + 0.25
 
@@ -96,15 +94,18 @@ async def test_every_camera_is_pictured_when_it_comes_online(rig: Rig) -> None:
         "nvr_ch2",
         "battery_ch0",
     ):
-        shot = await rig.mqtt.wait_topic(f"reolink/{camera_id}/snapshot")
-        assert shot.payload.startswith(b"\xff\xd8"), camera_id
-    assert not rig.mqtt.on("reolink/nvr/snapshot")  # the NVR's own view has no picture
-    assert not rig.mqtt.on("reolink/battery/snapshot")
+        url = await rig.mqtt.wait_topic(f"reolink/{camera_id}/snapshot/url")
+        assert f"/api/v1/media/snapshots/{camera_id}/" in url.text, url.text
+        assert url.retain
+        assert rig.bridge.snapshots.latest[camera_id].startswith(b"\xff\xd8")
+    assert not rig.mqtt.on("reolink/nvr/snapshot/url")  # the NVR's own view has no picture
+    assert not rig.mqtt.on("reolink/battery/snapshot/url")
 
 
 async def test_a_doorbell_press_keeps_its_picture_for_its_event(rig: Rig) -> None:
-    """Not on `<cam>/snapshot`: Home Assistant's image (and logbook) stays as it is."""
-    await rig.mqtt.wait_topic("reolink/doorbell/snapshot")  # taken when it came online
+    """Its event links it; `<cam>/snapshot/url` stays, and with it Home Assistant's image (and
+    logbook)."""
+    await rig.mqtt.wait_topic("reolink/doorbell/snapshot/url")  # taken when it came online
     taken: asyncio.Queue[SnapshotTaken] = asyncio.Queue()
 
     async def keep(message: BusMessage) -> None:
@@ -122,28 +123,12 @@ async def test_a_doorbell_press_keeps_its_picture_for_its_event(rig: Rig) -> Non
     finally:
         subscription.close()
     assert (shot.event_id, shot.event_only) == (press["event_id"], True)
-    assert shot.jpeg.startswith(b"\xff\xd8")
+    assert shot.path is not None
+    assert shot.path in press["snapshot_url"]
     await rig.mqtt.wait_json("reolink/doorbell", lambda s: s["visitor"] is True, since=mark)
     await asyncio.sleep(0.3)  # what the bus gave the MQTT face is on the broker by now
+    assert rig.mqtt.on("reolink/doorbell/snapshot/url", mark) == []
     assert rig.mqtt.on("reolink/doorbell/snapshot", mark) == []
-
-
-async def test_a_slow_camera_does_not_delay_another_cameras_snapshot(rig: Rig) -> None:
-    """Each camera's pictures are taken in a task of its own, not in the bus worker."""
-    for camera_id in ("ptz", "floodlight"):  # their pictures from coming online are in
-        await rig.mqtt.wait_topic(f"reolink/{camera_id}/snapshot")
-    await rig.sim.set_fault("ptz", "slow", delay=1.5)
-    try:
-        mark = rig.mqtt.mark()
-        # The PTZ's picture is asked for first; the camera takes 1.5 s to give it.
-        start = Event(type=EventType.PERSON, phase=EventPhase.START, camera_id="ptz")
-        rig.bridge.bus.publish(EventRaised(start))
-        rig.sim.trigger_event("floodlight", "person", True)
-        await rig.mqtt.wait_topic("reolink/floodlight/snapshot", since=mark)
-        assert rig.mqtt.on("reolink/ptz/snapshot", mark) == []  # still being taken
-    finally:
-        await rig.sim.set_fault("ptz", "none")
-        rig.sim.trigger_event("floodlight", "person", False)
 
 
 async def test_retained_state_and_availability(rig: Rig) -> None:

@@ -117,7 +117,9 @@ class LiveBridge:
             ]
             settings = load_settings(
                 data_dir=self.data_dir,
-                server={"enabled": False},
+                # The API serves the signed snapshot URLs that Home Assistant's image entities
+                # fetch (`server.public_url` becomes the bound address).
+                server={"host": "127.0.0.1", "port": 0},
                 streams={"enabled": False},
                 cameras=cameras,
                 mqtt={"url": self.broker.url, "base_topic": self.base_topic},

@@ -13,12 +13,14 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
 from fixtures.mosquitto import MosquittoBroker
+from fixtures.process import free_port
 
 from bridge.domain.commands import Command
 from bridge.domain.values import IrMode, OnOff
@@ -75,6 +77,46 @@ def home_assistant(tmp_path: Path, ha_python: Path) -> Iterator[HomeAssistant]:
         yield hass
 
 
+class SnapshotServer:
+    """What the bridge's signed snapshot URLs answer (`/api/v1/media/…?sig=`): JPEGs by path."""
+
+    def __init__(self) -> None:
+        files: dict[str, bytes] = {}
+        self.files = files
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = files.get(self.path)
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Type", "image/jpeg")
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def add(self, path: str, jpeg: bytes) -> str:
+        self.files[path] = jpeg
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def snapshots() -> Iterator[SnapshotServer]:
+    server = SnapshotServer()
+    yield server
+    server.close()
+
+
 @pytest.fixture
 def bridge(mosquitto: MosquittoBroker) -> Iterator[Bridge]:
     fake = Bridge(mosquitto)
@@ -83,7 +125,10 @@ def bridge(mosquitto: MosquittoBroker) -> Iterator[Bridge]:
 
 
 def test_a_real_home_assistant_shows_the_camera(
-    home_assistant: HomeAssistant, mosquitto: MosquittoBroker, bridge: Bridge
+    home_assistant: HomeAssistant,
+    mosquitto: MosquittoBroker,
+    bridge: Bridge,
+    snapshots: SnapshotServer,
 ) -> None:
     started = time.monotonic()
     profile = floodlight()
@@ -113,7 +158,9 @@ def test_a_real_home_assistant_shows_the_camera(
 
     wait_for("every discovered entity", all_entities, timeout=30)
     bridge.publish(TOPICS.state(cid), full)  # again, now that every entity listens
-    bridge.publish(TOPICS.snapshot(cid), FALLBACK_JPEG)
+    # the latest event snapshot's signed URL (retained): the image entity's url_topic
+    first = snapshots.add(f"/api/v1/media/snapshots/{cid}/2026-12-02/e1.jpg?sig=a", FALLBACK_JPEG)
+    bridge.publish(TOPICS.snapshot_url(cid), first)
 
     expected_states = {
         "binary_sensor.driveway_motion": "on",
@@ -159,6 +206,21 @@ def test_a_real_home_assistant_shows_the_camera(
     assert "device_class" not in states["binary_sensor.driveway_person"]["attributes"]
     assert states["binary_sensor.driveway_motion"]["attributes"]["device_class"] == "motion"
     assert "sensor.driveway_last_event" not in states  # diagnostic, off by default
+    # Home Assistant fetched the URL; a new event's snapshot URL shows the new picture
+    proxy = "/api/image_proxy/image.driveway_last_snapshot"
+    assert home_assistant.http.get(proxy).content == FALLBACK_JPEG
+    shown = states["image.driveway_last_snapshot"]["state"]
+    newer = FALLBACK_JPEG + b"new event"
+    bridge.publish(
+        TOPICS.snapshot_url(cid),
+        snapshots.add(f"/api/v1/media/snapshots/{cid}/2026-12-02/e2.jpg?sig=b", newer),
+    )
+
+    def new_picture() -> bool | None:
+        state = home_assistant.states()["image.driveway_last_snapshot"]["state"]
+        return (state != shown and home_assistant.http.get(proxy).content == newer) or None
+
+    wait_for("the new snapshot", new_picture, timeout=20)
     assert states["binary_sensor.driveway_motion"]["attributes"]["friendly_name"] == (
         "Driveway Motion"
     )

@@ -57,8 +57,8 @@ def test_device_mode_one_message_per_view() -> None:
     assert siren["support_duration"] is True
     assert payload["components"]["detection"]["state_topic"] == "cams/driveway/event"
     image = payload["components"]["last_snapshot"]
-    assert image["image_topic"] == "cams/driveway/snapshot"
-    assert image["content_type"] == "image/jpeg"
+    assert image["url_topic"] == "cams/driveway/snapshot/url"
+    assert "image_topic" not in image
     for component in payload["components"].values():
         assert component["qos"] == 1
         assert component["unique_id"].startswith("reolink_95270000abcd1234_")

@@ -33,6 +33,7 @@ export function signedIn() {
 
 function detailOf(body, status) {
   if (body && typeof body.detail === 'string') return body.detail
+  if (body && typeof body.error === 'string') return body.error // a failed CommandResult
   if (body && Array.isArray(body.detail)) {
     return body.detail.map((d) => `${(d.loc || []).slice(1).join('.') || 'body'}: ${d.msg}`).join('; ')
   }

@@ -6,7 +6,7 @@ Reading needs `read`, `/set` needs `control`, changing the cameras needs `admin`
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
 from fastapi.responses import JSONResponse
@@ -24,6 +24,7 @@ from bridge.domain.commands import Command, CommandResult
 from bridge.domain.errors import UnknownCamera
 from bridge.domain.state import CameraState
 from bridge.pipeline.device import DeviceRunner
+from bridge.reports import camera_entry, device_health
 from bridge.topics.mapping import entities_payload
 
 router = APIRouter(prefix="/cameras", tags=["cameras"], responses=responses.CAMERA)
@@ -40,9 +41,7 @@ CameraIdPath = Annotated[
 
 def camera_info(runner: DeviceRunner) -> CameraInfo:
     """The `reolink/bridge/cameras` entry of one device (never its password)."""
-    data: dict[str, Any] = runner.camera.public_dict()
-    data["capabilities"] = runner.capabilities
-    data["cameras"] = [view.camera_id for view in runner.views]
+    data = camera_entry(runner.camera, runner.capabilities)
     data["online"] = runner.online
     return CameraInfo.model_validate(data)
 
@@ -140,15 +139,14 @@ async def camera_status(ctx: Ctx, camera_id: CameraIdPath) -> CameraStatus:
     runner, view = ctx.manager.resolve(camera_id)
     caps = runner.capabilities
     channel_caps = view.capabilities
+    health = device_health(runner)  # as the health_check bridge request reports the device
+    health["online"] = runner.online and (channel_caps.online if channel_caps else True)
     return CameraStatus(
+        **health,
         camera_id=camera_id,
         device_id=runner.camera.id,
         channel=view.channel,
-        online=runner.online and (channel_caps.online if channel_caps is not None else True),
-        failures=runner.failures,
-        last_error=runner.last_error,
         last_poll=runner.last_poll,
-        polls=runner.polls,
         model=(channel_caps.model if channel_caps and channel_caps.model else None)
         or (caps.model if caps else None),
         firmware=(channel_caps.firmware if channel_caps and channel_caps.firmware else None)
@@ -178,12 +176,13 @@ async def camera_state(ctx: Ctx, camera_id: CameraIdPath) -> Response:
 @router.post(
     "/{camera_id}/set",
     response_model=CommandResult,
-    responses={**responses.RATE_LIMITED},
+    responses=responses.COMMAND,
     dependencies=[Control],
     summary="The MQTT Command of reolink/<camera_id>/set",
-    description="Answers 200 with the `CommandResult` MQTT's `reolink/<camera_id>/response` "
-    'carries, also when the command failed (`"status": "error"`); 429 past the rate limit, '
-    "which a safety-off (siren off, PTZ stop, floodlight off) always passes.",
+    description="Answers with the `CommandResult` MQTT's `reolink/<camera_id>/response` "
+    "carries and the HTTP status of its `code` (200 ok, 404, 409, 422, 429, 502, 504); 429 "
+    "past the rate limit, which a safety-off (siren off, PTZ stop, floodlight off) always "
+    "passes.",
 )
 async def set_camera(
     state: State,

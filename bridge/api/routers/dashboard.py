@@ -10,10 +10,10 @@ dir's use (all `read`), and one attribute set as MQTT's `…/set/<attribute>` (`
   nor from an offline one. 204 when there is no picture to give.
 - `GET /system/storage`: bytes used under `data_dir` per top-level entry, and the disk's size.
 - `POST /cameras/{id}/set/{attribute}` `{"value": …}`: what `reolink/<id>/set/<attribute>` does
-  with a plain value (`Command.from_attribute`), answered with the `CommandResult` (always 200,
-  like `POST /cameras/{id}/set`). The dashboard's controls send their entity's key and value.
-  The actuator limit applies once, in `dispatch`, where the command is known (a safety-off
-  passes it).
+  with a plain value (`parse_command`, as every face), answered with the `CommandResult` and
+  its code's HTTP status, like `POST /cameras/{id}/set`. The dashboard's controls send their
+  entity's key and value. The actuator limit applies once, in `dispatch`, where the command is
+  known (a safety-off passes it).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import HTTPConnection
 
 from bridge.api import responses
@@ -38,8 +38,8 @@ from bridge.api.deps import Ctx, CurrentPrincipal, State
 from bridge.api.routers.cameras import CameraIdPath
 from bridge.api.scopes import Control, Read
 from bridge.domain.capabilities import ChannelCapabilities
-from bridge.domain.commands import Command, CommandResult
-from bridge.domain.errors import CameraOffline
+from bridge.domain.commands import CommandResult, parse_command
+from bridge.domain.errors import CameraOffline, InvalidCommand
 from bridge.reolink import ReolinkError
 
 router = APIRouter(tags=["dashboard"])
@@ -166,11 +166,11 @@ class AttributeValue(BaseModel):
 @router.post(
     "/cameras/{camera_id}/set/{attribute}",
     response_model=CommandResult,
-    responses={**responses.NOT_FOUND, **responses.RATE_LIMITED},
+    responses=responses.COMMAND,
     dependencies=[Control],
     summary="As MQTT reolink/<camera_id>/set/<attribute> with a plain value",
-    description="Answers 200 with the `CommandResult`, also when the command failed "
-    '(`"status": "error"`: an unknown attribute or a bad value too).',
+    description="Answers with the `CommandResult` and the HTTP status of its `code` (200 ok, "
+    "422 invalid — an unknown attribute or a bad value —, 404, 409, 429, 502, 504 timeout …).",
 )
 async def set_attribute(
     state: State,
@@ -180,17 +180,12 @@ async def set_attribute(
     principal: CurrentPrincipal,
 ) -> JSONResponse:
     state.ctx.manager.resolve(camera_id)  # 404 for an unknown camera
-    value = body.value
-    text = ("ON" if value else "OFF") if isinstance(value, bool) else str(value)
     try:
-        command = Command.from_attribute(attribute, text, body.transaction)
-    except ValidationError as err:
-        reasons = "; ".join(e["msg"] for e in err.errors(include_input=False, include_url=False))
+        command = parse_command(body.model_dump(), attribute)
+    except InvalidCommand as err:
         return result_response(
-            CommandResult.failed(camera_id, body.transaction, f"invalid value: {reasons}")
+            CommandResult.failed(camera_id, body.transaction, str(err), err.code)
         )
-    except ValueError as err:
-        return result_response(CommandResult.failed(camera_id, body.transaction, str(err)))
     return result_response(await dispatch(state, camera_id, command, principal))
 
 

@@ -5,8 +5,8 @@ Reading needs `read`; acknowledging an event needs `control`.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response
@@ -18,7 +18,8 @@ from bridge.api.deps import Ctx, CurrentPrincipal, State
 from bridge.api.routers.cameras import CameraIdPath
 from bridge.api.schemas import CommandAudit, CommandPage, EventPage, EventRecord
 from bridge.api.scopes import Control, Read
-from bridge.domain.values import EventType
+from bridge.domain.values import EventPhase, EventType
+from bridge.media.links import NOT_DETECTIONS, MediaLinks
 from bridge.store import EventQuery, StoredEvent
 
 router = APIRouter(tags=["events"])
@@ -55,8 +56,19 @@ class AcknowledgedMany(BaseModel):
     missing: list[str] = Field(description="Ids of no stored event (nothing was done for them)")
 
 
-def event_record(event: StoredEvent, *, has_snapshot: bool) -> EventRecord:
+def event_record(
+    event: StoredEvent, *, has_snapshot: bool, links: MediaLinks | None = None
+) -> EventRecord:
+    snapshot_url = clip_url = None
+    if links is not None:
+        if event.snapshot_path is not None:
+            snapshot_url = links.file_url(event.snapshot_path)
+        if event.type not in NOT_DETECTIONS and event.phase is not EventPhase.START:
+            clip_url = links.clip_url(event.event_id)
     return EventRecord(
+        snapshot_url=snapshot_url,
+        clip_url=clip_url,
+        recording_id=event.recording_id,
         event_id=event.event_id,
         camera_id=event.camera_id,
         camera_name=event.camera_name,
@@ -75,18 +87,18 @@ def event_record(event: StoredEvent, *, has_snapshot: bool) -> EventRecord:
     )
 
 
+def record_of(state: State, event: StoredEvent) -> EventRecord:
+    has = event.snapshot_path is not None or state.hub.has_snapshot(event.event_id)
+    media = state.ctx.media
+    return event_record(event, has_snapshot=has, links=media.links if media else None)
+
+
 async def _page(state: State, query: EventQuery) -> Response:
     """The page as JSON at once: the records are built here, so FastAPI need not check them
     again against the response model (half the cost of a page of 50)."""
     page = await state.ctx.store.query_events(query)
-    hub = state.hub
     body = EventPage(
-        events=[
-            event_record(
-                e, has_snapshot=e.snapshot_path is not None or hub.has_snapshot(e.event_id)
-            )
-            for e in page.events
-        ],
+        events=[record_of(state, e) for e in page.events],
         next_cursor=page.next_cursor,
     )
     return Response(body.model_dump_json(), media_type="application/json")
@@ -162,8 +174,7 @@ async def _event(state: State, event_id: str) -> StoredEvent:
 )
 async def get_event(state: State, event_id: EventIdPath) -> EventRecord:
     event = await _event(state, event_id)
-    has = event.snapshot_path is not None or state.hub.has_snapshot(event_id)
-    return event_record(event, has_snapshot=has)
+    return record_of(state, event)
 
 
 @router.put(
@@ -178,8 +189,7 @@ async def acknowledge_event(
     event = await state.ctx.store.acknowledge_event(event_id, principal.who)
     if event is None:
         raise HTTPException(404, f"no event {event_id!r}")
-    has = event.snapshot_path is not None or state.hub.has_snapshot(event_id)
-    return event_record(event, has_snapshot=has)
+    return record_of(state, event)
 
 
 @router.put(
@@ -199,8 +209,7 @@ async def acknowledge_events(
         if event is None:
             missing.append(event_id)
             continue
-        has = event.snapshot_path is not None or state.hub.has_snapshot(event_id)
-        done.append(event_record(event, has_snapshot=has))
+        done.append(record_of(state, event))
     return AcknowledgedMany(events=done, missing=missing)
 
 
@@ -217,20 +226,12 @@ async def acknowledge_events(
 async def event_snapshot(state: State, event_id: EventIdPath) -> Response:
     event = await _event(state, event_id)
     jpeg = state.hub.snapshot(event_id)
-    if jpeg is None and event.snapshot_path:
-        jpeg = _read_snapshot(state.ctx.settings.data_dir, event.snapshot_path)
+    media = state.ctx.media
+    if jpeg is None and event.snapshot_path and media is not None:
+        jpeg = await asyncio.to_thread(media.event_media.read, event.snapshot_path)
     if jpeg is None:
         raise HTTPException(404, f"no snapshot is kept for event {event_id!r}")
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private"})
-
-
-def _read_snapshot(data_dir: Path, stored: str) -> bytes | None:
-    """A snapshot file the store names, only from inside the data dir."""
-    root = data_dir.resolve()
-    path = (root / stored).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        return None
-    return path.read_bytes()
 
 
 @router.get(

@@ -2,7 +2,7 @@
 
 Each type is a slice of the camera state: the feature table's rows with that `config_group`
 (`bridge.api.settings_models`). `GET` reads it from the state cache; `PUT` turns the
-body into one `Command` for the dispatcher (so MQTT, REST and the rails agree) and, when the
+body into one `Command` over the bus (so MQTT, REST and the rails agree) and, when the
 camera took it, stores a versioned copy in `camera_configs`.
 
 Reading needs `read`; `PUT` and taking a snapshot need `control` (the latest snapshot kept,
@@ -17,7 +17,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bridge.api import responses
-from bridge.api.commanding import dispatch, result_payload, result_status
+from bridge.api.commanding import CommandFailed, dispatch, result_payload
 from bridge.api.deps import Ctx, CurrentPrincipal, State
 from bridge.api.errors import validation_details
 from bridge.api.routers.cameras import CameraIdPath
@@ -93,7 +93,7 @@ def _add_type(kind: str, model: type[BaseModel]) -> None:
             raise HTTPException(422, validation_details(err.errors(include_input=False))) from None
         result = await dispatch(state, camera_id, command, principal)
         if result.status is CommandStatus.ERROR:
-            raise HTTPException(result_status(result), result.error or "command failed")
+            raise CommandFailed(result)
         current = await ctx.cache.get_state(camera_id)
         data = _current(current, model) | requested
         device_id, key = _stored_as(ctx, camera_id, kind)

@@ -18,7 +18,8 @@ from bridge.api import responses
 from bridge.api.deps import PUBLIC_OPENAPI, Actuator, Ctx, State, public
 from bridge.api.schemas import BridgeInfo, BridgeResponse, Health, Readiness
 from bridge.api.scopes import READ_REQUESTS, Read, ScopeRule, enforce, request_scope, scoped
-from bridge.config import redacted
+from bridge.reports import bridge_info
+from bridge.requests import pop_transaction, reply
 
 router = APIRouter(tags=["bridge"])
 
@@ -73,16 +74,6 @@ async def metrics(state: State) -> Response:
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-def bridge_info(ctx: Ctx) -> dict[str, Any]:
-    """The `reolink/bridge/info` payload."""
-    return {
-        "version": __version__,
-        "config": redacted(ctx.settings),
-        "camera_count": len(ctx.manager.cameras),
-        "mqtt": {"dropped_messages": ctx.mqtt.dropped_messages if ctx.mqtt is not None else 0},
-    }
-
-
 @router.get(
     "/bridge/info",
     response_model=BridgeInfo,
@@ -90,7 +81,8 @@ def bridge_info(ctx: Ctx) -> dict[str, Any]:
     summary="As reolink/bridge/info",
 )
 async def get_bridge_info(ctx: Ctx) -> JSONResponse:
-    return JSONResponse(bridge_info(ctx))
+    dropped = ctx.mqtt.dropped_messages if ctx.mqtt is not None else 0
+    return JSONResponse(bridge_info(ctx.settings, len(ctx.manager.cameras), dropped))
 
 
 RequestAction = Annotated[str, Path(min_length=1, max_length=128, examples=["health_check"])]
@@ -124,25 +116,9 @@ async def bridge_request(
 
 async def handle_request(ctx: Ctx, action: str, body: dict[str, Any]) -> dict[str, Any]:
     """The answer MQTT gives on `bridge/response/<action>` (shared with the WebSocket)."""
-    transaction = _transaction(body)
-    try:
-        data = await ctx.requests.handle(action, body)
-    except ValueError as err:
-        return _answer({"status": "error", "error": str(err)}, transaction)
-    return _answer({"status": "ok", "data": data}, transaction)
+    return await ctx.requests.answer(action, body)
 
 
 def refused_request(body: dict[str, Any], error: str) -> dict[str, Any]:
     """The answer to a request refused before it was handled (scope, rate limit)."""
-    return _answer({"status": "error", "error": error}, _transaction(body))
-
-
-def _transaction(body: dict[str, Any]) -> str | None:
-    raw = body.pop("transaction", None)
-    return raw if isinstance(raw, str) else None
-
-
-def _answer(response: dict[str, Any], transaction: str | None) -> dict[str, Any]:
-    if transaction is not None:
-        response["transaction"] = transaction
-    return response
+    return reply(pop_transaction(body), error=error)

@@ -1,0 +1,6 @@
+-- 0006 media (SQLite), down.
+ALTER TABLE events DROP COLUMN recording_id;
+DROP INDEX IF EXISTS recordings_start_ix;
+ALTER TABLE recordings DROP COLUMN seen_at;
+ALTER TABLE recordings DROP COLUMN gone_at;
+ALTER TABLE recordings DROP COLUMN triggers;
