@@ -44,6 +44,10 @@ class ChannelCapabilities(DynamicFields):
     md_sensitivity_legacy: bool = Field(
         default=False, description="Motion sensitivity only via the old GetAlarm/SetAlarm"
     )
+    ranges: dict[str, tuple[int, int]] = Field(
+        default_factory=dict,
+        description="Wire ranges the camera client learnt (e.g. focus: lowest, highest FocusPos)",
+    )
 
     @classmethod
     def table_fields(cls) -> FieldSpec:

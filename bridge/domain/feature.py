@@ -79,6 +79,9 @@ class CameraControl(Protocol):
     async def set_push(self, channel: int, on: bool) -> None: ...
     async def set_ftp(self, channel: int, on: bool) -> None: ...
     async def reboot(self) -> None: ...
+    async def write_feature(self, channel: int, key: str, value: Any) -> None:
+        """Write a command's value of the row `key` through the client's wire mapping (the
+        writer of every commandable row that has none of its own)."""
 
 
 class WriteContext(Protocol):
@@ -110,6 +113,9 @@ class WriteContext(Protocol):
     async def take_snapshot(self) -> bytes: ...
     def request_refresh(self) -> None:
         """Read the camera again soon (after a reboot), instead of at once."""
+
+    def reread_capabilities(self) -> None:
+        """Read the capabilities again after the command (a preset saved or deleted)."""
 
 
 Writer = Callable[[WriteContext, Any], Awaitable[None]]
@@ -177,6 +183,7 @@ class Feature:
     command: Any = None
     """The `Command` value type (with its wire-form coercions) when `key` is a command key."""
     write: Writer | None = None
+    """The call that writes a command's value; default: `CameraControl.write_feature(key)`."""
     attribute: str | None = None
     """The `/set/<attribute>` name, when not `key`."""
     via: tuple[str, str] | None = None
@@ -210,6 +217,10 @@ class Feature:
     config_group: str | None = None
     """The REST settings group (`/cameras/{id}/config/<group>`) the field belongs to."""
     ha: Ha = Ha()
+
+    def __post_init__(self) -> None:
+        if self.command is not None and self.write is None:
+            object.__setattr__(self, "write", _wired(self.key))
 
     # -- derived -----------------------------------------------------------------------------
 
@@ -252,3 +263,12 @@ class Feature:
         if callable(self.options):
             return self.options(channel) if channel is not None else []
         return list(self.options)
+
+
+def _wired(key: str) -> Writer:
+    """The writer of a commandable row without one: the camera client's wire mapping of `key`."""
+
+    async def write(ctx: WriteContext, value: Any) -> None:
+        await ctx.client.write_feature(ctx.channel, key, value)
+
+    return write

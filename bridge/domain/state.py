@@ -14,6 +14,9 @@ from bridge.domain.values import (
     DetectionType,
 )
 
+DEVICE_CHANNEL = -1
+"""The key of the device-wide fields (`scope="device"` rows) among one read's channel states."""
+
 
 class ChannelState(DomainModel):
     """What one poll of one channel returned: feature fields → values as the camera client read

@@ -36,7 +36,7 @@ from bridge.domain.base import utcnow
 from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities
 from bridge.domain.errors import CameraOffline
-from bridge.domain.state import ChannelState
+from bridge.domain.state import DEVICE_CHANNEL, ChannelState
 from bridge.domain.values import OnOff, StorageState
 from bridge.domain.views import CameraView, camera_views
 from bridge.pipeline.tracker import StateTracker
@@ -198,10 +198,13 @@ class DeviceRunner:
         self._apply(polls, now)
 
     def _apply(self, polls: dict[int, ChannelState], now: datetime) -> None:
+        device = polls.get(DEVICE_CHANNEL)
+        nvr = self.capabilities is not None and self.capabilities.is_nvr
         for view in self.views:
-            if view.channel is None:
-                continue
-            poll = polls.get(view.channel)
+            poll = polls.get(view.channel) if view.channel is not None else None
+            # Device-wide fields go to the device's own view (the NVR, or the camera itself).
+            if device is not None and (view.is_nvr or not nvr):
+                poll = device if poll is None else poll.merged(device)
             if poll is None:
                 continue
             tracker = self.trackers[view.camera_id]
@@ -361,10 +364,15 @@ class DeviceRunner:
     def command_lock(self) -> asyncio.Lock:
         return self._command_lock
 
-    async def refresh(self) -> None:
-        """Read detections and settings now and publish what changed (after a command)."""
+    async def refresh(self, *, capabilities: bool = False) -> None:
+        """Read detections and settings now and publish what changed (after a command); with
+        `capabilities`, read those first (a command changed them: a PTZ preset saved)."""
         if self.client is None or self.capabilities is None or not self.online:
             return
+        if capabilities:
+            fresh = await self.client.get_capabilities()
+            if fresh != self.capabilities:
+                self._adopt(fresh)
         caps = self.capabilities
         settings = await self.client.read_settings(caps)
         polls = _merge(settings, await self.client.poll_detections(caps))

@@ -186,7 +186,7 @@ class CommandDispatcher:
                 await row.write(context, value)
         if not context.refresh_later:
             try:
-                await runner.refresh()
+                await runner.refresh(capabilities=context.capabilities_changed)
             except ReolinkError as err:
                 _LOGGER.debug("refresh after command on %s failed: %s", camera_id, err)
         return context.data
@@ -248,6 +248,7 @@ class _Context:
         self._client = client
         self._data: dict[str, Any] = {}
         self.refresh_later = False
+        self.capabilities_changed = False
 
     @property
     def client(self) -> CameraControl:
@@ -290,6 +291,9 @@ class _Context:
     def request_refresh(self) -> None:
         self.refresh_later = True
         self._runner.request_refresh()
+
+    def reread_capabilities(self) -> None:
+        self.capabilities_changed = True
 
 
 def check_supported(

@@ -14,13 +14,15 @@ every feature off; read the capabilities again when they come online.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bridge.domain.capabilities import Capabilities, ChannelCapabilities, StorageInfo, StreamPorts
-from bridge.domain.values import DetectionType, DeviceKind
+from bridge.domain.values import DeviceKind
 from bridge.reolink._json import JsonObject, integer, obj, objects, text_or_none
+from bridge.reolink.abilities import PAN_TILT_TYPES, Abilities
+from bridge.reolink.mapping import PROBES
+from bridge.reolink.vocab import AI_KEYS
 from bridge.reolink.wire import Reply, Request
 
 _LOGGER = logging.getLogger(__name__)
@@ -29,54 +31,12 @@ Execute = Callable[[Sequence[Request]], Awaitable[list[Reply]]]
 
 NVR_TYPES = frozenset({"NVR", "WIFI_NVR", "HOMEHUB"})
 
-AI_KEYS: dict[str, DetectionType] = {
-    "people": DetectionType.PERSON,
-    "vehicle": DetectionType.VEHICLE,
-    "dog_cat": DetectionType.PET,
-    "face": DetectionType.FACE,
-    "package": DetectionType.PACKAGE,
-}
-"""Reolink's AI class names → ours (`other` is PIR motion on battery cameras: not an AI type)."""
 
 TOGGLES: dict[str, str] = {"recording": "Rec", "email": "Email", "push": "Push", "ftp": "Ftp"}
 """Our toggle name → the Reolink command stem (GetRec/GetRecV20 …) and value key."""
 
-_PAN_TILT_TYPES = frozenset({2, 3, 5, 6, 7})
 _ZOOM_TYPES = frozenset({1, 2, 5})
 _ISP_KEYS = ("ispBright", "ispContrast", "ispSatruation", "ispSharpen", "ispHue")
-
-
-@dataclass(frozen=True, slots=True)
-class Abilities:
-    """GetAbility's answer: `ver` per feature for the host and per channel (0 = unsupported)."""
-
-    host: JsonObject
-    channels: list[JsonObject]
-    known: bool
-
-    @classmethod
-    def parse(cls, answer: Reply) -> Abilities:
-        ability = answer.value.get("Ability") if answer.ok else None
-        if not isinstance(ability, dict):
-            return cls({}, [], known=False)
-        chans = ability.get("abilityChn")
-        channels = [c for c in chans if isinstance(c, dict)] if isinstance(chans, list) else []
-        return cls(ability, channels, known=True)
-
-    def ver(self, key: str, channel: int | None = None, missing: int = 0) -> int:
-        table = self.host if channel is None else _at(self.channels, channel)
-        entry = table.get(key)
-        if not isinstance(entry, dict):
-            return missing
-        ver = entry.get("ver", 0)
-        return ver if isinstance(ver, int) else 0
-
-    def any(self, keys: Iterable[str], channel: int | None = None) -> bool:
-        return any(self.ver(key, channel) > 0 for key in keys)
-
-
-def _at(items: list[JsonObject], index: int) -> JsonObject:
-    return items[index] if 0 <= index < len(items) else {}
 
 
 async def read(execute: Execute, username: str) -> Capabilities:
@@ -215,13 +175,21 @@ def _probe_requests(ch: int, ab: Abilities, v20: bool, is_nvr: bool) -> list[Req
     if ab.any(("alarmAudio", "supportAudioAlarm"), ch):
         requests.append(Request("GetAudioAlarmV20" if v20 else "GetAudioAlarm", p))
     ptz_type = ab.ver("ptzType", ch)
-    if ptz_type in _PAN_TILT_TYPES or ab.ver("ptzPreset", ch) > 0:
+    if ptz_type in PAN_TILT_TYPES or ab.ver("ptzPreset", ch) > 0:
         requests += [Request("GetPtzPreset", p), Request("GetPtzPatrol", p)]
     if ptz_type in _ZOOM_TYPES or ab.ver("supportDigitalZoom", ch) > 0:
         requests.append(Request("GetZoomFocus", p, action=1))
     suffix = "V20" if v20 else ""
     requests += [Request(f"Get{stem}{suffix}", p) for stem in TOGGLES.values()]
-    return requests
+    for probe in PROBES.values():  # the table's other flags (`bridge.reolink.mapping`)
+        requests += probe.requests(ch, ab, v20)
+    asked = {request.cmd for request in requests}
+    unique: list[Request] = []
+    for request in requests:  # one request per command: a second one would be a repeat
+        if request.cmd in asked:
+            asked.discard(request.cmd)
+            unique.append(request)
+    return unique
 
 
 def _channel(
@@ -269,7 +237,7 @@ def _channel(
             "ir_lights": _answered(got, "GetIrLights"),
             "status_led": bool(power),
             "status_led_doorbell": "eDoorbellLightState" in power,
-            "pan_tilt": ab.ver("ptzType", ch) in _PAN_TILT_TYPES,
+            "pan_tilt": ab.ver("ptzType", ch) in PAN_TILT_TYPES,
             "zoom": "GetZoomFocus" in got,
             "zoom_range": _zoom_range(got.get("GetZoomFocus")),
             "ptz_presets": list(presets),
@@ -283,6 +251,8 @@ def _channel(
             "snapshot": ab.ver("snap", ch, missing=1) > 0 if ab.known else True,
             "battery": ab.ver("battery", ch) > 0,
             **toggles,
+            **{flag: probe.supported(got, ab, ch) for flag, probe in PROBES.items()},
+            "ranges": {k: v for probe in PROBES.values() for k, v in probe.ranges(got).items()},
         }
     )
 

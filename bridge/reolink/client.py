@@ -57,6 +57,7 @@ from bridge.reolink.wire import (
     replies,
     reply,
 )
+from bridge.reolink.writes import Writes
 
 _LOGGER = logging.getLogger(__name__)
 _redact.install()
@@ -66,7 +67,7 @@ _URL_CACHE_SIZE = 32
 """Distinct API URLs kept parsed: a few commands' `?cmd=X&token=T` for the current token."""
 
 
-class ReolinkClient(Controls, Settings, Media):
+class ReolinkClient(Controls, Settings, Media, Writes):
     """One Reolink camera, doorbell or NVR. Use as `async with ReolinkClient(...) as client:`.
 
     One `httpx.AsyncClient` (keep-alive) and one login token per instance; the token is renewed

@@ -7,17 +7,20 @@ was not read stays None in `ChannelState`.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from statistics import mean
 from typing import Any
 
 from bridge.domain.capabilities import Capabilities, ChannelCapabilities
 from bridge.domain.features import FEATURES
-from bridge.domain.state import ChannelState
+from bridge.domain.state import DEVICE_CHANNEL, ChannelState
 from bridge.reolink._json import JsonObject, int_or_none, obj, objects
-from bridge.reolink.capabilities import AI_KEYS, TOGGLES
+from bridge.reolink.capabilities import TOGGLES
+from bridge.reolink.mapping import READERS
 from bridge.reolink.vocab import (
+    AI_KEYS,
     DAY_NIGHT_OF,
     FLOODLIGHT_MODE_OF,
     IR_MODE_OF,
@@ -25,11 +28,11 @@ from bridge.reolink.vocab import (
     sensitivity_from_wire,
 )
 from bridge.reolink.wire import Reply, Request
+from bridge.reolink.wiring import SLEEP_GROUP, WAKING_COMMANDS, Parser, Reader
 
 _LOGGER = logging.getLogger(__name__)
 
 Execute = Callable[[Sequence[Request]], Awaitable[list[Reply]]]
-Parser = Callable[[ChannelCapabilities, JsonObject], dict[str, Any]]
 
 
 async def poll_detections(execute: Execute, caps: Capabilities) -> dict[int, ChannelState]:
@@ -47,40 +50,81 @@ async def poll_detections(execute: Execute, caps: Capabilities) -> dict[int, Cha
             plan.append((ch, Request("GetMdState", p), _md_state))
         if caps.ai_state and ch.ai_types:
             plan.append((ch, Request("GetAiState", p), _ai_state))
-    return await _run(execute, plan)
+    return await _run(execute, [(ch, ch.channel, request, parse) for ch, request, parse in plan])
 
 
 async def read_settings(execute: Execute, caps: Capabilities) -> dict[int, ChannelState]:
     """Every feature field the table reads slowly (lights, IR, LED, day/night, image, motion
-    sensitivity, the recording/e-mail/push/FTP toggles, zoom): one request per reader group the
-    channel's features need. (Whether the siren is sounding cannot be read over HTTP.)"""
-    plan: list[tuple[ChannelCapabilities, Request, Parser]] = []
-    for ch in caps.channels:
-        if not ch.online:
-            continue
+    sensitivity, the recording/e-mail/push/FTP toggles, zoom, …): one request per reader group the
+    channel's features need, identical requests sent once. Device-wide fields (`scope="device"`
+    rows: the Wi-Fi signal) are read once, under `DEVICE_CHANNEL`. (Whether the siren is sounding
+    cannot be read over HTTP.)"""
+    plan: list[tuple[ChannelCapabilities, int, Request, Parser]] = []
+    online = [ch for ch in caps.channels if ch.online]
+    asleep = await _asleep(execute, caps, online)
+    for ch in online:
         groups = dict.fromkeys(
             row.read
             for row in FEATURES.rows
-            if row.read is not None and not row.fast and row.available(ch, caps)
+            if row.read is not None
+            and not row.fast
+            and row.scope == "channel"
+            and row.available(ch, caps)
         )
-        for group in groups:
-            reader = SETTINGS_READERS.get(group)
-            if reader is None:
-                _LOGGER.debug("no reader for feature group %r", group)
-                continue
-            request, parser = reader(ch, caps)
-            plan.append((ch, request, parser))
+        planned = _planned(ch, ch.channel, groups, caps)
+        if ch.channel in asleep:  # a sleeping battery camera is not woken to be read
+            planned = [p for p in planned if p[2].cmd not in WAKING_COMMANDS]
+        plan += planned
+    if online:
+        groups = dict.fromkeys(
+            row.read
+            for row in FEATURES.rows
+            if row.read is not None and row.scope == "device" and row.available(None, caps)
+        )
+        plan += _planned(online[0], DEVICE_CHANNEL, groups, caps)
     return await _run(execute, plan)
 
 
+async def _asleep(
+    execute: Execute, caps: Capabilities, online: list[ChannelCapabilities]
+) -> set[int]:
+    """The battery channels that sleep now (one request that wakes nothing)."""
+    battery = [ch for ch in online if ch.has("battery")]
+    reader = SETTINGS_READERS.get(SLEEP_GROUP)
+    if not battery or reader is None:
+        return set()
+    found = await _run(execute, [(ch, ch.channel, *reader(ch, caps)) for ch in battery])
+    return {channel for channel, state in found.items() if state.get("sleeping")}
+
+
+def _planned(
+    ch: ChannelCapabilities, key: int, groups: Iterable[str], caps: Capabilities
+) -> list[tuple[ChannelCapabilities, int, Request, Parser]]:
+    plan = []
+    for group in groups:
+        reader = SETTINGS_READERS.get(group)
+        if reader is None:
+            _LOGGER.debug("no reader for feature group %r", group)
+            continue
+        request, parser = reader(ch, caps)
+        plan.append((ch, key, request, parser))
+    return plan
+
+
 async def _run(
-    execute: Execute, plan: list[tuple[ChannelCapabilities, Request, Parser]]
+    execute: Execute, plan: list[tuple[ChannelCapabilities, int, Request, Parser]]
 ) -> dict[int, ChannelState]:
     if not plan:
         return {}
-    answers = await execute([request for _, request, _ in plan])
+    # Reader groups that send the same request (GetIsp for day/night and HDR) share it.
+    unique: dict[str, Request] = {}
+    for _, _, request, _ in plan:
+        unique.setdefault(_same(request), request)
+    index = {key: i for i, key in enumerate(unique)}
+    answers = await execute(list(unique.values()))
     fields: dict[int, dict[str, Any]] = {}
-    for (ch, request, parse), answer in zip(plan, answers, strict=True):
+    for ch, key, request, parse in plan:
+        answer = answers[index[_same(request)]]
         if not answer.ok:
             _LOGGER.debug(
                 "channel %d: %s failed: %s (%s)",
@@ -90,8 +134,13 @@ async def _run(
                 answer.rsp_code,
             )
             continue
-        fields.setdefault(ch.channel, {}).update(parse(ch, answer.value))
+        fields.setdefault(key, {}).update(parse(ch, answer.value))
     return {channel: ChannelState(channel=channel, **found) for channel, found in fields.items()}
+
+
+def _same(request: Request) -> str:
+    """A key equal for equal requests (their parameters are plain JSON)."""
+    return json.dumps([request.cmd, dict(request.param), request.action], sort_keys=True)
 
 
 # -- detections ----------------------------------------------------------------------------------
@@ -209,8 +258,6 @@ def _toggle(name: str, stem: str, *, v20: bool) -> Parser:
 
 # -- the wire mapping of the feature table's reader groups ---------------------------------------
 
-Reader = Callable[[ChannelCapabilities, Capabilities], tuple[Request, Parser]]
-
 
 def _plain(cmd: str, parser: Parser) -> Reader:
     return lambda ch, caps: (Request(cmd, {"channel": ch.channel}), parser)
@@ -246,6 +293,7 @@ SETTINGS_READERS: dict[str, Reader] = {
     "email": _toggle_reader("email"),
     "push": _toggle_reader("push"),
     "ftp": _toggle_reader("ftp"),
+    **READERS,
 }
 """Reader group (a feature row's `read`) → the request that reads it and the parser of its answer.
 The detections (`detections`, read on every poll) are `poll_detections`."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from bridge.domain.values import DayNight, FloodlightMode, IrMode, PtzOp
+from bridge.domain.values import DayNight, DetectionType, FloodlightMode, IrMode, PtzOp
 from bridge.reolink.const import SENSITIVITY_INVERT, SENSITIVITY_RANGE
 
 PTZ_OPS: Final[dict[PtzOp, str]] = {
@@ -82,3 +82,13 @@ def sensitivity_from_wire(value: float) -> int:
     """The device's stored sensitivity → the UI value (inverse of `sensitivity_to_wire`)."""
     low, high = SENSITIVITY_RANGE
     return min(max(round(SENSITIVITY_INVERT - value), low), high)
+
+
+AI_KEYS: Final[dict[str, DetectionType]] = {
+    "people": DetectionType.PERSON,
+    "vehicle": DetectionType.VEHICLE,
+    "dog_cat": DetectionType.PET,
+    "face": DetectionType.FACE,
+    "package": DetectionType.PACKAGE,
+}
+"""Reolink's AI class names → ours (`other` is PIR motion on battery cameras: not an AI type)."""

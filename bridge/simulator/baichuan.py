@@ -56,7 +56,7 @@ from bridge.reolink.baichuan.xmlbody import (
     nonce_document,
     parse_login,
 )
-from bridge.reolink.capabilities import AI_KEYS
+from bridge.reolink.vocab import AI_KEYS
 
 from .state import ChannelState
 

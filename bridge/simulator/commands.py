@@ -193,7 +193,7 @@ def get_channel_status(dev: SimulatedDevice, call: Call) -> Json:
             "channel": ch.index,
             "name": ch.name if ch.online else "",
             "online": 1 if ch.online else 0,
-            "sleep": 0,
+            "sleep": 1 if ch.sleeping else 0,
             "typeInfo": ch.profile.model if ch.online else "",
             "uid": ch.uid if ch.online else "",
         }
@@ -759,7 +759,8 @@ def get_ptz_patrol(dev: SimulatedDevice, call: Call) -> Json:
 
 
 def get_ptz_guard(dev: SimulatedDevice, call: Call) -> Json:
-    return {"PtzGuard": _ch(dev, call).ptz.guard}
+    guard = _ch(dev, call).ptz.guard
+    return {"PtzGuard": {k: v for k, v in guard.items() if k != "pos"}}  # the position is kept
 
 
 def set_ptz_guard(dev: SimulatedDevice, call: Call) -> Json:
@@ -778,6 +779,8 @@ def set_ptz_guard(dev: SimulatedDevice, call: Call) -> Json:
         pos = ch.ptz.guard.get("pos")
         if isinstance(pos, dict):
             ch.ptz.pan, ch.ptz.tilt, ch.ptz.zoom = pos["pan"], pos["tilt"], pos["zoom"]
+            ch.ptz.preset, ch.ptz.moving, ch.ptz.patrol_running = None, None, False
+            ch.ptz.guard_visits += 1
     return {}
 
 
@@ -881,6 +884,26 @@ def set_auto_focus(dev: SimulatedDevice, call: Call) -> Json:
     new = _obj(call, "AutoFocus")
     _ch(dev, call).ptz.auto_focus_disabled = _int(new.get("disable"), 0, 1, "disable")
     return {}
+
+
+# ------------------------------------------------------------------------------------------
+# audio
+
+
+def get_audio_cfg(dev: SimulatedDevice, call: Call) -> Json:
+    ch = _ch(dev, call)
+    return {"AudioCfg": {"channel": ch.index, "volume": ch.volume, "talkAndReplyVolume": 80}}
+
+
+def set_audio_cfg(dev: SimulatedDevice, call: Call) -> Json:
+    new = _obj(call, "AudioCfg")
+    if "volume" in new:
+        _ch(dev, call).volume = _int(new["volume"], 0, 100, "volume")
+    return {}
+
+
+def get_wifi_signal(dev: SimulatedDevice, call: Call) -> Json:
+    return {"wifiSignal": dev.host_state.wifi_signal}
 
 
 # ------------------------------------------------------------------------------------------
@@ -1065,6 +1088,7 @@ def get_md_alarm(dev: SimulatedDevice, call: Call) -> Json:
     return {
         "MdAlarm": {
             "channel": ch.index,
+            "enable": ch.md_enable,
             "newSens": {"sens": sens, "sensDef": ch.md_sens_def},
             "scope": {"cols": 80, "rows": 60, "table": "1" * 4800},
             "type": "md",
@@ -1076,6 +1100,8 @@ def get_md_alarm(dev: SimulatedDevice, call: Call) -> Json:
 def set_md_alarm(dev: SimulatedDevice, call: Call) -> Json:
     ch = _ch(dev, call)
     new = _obj(call, "MdAlarm")
+    if "enable" in new:
+        ch.md_enable = _int(new["enable"], 0, 1, "enable")
     new_sens = new.get("newSens")
     if isinstance(new_sens, dict) and "sensDef" in new_sens:
         ch.md_sens_def = _int(new_sens["sensDef"], 0, 50, "sensDef")
@@ -1221,6 +1247,10 @@ def _build() -> dict[str, Command]:
         "StartZoomFocus": _cmd(start_zoom_focus, feature="zoom", state=True),
         "GetAutoFocus": _cmd(get_auto_focus, feature="zoom"),
         "SetAutoFocus": _cmd(set_auto_focus, feature="zoom", state=True),
+        # audio, network
+        "GetAudioCfg": _cmd(get_audio_cfg, feature="speaker"),
+        "SetAudioCfg": _cmd(set_audio_cfg, feature="speaker", state=True),
+        "GetWifiSignal": _cmd(get_wifi_signal, False, "wifi"),
         # battery cameras
         "GetBatteryInfo": _cmd(get_battery_info, feature="battery"),
         "GetPirInfo": _cmd(get_pir_info, feature="battery"),
@@ -1275,6 +1305,7 @@ def channel_has(profile: DeviceProfile, ch: ChannelState, feature: str) -> bool:
         "mask": p.mask,
         "ai": bool(p.ai_types),
         "battery": p.battery,
+        "speaker": p.siren or p.doorbell,
     }
     if feature in checks:
         return checks[feature]
@@ -1301,6 +1332,7 @@ def firmware_knows(profile: DeviceProfile, feature: str | None) -> bool:
         "manual_rec": profile.manual_rec,
         "md_alarm": profile.md_alarm,
         "v20": profile.schedule_version >= 1,
+        "wifi": profile.wifi,
     }
     if feature in flags:
         return flags[feature]
@@ -1318,6 +1350,7 @@ def firmware_knows(profile: DeviceProfile, feature: str | None) -> bool:
         "mask": cam.mask,
         "ai": bool(cam.ai_types),
         "battery": cam.battery,
+        "speaker": cam.siren or cam.doorbell,
     }
     return hardware.get(feature, True)
 

@@ -290,6 +290,7 @@ DOORBELL = DeviceProfile(
             ai_types=frozenset({"people", "face", "package"}),
             doorbell=True,
             status_led=True,
+            ai_sensitivity=True,
             main_size=(2560, 1920),
             sub_size=(640, 480),
             main_codec="h264",

@@ -48,6 +48,7 @@ class PtzState:
     patrol_running: bool = False
     preset: int | None = None  # the preset the head is at, if any
     auto_focus_disabled: int = 0
+    guard_visits: int = 0  # SetPtzGuard toPos that moved the head
     presets: dict[int, Json] = field(default_factory=dict)
     guard: Json = field(default_factory=dict)
 
@@ -82,6 +83,8 @@ class ChannelState:
     md_enable: int = 1
     battery_percent: int = 87
     charging: int = 0  # BatteryEnum: 0 discharging, 1 charging, 2 charge complete
+    sleeping: bool = False  # a battery camera asleep (GetChannelstatus `sleep`)
+    volume: int = 70  # speaker volume (GetAudioCfg)
     pir: Json = field(default_factory=dict)
     ai_alarm: dict[str, Json] = field(default_factory=dict)
     ptz: PtzState = field(default_factory=PtzState)
@@ -229,7 +232,13 @@ def new_channel_state(device_id: str, profile: DeviceProfile, index: int) -> Cha
             "tilt": p.tilt,
             "zoom": p.zoom,
         }
-    state.ptz.guard = {"benable": 0, "bexistPos": 1, "channel": index, "timeout": 60}
+    state.ptz.guard = {
+        "benable": 0,
+        "bexistPos": 1,
+        "channel": index,
+        "timeout": 60,
+        "pos": {"pan": 0, "tilt": 0, "zoom": 0},
+    }
     return state
 
 
@@ -250,6 +259,7 @@ class DeviceState:
     ntp: Json = field(default_factory=dict)
     reboots: int = 0
     hdd_used_mb: int = 0
+    wifi_signal: int = 3  # GetWifiSignal bars (0-4)
 
     def snapshot(self) -> Json:
         return copy.deepcopy(

@@ -14,6 +14,8 @@ from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities
 from bridge.domain.commands import Command
 from bridge.domain.events import Event
+from bridge.domain.feature import Kind
+from bridge.domain.features import FEATURES
 from bridge.domain.state import CameraState
 from bridge.domain.values import (
     DayNight,
@@ -72,7 +74,26 @@ def state_samples(camera_id: str) -> list[CameraState]:
         zoom=12,
         ptz_preset="Gate",
         storage={"capacity_mb": 122_000, "free_mb": 61_000},
-        wifi_signal=3,
+        wifi_signal=-55,
+        motion_detection=OnOff.ON,
+        audio_alarm=OnOff.OFF,
+        volume=70,
+        autofocus=OnOff.ON,
+        focus=50,
+        ptz_patrol=OnOff.OFF,
+        ptz_guard=OnOff.ON,
+        ai_sensitivity_person=60,
+        ai_sensitivity_vehicle=40,
+        ai_sensitivity_pet=60,
+        ai_sensitivity_face=60,
+        ai_sensitivity_package=60,
+        hdr="auto",
+        doorbell_led="on_at_night",
+        battery_level=87,
+        battery_charging=True,
+        sleeping=False,
+        pir=OnOff.ON,
+        pir_sensitivity=50,
         last_event=last,
         updated_at=STAMP,
     )
@@ -218,7 +239,7 @@ def expected_meaning(entity: Entity, action: str, command: Command) -> None:
         assert command.ir_lights is (IrMode.AUTO if action == "turn_on" else IrMode.OFF)
     elif key in ("status_led", "recording", "push", "email", "ftp"):
         assert getattr(command, key) is (OnOff.ON if action == "turn_on" else OnOff.OFF)
-    elif key.startswith("ptz_") and key != "ptz_preset":
+    elif (press := FEATURES[key].press) is not None and press[0] == "ptz":
         assert command.ptz is not None
         assert command.ptz.op is PtzOp(key.removeprefix("ptz_"))
     elif key in {"ptz_preset", "day_night"}:
@@ -230,6 +251,19 @@ def expected_meaning(entity: Entity, action: str, command: Command) -> None:
         assert getattr(command, key) == int(action.split(" ", 1)[1])
     elif key in ("reboot", "snapshot"):
         assert getattr(command, key) is True
+    elif FEATURES[key].command is not None:  # the rows added through the table alone
+        row = FEATURES[key]
+        assert command.actions() == [key]
+        value = command.get(key)
+        if row.kind is Kind.SWITCH:
+            assert value == row.switch_values[0 if action == "turn_on" else 1]
+        elif row.kind is Kind.NUMBER:
+            assert value == int(action.split(" ", 1)[1])
+        elif row.kind is Kind.SELECT:
+            assert value == action.split(" ", 1)[1]
+        else:
+            assert row.kind is Kind.BUTTON
+            assert value is True
     else:
         raise AssertionError(f"unexpected command from {key}: {command}")
 

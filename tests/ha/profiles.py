@@ -27,6 +27,16 @@ SETTINGS_KEYS = {"day_night", "motion_sensitivity"} | IMAGE_KEYS
 SNAPSHOT_KEYS = {"snapshot", "last_snapshot"}
 DEVICE_KEYS = {"reboot", "storage"}
 
+# The features added through the table alone (issue 9, point 3).
+ADDED = {"md_enable": True}
+ADDED_KEYS = {"motion_detection"}
+SPEAKER = {"audio_alarm": True, "volume": True}
+SPEAKER_KEYS = {"audio_alarm", "volume"}
+
+
+def ai_sensitivity(*kinds: DetectionType) -> set[str]:
+    return {f"ai_sensitivity_{kind.value}" for kind in kinds}
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -63,6 +73,10 @@ def floodlight() -> Profile:
                 status_led=True,
                 **V20_TOGGLES,
                 **IMAGE,
+                **ADDED,
+                **SPEAKER,
+                hdr=True,
+                ai_sensitivity=True,
             )
         ],
         storage=[SD_CARD],
@@ -72,6 +86,7 @@ def floodlight() -> Profile:
     )
     keys = {"motion", "person", "vehicle", "pet", "detection", "last_event"}
     keys |= {"siren", "floodlight", "floodlight_mode", "ir_lights", "status_led"}
+    keys |= ADDED_KEYS | SPEAKER_KEYS | {"hdr"} | ai_sensitivity(PERSON, VEHICLE, PET)
     keys |= TOGGLE_KEYS | SETTINGS_KEYS | SNAPSHOT_KEYS | DEVICE_KEYS
     return Profile("floodlight", _camera("driveway", "Driveway"), caps, {"driveway": keys})
 
@@ -99,6 +114,10 @@ def ptz() -> Profile:
                 ptz_patrol=True,
                 **V20_TOGGLES,
                 **IMAGE,
+                **ADDED,
+                autofocus=True,
+                focus=True,
+                ptz_guard=True,
             )
         ],
         storage=[SD_CARD],
@@ -108,7 +127,8 @@ def ptz() -> Profile:
     keys = {"motion", "person", "vehicle", "detection", "last_event"}
     keys |= {"siren", "ir_lights", "status_led"}
     keys |= {f"ptz_{op}" for op in ("left", "right", "up", "down", "zoom_in", "zoom_out", "stop")}
-    keys |= {"ptz_preset", "zoom"}
+    keys |= {"ptz_preset", "zoom", "ptz_patrol", "autofocus", "focus"}
+    keys |= {"ptz_guard", "ptz_guard_goto", "ptz_guard_set"} | ADDED_KEYS
     keys |= TOGGLE_KEYS | SETTINGS_KEYS | SNAPSHOT_KEYS | DEVICE_KEYS
     return Profile("ptz", _camera("yard", ""), caps, {"yard": keys})
 
@@ -132,8 +152,11 @@ def doorbell(wifi: bool = False) -> Profile:
                 visitor=True,
                 ir_lights=True,
                 status_led=True,
+                status_led_doorbell=True,
+                volume=True,
                 **V20_TOGGLES,
                 **IMAGE,
+                **ADDED,
             )
         ],
         storage=[SD_CARD],
@@ -143,7 +166,7 @@ def doorbell(wifi: bool = False) -> Profile:
         ai_state=True,
     )
     keys = {"motion", "person", "visitor", "detection", "doorbell", "last_event"}
-    keys |= {"ir_lights", "status_led"}
+    keys |= {"ir_lights", "status_led", "doorbell_led", "volume"} | ADDED_KEYS
     keys |= TOGGLE_KEYS | SETTINGS_KEYS | SNAPSHOT_KEYS | DEVICE_KEYS
     if wifi:
         keys.add("wifi_signal")
@@ -166,12 +189,12 @@ def legacy() -> Profile:
         hardware="IPC_51316M",
         channels=[
             ChannelCapabilities(
-                channel=0, name="Garage", model="RLC-410", ir_lights=True, **V20_TOGGLES
+                channel=0, name="Garage", model="RLC-410", ir_lights=True, **V20_TOGGLES, **ADDED
             )
         ],
         storage=[SD_CARD],
     )
-    keys = {"motion", "detection", "last_event", "ir_lights"}
+    keys = {"motion", "detection", "last_event", "ir_lights"} | ADDED_KEYS
     keys |= TOGGLE_KEYS | SNAPSHOT_KEYS | DEVICE_KEYS
     return Profile("legacy", _camera("garage", "Garage"), caps, {"garage": keys})
 
@@ -253,5 +276,54 @@ def nvr() -> Profile:
     return Profile("nvr", _camera("nvr", "NVR"), caps, expected)
 
 
+def battery() -> Profile:
+    """A Home Hub (Wi-Fi) with a battery Argus: battery, charging, sleep, PIR."""
+    argus = ChannelCapabilities(
+        channel=0,
+        name="Backyard Argus",
+        model="Argus 4 Pro",
+        uid="95270000HUBCH0D4",
+        firmware="v3.0.0.3980_24061902",
+        ai_types=[PERSON, VEHICLE, PET],
+        siren=True,
+        ir_lights=True,
+        battery=True,
+        pir=True,
+        **V20_TOGGLES,
+        **ADDED,
+        **SPEAKER,
+    )
+    caps = Capabilities(
+        model="Reolink Home Hub",
+        name="Home Hub",
+        serial="HUB000000001",
+        uid="95270000HOMEHUB1",
+        mac="EC:71:DB:0B:0B:01",
+        firmware="v3.3.0.369_24081905",
+        hardware="BASE_WENNT6NA5",
+        device_type="HOMEHUB",
+        kind=DeviceKind.NVR,
+        channel_count=8,
+        channels=[
+            argus,
+            *(
+                ChannelCapabilities(channel=n, online=False, motion=False, snapshot=False)
+                for n in range(1, 8)
+            ),
+        ],
+        storage=[SD_CARD],
+        wifi=True,
+        schedule_v20=True,
+        get_events=True,
+        ai_state=True,
+    )
+    argus_keys = {"motion", "person", "vehicle", "pet", "detection", "last_event", "siren"}
+    argus_keys |= {"ir_lights", "battery_level", "battery_charging", "sleeping"}
+    argus_keys |= {"pir", "pir_sensitivity"} | SPEAKER_KEYS | ADDED_KEYS
+    argus_keys |= TOGGLE_KEYS | SNAPSHOT_KEYS
+    expected = {"hub": DEVICE_KEYS | {"wifi_signal"}, "hub_ch0": argus_keys}
+    return Profile("battery", _camera("hub", "Home Hub"), caps, expected)
+
+
 def all_profiles() -> list[Profile]:
-    return [floodlight(), ptz(), doorbell(), doorbell(wifi=True), legacy(), nvr()]
+    return [floodlight(), ptz(), doorbell(), doorbell(wifi=True), legacy(), nvr(), battery()]

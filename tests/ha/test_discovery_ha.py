@@ -149,7 +149,7 @@ def test_no_payload_contains_an_address_or_a_password(validated: dict[str, Any],
 
 def _renders(data: dict[str, Any], key: str, camera_id: str, template: str) -> dict[str, str]:
     """Sample name -> rendered output for one entity's template."""
-    out: dict[str, str] = {}
+    found: dict[str, dict[str, str]] = {}
     for result in data["results"]:
         for entity in result["entities"]:
             uid = entity["unique_id"]
@@ -158,8 +158,9 @@ def _renders(data: dict[str, Any], key: str, camera_id: str, template: str) -> d
             for render in entity["renders"]:
                 cid, name = data["index"][render["sample"]]
                 if cid == camera_id and render["template"] == template:
-                    out[name] = render["output"]
-    return out
+                    found.setdefault(uid, {})[name] = render["output"]
+    # `_person` also ends `ai_sensitivity_person`: the shortest unique id is the key's own.
+    return found[min(found, key=len)] if found else {}
 
 
 @pytest.mark.parametrize("mode", ["device", "entity"])
@@ -217,7 +218,26 @@ def test_states_render_to_what_the_entities_mean(validated: dict[str, Any], mode
     assert bell["visitor-end"] == ""
     assert bell["person-start"] == ""
     wifi = _renders(validated[mode]["doorbell_wifi"], "wifi_signal", "back_door", "value_template")
-    assert wifi["full"] == "3"
+    assert wifi["full"] == "-55"
+
+    # The features added through the table alone.
+    assert renders("hdr")["full"] == "auto"
+    assert renders("ai_sensitivity_vehicle")["full"] == "40"
+    assert renders("motion_detection")["full"] == "ON"
+    assert renders("volume")["empty"] == "None"
+    hub = validated[mode]["battery"]
+    argus = {
+        key: _renders(hub, key, "hub_ch0", "value_template")["full"]
+        for key in ("battery_level", "battery_charging", "sleeping", "pir", "pir_sensitivity")
+    }
+    assert argus == {
+        "battery_level": "87",
+        "battery_charging": "ON",
+        "sleeping": "OFF",
+        "pir": "ON",
+        "pir_sensitivity": "50",
+    }
+    assert _renders(hub, "wifi_signal", "hub", "value_template")["full"] == "-55"
 
     nvr_storage = _renders(validated[mode]["nvr"], "storage", "nvr", "value_template")
     assert nvr_storage["full"] == "50.0"

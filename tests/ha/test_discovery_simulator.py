@@ -30,31 +30,43 @@ CAMERA |= {"recording", "push", "email", "ftp", "day_night", "motion_sensitivity
 PTZ = {f"ptz_{op}" for op in ("left", "right", "up", "down", "zoom_in", "zoom_out", "stop")}
 FLOODLIGHT = {"siren", "floodlight", "floodlight_mode"}
 
+SPEAKER = {"audio_alarm", "volume"}
+AI_SENSITIVITY = {f"ai_sensitivity_{kind}" for kind in ("person", "vehicle", "pet")}
+PTZ_EXTRA = {"autofocus", "focus", "ptz_patrol", "ptz_guard", "ptz_guard_goto", "ptz_guard_set"}
+BATTERY = {"battery_level", "battery_charging", "sleeping", "pir", "pir_sensitivity"}
+CAMERA |= {"motion_detection"}
+
 EXPECTED: dict[str, dict[str, set[str]]] = {
     "floodlight": {
         "floodlight": CAMERA
         | FLOODLIGHT
-        | {"person", "vehicle", "pet", "status_led", "reboot", "storage"},
+        | SPEAKER
+        | AI_SENSITIVITY
+        | {"person", "vehicle", "pet", "status_led", "hdr", "reboot", "storage"},
     },
     "ptz": {
         "ptz": CAMERA
         | PTZ
+        | SPEAKER
+        | PTZ_EXTRA
         | {"person", "vehicle", "siren", "status_led", "ptz_preset", "zoom", "reboot", "storage"},
     },
     "doorbell": {
         "doorbell": CAMERA
-        | {"person", "face", "package", "visitor", "doorbell", "status_led", "reboot", "storage"},
+        | {"person", "face", "package", "visitor", "doorbell", "status_led", "reboot", "storage"}
+        | {"volume", "doorbell_led"}
+        | {f"ai_sensitivity_{kind}" for kind in ("person", "face", "package")},
     },
     "legacy": {"legacy": CAMERA | {"reboot", "storage"}},
     "nvr": {
         "nvr": {"reboot", "storage"},
         "nvr_ch0": CAMERA | {"person", "vehicle", "pet", "status_led"},
         "nvr_ch1": CAMERA | {"person", "vehicle"},
-        "nvr_ch2": CAMERA | FLOODLIGHT | {"person", "vehicle", "pet", "status_led"},
+        "nvr_ch2": CAMERA | FLOODLIGHT | SPEAKER | {"person", "vehicle", "pet", "status_led"},
     },
     "battery": {
         "battery": {"reboot", "storage", "wifi_signal"},
-        "battery_ch0": CAMERA | {"person", "vehicle", "pet", "siren"},
+        "battery_ch0": CAMERA | SPEAKER | BATTERY | {"person", "vehicle", "pet", "siren"},
     },
 }
 

@@ -203,7 +203,12 @@ def test_a_doorbell_press_leaves_at_most_three_logbook_lines(stack: Stack) -> No
         got = lines()
         return got if got and (got[-1]["entity_id"], got[-1]["state"]) == (visitor, "off") else None
 
-    found = wait_for("the visitor's end in the logbook", ended, timeout=10)
+    try:
+        found = wait_for("the visitor's end in the logbook", ended, timeout=30)
+    except AssertionError as err:  # say what the logbook and the recorder hold
+        everything = [(e["when"], e.get("entity_id"), e.get("state")) for e in hass.logbook(since)]
+        recorder = hass.websocket({"type": "recorder/info"})
+        raise AssertionError(f"{err}; since {since}: {everything}; recorder: {recorder}") from None
     said = [(e["when"], e["entity_id"], e.get("state")) for e in found]
     assert len(found) <= 3, said
     assert {e["entity_id"] for e in found} == {visitor, ring}, said

@@ -29,7 +29,7 @@ from bridge.simulator.media import FALLBACK_JPEG
 
 from .common import TOPICS, parse_command, state_samples
 from .home_assistant import HomeAssistant, running_home_assistant, wait_for
-from .profiles import floodlight
+from .profiles import battery, floodlight
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -304,12 +304,12 @@ def test_a_real_home_assistant_shows_the_camera(
     )
 
     # Commands: what Home Assistant sends is what the bridge accepts.
-    def sent(count: int) -> list[Command]:
+    def sent(count: int, camera: str = cid) -> list[Command]:
         commands = []
         for topic, payload, retained in bridge.take_commands(count):
             assert not retained, topic
             camera_id, command = parse_command(topic, payload)
-            assert camera_id == cid
+            assert camera_id == camera
             commands.append(command)
         return commands
 
@@ -341,6 +341,41 @@ def test_a_real_home_assistant_shows_the_camera(
     home_assistant.call("button", "press", entity_id="button.driveway_reboot")
     [reboot] = sent(1)
     assert reboot.reboot is True
+
+    # A battery camera on a Home Hub: battery (device class battery), charging, PIR controls.
+    hub = battery()
+    for view_id in ("hub", "hub_ch0"):
+        bridge.publish(TOPICS.availability(view_id), "online")
+        bridge.publish(TOPICS.state(view_id), state_samples(view_id)[0].payload())
+    for topic, payload in discovery.messages(hub.camera, hub.caps):
+        bridge.publish(topic, payload)
+    argus = {
+        "sensor.backyard_argus_battery_level": "87",
+        "binary_sensor.backyard_argus_battery_charging": "on",
+        "binary_sensor.backyard_argus_sleeping": "off",
+        "switch.backyard_argus_pir": "on",
+        "number.backyard_argus_pir_sensitivity": "50",
+        "switch.backyard_argus_motion_detection": "on",
+        "number.backyard_argus_volume": "70",
+    }
+
+    def argus_settled() -> dict[str, dict[str, Any]] | None:
+        states = home_assistant.states()
+        ok = all(states.get(e, {}).get("state") == v for e, v in argus.items())
+        return states if ok else None
+
+    states = wait_for("the battery camera", argus_settled, timeout=30)
+    level = states["sensor.backyard_argus_battery_level"]["attributes"]
+    assert (level["device_class"], level["unit_of_measurement"]) == ("battery", "%")
+    charging = states["binary_sensor.backyard_argus_battery_charging"]["attributes"]
+    assert charging["device_class"] == "battery_charging"
+    assert "sensor.hub_wifi_signal" not in states  # Wi-Fi signal: off by default
+    home_assistant.call("switch", "turn_off", entity_id="switch.backyard_argus_pir")
+    home_assistant.call(
+        "number", "set_value", entity_id="number.backyard_argus_pir_sensitivity", value=30
+    )
+    pir, pir_sensitivity = sent(2, camera="hub_ch0")
+    assert (pir.get("pir"), pir_sensitivity.get("pir_sensitivity")) == (OnOff.OFF, 30)
 
     # Capabilities change (the siren is gone): its entity goes, the others stay.
     channel = profile.caps.channels[0].model_copy(update={"siren": False})

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from reolink_helpers import by_profile, connect, requests
 
+from bridge.domain.state import DEVICE_CHANNEL
 from bridge.domain.values import DayNight, FloodlightMode, IrMode
+from bridge.reolink import NotSupportedError
+from bridge.reolink.wiring import WAKING_COMMANDS
 from bridge.simulator import Simulator
 
 
@@ -138,3 +141,74 @@ async def test_polling_needs_capabilities(sim: Simulator) -> None:
     async with connect(dev) as client:
         with pytest.raises(RuntimeError, match="capabilities"):
             await client.poll_detections()
+
+
+async def test_reader_groups_share_a_request_and_device_fields_are_read_once(
+    sim: Simulator,
+) -> None:
+    """Day/night and HDR both read GetIsp, the status LED and the doorbell LED GetPowerLed: one
+    request each. The hub's Wi-Fi signal (a device-wide field) is read once, without a channel,
+    under `DEVICE_CHANNEL`."""
+    dev = by_profile(sim, "floodlight")
+    async with connect(dev) as client:
+        caps = await client.get_capabilities()
+        assert caps.channels[0].has("hdr")
+        counts = dict(sim.state(dev.id)["get_counts"])
+        state = (await client.read_settings(caps))[0]
+        after = sim.state(dev.id)["get_counts"]
+        assert after["GetIsp"] - counts["GetIsp"] == 1
+        assert (state.day_night, state.hdr) == (DayNight.AUTO, "off")
+        assert DEVICE_CHANNEL not in await client.read_settings(caps)  # no Wi-Fi
+
+    hub = by_profile(sim, "battery")
+    async with connect(hub) as client:
+        caps = await client.get_capabilities()
+        assert caps.wifi
+        counts = dict(sim.state(hub.id)["get_counts"])
+        polls = await client.read_settings(caps)
+        after = sim.state(hub.id)["get_counts"]
+        assert after["GetWifiSignal"] - counts.get("GetWifiSignal", 0) == 1
+        assert polls[DEVICE_CHANNEL].values == {"wifi_signal": -55}
+        assert "wifi_signal" not in polls[0].values
+        assert (polls[0].battery_level, polls[0].pir_sensitivity) == (87, 51)
+
+
+async def test_probes_set_the_table_flags_and_ranges(sim: Simulator) -> None:
+    dev = by_profile(sim, "ptz")
+    async with connect(dev) as client:
+        ch = (await client.get_capabilities()).channels[0]
+    flags = {flag for flag in ("autofocus", "focus", "ptz_guard", "hdr", "pir") if ch.has(flag)}
+    assert flags == {"autofocus", "focus", "ptz_guard"}
+    assert ch.ranges == {"focus": (0, 223)}
+
+
+async def test_a_table_write_the_channel_lacks_sends_nothing(sim: Simulator) -> None:
+    dev = by_profile(sim, "doorbell")
+    async with connect(dev) as client:
+        await client.get_capabilities()
+        before = requests(sim, dev)
+        with pytest.raises(NotSupportedError, match="PIR"):
+            await client.write_feature(0, "pir", "ON")
+        with pytest.raises(NotSupportedError, match="cannot write"):
+            await client.write_feature(0, "no_such_feature", 1)
+        assert requests(sim, dev) == before
+        await client.write_feature(0, "doorbell_led", "always_on")
+    (channel,) = sim.state(dev.id)["channel_states"]  # type: ignore[misc]
+    assert channel["status_led"]["eDoorbellLightState"] == "KeepOn"
+
+
+async def test_a_sleeping_battery_camera_is_not_woken_to_be_read(sim: Simulator) -> None:
+    hub = by_profile(sim, "battery")
+    async with connect(hub) as client:
+        caps = await client.get_capabilities()
+        awake = (await client.read_settings(caps))[0]
+        assert (awake.sleeping, awake.volume, awake.audio_alarm) == (False, 70, False)
+        hub.channels[0].sleeping = True
+        counts = dict(sim.state(hub.id)["get_counts"])
+        asleep = (await client.read_settings(caps))[0]
+        after = sim.state(hub.id)["get_counts"]
+    woken = {cmd for cmd in WAKING_COMMANDS if after.get(cmd, 0) != counts.get(cmd, 0)}
+    assert woken == set()
+    assert asleep.sleeping is True
+    assert asleep.volume is None  # not read: the state keeps the last value
+    assert asleep.battery_level == 87  # GetBatteryInfo does not wake it

@@ -41,14 +41,20 @@ def test_controls_render_from_entities_and_reach_the_camera(signed_in: Watched) 
     expect(controls.locator("[data-entity=motion_sensitivity] [role=status]")).to_have_text("Done")
     expect(controls.locator("[data-entity=motion_sensitivity] label")).to_contain_text("33")
 
-    siren = controls.get_by_role("switch", name="Siren")
+    siren = controls.get_by_role("switch", name="Siren", exact=True)  # not "Siren on motion"
     siren.click()
     expect(siren).to_have_attribute("aria-checked", "true")
     siren.click()
     expect(siren).to_have_attribute("aria-checked", "false")
 
+    # A control added through the feature table alone renders like the others.
+    hdr = controls.locator("[data-entity=hdr] select")
+    expect(hdr).to_have_value("off")
+    hdr.select_option("auto")
+    expect(controls.locator("[data-entity=hdr] [role=status]")).to_have_text("Done")
+
     sent = [c["cmd"] for c in commands(signed_in, "floodlight")[before:]]
-    for cmd in ("SetPowerLed", "SetIrLights", "SetMdAlarm", "AudioAlarmPlay"):
+    for cmd in ("SetPowerLed", "SetIrLights", "SetMdAlarm", "AudioAlarmPlay", "SetIsp"):
         assert cmd in sent, sent
 
 

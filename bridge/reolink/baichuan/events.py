@@ -27,7 +27,7 @@ from typing import Final
 from bridge.domain.values import DetectionType
 from bridge.reolink.baichuan.errors import BaichuanProtocolError
 from bridge.reolink.baichuan.xmlbody import Field, document, element, int_of, parse, text_of
-from bridge.reolink.capabilities import AI_KEYS
+from bridge.reolink.vocab import AI_KEYS
 
 MOTION_STATUS: Final = "MD"
 VISITOR_STATUS: Final = "visitor"
