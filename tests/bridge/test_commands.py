@@ -255,8 +255,10 @@ async def test_snapshot_button_and_event_snapshots(rig: Rig) -> None:
 
     mark = rig.mqtt.mark()
     rig.sim.trigger_event("nvr", "person", True, channel=2)
-    shot = await rig.mqtt.wait_topic("reolink/nvr_ch2/snapshot", since=mark)
-    assert shot.payload.startswith(b"\xff\xd8")
+    # an event's snapshot is kept on disk: its signed URL is published (docs/mqtt.md)
+    shot = await rig.mqtt.wait_topic("reolink/nvr_ch2/snapshot/url", since=mark)
+    assert "/api/v1/media/snapshots/nvr_ch2/" in shot.text
+    assert "?sig=" in shot.text
 
 
 async def test_reboot_and_back(rig: Rig) -> None:
