@@ -95,12 +95,15 @@ def _fields(message: BusMessage) -> dict[str, Any]:
             }
         case StillActive(camera_id=camera_id, at=at):
             return {"camera_id": camera_id, "at": at.isoformat()}
-        case SnapshotTaken(camera_id=camera_id, jpeg=jpeg, event_id=event_id, path=path):
+        case SnapshotTaken(
+            camera_id=camera_id, jpeg=jpeg, event_id=event_id, path=path, event_only=event_only
+        ):
             return {
                 "camera_id": camera_id,
                 "jpeg": base64.b64encode(jpeg).decode("ascii"),
                 "event_id": event_id,
                 "path": path,
+                "event_only": event_only,
             }
     raise TypeError(f"not a bus message: {type(message).__name__}")
 
@@ -220,6 +223,7 @@ def _snapshot_taken(data: dict[str, Any]) -> BusMessage:
         jpeg,
         _optional_str(data, "event_id"),
         _optional_str(data, "path"),
+        _bool(data, "event_only", default=False),  # absent from an older instance's message
     )
 
 

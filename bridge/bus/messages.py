@@ -122,6 +122,9 @@ class SnapshotTaken:
     event_id: str | None = None
     path: str | None = None
     """Where the media dir keeps it (`bridge.domain.media_paths`); None: not kept on disk."""
+    event_only: bool = False
+    """Kept for its event only (a doorbell press): not the camera's latest picture on MQTT, so
+    Home Assistant's `image` entity (and its logbook) does not change with every press."""
 
 
 BusMessage = (

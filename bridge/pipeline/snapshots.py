@@ -1,4 +1,5 @@
-"""Snapshots: taken on a detection's start (when `events.snapshot_on_event`) and on command.
+"""Snapshots: taken when a camera comes online, on a detection's start (when
+`events.snapshot_on_event`) and on command.
 
 A bus consumer on the camera side hands each detection to the camera's *lane*: one task per
 camera with a small queue (`queue_size`, `media.snapshot_queue`), spawned in the bridge's
@@ -11,6 +12,16 @@ the previous ones). A snapshot asked for on command (`take`) goes through the sa
 takes one snapshot at a time. At most one picture per camera every `MIN_INTERVAL` seconds is
 asked of the camera for events: an event within that time of the last picture gets that picture.
 A battery camera is never woken for an event snapshot: its event gets the latest picture kept.
+
+When a camera comes online its picture is taken (kept under `m<time>`), so Home Assistant's
+`image` entity has one before any event; a battery camera's only while none is kept (once per
+run: that picture wakes it, and its events get it afterwards).
+
+A doorbell press (an `instant` event) keeps its picture for its event only (`event_only`): the
+event's payload links it, but the camera's latest picture on MQTT stays, so a press leaves three
+lines in Home Assistant's logbook (visitor detected, visitor cleared, the ring), not a fourth
+from the `image` entity. The visitor is usually pictured already, by the motion or person
+detection that saw them come.
 """
 
 from __future__ import annotations
@@ -88,7 +99,7 @@ class Snapshots:
 
     async def start(self) -> None:
         self._running = True
-        if self.on_event and self._subscription is None:
+        if self._subscription is None:
             self._subscription = self.bus.subscribe("snapshots", self._on_bus)
 
     async def stop(self) -> None:
@@ -120,7 +131,10 @@ class Snapshots:
         if not isinstance(message, EventRaised):
             return
         event = message.event
-        if event.type in _NOT_DETECTIONS or event.phase is EventPhase.END:
+        if event.type is EventType.ONLINE:
+            if not self._wanted_online(event.camera_id):
+                return
+        elif not self.on_event or event.type in _NOT_DETECTIONS or event.phase is EventPhase.END:
             return
         lane = self._lane(event.camera_id)
         if lane is None:
@@ -170,17 +184,34 @@ class Snapshots:
 
     async def _for_event(self, event: Event) -> None:
         camera_id = event.camera_id
-        path = snapshot_path(camera_id, event.started_at or event.timestamp, event.event_id)
         now = time.monotonic()
+        if event.type is EventType.ONLINE:
+            self._last_taken[camera_id] = now
+            await self._capture(camera_id, path=snapshot_path(camera_id, event.timestamp))
+            return
+        path = snapshot_path(camera_id, event.started_at or event.timestamp, event.event_id)
+        only = event.phase is EventPhase.INSTANT
         kept = self.latest.get(camera_id)
         recent = now - self._last_taken.get(camera_id, -MIN_INTERVAL) < MIN_INTERVAL
         if kept is not None and (recent or self._battery(camera_id)):
-            self.bus.publish(SnapshotTaken(camera_id, kept, event.event_id, path))
+            self.bus.publish(SnapshotTaken(camera_id, kept, event.event_id, path, only))
             return
         if self._battery(camera_id):
             return  # never woken; nothing kept yet
         self._last_taken[camera_id] = now
-        await self._capture(camera_id, event_id=event.event_id, path=path)
+        await self._capture(camera_id, event_id=event.event_id, path=path, event_only=only)
+
+    def _wanted_online(self, camera_id: str) -> bool:
+        """A view that takes pictures (not an NVR's own view); a battery camera's only while none
+        is kept."""
+        try:
+            _, view = self.manager.resolve(camera_id)
+        except UnknownCamera:  # run by another instance
+            return False
+        caps = view.capabilities
+        if caps is None or not caps.has("snapshot"):
+            return False
+        return not (caps.has("battery") and camera_id in self.latest)
 
     def _battery(self, camera_id: str) -> bool:
         with contextlib.suppress(UnknownCamera):
@@ -189,13 +220,18 @@ class Snapshots:
         return False
 
     async def _capture(
-        self, camera_id: str, *, event_id: str | None = None, path: str | None = None
+        self,
+        camera_id: str,
+        *,
+        event_id: str | None = None,
+        path: str | None = None,
+        event_only: bool = False,
     ) -> bytes:
         runner, view = self.manager.resolve(camera_id)
         client = runner.connected_client()
         jpeg = await client.snapshot(view.channel or 0)
         self.latest[camera_id] = jpeg
-        self.bus.publish(SnapshotTaken(camera_id, jpeg, event_id, path))
+        self.bus.publish(SnapshotTaken(camera_id, jpeg, event_id, path, event_only))
         return jpeg
 
     async def take(self, camera_id: str) -> bytes:

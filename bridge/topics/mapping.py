@@ -75,6 +75,8 @@ def live_messages(
         data = {"id": message.camera.id}
         return [Outgoing(topics.bridge_event, {"type": "camera_removed", "data": data})]
     if isinstance(message, SnapshotTaken):
+        if message.event_only:  # its event's payload links it; the camera's picture stays
+            return []
         if links is None:
             return [Outgoing(topics.snapshot(message.camera_id), message.jpeg, retain=True)]
         out = []

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
 import pytest
 from fixtures.bridge_rig import POLL_INTERVAL, Rig
+
+from bridge.bus.messages import BusMessage, SnapshotTaken
 
 LATENCY_BUDGET = POLL_INTERVAL + 0.25
 
@@ -78,6 +81,53 @@ async def test_doorbell_press_is_an_instant_event(rig: Rig) -> None:
     await rig.mqtt.wait_json("reolink/doorbell", lambda s: s["visitor"] is False, since=mark)
     events = [m.json() for m in rig.mqtt.on("reolink/doorbell/event", mark)]
     assert [e["phase"] for e in events if e["type"] == "visitor"] == ["instant"], events
+
+
+async def test_every_camera_is_pictured_when_it_comes_online(rig: Rig) -> None:
+    """Home Assistant's `image` entity has a picture before any event (issue 9)."""
+    for camera_id in (
+        "floodlight",
+        "ptz",
+        "doorbell",
+        "legacy",
+        "nvr_ch0",
+        "nvr_ch2",
+        "battery_ch0",
+    ):
+        url = await rig.mqtt.wait_topic(f"reolink/{camera_id}/snapshot/url")
+        assert f"/api/v1/media/snapshots/{camera_id}/" in url.text, url.text
+        assert rig.bridge.snapshots.latest[camera_id].startswith(b"\xff\xd8")
+    assert not rig.mqtt.on("reolink/nvr/snapshot/url")  # the NVR's own view has no picture
+    assert not rig.mqtt.on("reolink/battery/snapshot/url")
+
+
+async def test_a_doorbell_press_keeps_its_picture_for_its_event(rig: Rig) -> None:
+    """Its event links it; `<cam>/snapshot/url` stays, and with it Home Assistant's image (and
+    logbook)."""
+    await rig.mqtt.wait_topic("reolink/doorbell/snapshot/url")  # taken when it came online
+    taken: asyncio.Queue[SnapshotTaken] = asyncio.Queue()
+
+    async def keep(message: BusMessage) -> None:
+        if isinstance(message, SnapshotTaken) and message.camera_id == "doorbell":
+            taken.put_nowait(message)
+
+    subscription = rig.bridge.bus.subscribe("test-snapshots", keep)
+    try:
+        mark = rig.mqtt.mark()
+        await sim_event(rig, "doorbell", "visitor", True)
+        press = await rig.mqtt.wait_json(
+            "reolink/doorbell/event", lambda e: e["type"] == "visitor", since=mark
+        )
+        shot = await asyncio.wait_for(taken.get(), 5)
+    finally:
+        subscription.close()
+    assert (shot.event_id, shot.event_only) == (press["event_id"], True)
+    assert shot.path is not None
+    assert shot.path in press["snapshot_url"]
+    await rig.mqtt.wait_json("reolink/doorbell", lambda s: s["visitor"] is True, since=mark)
+    await asyncio.sleep(0.3)  # what the bus gave the MQTT face is on the broker by now
+    assert rig.mqtt.on("reolink/doorbell/snapshot/url", mark) == []
+    assert rig.mqtt.on("reolink/doorbell/snapshot", mark) == []
 
 
 async def test_retained_state_and_availability(rig: Rig) -> None:

@@ -271,6 +271,7 @@ GENERATORS: dict[type[Any], Callable[[random.Random], BusMessage]] = {
         rng.randbytes(rng.choice([0, 1, 2, 3, 100, 5000])),
         _maybe(rng, lambda: _text(rng)),
         _maybe(rng, lambda: f"snapshots/{_slug(rng)}/{_slug(rng)}.jpg"),
+        event_only=rng.choice([False, True]),
     ),
 }
 """A random valid message of each type. Whatever is missing here, or from the codec, fails

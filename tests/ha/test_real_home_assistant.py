@@ -9,20 +9,14 @@ commands Home Assistant sends for its services are commands the bridge accepts.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import signal
-import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-import httpx
 import paho.mqtt.client as mqtt
 import pytest
 from fixtures.mosquitto import MosquittoBroker
@@ -33,156 +27,11 @@ from bridge.domain.values import IrMode, OnOff
 from bridge.mqtt.discovery import Discovery
 from bridge.simulator.media import FALLBACK_JPEG
 
-from .common import HA_PYTHON, TOPICS, parse_command, state_samples
+from .common import TOPICS, parse_command, state_samples
+from .home_assistant import HomeAssistant, running_home_assistant, wait_for
 from .profiles import battery, floodlight
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
-
-CONFIGURATION = """\
-homeassistant:
-  name: reolink-server test
-  latitude: 0
-  longitude: 0
-  elevation: 0
-  unit_system: metric
-  time_zone: UTC
-  country: US
-http:
-  server_host: 127.0.0.1
-  server_port: {port}
-api:
-config:
-onboarding:
-logger:
-  default: warning
-"""
-
-
-def wait_for(
-    what: str, probe: Callable[[], Any], timeout: float = 30.0, interval: float = 0.2
-) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = probe()
-        except (httpx.HTTPError, KeyError, ValueError) as err:
-            last = err
-        else:
-            if last:
-                return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
-
-
-class HomeAssistant:
-    def __init__(self, config_dir: Path) -> None:
-        self.config_dir = config_dir
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.http = httpx.Client(base_url=self.base, timeout=10)
-
-    @property
-    def log(self) -> str:
-        path = self.config_dir / "home-assistant.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-    def start(self) -> None:
-        self.config_dir.mkdir(parents=True, exist_ok=True)
-        (self.config_dir / "configuration.yaml").write_text(CONFIGURATION.format(port=self.port))
-        hass = HA_PYTHON.parent / "hass"
-        output = (self.config_dir / "stdout.log").open("wb")
-        self.process = subprocess.Popen(
-            [str(hass), "-c", str(self.config_dir)],
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, ended as a whole in stop()
-        )
-        output.close()
-
-        def up() -> bool:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise AssertionError(f"hass exited with {self.process.returncode}:\n{self.log}")
-            return self.http.get("/api/onboarding").status_code == 200
-
-        wait_for("Home Assistant's HTTP API", up, timeout=120)
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        self.http.close()
-        if process is None or process.poll() is not None:
-            return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-    def onboard(self) -> None:
-        client_id = f"{self.base}/"
-        user = self.http.post(
-            "/api/onboarding/users",
-            json={
-                "client_id": client_id,
-                "name": "Test",
-                "username": "test",
-                "password": "test-password-1234",
-                "language": "en",
-            },
-        )
-        user.raise_for_status()
-        token = self.http.post(
-            "/auth/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": user.json()["auth_code"],
-                "client_id": client_id,
-            },
-        )
-        token.raise_for_status()
-        self.http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-
-    def add_mqtt(self, broker: MosquittoBroker) -> None:
-        flow = self.http.post("/api/config/config_entries/flow", json={"handler": "mqtt"})
-        flow.raise_for_status()
-        step = self.http.post(
-            f"/api/config/config_entries/flow/{flow.json()['flow_id']}",
-            json={"broker": broker.host, "port": broker.port},
-        )
-        step.raise_for_status()
-        assert step.json()["type"] == "create_entry", step.json()
-
-    def states(self) -> dict[str, dict[str, Any]]:
-        response = self.http.get("/api/states")
-        response.raise_for_status()
-        return {s["entity_id"]: s for s in response.json()}
-
-    def websocket(self, command: dict[str, Any]) -> Any:
-        """One command on Home Assistant's WebSocket API; its result."""
-        token = self.http.headers["Authorization"].removeprefix("Bearer ")
-
-        async def run() -> Any:
-            async with (
-                aiohttp.ClientSession() as session,
-                session.ws_connect(f"{self.base}/api/websocket") as ws,
-            ):
-                assert (await ws.receive_json())["type"] == "auth_required"
-                await ws.send_json({"type": "auth", "access_token": token})
-                assert (await ws.receive_json())["type"] == "auth_ok"
-                await ws.send_json({"id": 1, **command})
-                answer = await ws.receive_json()
-                assert answer["success"], answer
-                return answer["result"]
-
-        return asyncio.run(run())
-
-    def call(self, domain: str, service: str, **data: Any) -> None:
-        response = self.http.post(f"/api/services/{domain}/{service}", json=data)
-        assert response.status_code == 200, response.text
 
 
 class Bridge:
@@ -224,13 +73,8 @@ class Bridge:
 
 @pytest.fixture
 def home_assistant(tmp_path: Path, ha_python: Path) -> Iterator[HomeAssistant]:
-    hass = HomeAssistant(tmp_path / "ha-config")
-    try:
-        hass.start()
-        hass.onboard()
+    with running_home_assistant(tmp_path / "ha-config") as hass:
         yield hass
-    finally:
-        hass.stop()
 
 
 class SnapshotServer:

@@ -160,10 +160,15 @@ async def test_unwritable_media_dir_warns_once_and_events_are_stored(
 
 
 async def test_battery_camera_is_never_woken(rig: ApiRig, sim: Simulator) -> None:
+    """Not for an event: it gets the picture kept from when the camera came online (the one
+    picture of the run)."""
     battery = sim.device("battery")
+    async with asyncio.timeout(5):
+        while "battery_ch0" not in rig.bridge.snapshots.latest:
+            await asyncio.sleep(0.05)
     before = battery.get_counts.get("Snap", 0)
     battery.trigger_event("person", True, 0, duration=1.0)
-    event = await event_with(rig, "battery_ch0", "event_id")
+    event = await event_with(rig, "battery_ch0", "snapshot_url")
     assert event["type"] == "person"
     lanes = rig.bridge.snapshots._lanes.values()
     async with asyncio.timeout(5):

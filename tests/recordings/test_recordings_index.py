@@ -63,8 +63,10 @@ async def test_index_equals_the_cameras_list_after_events_and_drops(
     db_rig: ApiRig, sim: Simulator
 ) -> None:
     nvr = sim.device("nvr")
-    nvr.trigger_event("vehicle", True, 1, duration=1.0)
-    sim.device("floodlight").trigger_event("person", True, 0, duration=1.0)
+    # 2 s: the file (no post-record here) must outlast the poll that sees the start, and its end
+    # is to the second (a start seen 0.6 s late missed a 1 s file ending at a second's start)
+    nvr.trigger_event("vehicle", True, 1, duration=2.0)
+    sim.device("floodlight").trigger_event("person", True, 0, duration=2.0)
     # the event's end triggers an index pass of its camera, which links the event
     event = await event_with(db_rig, "floodlight", "recording_id", phase="end")
     linked = await db_rig.bridge.store.get_recording(event["recording_id"])

@@ -37,8 +37,8 @@ def _storage_config(b: Any) -> dict[str, Any]:
 
 
 def _last_snapshot(b: Any) -> dict[str, Any]:
-    # The latest event snapshot's signed URL on `<base>/<cam>/snapshot/url` (retained): Home
-    # Assistant fetches it without credentials; or the raw JPEG topic (`media.snapshot_jpeg_topic`).
+    # The latest snapshot's signed URL on `<base>/<cam>/snapshot/url` (retained): Home Assistant
+    # fetches it without credentials; or the raw JPEG topic (`media.snapshot_jpeg_topic`).
     if b.snapshot_jpeg:
         return {"image_topic": b.snapshot_topic, "content_type": "image/jpeg"}
     return {"url_topic": b.snapshot_url_topic}
