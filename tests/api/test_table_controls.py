@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_rig import PASSWORD, ApiRig, api_settings, running_api
+from fixtures.api_rig import ApiRig, api_settings, running_api
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
+from fixtures.simulator import PASSWORD
 
 from bridge.domain.features import FEATURES
 from bridge.domain.rows.audio import AUDIO
