@@ -184,6 +184,15 @@ class _ClosingSSLSocket(ssl.SSLSocket):
             raise
 
 
+def _close_half_open(client: aiomqtt.Client) -> None:
+    """Close paho's socket after a cancel: aiomqtt leaves it open (and its misc-loop task
+    running) when the connect itself is cancelled half-way, e.g. by a stop during start. A no-op
+    once aiomqtt has disconnected."""
+    paho = client._client
+    if paho.socket() is not None:
+        paho._sock_close()
+
+
 class MqttConnection:
     """The bridge's one MQTT connection, kept alive with backoff; publish never blocks."""
 
@@ -440,20 +449,25 @@ class MqttConnection:
         while not self._stopping.is_set():
             connected_at: float | None = None
             downgraded = False
+            client = self._new_client()
             try:
-                async with self._new_client() as client:
-                    connected_at = loop.time()
-                    await self._serve(client)
-            except* aiomqtt.MqttError as group:
-                downgraded = self._refuses_v5(group.exceptions[0])
-                if not downgraded:
-                    self._connection_failed(group.exceptions[0], connected_at is not None)
-            except* Exception as group:  # a bug must not end the service; log it and go on
-                logger.error("MQTT: unexpected error", exc_info=group.exceptions[0])
-                self.last_error = repr(group.exceptions[0])
-            finally:
-                self._connected.clear()
-                self._requeue_inflight()
+                try:
+                    async with client:
+                        connected_at = loop.time()
+                        await self._serve(client)
+                except* aiomqtt.MqttError as group:
+                    downgraded = self._refuses_v5(group.exceptions[0])
+                    if not downgraded:
+                        self._connection_failed(group.exceptions[0], connected_at is not None)
+                except* Exception as group:  # a bug must not end the service; log it, go on
+                    logger.error("MQTT: unexpected error", exc_info=group.exceptions[0])
+                    self.last_error = repr(group.exceptions[0])
+                finally:
+                    self._connected.clear()
+                    self._requeue_inflight()
+            except asyncio.CancelledError:
+                _close_half_open(client)
+                raise
             if self._stopping.is_set():
                 break
             if downgraded:

@@ -21,6 +21,7 @@ def test_exported_names() -> None:
     assert set(bridge.bus.factory.__all__) == {"PER_PROCESS_KINDS", "build_bus"}
     assert set(bridge.bus.codec.__all__) == {
         "KINDS",
+        "KIND_OF",
         "VERSION",
         "CodecError",
         "decode",

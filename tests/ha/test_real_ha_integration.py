@@ -17,7 +17,7 @@ import pytest
 
 from tests_ha.rig import BridgeRig
 
-from . import test_real_home_assistant as real
+from . import home_assistant as real
 from .common import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -35,17 +35,14 @@ def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[BridgeRig]:
 
 
 @pytest.fixture
-def home_assistant(
-    tmp_path: Path, ha_python: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[real.HomeAssistant]:
+def home_assistant(tmp_path: Path, ha_python: Path) -> Iterator[real.HomeAssistant]:
     config = tmp_path / "ha-config"
     (config / "custom_components").mkdir(parents=True)
     (config / "custom_components" / "reolink_server").symlink_to(
         ROOT / "custom_components" / "reolink_server"
     )
     # the camera/stream command needs Home Assistant's stream integration (PyAV, in .venv-ha)
-    monkeypatch.setattr(real, "CONFIGURATION", real.CONFIGURATION + "stream:\n")
-    hass = real.HomeAssistant(config)
+    hass = real.HomeAssistant(config, extra_config="stream:\n")
     try:
         hass.start()
         hass.onboard()
