@@ -216,6 +216,39 @@ def test_a_doorbell_press_leaves_at_most_three_logbook_lines(stack: Stack) -> No
     assert not [e for e in found if e["entity_id"].startswith("sensor.")], said
 
 
+def test_an_event_shows_its_snapshot_in_the_image_entity(stack: Stack) -> None:
+    """Issue 11: a detection → the event's JPEG on disk → its signed URL retained on
+    `snapshot/url` → Home Assistant's image entity fetches and shows that very file."""
+    hass = stack.hass
+    image = stack.entity("floodlight", "last_snapshot")
+    person = stack.entity("floodlight", "person")
+    wait_for("the floodlight's picture", lambda: not shows(hass, image, "unknown")())
+    before = hass.state(image)
+    assert before is not None
+    bridge = stack.live.bridge
+    assert bridge is not None
+    folder = bridge.settings.media.root(bridge.settings.data_dir) / "snapshots" / "floodlight"
+
+    def files() -> set[Path]:
+        return set(folder.glob("*/*.jpg")) if folder.is_dir() else set()
+
+    old = files()
+    stack.live.trigger("floodlight", "person")
+    wait_for("person", shows(hass, person, "on"))
+    [new] = wait_for("the event's snapshot file", lambda: list(files() - old) or None)
+    picture = new.read_bytes()
+    assert picture.startswith(b"\xff\xd8")
+
+    def new_picture() -> bool | None:
+        state = hass.state(image)
+        fresh = state is not None and state["state"] != before["state"]
+        return (fresh and hass.image(image).content == picture) or None
+
+    wait_for("the new snapshot in the image entity", new_picture, timeout=20)
+    stack.live.trigger("floodlight", "person", active=False)
+    wait_for("person to end", shows(hass, person, "off"))
+
+
 def test_a_channel_named_in_the_config_gives_entity_ids_from_that_name(stack: Stack) -> None:
     states = stack.hass.states()
     assert "binary_sensor.garden_motion" in states
