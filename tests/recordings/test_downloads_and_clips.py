@@ -164,6 +164,8 @@ async def test_hostile_and_malformed_ids(rig: ApiRig, tmp_path: Path) -> None:
         "/media/..%2Fsecret.txt/a/b/c",
         "/recordings/99999999",
         "/recordings/99999999/download",
+        "/recordings/99999999/play.mp4",
+        "/recordings/..%2F..%2Fsecret.txt/download",
         "/events/..%2F..%2Fsecret/clip",
         "/events/nope/clip",
         "/events/nope/snapshot",
@@ -175,6 +177,7 @@ async def test_hostile_and_malformed_ids(rig: ApiRig, tmp_path: Path) -> None:
         "/recordings/abc",
         "/recordings/0",
         "/recordings/-1/download",
+        "/recordings/abc/play.mp4",
         f"/recordings/{2**64}",
     ):
         assert (await client.get(path)).status_code == 422, path
