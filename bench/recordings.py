@@ -242,6 +242,17 @@ async def throughput(
         relay.close()
         paced.close()
     rates = {name: _row(name, got)["median"] for name, got in samples.items()}
+
+    def paired(path: str, base: str) -> list[float]:
+        """Quartiles of the ratio of each round (its downloads a moment apart: the same load)."""
+        ratios = [
+            seconds_base / seconds
+            for (_, seconds, _), (_, seconds_base, _) in zip(
+                samples[path], samples[base], strict=True
+            )
+        ]
+        return [round(q, 2) for q in statistics.quantiles(ratios, n=4)]
+
     d = rates["direct"]
     size_mb = largest["size"] / 1e6
     cpu_ms = bridge_cpu / args.repeat * 1000
@@ -250,14 +261,15 @@ async def throughput(
          "after": load_after[:2]},
         _row("download, simulator directly (MB/s)", samples["direct"], size_mb=size_mb),
         _row("download through a zero-copy TCP relay (MB/s)", samples["relay"],
-             ratio=rates["relay"] / d),
+             ratio=rates["relay"] / d, rounds=paired("relay", "direct")),
         _row("download through the bridge (MB/s)", samples["bridge"], ratio=rates["bridge"] / d,
-             of_relay=rates["bridge"] / rates["relay"], bridge_cpu_ms=cpu_ms,
-             bridge_cpu_ms_per_mb=cpu_ms / size_mb),
+             rounds=paired("bridge", "direct"), of_relay=rates["bridge"] / rates["relay"],
+             bridge_cpu_ms=cpu_ms, bridge_cpu_ms_per_mb=cpu_ms / size_mb),
         _row(f"download, simulator paced at {args.pace:g} MB/s, directly (MB/s)",
              samples["paced direct"]),
         _row(f"download, simulator paced at {args.pace:g} MB/s, through the bridge (MB/s)",
-             samples["paced bridge"], ratio=rates["paced bridge"] / rates["paced direct"]),
+             samples["paced bridge"], ratio=rates["paced bridge"] / rates["paced direct"],
+             rounds=paired("paced bridge", "paced direct")),
     ]  # fmt: skip
 
 
