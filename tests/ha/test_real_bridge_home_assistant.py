@@ -31,7 +31,11 @@ from bridge.mqtt.discovery import Entity
 from .home_assistant import LOGBOOK, HomeAssistant, running_home_assistant, wait_for
 from .live_bridge import LiveBridge
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # 900: ha_python may build .venv-ha
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+    pytest.mark.xdist_group("home-assistant"),
+]  # 900: ha_python may build .venv-ha
 
 DEVICES = {"doorbell": "doorbell", "nvr": "nvr", "hub": "battery", "floodlight": "floodlight"}
 """Device (and camera) id -> simulator profile."""
