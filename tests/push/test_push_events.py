@@ -42,7 +42,8 @@ async def test_a_pushed_event_reaches_mqtt_within_100_ms(
         # No poll explains them: the interval is 30 s and the slow refresh as long.
         assert runner.polls - polls <= 1
         print(
-            f"push latency: median {statistics.median(latencies) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms"
+            f"push latency: median {statistics.median(latencies) * 1000:.1f} ms, "
+            f"max {max(latencies) * 1000:.1f} ms"
         )
         assert max(latencies) < SLOW_POLL / 10, latencies
         assert statistics.median(latencies) <= PUSH_TARGET, latencies
