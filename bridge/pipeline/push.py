@@ -153,7 +153,11 @@ class PushLink:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        await cancel_task(task)
+        if task is not None:
+            while not task.done():  # insist: a cancellation may be lost in a finishing await
+                task.cancel()
+                await asyncio.wait([task], timeout=1.0)
+            await cancel_task(task)
         await self._drop_client()
         if self.enabled and self.state is not PushState.CONNECTING:
             self._set(PushState.CONNECTING, None)
