@@ -228,19 +228,21 @@ class PushLink:
             self._backoff.exhaust()  # retrying a refused login fast risks a lockout
         elif not isinstance(err, ReolinkError):
             _LOGGER.error("camera %s: Baichuan push failed", self.camera.id, exc_info=err)
-        was = self.state
-        if was is PushState.ACTIVE or error != self.last_error:
-            level = logging.WARNING if self.mode == "on" else logging.INFO
-            if was is not PushState.ACTIVE and self.mode != "on":
-                level = logging.DEBUG if was is PushState.UNAVAILABLE else logging.INFO
-            _LOGGER.log(
-                level,
-                "camera %s: Baichuan push unavailable (%s:%s): %s; polling instead",
-                self.camera.id,
-                self.camera.host,
-                self.port,
-                error,
-            )
+        news = self.state is not PushState.UNAVAILABLE or error != self.last_error
+        if not news:
+            level = logging.DEBUG  # the same failure again
+        elif self.mode == "on" or isinstance(err, AuthenticationError):
+            level = logging.WARNING  # expected to work, or the credentials are wrong
+        else:
+            level = logging.INFO  # auto: polling takes over quietly
+        _LOGGER.log(
+            level,
+            "camera %s: Baichuan push unavailable (%s:%s): %s; events polled instead",
+            self.camera.id,
+            self.camera.host,
+            self.port,
+            error,
+        )
         self._set(PushState.UNAVAILABLE, error)
 
     def _set(self, state: PushState, error: str | None) -> None:
