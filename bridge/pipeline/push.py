@@ -21,7 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from bridge.backoff import Backoff
 from bridge.domain.base import utcnow
@@ -73,6 +73,21 @@ class PushState(StrEnum):
 
 class PushStatus(BaseModel):
     """How a device's push goes (`push` in its status and the `health_check` answer)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "mode": "auto",
+                    "state": "unavailable",
+                    "since": "2026-11-25T12:00:00Z",
+                    "port": 9000,
+                    "last_error": "BaichuanConnectionClosed: Baichuan 192.168.1.10:9000: cannot "
+                    "connect: Connect call failed",
+                }
+            ]
+        }
+    )
 
     mode: PushMode = Field(description="The camera's `push` setting")
     state: PushState = Field(
@@ -159,8 +174,8 @@ class PushLink:
                 await asyncio.wait([task], timeout=1.0)
             await cancel_task(task)
         await self._drop_client()
-        if self.enabled and self.state is not PushState.CONNECTING:
-            self._set(PushState.CONNECTING, None)
+        if self.enabled:  # quietly: the owner is stopping (another instance may take over)
+            self.state, self.since, self.last_error = PushState.CONNECTING, utcnow(), None
 
     # -- the connection ------------------------------------------------------------------------
 
