@@ -175,6 +175,7 @@ class DeviceRunner(PushSide):
         self._set_online(True)
         self._settings_due = 0.0
         self._health_due = time.monotonic() + self.polling.health_check_interval
+        self._reconcile = True  # the first tick: also what push says of battery cameras
         self.push.start(self._media_port)
 
     async def _poll_loop(self) -> None:
