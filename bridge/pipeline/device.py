@@ -115,6 +115,8 @@ class DeviceRunner(PushSide):
         self._health_due = 0.0
         self._command_lock = asyncio.Lock()
         self._wake = asyncio.Event()
+        """Set: the loop looks again at what is due (with `_poll_now`: a poll)."""
+        self._poll_now = False
         self._beats: dict[str, tuple[float, datetime]] = {}
         """Per view with an active detection: (monotonic, poll time) of its last heartbeat."""
         self._poll_caps: Capabilities | None = None
@@ -145,6 +147,11 @@ class DeviceRunner(PushSide):
     def request_refresh(self) -> None:
         """Poll now and re-read settings (after a command, or a `/get`)."""
         self._settings_due = 0.0
+        self.poll_soon()
+
+    def poll_soon(self) -> None:
+        """Poll now (detections; settings too when due)."""
+        self._poll_now = True
         self._wake.set()
 
     # -- the loop ----------------------------------------------------------------------------
@@ -181,10 +188,13 @@ class DeviceRunner(PushSide):
     async def _poll_loop(self) -> None:
         next_tick = time.monotonic()
         while True:
-            self._wake.clear()  # a wake-up during the tick polls again at once
+            self._wake.clear()  # a wake-up during the tick is seen at once
+            if self._poll_now:
+                self._poll_now = False
+                next_tick = time.monotonic()
             polling = time.monotonic() >= next_tick
             try:
-                await (self._tick() if polling else self._check_health())
+                await (self._tick() if polling else self._between_polls())
                 self.failures = 0
             except asyncio.CancelledError:
                 raise
@@ -196,11 +206,28 @@ class DeviceRunner(PushSide):
                 next_tick += self.cadence
                 if next_tick < now:  # overran: skip the missed ticks instead of bursting
                     next_tick = now + self.cadence
-            # between slow polls (push active) the health check still runs on time
+            # between slow polls (push active) health checks and heartbeats still run on time
+            due = min(next_tick, self._health_due, self._beat_due())
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(max(0.0, min(next_tick, self._health_due) - now)):
+                async with asyncio.timeout(max(0.0, due - now)):
                     await self._wake.wait()
-                next_tick = time.monotonic()
+
+    async def _between_polls(self) -> None:
+        """While push is active: the health check when due, and the heartbeats of the views
+        whose detections push says are still active (no poll is needed to know it)."""
+        if self.push.active:
+            now = self._clock()
+            for camera_id in list(self._beats):
+                self._heartbeat(camera_id, True, now)
+        await self._check_health()
+
+    def _beat_due(self) -> float:
+        """When a heartbeat is due without a poll (push active, a detection open), else inf."""
+        if not (self.push.active and self._beats):
+            return float("inf")
+        return (
+            min(mono for mono, _ in self._beats.values()) + self.polling.active_heartbeat_interval
+        )
 
     async def _check_health(self) -> None:
         """Read the capabilities again when the health check is due (a change re-announces)."""
@@ -420,6 +447,7 @@ class DeviceRunner(PushSide):
             if fresh != self.capabilities:
                 self._adopt(fresh)
         caps = self.capabilities
+        pushes = self._pushes
         settings = await self.client.read_settings(caps)
         polls = merge(settings, await self.client.poll_detections(self._poll_caps))
-        self._apply(polls, self._clock())
+        self._apply(self._unless_pushed(polls, pushes), self._clock())

@@ -53,6 +53,9 @@ class PushSide:
     def _apply(self, polls: dict[int, ChannelState], now: datetime) -> None:
         raise NotImplementedError
 
+    def poll_soon(self) -> None:
+        raise NotImplementedError
+
     def _setup_push(
         self,
         networks: CameraNetworks | None,
@@ -95,6 +98,7 @@ class PushSide:
         self._push_seen[event.channel] = self._pushes
         state = ChannelState(channel=event.channel, **{event.detection.value: event.active})
         self._apply({event.channel: state}, self._clock())
+        self._wake.set()  # the loop plans the heartbeats of what is open now
 
     def _push_changed(self, active: bool) -> None:
         """Push came up (poll once to reconcile the gap) or went away (poll at the interval)."""
@@ -106,7 +110,7 @@ class PushSide:
             "events pushed" if active else "events polled",
             self.cadence,
         )
-        self._wake.set()
+        self.poll_soon()
 
     def _unless_pushed(self, polls: dict[int, ChannelState], since: int) -> dict[int, ChannelState]:
         """A push that arrived while the poll ran (after push number `since`) is newer than the
