@@ -212,23 +212,6 @@ class DeviceRunner(PushSide):
                 async with asyncio.timeout(max(0.0, due - now)):
                     await self._wake.wait()
 
-    async def _between_polls(self) -> None:
-        """While push is active: the health check when due, and the heartbeats of the views
-        whose detections push says are still active (no poll is needed to know it)."""
-        if self.push.active:
-            now = self._clock()
-            for camera_id in list(self._beats):
-                self._heartbeat(camera_id, True, now)
-        await self._check_health()
-
-    def _beat_due(self) -> float:
-        """When a heartbeat is due without a poll (push active, a detection open), else inf."""
-        if not (self.push.active and self._beats):
-            return float("inf")
-        return (
-            min(mono for mono, _ in self._beats.values()) + self.polling.active_heartbeat_interval
-        )
-
     async def _check_health(self) -> None:
         """Read the capabilities again when the health check is due (a change re-announces)."""
         assert self.client is not None
