@@ -41,7 +41,8 @@ async def test_event_and_snapshot_urls_on_mqtt(
         lambda p: p["type"] == "person" and p["phase"] == "start",
         since=mark,
     )
-    # pushed, the event may come before the picture of the camera's coming online is out
+    # The picture taken when the camera came online may be announced after `mark` on a loaded
+    # machine: wait for the event's own URL (a timeout if it never comes).
     url = await mqtt.wait_topic(
         "reolink/floodlight/snapshot/url", lambda m: m.text == start["snapshot_url"], since=mark
     )
