@@ -372,6 +372,7 @@ async def test_sqlite_file_settings(tmp_path: Path) -> None:
         await store.close()
 
 
+@pytest.mark.serial  # timed: `make test` runs it alone, after the parallel part
 async def test_sqlite_work_stays_off_the_event_loop(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "reolink.db")
     await store.open()
