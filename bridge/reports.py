@@ -43,13 +43,13 @@ def push_status(runner: DeviceRunner) -> dict[str, Any]:
 
 
 def camera_entry(
-    camera: Camera, capabilities: Capabilities | None, push: dict[str, Any] | None
+    camera: Camera, capabilities: Capabilities | None, push: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """A configured device without its password, its capabilities (None until it answered),
-    the camera ids it exposes (an NVR: one per channel) and its live push status (`push_status`;
+    the camera ids it exposes (an NVR: one per channel) and its live push status (`with_push`;
     None while no instance has said)."""
     entry: dict[str, Any] = camera.public_dict()
-    entry["push_status"] = push
+    with_push(entry, push)
     entry["capabilities"] = capabilities.model_dump(mode="json") if capabilities else None
     entry["cameras"] = (
         [view.camera_id for view in camera_views(camera, capabilities)]
@@ -57,6 +57,11 @@ def camera_entry(
         else [camera.id]
     )
     return entry
+
+
+def with_push(entry: dict[str, Any], push: dict[str, Any] | None) -> None:
+    """Set the live push status (`push_status`) of a `camera_entry`."""
+    entry["push_status"] = push
 
 
 def device_health(runner: DeviceRunner) -> dict[str, Any]:

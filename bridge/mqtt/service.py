@@ -37,7 +37,7 @@ from bridge.media.links import MediaLinks
 from bridge.mqtt.connection import Message, MqttConnection
 from bridge.mqtt.discovery import Discovery
 from bridge.pipeline.manager import CameraManager
-from bridge.reports import bridge_info, camera_entry, push_status
+from bridge.reports import bridge_info, camera_entry, push_status, with_push
 from bridge.requests import BridgeRequests, reply
 from bridge.topics.mapping import live_messages
 from bridge.topics.tree import CameraTopic, Topics
@@ -209,15 +209,21 @@ class MqttService:
         self._publish_cameras()
 
     def _publish_cameras(self) -> None:
-        self._cameras_at = asyncio.get_running_loop().time()
         cameras = []
         for camera in self.manager.cameras:
             known = self._devices.get(camera.id)
-            push = self._push.get(camera.id)
-            if self.manager.runs(camera.id):
-                push = push_status(self.manager.runner(camera.id))
-            cameras.append(camera_entry(camera, known[1] if known else None, push))
+            cameras.append(camera_entry(camera, known[1] if known else None))
+
+        for entry in cameras:
+            with_push(entry, self._push_of(entry["id"]))
+        self._cameras_at = asyncio.get_running_loop().time()
         self.connection.publish(self.topics.bridge_cameras, cameras, retain=True)
+
+    def _push_of(self, device_id: str) -> dict[str, Any] | None:
+        """A device's push status: its runner's here, else what its instance last said."""
+        if self.manager.runs(device_id):
+            return push_status(self.manager.runner(device_id))
+        return self._push.get(device_id)
 
     def republish(self) -> None:
         """Discovery first, then every availability and state (after HA restarts or a reconnect)."""
