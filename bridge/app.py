@@ -147,6 +147,7 @@ class Bridge:
             on_event=settings.events.snapshot_on_event,
             queue_size=settings.media.snapshot_queue,
             tasks=self.tasks,
+            media_root=settings.media.root(settings.data_dir),
         )
         self.dispatcher = CommandDispatcher(self.manager, self.bus, settings.safety, self.snapshots)
         self.commands = CommandClient(

@@ -2,7 +2,7 @@
 
 - `bridge_info`: `reolink/bridge/info` and `GET /bridge/info`;
 - `camera_entry`: one device of `reolink/bridge/cameras` and of `GET /cameras` (REST adds
-  `online`);
+  `online`), with its live `push` status (`push_status`, as in `device_health`);
 - `device_health`: one device of the `health_check` bridge request (MQTT, REST, WebSocket).
 """
 
@@ -37,10 +37,19 @@ def bridge_info(
     }
 
 
-def camera_entry(camera: Camera, capabilities: Capabilities | None) -> dict[str, Any]:
-    """A configured device without its password, its capabilities (None until it answered)
-    and the camera ids it exposes (an NVR: one per channel)."""
+def push_status(runner: DeviceRunner) -> dict[str, Any]:
+    """How a device's push goes now (`PushStatus`: mode, state, since, port, last_error)."""
+    return runner.push.status()
+
+
+def camera_entry(
+    camera: Camera, capabilities: Capabilities | None, push: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A configured device without its password, its capabilities (None until it answered),
+    the camera ids it exposes (an NVR: one per channel) and its live push status (`with_push`;
+    None while no instance has said)."""
     entry: dict[str, Any] = camera.public_dict()
+    with_push(entry, push)
     entry["capabilities"] = capabilities.model_dump(mode="json") if capabilities else None
     entry["cameras"] = (
         [view.camera_id for view in camera_views(camera, capabilities)]
@@ -50,6 +59,11 @@ def camera_entry(camera: Camera, capabilities: Capabilities | None) -> dict[str,
     return entry
 
 
+def with_push(entry: dict[str, Any], push: dict[str, Any] | None) -> None:
+    """Set the live push status (`push_status`) of a `camera_entry`."""
+    entry["push_status"] = push
+
+
 def device_health(runner: DeviceRunner) -> dict[str, Any]:
     """How one device's polling and push go (`push`: mode, state, since, port, last_error)."""
     return {
@@ -57,5 +71,5 @@ def device_health(runner: DeviceRunner) -> dict[str, Any]:
         "failures": runner.failures,
         "last_error": runner.last_error,
         "polls": runner.polls,
-        "push": runner.push.status(),
+        "push": push_status(runner),
     }

@@ -137,7 +137,19 @@ _CAMERA_EXAMPLE: dict[str, Any] = {
 def _no_password(schema: dict[str, Any]) -> None:
     schema.get("properties", {}).pop("password", None)
     schema["examples"] = [
-        {**_CAMERA_EXAMPLE, "capabilities": None, "cameras": ["front_door"], "online": True}
+        {
+            **_CAMERA_EXAMPLE,
+            "capabilities": None,
+            "cameras": ["front_door"],
+            "push_status": {
+                "mode": "auto",
+                "state": "active",
+                "since": _TS,
+                "port": 9000,
+                "last_error": None,
+            },
+            "online": True,
+        }
     ]
 
 
@@ -149,6 +161,9 @@ class CameraInfo(Camera):
     password: SecretStr = Field(default=SecretStr(""), exclude=True)
     capabilities: Capabilities | None = Field(description="None until the device has answered")
     cameras: list[str] = Field(description="The camera ids it exposes (NVR: one per channel)")
+    push_status: PushStatus | None = Field(
+        description="How its push goes now (None: not known yet)"
+    )
     online: bool
 
 

@@ -33,6 +33,7 @@ from bridge.bus.messages import (
     DeviceReady,
     DeviceRemoved,
     EventRaised,
+    PushChanged,
     SnapshotTaken,
     StateChanged,
     StillActive,
@@ -105,6 +106,8 @@ def _fields(message: BusMessage) -> dict[str, Any]:
                 "path": path,
                 "event_only": event_only,
             }
+        case PushChanged(camera_id=camera_id, push=push):
+            return {"camera_id": camera_id, "push": push}
     raise TypeError(f"not a bus message: {type(message).__name__}")
 
 
@@ -227,6 +230,10 @@ def _snapshot_taken(data: dict[str, Any]) -> BusMessage:
     )
 
 
+def _push_changed(data: dict[str, Any]) -> BusMessage:
+    return PushChanged(_str(data, "camera_id"), _object(data, "push"))
+
+
 _CODECS: tuple[tuple[type[BusMessage], str, Callable[[dict[str, Any]], BusMessage]], ...] = (
     (StateChanged, "state_changed", _state_changed),
     (EventRaised, "event_raised", _event_raised),
@@ -238,6 +245,7 @@ _CODECS: tuple[tuple[type[BusMessage], str, Callable[[dict[str, Any]], BusMessag
     (CommandCompleted, "command_completed", _command_completed),
     (StillActive, "still_active", _still_active),
     (SnapshotTaken, "snapshot_taken", _snapshot_taken),
+    (PushChanged, "push_changed", _push_changed),
 )
 """Every message type with its wire name and decoder (a type missing here cannot cross Redis:
 tests/bus/test_codec.py checks this against the `BusMessage` union itself)."""

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities
@@ -127,6 +127,15 @@ class SnapshotTaken:
     Home Assistant's `image` entity (and its logbook) does not change with every press."""
 
 
+@dataclass(frozen=True, slots=True)
+class PushChanged:
+    """A device's Baichuan push changed state (`PushLink.status()`, as `push` of its REST status):
+    the MQTT face lists it in `reolink/bridge/cameras`. Sent on state transitions only."""
+
+    camera_id: str
+    push: dict[str, Any]
+
+
 BusMessage = (
     StateChanged
     | EventRaised
@@ -138,6 +147,7 @@ BusMessage = (
     | CommandCompleted
     | StillActive
     | SnapshotTaken
+    | PushChanged
 )
 Handler = Callable[[BusMessage], Awaitable[None]]
 

@@ -22,6 +22,7 @@ from bridge.bus.messages import (
     DeviceAdded,
     DeviceReady,
     DeviceRemoved,
+    PushChanged,
     StateChanged,
     Subscription,
 )
@@ -36,7 +37,7 @@ from bridge.media.links import MediaLinks
 from bridge.mqtt.connection import Message, MqttConnection
 from bridge.mqtt.discovery import Discovery
 from bridge.pipeline.manager import CameraManager
-from bridge.reports import bridge_info, camera_entry
+from bridge.reports import bridge_info, camera_entry, push_status, with_push
 from bridge.requests import BridgeRequests, reply
 from bridge.topics.mapping import live_messages
 from bridge.topics.tree import CameraTopic, Topics
@@ -46,6 +47,9 @@ _LOGGER = logging.getLogger(__name__)
 REPUBLISH_DELAY = (0.5, 2.0)
 """Seconds (random in this range) before discovery and states go out again after Home Assistant
 comes online or the broker reconnects, so a fleet of bridges does not answer in one burst."""
+
+CAMERAS_EVERY = 1.0
+"""Seconds between two `bridge/cameras` sent for push changes (a burst goes out as one)."""
 
 MAX_COMMAND_BYTES = 16_384
 """Largest payload taken on a command or bridge-request topic; past it, an error response."""
@@ -87,6 +91,9 @@ class MqttService:
         self._republish_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopped = False
+        self._push: dict[str, dict[str, Any]] = {}
+        """Device id → its push status as the instance that runs it last said (`PushChanged`)."""
+        self._cameras_at = float("-inf")
 
     async def start(self) -> None:
         self._subscription = self.bus.subscribe("mqtt", self._on_bus)
@@ -140,6 +147,23 @@ class MqttService:
             self._publish_bridge()
         elif isinstance(message, DeviceAdded | DeviceRemoved):
             self._publish_bridge()
+        elif isinstance(message, PushChanged):
+            self._push[message.camera_id] = message.push
+            self._publish_cameras_soon()
+
+    def _publish_cameras_soon(self) -> None:
+        """`bridge/cameras` again, at most every `CAMERAS_EVERY` seconds (push changes)."""
+        if self._stopped or any(task.get_name() == "bridge/cameras" for task in self._tasks):
+            return
+        loop = asyncio.get_running_loop()
+
+        async def later() -> None:
+            await asyncio.sleep(max(0.0, self._cameras_at + CAMERAS_EVERY - loop.time()))
+            self._publish_cameras()
+
+        task = loop.create_task(later(), name="bridge/cameras")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _publish_discovery(
         self, camera: Camera, capabilities: Capabilities, previous: Capabilities | None = None
@@ -157,6 +181,7 @@ class MqttService:
 
     def _remove(self, camera: Camera, capabilities: Capabilities | None) -> None:
         self._devices.pop(camera.id, None)
+        self._push.pop(camera.id, None)
         camera_ids = [camera.id]
         retained = [
             self.topics.state(camera.id),
@@ -188,7 +213,17 @@ class MqttService:
         for camera in self.manager.cameras:
             known = self._devices.get(camera.id)
             cameras.append(camera_entry(camera, known[1] if known else None))
+
+        for entry in cameras:
+            with_push(entry, self._push_of(entry["id"]))
+        self._cameras_at = asyncio.get_running_loop().time()
         self.connection.publish(self.topics.bridge_cameras, cameras, retain=True)
+
+    def _push_of(self, device_id: str) -> dict[str, Any] | None:
+        """A device's push status: its runner's here, else what its instance last said."""
+        if self.manager.runs(device_id):
+            return push_status(self.manager.runner(device_id))
+        return self._push.get(device_id)
 
     def republish(self) -> None:
         """Discovery first, then every availability and state (after HA restarts or a reconnect)."""

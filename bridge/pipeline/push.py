@@ -5,7 +5,8 @@ hands every `DetectionEvent` to its owner (the `DeviceRunner`, which folds it in
 `StateTracker` as a poll). A connection that ends (closed, refused, stalled past the keepalive,
 garbage on the wire) is retried with backoff; each (re)connect and each loss is reported through
 `on_change`, so the runner polls at once (after a connect: one poll reconciles what the gap
-missed) and picks its polling cadence from `active`.
+missed) and picks its polling cadence from `active`; every change of `state` also through
+`on_state` (the runner announces its `status()` on the bus).
 
 Modes (`Camera.push`): `auto` tries push and falls back to polling quietly; `on` expects push and
 warns while it fails (polling still delivers the events); `off` never opens the port.
@@ -109,6 +110,7 @@ class PushLink:
         *,
         on_event: Callable[[DetectionEvent], None],
         on_change: Callable[[bool], None],
+        on_state: Callable[[], None] = lambda: None,
         timeout: float,
         keepalive: float,
         retry_max: float = 60.0,
@@ -126,6 +128,7 @@ class PushLink:
         """Successful logins + subscriptions (each one followed by a reconciling poll)."""
         self._on_event = on_event
         self._on_change = on_change
+        self._on_state = on_state
         self._timeout = timeout
         self._keepalive = keepalive
         self._networks = networks
@@ -275,5 +278,6 @@ class PushLink:
         was_active = self.active
         self.state = state
         self.since = utcnow()
+        self._on_state()
         if was_active != self.active or state is PushState.ACTIVE:
             self._on_change(self.active)

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from bridge.bus.messages import Bus, StateChanged
+from bridge.bus.messages import Bus, PushChanged, StateChanged
 from bridge.config import PollingSettings
 from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities
@@ -74,6 +74,7 @@ class PushSide:
             self.camera,
             on_event=self._pushed,
             on_change=self._push_changed,
+            on_state=self._push_state,
             timeout=self.polling.timeout,
             # a dead connection is noticed within 2 keepalives: one health check
             keepalive=self.polling.health_check_interval / 2,
@@ -136,6 +137,10 @@ class PushSide:
             self.cadence,
         )
         self.poll_soon()
+
+    def _push_state(self) -> None:
+        """Push changed state: its status goes on the bus (`reolink/bridge/cameras` lists it)."""
+        self.bus.publish(PushChanged(self.camera.id, self.push.status()))
 
     def _unless_pushed(self, polls: dict[int, ChannelState], since: int) -> dict[int, ChannelState]:
         """A push that arrived while the poll ran (after push number `since`) is newer than the

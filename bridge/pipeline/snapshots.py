@@ -14,8 +14,10 @@ asked of the camera for events: an event within that time of the last picture ge
 A battery camera is never woken for an event snapshot: its event gets the latest picture kept.
 
 When a camera comes online its picture is taken (kept under `m<time>`), so Home Assistant's
-`image` entity has one before any event; a battery camera's only while none is kept (once per
-run: that picture wakes it, and its events get it afterwards).
+`image` entity has one before any event. A battery camera is never asked (it would wake): its
+online picture is the one kept in memory, else the newest file the media dir keeps of it (from
+an earlier run), announced again under its own path; with neither it has none until a picture
+is taken on command.
 
 A doorbell press (an `instant` event) keeps its picture for its event only (`event_only`): the
 event's payload links it, but the camera's latest picture on MQTT stays, so a press leaves three
@@ -31,6 +33,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from bridge.bus.messages import (
     Bus,
@@ -42,7 +45,7 @@ from bridge.bus.messages import (
 )
 from bridge.domain.errors import CameraOffline, UnknownCamera
 from bridge.domain.events import Event
-from bridge.domain.media_paths import snapshot_path
+from bridge.domain.media_paths import MEDIA_PATH, SNAPSHOTS, snapshot_path
 from bridge.domain.values import EventPhase, EventType
 from bridge.pipeline.manager import CameraManager
 from bridge.reolink import ReolinkError
@@ -82,8 +85,11 @@ class Snapshots:
         on_event: bool,
         queue_size: int = LANE_QUEUE,
         tasks: Supervisor | None = None,
+        media_root: Path | None = None,
     ) -> None:
         self.manager = manager
+        self.media_root = media_root
+        """The media dir, where a battery camera's last picture is found (None: not looked at)."""
         self.bus = bus
         self.on_event = on_event
         self.queue_size = queue_size
@@ -186,6 +192,9 @@ class Snapshots:
         camera_id = event.camera_id
         now = time.monotonic()
         if event.type is EventType.ONLINE:
+            if self._battery(camera_id):
+                await self._announce_kept(camera_id)
+                return
             self._last_taken[camera_id] = now
             await self._capture(camera_id, path=snapshot_path(camera_id, event.timestamp))
             return
@@ -203,7 +212,7 @@ class Snapshots:
 
     def _wanted_online(self, camera_id: str) -> bool:
         """A view that takes pictures (not an NVR's own view); a battery camera's only while none
-        is kept."""
+        is kept in memory (then the media dir's is looked up: it is never asked)."""
         try:
             _, view = self.manager.resolve(camera_id)
         except UnknownCamera:  # run by another instance
@@ -212,6 +221,17 @@ class Snapshots:
         if caps is None or not caps.has("snapshot"):
             return False
         return not (caps.has("battery") and camera_id in self.latest)
+
+    async def _announce_kept(self, camera_id: str) -> None:
+        """A battery camera's online picture: the newest one the media dir keeps, if any."""
+        if self.media_root is None:
+            return
+        found = await asyncio.to_thread(newest_kept, self.media_root, camera_id)
+        if found is None or camera_id in self.latest:
+            return
+        path, jpeg = found
+        self.latest[camera_id] = jpeg
+        self.bus.publish(SnapshotTaken(camera_id, jpeg, None, path))
 
     def _battery(self, camera_id: str) -> bool:
         with contextlib.suppress(UnknownCamera):
@@ -252,3 +272,29 @@ class Snapshots:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 if answer.done() and not answer.cancelled():
                     answer.exception()  # retrieved: no "never retrieved" warning
+
+
+def newest_kept(root: Path, camera_id: str) -> tuple[str, bytes] | None:
+    """The newest snapshot file of `camera_id` under the media dir `root` (its media path and
+    bytes), or None."""
+    newest: tuple[float, str, Path] | None = None
+    try:
+        files = list((root / SNAPSHOTS / camera_id).glob("*/*.jpg"))
+    except OSError:
+        return None
+    for file in files:
+        rel = file.relative_to(root).as_posix()
+        if not MEDIA_PATH.match(rel):
+            continue
+        try:
+            mtime = file.stat().st_mtime
+        except OSError:
+            continue
+        if newest is None or (mtime, rel) > newest[:2]:
+            newest = (mtime, rel, file)
+    if newest is None:
+        return None
+    try:
+        return newest[1], newest[2].read_bytes()
+    except OSError:
+        return None

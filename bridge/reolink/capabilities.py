@@ -9,6 +9,11 @@ A feature is supported when GetAbility says so (`ver > 0`) AND its Get command a
 reolink_aio follows); features without an ability key (recording, e-mail, push, FTP, motion
 sensitivity) need only the answer. Offline NVR channels are listed with `online=False` and
 every feature off; read the capabilities again when they come online.
+
+Battery channels (GetAbility `battery`) are asked the detection probes (GetEvents / GetMdState /
+GetAiState) only on the first read, as reolink_aio's own first read does: a later read (the
+health check, with `previous`) keeps the detection flags `previous` knew of them, so a sleeping
+camera is never woken to say again what it can detect.
 """
 
 from __future__ import annotations
@@ -39,8 +44,17 @@ _ZOOM_TYPES = frozenset({1, 2, 5})
 _ISP_KEYS = ("ispBright", "ispContrast", "ispSatruation", "ispSharpen", "ispHue")
 
 
-async def read(execute: Execute, username: str) -> Capabilities:
-    """The device's `Capabilities` (raises the typed error if even GetDevInfo fails)."""
+DETECTION_PROBES = ("GetEvents", "GetMdState", "GetAiState")
+"""The probes that read a channel's detections (never repeated on a battery channel)."""
+
+_DETECTION_FLAGS = ("motion", "ai_types", "visitor")
+
+
+async def read(
+    execute: Execute, username: str, previous: Capabilities | None = None
+) -> Capabilities:
+    """The device's `Capabilities` (raises the typed error if even GetDevInfo fails); with
+    `previous` (a re-read), battery channels keep their detection flags unasked."""
     host = await _named(
         execute,
         [
@@ -62,18 +76,34 @@ async def read(execute: Execute, username: str) -> Capabilities:
     slots = _channel_slots(dev, host["GetChannelstatus"], is_nvr=is_nvr, uid=uid)
 
     online = [slot.channel for slot in slots if slot.online]
-    probes = [(ch, req) for ch in online for req in _probe_requests(ch, abilities, v20, is_nvr)]
+    if previous is not None and previous.serial != str(dev.get("serial") or ""):
+        previous = None  # another device answers at this address: ask it all
+    known = {c.channel: c for c in previous.channels} if previous is not None else {}
+    kept = {ch: known[ch] for ch in online if ch in known and abilities.ver("battery", ch) > 0}
+    probes = [
+        (ch, req)
+        for ch in online
+        for req in _probe_requests(ch, abilities, v20, is_nvr)
+        if ch not in kept or req.cmd not in DETECTION_PROBES
+    ]
     answers = await execute([request for _, request in probes])
     per_channel: dict[int, dict[str, Reply]] = {ch: {} for ch in online}
     for (ch, request), answer in zip(probes, answers, strict=True):
         per_channel[ch][request.cmd] = answer
 
     channels = [
-        _channel(slot, per_channel[slot.channel], abilities, v20) if slot.online else slot
+        _channel(slot, per_channel[slot.channel], abilities, v20, kept.get(slot.channel))
+        if slot.online
+        else slot
         for slot in slots
     ]
     heard = [a for replies in per_channel.values() for a in replies.values()]
+    # what the battery channels said of the device-wide flags stands
     get_events = any(a.cmd == "GetEvents" and a.ok for a in heard)
+    ai_state = any(a.cmd == "GetAiState" and a.ok for a in heard)
+    if previous is not None and kept:
+        get_events = get_events or previous.get_events
+        ai_state = ai_state or previous.ai_state
     if is_nvr:
         kind = DeviceKind.NVR
     elif any(c.has("visitor") for c in channels):
@@ -98,7 +128,7 @@ async def read(execute: Execute, username: str) -> Capabilities:
         wifi=abilities.ver("wifi") > 0,
         schedule_v20=v20,
         get_events=get_events,
-        ai_state=any(a.cmd == "GetAiState" and a.ok for a in heard),
+        ai_state=ai_state,
     )
 
 
@@ -193,8 +223,16 @@ def _probe_requests(ch: int, ab: Abilities, v20: bool, is_nvr: bool) -> list[Req
 
 
 def _channel(
-    slot: ChannelCapabilities, got: dict[str, Reply], ab: Abilities, v20: bool
+    slot: ChannelCapabilities,
+    got: dict[str, Reply],
+    ab: Abilities,
+    v20: bool,
+    kept: ChannelCapabilities | None = None,
 ) -> ChannelCapabilities:
+    """One online channel from its probes' answers (`kept`: its detection flags, unasked)."""
+    if kept is not None:
+        fresh = _channel(slot, {**_UNASKED, **got}, ab, v20)
+        return fresh.model_copy(update={k: getattr(kept, k) for k in _DETECTION_FLAGS})
     ch = slot.channel
     events = got["GetEvents"].value if got["GetEvents"].ok else None
     ai: dict[str, Any] = {}
@@ -255,6 +293,12 @@ def _channel(
             "ranges": {k: v for probe in PROBES.values() for k, v in probe.ranges(got).items()},
         }
     )
+
+
+_UNASKED: dict[str, Reply] = {
+    cmd: Reply(cmd, ok=False, error="not asked (battery channel)") for cmd in DETECTION_PROBES
+}
+"""What `_channel` reads for the detection probes not asked of a battery channel."""
 
 
 def _ai_supported(entry: object) -> bool:

@@ -18,8 +18,9 @@ class Reads(ClientBase):
     username: str
 
     async def get_capabilities(self) -> Capabilities:
-        """Read device info and probe every channel's features (see `capabilities`)."""
-        self.capabilities = await capabilities.read(self.execute, self.username)
+        """Read device info and probe every channel's features (see `capabilities`; a re-read
+        keeps what battery channels can detect without asking them)."""
+        self.capabilities = await capabilities.read(self.execute, self.username, self.capabilities)
         return self.capabilities
 
     async def poll_detections(self, caps: Capabilities | None = None) -> dict[int, ChannelState]:

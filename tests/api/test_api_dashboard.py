@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import websockets
-from fixtures.api_rig import ADMIN_PASSWORD, ApiRig, api_settings, running_api
+from fixtures.api_rig import ADMIN_PASSWORD, ApiRig, api_settings, running_api, wait_until
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
 
@@ -222,10 +222,18 @@ async def test_thumbnails_take_one_picture_per_camera_at_most_every_ten_seconds(
 
 async def test_a_battery_camera_is_never_woken_for_a_thumbnail(rig: ApiRig) -> None:
     assert rig.mqtt is not None
-    # Its one picture of the run: taken when it came online (so Home Assistant shows one).
-    await rig.mqtt.wait_topic("reolink/battery_ch0/snapshot/url")
+    # Not when it came online either: no picture kept (none on disk), so none to serve.
+    await wait_until(lambda: rig.bridge.manager.runner("battery").online)
+    await rig.mqtt.wait_topic("reolink/battery_ch0/availability", lambda m: m.text == "online")
+    assert rig.sim.state("battery")["get_counts"].get("Snap", 0) == 0
+    assert (await rig.client().get("/cameras/battery_ch0/thumbnail")).status_code == 204
+    assert rig.sim.state("battery")["get_counts"].get("Snap", 0) == 0
+    mark = rig.mqtt.mark()
+    await rig.bridge.snapshots.take("battery_ch0")  # on command: asked
+    await rig.mqtt.wait_topic("reolink/battery_ch0/snapshot", since=mark)
     mark = rig.mqtt.mark()
     snaps = rig.sim.state("battery")["get_counts"].get("Snap", 0)
+    assert snaps == 1
     answer = await rig.client().get("/cameras/battery_ch0/thumbnail")
     assert answer.status_code == 200
     assert answer.content == rig.bridge.snapshots.latest["battery_ch0"]  # the kept one

@@ -23,6 +23,7 @@ from bridge.bus.messages import (
     DeviceReady,
     DeviceRemoved,
     EventRaised,
+    PushChanged,
     SnapshotTaken,
     StateChanged,
     StillActive,
@@ -272,6 +273,16 @@ GENERATORS: dict[type[Any], Callable[[random.Random], BusMessage]] = {
         _maybe(rng, lambda: _text(rng)),
         _maybe(rng, lambda: f"snapshots/{_slug(rng)}/{_slug(rng)}.jpg"),
         event_only=rng.choice([False, True]),
+    ),
+    PushChanged: lambda rng: PushChanged(
+        _slug(rng),
+        {
+            "mode": rng.choice(["auto", "on", "off"]),
+            "state": rng.choice(["active", "connecting", "unavailable", "off"]),
+            "since": "2026-12-02T09:00:00+00:00",
+            "port": _maybe(rng, lambda: rng.randint(1, 65535)),
+            "last_error": _maybe(rng, lambda: _text(rng)),
+        },
     ),
 }
 """A random valid message of each type. Whatever is missing here, or from the codec, fails

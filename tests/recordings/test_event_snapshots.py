@@ -160,18 +160,34 @@ async def test_unwritable_media_dir_warns_once_and_events_are_stored(
 
 
 async def test_battery_camera_is_never_woken(rig: ApiRig, sim: Simulator) -> None:
-    """Not for an event: it gets the picture kept from when the camera came online (the one
-    picture of the run)."""
+    """Neither when it comes online nor for an event: with no picture kept (none on disk, none
+    taken on command) its event has none; once one is taken on command, its events get it."""
     battery = sim.device("battery")
-    async with asyncio.timeout(5):
-        while "battery_ch0" not in rig.bridge.snapshots.latest:
-            await asyncio.sleep(0.05)
-    before = battery.get_counts.get("Snap", 0)
+    await _known(rig, "battery_ch0")
+    assert battery.get_counts.get("Snap", 0) == 0
+    assert "battery_ch0" not in rig.bridge.snapshots.latest
+    battery.trigger_event("motion", True, 0, duration=0.5)
+    await event_with(rig, "battery_ch0", "event_id", phase="end")
+    await _lanes_idle(rig)
+    assert battery.get_counts.get("Snap", 0) == 0
+
+    await rig.bridge.snapshots.take("battery_ch0")  # asked on command: the one picture
+    assert battery.get_counts.get("Snap", 0) == 1
     battery.trigger_event("person", True, 0, duration=1.0)
     event = await event_with(rig, "battery_ch0", "snapshot_url")
     assert event["type"] == "person"
+    await _lanes_idle(rig)
+    assert battery.get_counts.get("Snap", 0) == 1
+
+
+async def _known(rig: ApiRig, camera_id: str) -> None:
+    async with asyncio.timeout(10):
+        while not rig.bridge.manager.resolve(camera_id)[1].capabilities:
+            await asyncio.sleep(0.05)
+
+
+async def _lanes_idle(rig: ApiRig) -> None:
     lanes = rig.bridge.snapshots._lanes.values()
     async with asyncio.timeout(5):
         while any(not lane.queue.empty() for lane in lanes):
             await asyncio.sleep(0.05)
-    assert battery.get_counts.get("Snap", 0) == before

@@ -24,7 +24,7 @@ from bridge.domain.commands import Command, CommandResult
 from bridge.domain.errors import UnknownCamera
 from bridge.domain.state import CameraState
 from bridge.pipeline.device import DeviceRunner
-from bridge.reports import camera_entry, device_health
+from bridge.reports import camera_entry, device_health, push_status
 from bridge.topics.mapping import entities_payload
 
 router = APIRouter(prefix="/cameras", tags=["cameras"], responses=responses.CAMERA)
@@ -41,7 +41,7 @@ CameraIdPath = Annotated[
 
 def camera_info(runner: DeviceRunner) -> CameraInfo:
     """The `reolink/bridge/cameras` entry of one device (never its password)."""
-    data = camera_entry(runner.camera, runner.capabilities)
+    data = camera_entry(runner.camera, runner.capabilities, push_status(runner))
     data["online"] = runner.online
     return CameraInfo.model_validate(data)
 
