@@ -35,6 +35,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
+from _measure import start_simulator, terminate  # noqa: E402
 from fixtures.process import free_port  # noqa: E402
 
 from bridge.bus.inprocess import InProcessBus  # noqa: E402
@@ -118,8 +119,7 @@ async def throughput(
             assert size_b == size == largest["size"]
             through.append(size_b / seconds_b / 1e6)
     finally:
-        bridge.terminate()
-        bridge.wait(20)
+        terminate(bridge)
     d, b = statistics.median(direct), statistics.median(through)
     return [
         {"scenario": "download, simulator directly (MB/s)", "median": d, "size_mb": size / 1e6},
@@ -177,19 +177,12 @@ async def indexer_cost(
 
 async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-recordings-"))
-    sim = subprocess.Popen(
-        [sys.executable, "-m", "bridge.simulator", "--cameras", str(args.cameras),
-         "--port", "0", "--profile", "floodlight", "--password", PASSWORD],
-        stdout=subprocess.PIPE, text=True, cwd=ROOT,
-    )  # fmt: skip
-    assert sim.stdout is not None
-    devices = [json.loads(sim.stdout.readline()) for _ in range(args.cameras)]
+    sim, devices = start_simulator(args.cameras, "--profile", "floodlight", "--password", PASSWORD)
     try:
         results = await throughput(devices, args, workdir)
         results += await indexer_cost(devices, args, workdir)
     finally:
-        sim.terminate()
-        sim.wait(20)
+        terminate(sim)
     return results
 
 
