@@ -26,6 +26,7 @@ from bridge.domain.capabilities import Capabilities, ChannelCapabilities
 from bridge.domain.command_values import OnOffValue
 from bridge.domain.entities import EntityDescription
 from bridge.domain.values import EventPhase, EventType
+from bridge.pipeline.push import PushStatus
 from bridge.store import TokenScope
 
 _TS = "2026-11-25T12:00:00Z"
@@ -211,6 +212,13 @@ class CameraStatus(BaseModel):
             "last_error": None,
             "last_poll": _TS,
             "polls": 1234,
+            "push": {
+                "mode": "auto",
+                "state": "active",
+                "since": _TS,
+                "port": 9000,
+                "last_error": None,
+            },
             "model": "RLC-811A",
             "firmware": "v3.1.0.2368_23062508",
             "capabilities": None,
@@ -224,6 +232,7 @@ class CameraStatus(BaseModel):
     last_error: str | None
     last_poll: datetime | None
     polls: int
+    push: PushStatus = Field(description="Events pushed over Baichuan: mode and state")
     model: str | None
     firmware: str | None
     capabilities: ChannelCapabilities | None

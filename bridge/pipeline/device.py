@@ -6,6 +6,12 @@ ever delays itself. Failures are counted; past `failure_threshold` consecutive f
 is offline (its views publish offline events) and reconnects with backoff — the circuit breaker:
 while open, one connection attempt per backoff period and no polling.
 
+Events arrive pushed over Baichuan where the device allows it (`PushLink`, `Camera.push`): while
+push is active, detections are polled only with the slow settings refresh
+(`polling.settings_interval`); when it is unavailable the device polls at its interval, and after
+every (re)connect one poll reconciles what the gap missed. A battery camera's detections are never
+polled (it would wake): they arrive pushed only.
+
 While a view has a detection active, a poll that still sees it publishes `StillActive` at most
 every `polling.active_heartbeat_interval` seconds, and `stop()` publishes the last one: after a
 crash the next start ends the events left open at that time.
@@ -37,10 +43,19 @@ from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities
 from bridge.domain.errors import CameraOffline
 from bridge.domain.state import DEVICE_CHANNEL, ChannelState
-from bridge.domain.values import OnOff, StorageState
+from bridge.domain.values import EventSource, OnOff, StorageState
 from bridge.domain.views import CameraView, camera_views
+from bridge.pipeline.polls import (
+    describe,
+    detection_caps,
+    keep_lost_channels,
+    merge,
+    without_detections,
+)
+from bridge.pipeline.push import PushClientFactory, PushLink, default_push_client
 from bridge.pipeline.tracker import StateTracker
 from bridge.reolink import AuthenticationError, CameraRefusedError, ReolinkClient, ReolinkError
+from bridge.reolink.baichuan import DetectionEvent
 from bridge.reolink.network import CameraNetworks
 from bridge.tasks import Supervisor, start_task
 
@@ -71,6 +86,7 @@ class DeviceRunner:
         networks: CameraNetworks | None = None,
         clock: _Clock = utcnow,
         tasks: Supervisor | None = None,
+        push_client_factory: PushClientFactory = default_push_client,
     ) -> None:
         self.camera = camera
         self.tasks = tasks
@@ -102,12 +118,37 @@ class DeviceRunner:
         self._wake = asyncio.Event()
         self._beats: dict[str, tuple[float, datetime]] = {}
         """Per view with an active detection: (monotonic, poll time) of its last heartbeat."""
+        self.push = PushLink(
+            camera,
+            on_event=self._pushed,
+            on_change=self._push_changed,
+            timeout=polling.timeout,
+            # a dead connection is noticed within 2 keepalives: one health check
+            keepalive=polling.health_check_interval / 2,
+            retry_max=min(60.0, polling.health_check_interval),
+            networks=networks,
+            client_factory=push_client_factory,
+            tasks=tasks,
+        )
+        self._poll_caps: Capabilities | None = None
+        """`capabilities` without the channels a detection poll must not read (battery)."""
+        self._reconcile = False
+        self._pushes = 0
+        self._push_seen: dict[int, int] = {}
+        """Channel → the number of the last push applied to it (a poll begun before it is older)."""
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     @property
     def interval(self) -> float:
         return self.camera.poll_interval or self.polling.interval
+
+    @property
+    def cadence(self) -> float:
+        """Seconds between polls now: the interval, or the slow refresh while push is active."""
+        if self.push.active:
+            return max(self.interval, self.polling.settings_interval)
+        return self.interval
 
     async def start(self) -> None:
         """Start polling in a task (in the bridge's supervisor, restarted after a bug)."""
@@ -121,6 +162,7 @@ class DeviceRunner:
                 await self._task
             self._task = None
             self._last_heartbeats()
+        await self.push.stop()
         await self._close_client(logout=True)
 
     def request_refresh(self) -> None:
@@ -156,10 +198,15 @@ class DeviceRunner:
         self._set_online(True)
         self._settings_due = 0.0
         self._health_due = time.monotonic() + self.polling.health_check_interval
+        self.push.start(self._media_port)
+
+    def _media_port(self) -> int | None:
+        return self.capabilities.ports.media if self.capabilities is not None else None
 
     async def _poll_loop(self) -> None:
         next_tick = time.monotonic()
         while True:
+            self._wake.clear()  # a wake-up during the tick polls again at once
             try:
                 await self._tick()
                 self.failures = 0
@@ -168,11 +215,10 @@ class DeviceRunner:
             except Exception as err:
                 if await self._failed(err, connecting=False):
                     return
-            next_tick += self.interval
+            next_tick += self.cadence
             now = time.monotonic()
             if next_tick < now:  # overran: skip the missed ticks instead of bursting
-                next_tick = now + self.interval
-            self._wake.clear()
+                next_tick = now + self.cadence
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(next_tick - now):
                     await self._wake.wait()
@@ -190,15 +236,27 @@ class DeviceRunner:
                 _LOGGER.info("camera %s: capabilities changed; re-announcing", self.camera.id)
                 self._adopt(fresh)
                 caps = fresh
-        polls = await self.client.poll_detections(caps)
+        reconcile, self._reconcile = self._reconcile, False
+        pushes = self._pushes
+        polls = await self.client.poll_detections(self._poll_caps)
         if now_mono >= self._settings_due:
             self._settings_due = now_mono + self.polling.settings_interval
             settings = await self.client.read_settings(caps)
-            polls = _merge(settings, polls)
+            polls = merge(settings, polls)
         self.polls += 1
         now = self._clock()
         self.last_poll = now
-        self._apply(polls, now)
+        self._apply(self._unless_pushed(polls, pushes), now)
+        if reconcile:
+            self._reconcile_pushed(now)
+
+    def _unless_pushed(self, polls: dict[int, ChannelState], since: int) -> dict[int, ChannelState]:
+        """A push that arrived while the poll ran is newer than the poll's detections."""
+        fresh = {ch for ch, number in self._push_seen.items() if number > since}
+        if not fresh:
+            return polls
+        kept = {ch: without_detections(st) if ch in fresh else st for ch, st in polls.items()}
+        return {ch: st for ch, st in kept.items() if st is not None}
 
     def _apply(self, polls: dict[int, ChannelState], now: datetime) -> None:
         device = polls.get(DEVICE_CHANNEL)
@@ -217,6 +275,59 @@ class DeviceRunner:
             if changed:
                 self.bus.publish(StateChanged(tracker.state))
             self._heartbeat(view.camera_id, tracker.active, now)
+
+    # -- push ----------------------------------------------------------------------------------
+
+    def _pushed(self, event: DetectionEvent) -> None:
+        """A detection the device pushed: the same path as a poll's."""
+        if not self.online or self.capabilities is None:
+            return  # offline ended the detections; the reconnect's poll reads them again
+        self._pushes += 1
+        self._push_seen[event.channel] = self._pushes
+        state = ChannelState(channel=event.channel, **{event.detection.value: event.active})
+        self._apply({event.channel: state}, self._clock())
+
+    def _push_changed(self, active: bool) -> None:
+        """Push came up (poll once to reconcile the gap) or went away (poll at the interval)."""
+        self._reconcile = active
+        self._mark_sources(publish=True)
+        _LOGGER.info(
+            "camera %s: %s; detection polls every %g s",
+            self.camera.id,
+            "events pushed" if active else "events polled",
+            self.cadence,
+        )
+        self._wake.set()
+
+    def _reconcile_pushed(self, now: datetime) -> None:
+        """Battery cameras are not polled: their detections as the device pushed them after the
+        (re)connect are the reconciliation."""
+        polls: dict[int, ChannelState] = {}
+        for view in self.views:
+            caps = view.capabilities
+            if caps is None or view.channel is None or not caps.has("battery"):
+                continue
+            active = self.push.detections(view.channel)
+            if active is not None:
+                states = {kind.value: kind in active for kind in caps.detections}
+                polls[view.channel] = ChannelState(channel=view.channel, **states)
+        if polls:
+            self._apply(polls, now)
+
+    def _mark_sources(self, *, publish: bool) -> None:
+        """Each view's `event_source`: push, polling, or none (a battery camera without push)."""
+        now = self._clock()
+        for view in self.views:
+            caps = view.capabilities
+            if caps is None or not caps.detections:
+                continue
+            if self.push.active:
+                source = EventSource.PUSH
+            else:
+                source = EventSource.NONE if caps.has("battery") else EventSource.POLLING
+            tracker = self.trackers[view.camera_id]
+            if tracker.update(now, event_source=source) and publish:
+                self.bus.publish(StateChanged(tracker.state))
 
     def _heartbeat(self, camera_id: str, active: bool, now: datetime) -> None:
         """Record, at a modest rate, that this view's open events were seen active at `now`."""
@@ -244,7 +355,7 @@ class DeviceRunner:
     async def _failed(self, err: BaseException, *, connecting: bool) -> bool:
         """Count a failure; True when the device is (now) offline and must reconnect."""
         self.failures += 1
-        self.last_error = _describe(err)
+        self.last_error = describe(err)
         if isinstance(err, AuthenticationError):
             self._backoff.exhaust()
             _LOGGER.error("camera %s: %s; check its credentials", self.camera.id, self.last_error)
@@ -269,9 +380,10 @@ class DeviceRunner:
     def _adopt(self, capabilities: Capabilities) -> None:
         first = self.capabilities is None
         if self.capabilities is not None:
-            capabilities = _keep_lost_channels(self.capabilities, capabilities)
+            capabilities = keep_lost_channels(self.capabilities, capabilities)
         changed = capabilities != self.capabilities
         self.capabilities = capabilities
+        self._poll_caps = detection_caps(capabilities)
         self.views = camera_views(self.camera, capabilities)
         for view in self.views:
             if view.camera_id not in self.trackers:
@@ -291,6 +403,7 @@ class DeviceRunner:
                 tracker = self.trackers[view.camera_id]
                 if tracker.state.get("siren") is None:  # cannot be read; silent until sounded
                     tracker.update(self._clock(), siren=OnOff.OFF)
+        self._mark_sources(publish=not first)
         known = {view.camera_id for view in self.views}
         for camera_id in [c for c in self.trackers if c not in known]:
             del self.trackers[camera_id]
@@ -385,41 +498,5 @@ class DeviceRunner:
                 self._adopt(fresh)
         caps = self.capabilities
         settings = await self.client.read_settings(caps)
-        polls = _merge(settings, await self.client.poll_detections(caps))
+        polls = merge(settings, await self.client.poll_detections(self._poll_caps))
         self._apply(polls, self._clock())
-
-
-def _keep_lost_channels(old: Capabilities, new: Capabilities) -> Capabilities:
-    """An NVR channel that was online and is not now keeps its camera (shown unavailable)
-    instead of vanishing from Home Assistant with its history."""
-    if not new.is_nvr:
-        return new
-    before = {c.channel: c for c in old.channels if c.online or c.model}
-    channels = [
-        before[c.channel].model_copy(update={"online": False})
-        if not c.online and not c.model and c.channel in before
-        else c
-        for c in new.channels
-    ]
-    return new.model_copy(update={"channels": channels})
-
-
-def _merge(base: dict[int, ChannelState], top: dict[int, ChannelState]) -> dict[int, ChannelState]:
-    """Fields read by `top` win; a field `top` did not read keeps `base`'s value."""
-    merged = dict(base)
-    for channel, state in top.items():
-        below = merged.get(channel)
-        if below is None:
-            merged[channel] = state
-            continue
-        merged[channel] = below.merged(state)
-    return merged
-
-
-def _describe(err: BaseException) -> str:
-    """For `last_error` (status, health_check): our own words only. The client's errors never
-    quote a reply; anything else may (a parser's message), so only its kind is named."""
-    if not isinstance(err, ReolinkError):
-        return f"unexpected error ({type(err).__name__}); see the log"
-    text = str(err) or type(err).__name__
-    return f"{type(err).__name__}: {text}" if text != type(err).__name__ else text
