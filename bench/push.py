@@ -88,6 +88,7 @@ class Run:
     sim_requests: float = 0.0  # HTTP requests/s the simulator answered, quiet window
     startup: float = 0.0  # s from the bridge's start to every camera's first state
     latencies: list[float] = field(default_factory=list)
+    posts: list[float] = field(default_factory=list)  # s the trigger's POST itself took
     missed: int = 0
     skipped: int = 0  # ticks with no camera free to fire on
     load: tuple[float, float] = (0.0, 0.0)  # 1-min load average at start and end
@@ -265,6 +266,7 @@ async def fire_events(
                 f"{devices[index]['control_url']}/event", json={"type": "motion", "active": active}
             )
             answer.raise_for_status()
+            run.posts.append(time.monotonic() - sent)
             run.latencies.append(await asyncio.wait_for(arrival, MISSED_AFTER) - sent)
         except (TimeoutError, httpx.HTTPError):
             run.missed += 1
@@ -461,7 +463,9 @@ async def amain(args: argparse.Namespace) -> None:
                         f" bridge CPU {100 * run.cpu_quiet:.1f} % quiet, "
                         f"{100 * run.cpu_events:.1f} % with events, RSS {run.rss / 1e6:.0f} MB; "
                         f"sim {100 * run.sim_cpu:.1f} %, {run.sim_requests:.1f} req/s; "
-                        f"startup {run.startup:.1f} s; pushed {run.pushed[0]} → {run.pushed[1]}",
+                        f"startup {run.startup:.1f} s; pushed {run.pushed[0]} → {run.pushed[1]}; "
+                        f"trigger POST p50 {1000 * percentile(run.posts, 0.5):.0f} ms, "
+                        f"p99 {1000 * percentile(run.posts, 0.99):.0f} ms",
                         flush=True,
                     )
     print()
