@@ -174,10 +174,8 @@ def _camera_options(parser: argparse.ArgumentParser) -> list[str]:
             parser.add_argument(
                 flag, action=argparse.BooleanOptionalAction, default=None, help=help_text
             )
-        elif get_origin(field.annotation) is Literal:  # `push: auto|on|off`
-            parser.add_argument(
-                flag, choices=get_args(field.annotation), default=None, help=help_text
-            )
+        elif get_origin(field.annotation) is Literal:  # --push auto|on|off
+            parser.add_argument(flag, choices=get_args(field.annotation), help=help_text)
         else:
             parser.add_argument(flag, type=kind, required=field.is_required(), help=help_text)
         names.append(name)

@@ -21,6 +21,7 @@ from bridge.domain.camera import (
     CameraTags,
     CameraUsername,
     ChannelSettings,
+    PushMode,
 )
 from bridge.domain.capabilities import Capabilities, ChannelCapabilities
 from bridge.domain.command_values import OnOffValue
@@ -128,6 +129,8 @@ _CAMERA_EXAMPLE: dict[str, Any] = {
     "tags": ["outdoor"],
     "enabled": True,
     "poll_interval": None,
+    "push": "auto",
+    "baichuan_port": None,
 }
 
 
@@ -166,6 +169,10 @@ class CameraUpdate(BaseModel):
     tags: CameraTags | None = None
     enabled: bool | None = None
     poll_interval: float | None = Field(default=None, gt=0, le=3600)
+    push: PushMode | None = None
+    baichuan_port: int | None = Field(
+        default=None, ge=1, le=65535, description="null: the port the device reports, else 9000"
+    )
 
 
 class CameraEntities(BaseModel):

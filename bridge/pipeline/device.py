@@ -43,19 +43,18 @@ from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities
 from bridge.domain.errors import CameraOffline
 from bridge.domain.state import DEVICE_CHANNEL, ChannelState
-from bridge.domain.values import EventSource, OnOff, StorageState
+from bridge.domain.values import OnOff, StorageState
 from bridge.domain.views import CameraView, camera_views
 from bridge.pipeline.polls import (
     describe,
     detection_caps,
     keep_lost_channels,
     merge,
-    without_detections,
 )
-from bridge.pipeline.push import PushClientFactory, PushLink, default_push_client
+from bridge.pipeline.push import PushClientFactory, default_push_client
+from bridge.pipeline.push_side import PushSide
 from bridge.pipeline.tracker import StateTracker
 from bridge.reolink import AuthenticationError, CameraRefusedError, ReolinkClient, ReolinkError
-from bridge.reolink.baichuan import DetectionEvent
 from bridge.reolink.network import CameraNetworks
 from bridge.tasks import Supervisor, start_task
 
@@ -75,7 +74,7 @@ def default_client_factory(
     return ReolinkClient.from_camera(camera, timeout=timeout, networks=networks)
 
 
-class DeviceRunner:
+class DeviceRunner(PushSide):
     def __init__(
         self,
         camera: Camera,
@@ -118,37 +117,15 @@ class DeviceRunner:
         self._wake = asyncio.Event()
         self._beats: dict[str, tuple[float, datetime]] = {}
         """Per view with an active detection: (monotonic, poll time) of its last heartbeat."""
-        self.push = PushLink(
-            camera,
-            on_event=self._pushed,
-            on_change=self._push_changed,
-            timeout=polling.timeout,
-            # a dead connection is noticed within 2 keepalives: one health check
-            keepalive=polling.health_check_interval / 2,
-            retry_max=min(60.0, polling.health_check_interval),
-            networks=networks,
-            client_factory=push_client_factory,
-            tasks=tasks,
-        )
         self._poll_caps: Capabilities | None = None
         """`capabilities` without the channels a detection poll must not read (battery)."""
-        self._reconcile = False
-        self._pushes = 0
-        self._push_seen: dict[int, int] = {}
-        """Channel → the number of the last push applied to it (a poll begun before it is older)."""
+        self._setup_push(networks, tasks, push_client_factory)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     @property
     def interval(self) -> float:
         return self.camera.poll_interval or self.polling.interval
-
-    @property
-    def cadence(self) -> float:
-        """Seconds between polls now: the interval, or the slow refresh while push is active."""
-        if self.push.active:
-            return max(self.interval, self.polling.settings_interval)
-        return self.interval
 
     async def start(self) -> None:
         """Start polling in a task (in the bridge's supervisor, restarted after a bug)."""
@@ -200,42 +177,48 @@ class DeviceRunner:
         self._health_due = time.monotonic() + self.polling.health_check_interval
         self.push.start(self._media_port)
 
-    def _media_port(self) -> int | None:
-        return self.capabilities.ports.media if self.capabilities is not None else None
-
     async def _poll_loop(self) -> None:
         next_tick = time.monotonic()
         while True:
             self._wake.clear()  # a wake-up during the tick polls again at once
+            polling = time.monotonic() >= next_tick
             try:
-                await self._tick()
+                await (self._tick() if polling else self._check_health())
                 self.failures = 0
             except asyncio.CancelledError:
                 raise
             except Exception as err:
                 if await self._failed(err, connecting=False):
                     return
-            next_tick += self.cadence
             now = time.monotonic()
-            if next_tick < now:  # overran: skip the missed ticks instead of bursting
-                next_tick = now + self.cadence
+            if polling:
+                next_tick += self.cadence
+                if next_tick < now:  # overran: skip the missed ticks instead of bursting
+                    next_tick = now + self.cadence
+            # between slow polls (push active) the health check still runs on time
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(next_tick - now):
+                async with asyncio.timeout(max(0.0, min(next_tick, self._health_due) - now)):
                     await self._wake.wait()
                 next_tick = time.monotonic()
 
+    async def _check_health(self) -> None:
+        """Read the capabilities again when the health check is due (a change re-announces)."""
+        assert self.client is not None
+        now_mono = time.monotonic()
+        if now_mono < self._health_due:
+            return
+        self._health_due = now_mono + self.polling.health_check_interval
+        fresh = await self.client.get_capabilities()
+        if fresh != self.capabilities:
+            _LOGGER.info("camera %s: capabilities changed; re-announcing", self.camera.id)
+            self._adopt(fresh)
+
     async def _tick(self) -> None:
         assert self.client is not None
+        await self._check_health()
         assert self.capabilities is not None
         caps = self.capabilities
         now_mono = time.monotonic()
-        if now_mono >= self._health_due:
-            self._health_due = now_mono + self.polling.health_check_interval
-            fresh = await self.client.get_capabilities()
-            if fresh != caps:
-                _LOGGER.info("camera %s: capabilities changed; re-announcing", self.camera.id)
-                self._adopt(fresh)
-                caps = fresh
         reconcile, self._reconcile = self._reconcile, False
         pushes = self._pushes
         polls = await self.client.poll_detections(self._poll_caps)
@@ -249,14 +232,6 @@ class DeviceRunner:
         self._apply(self._unless_pushed(polls, pushes), now)
         if reconcile:
             self._reconcile_pushed(now)
-
-    def _unless_pushed(self, polls: dict[int, ChannelState], since: int) -> dict[int, ChannelState]:
-        """A push that arrived while the poll ran is newer than the poll's detections."""
-        fresh = {ch for ch, number in self._push_seen.items() if number > since}
-        if not fresh:
-            return polls
-        kept = {ch: without_detections(st) if ch in fresh else st for ch, st in polls.items()}
-        return {ch: st for ch, st in kept.items() if st is not None}
 
     def _apply(self, polls: dict[int, ChannelState], now: datetime) -> None:
         device = polls.get(DEVICE_CHANNEL)
@@ -275,59 +250,6 @@ class DeviceRunner:
             if changed:
                 self.bus.publish(StateChanged(tracker.state))
             self._heartbeat(view.camera_id, tracker.active, now)
-
-    # -- push ----------------------------------------------------------------------------------
-
-    def _pushed(self, event: DetectionEvent) -> None:
-        """A detection the device pushed: the same path as a poll's."""
-        if not self.online or self.capabilities is None:
-            return  # offline ended the detections; the reconnect's poll reads them again
-        self._pushes += 1
-        self._push_seen[event.channel] = self._pushes
-        state = ChannelState(channel=event.channel, **{event.detection.value: event.active})
-        self._apply({event.channel: state}, self._clock())
-
-    def _push_changed(self, active: bool) -> None:
-        """Push came up (poll once to reconcile the gap) or went away (poll at the interval)."""
-        self._reconcile = active
-        self._mark_sources(publish=True)
-        _LOGGER.info(
-            "camera %s: %s; detection polls every %g s",
-            self.camera.id,
-            "events pushed" if active else "events polled",
-            self.cadence,
-        )
-        self._wake.set()
-
-    def _reconcile_pushed(self, now: datetime) -> None:
-        """Battery cameras are not polled: their detections as the device pushed them after the
-        (re)connect are the reconciliation."""
-        polls: dict[int, ChannelState] = {}
-        for view in self.views:
-            caps = view.capabilities
-            if caps is None or view.channel is None or not caps.has("battery"):
-                continue
-            active = self.push.detections(view.channel)
-            if active is not None:
-                states = {kind.value: kind in active for kind in caps.detections}
-                polls[view.channel] = ChannelState(channel=view.channel, **states)
-        if polls:
-            self._apply(polls, now)
-
-    def _mark_sources(self, *, publish: bool) -> None:
-        """Each view's `event_source`: push, polling, or none (a battery camera without push)."""
-        now = self._clock()
-        for view in self.views:
-            caps = view.capabilities
-            if caps is None or not caps.detections:
-                continue
-            if self.push.active:
-                source = EventSource.PUSH
-            else:
-                source = EventSource.NONE if caps.has("battery") else EventSource.POLLING
-            tracker = self.trackers[view.camera_id]
-            if tracker.update(now, event_source=source) and publish:
-                self.bus.publish(StateChanged(tracker.state))
 
     def _heartbeat(self, camera_id: str, active: bool, now: datetime) -> None:
         """Record, at a modest rate, that this view's open events were seen active at `now`."""

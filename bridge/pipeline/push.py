@@ -21,7 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from bridge.backoff import Backoff
 from bridge.domain.base import utcnow
@@ -73,6 +73,21 @@ class PushState(StrEnum):
 
 class PushStatus(BaseModel):
     """How a device's push goes (`push` in its status and the `health_check` answer)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "mode": "auto",
+                    "state": "unavailable",
+                    "since": "2026-11-25T12:00:00Z",
+                    "port": 9000,
+                    "last_error": "BaichuanConnectionClosed: Baichuan 192.168.1.10:9000: cannot "
+                    "connect: Connect call failed",
+                }
+            ]
+        }
+    )
 
     mode: PushMode = Field(description="The camera's `push` setting")
     state: PushState = Field(
@@ -153,10 +168,14 @@ class PushLink:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        await cancel_task(task)
+        if task is not None:
+            while not task.done():  # insist: a cancellation may be lost in a finishing await
+                task.cancel()
+                await asyncio.wait([task], timeout=1.0)
+            await cancel_task(task)
         await self._drop_client()
-        if self.enabled and self.state is not PushState.CONNECTING:
-            self._set(PushState.CONNECTING, None)
+        if self.enabled:  # quietly: the owner is stopping (another instance may take over)
+            self.state, self.since, self.last_error = PushState.CONNECTING, utcnow(), None
 
     # -- the connection ------------------------------------------------------------------------
 
@@ -224,19 +243,21 @@ class PushLink:
             self._backoff.exhaust()  # retrying a refused login fast risks a lockout
         elif not isinstance(err, ReolinkError):
             _LOGGER.error("camera %s: Baichuan push failed", self.camera.id, exc_info=err)
-        was = self.state
-        if was is PushState.ACTIVE or error != self.last_error:
-            level = logging.WARNING if self.mode == "on" else logging.INFO
-            if was is not PushState.ACTIVE and self.mode != "on":
-                level = logging.DEBUG if was is PushState.UNAVAILABLE else logging.INFO
-            _LOGGER.log(
-                level,
-                "camera %s: Baichuan push unavailable (%s:%s): %s; polling instead",
-                self.camera.id,
-                self.camera.host,
-                self.port,
-                error,
-            )
+        news = self.state is not PushState.UNAVAILABLE or error != self.last_error
+        if not news:
+            level = logging.DEBUG  # the same failure again
+        elif self.mode == "on" or isinstance(err, AuthenticationError):
+            level = logging.WARNING  # expected to work, or the credentials are wrong
+        else:
+            level = logging.INFO  # auto: polling takes over quietly
+        _LOGGER.log(
+            level,
+            "camera %s: Baichuan push unavailable (%s:%s): %s; events polled instead",
+            self.camera.id,
+            self.camera.host,
+            self.port,
+            error,
+        )
         self._set(PushState.UNAVAILABLE, error)
 
     def _set(self, state: PushState, error: str | None) -> None:

@@ -25,7 +25,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 PASSWORD = "sim-Pässword-42"
 IMAGE = {f"image_{f}" for f in ("brightness", "contrast", "saturation", "sharpness", "hue")}
-CAMERA = {"motion", "detection", "last_event", "snapshot", "last_snapshot", "ir_lights"}
+CAMERA = {
+    "motion",
+    "detection",
+    "last_event",
+    "event_source",
+    "snapshot",
+    "last_snapshot",
+    "ir_lights",
+}
 CAMERA |= {"recording", "push", "email", "ftp", "day_night", "motion_sensitivity"} | IMAGE
 PTZ = {f"ptz_{op}" for op in ("left", "right", "up", "down", "zoom_in", "zoom_out", "stop")}
 FLOODLIGHT = {"siren", "floodlight", "floodlight_mode"}
