@@ -38,6 +38,7 @@ import json
 import math
 import os
 import random
+import re
 import secrets
 import statistics
 import subprocess
@@ -89,10 +90,13 @@ class Run:
     startup: float = 0.0  # s from the bridge's start to every camera's first state
     latencies: list[float] = field(default_factory=list)
     posts: list[float] = field(default_factory=list)  # s the trigger's POST itself took
+    trace: list[tuple[float, str, float, float]] = field(default_factory=list)
+    """Per event: (sent, camera, latency, POST) in s; `sent` from the events window's start."""
     missed: int = 0
     skipped: int = 0  # ticks with no camera free to fire on
     load: tuple[float, float] = (0.0, 0.0)  # 1-min load average at start and end
     pushed: tuple[int, int] = (0, 0)  # cameras with `event_source: push` at start and end
+    index_seconds: float = math.nan  # the recordings indexer's first pass, waited for
 
 
 class Subscriber:
@@ -266,8 +270,11 @@ async def fire_events(
                 f"{devices[index]['control_url']}/event", json={"type": "motion", "active": active}
             )
             answer.raise_for_status()
-            run.posts.append(time.monotonic() - sent)
-            run.latencies.append(await asyncio.wait_for(arrival, MISSED_AFTER) - sent)
+            posted = time.monotonic() - sent
+            run.posts.append(posted)
+            latency = await asyncio.wait_for(arrival, MISSED_AFTER) - sent
+            run.latencies.append(latency)
+            run.trace.append((sent - start, camera_id, latency, posted))
         except (TimeoutError, httpx.HTTPError):
             run.missed += 1
             sub.forget(camera_id)
@@ -297,6 +304,42 @@ async def wait_for(condition: Any, timeout: float, what: str) -> None:
         await asyncio.sleep(0.2)
 
 
+async def index_stats(http: httpx.AsyncClient, port: int) -> dict[str, float]:
+    """The recordings indexer's `index_*` stats from the bridge's /metrics."""
+    api = f"http://127.0.0.1:{port}/api/v1"
+    if "Authorization" not in http.headers:
+        login = await http.post(f"{api}/auth/login", json={"username": "admin", "password": ADMIN})
+        http.headers["Authorization"] = f"Bearer {login.raise_for_status().json()['access_token']}"
+    text = (await http.get(f"{api}/metrics")).raise_for_status().text
+    found = re.findall(r'component="media",stat="(index_\w+)"} (\S+)', text)
+    return {stat: float(value) for stat, value in found}
+
+
+async def wait_index_pass(port: int, timeout: float) -> float:
+    """Until the recordings indexer's first pass is over; how long that pass took (s)."""
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(timeout=10) as http:
+        while (stats := await index_stats(http, port)).get("index_runs", 0) < 1:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no recordings index pass within {timeout:.0f} s")
+            await asyncio.sleep(1.0)
+    return stats.get("index_last_seconds", math.nan)
+
+
+def py_spy(
+    directory: Path | None, name: str, pid: int, seconds: float
+) -> subprocess.Popen[str] | None:
+    """`py-spy record` of `pid` for `seconds` into DIR/NAME.txt (collapsed stacks), if asked."""
+    if directory is None:
+        return None
+    directory.mkdir(parents=True, exist_ok=True)
+    command = ["py-spy", "record", "--pid", str(pid), "--duration", str(int(seconds))]
+    command += ["--rate", "50", "--format", "raw", "--output", str(directory / f"{name}.txt")]
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / command[0]), *command[1:]], text=True
+    )
+
+
 async def measure(
     n: int, mode: str, args: argparse.Namespace, broker: MosquittoBroker, workdir: Path
 ) -> Run:
@@ -311,7 +354,7 @@ async def measure(
     cameras = [camera_entry(i, d, mode) for i, d in enumerate(devices)]
     started = time.monotonic()
     name = f"{mode}-{n}-{base}"
-    bridge, _ = start_bridge(workdir, name, broker, base, cameras, args.settings_interval)
+    bridge, port = start_bridge(workdir, name, broker, base, cameras, args.settings_interval)
     limits = httpx.Limits(max_connections=50)
     try:
         async with httpx.AsyncClient(timeout=10, limits=limits) as http:
@@ -325,12 +368,17 @@ async def measure(
             if mode == "push":
                 await wait_for(lambda: sub.pushed() >= n, 60 + n * 0.2, "push on every camera")
             run.startup = time.monotonic() - started
+            if args.wait_index:  # its first pass (60 s after the start) is not the steady state
+                run.index_seconds = await wait_index_pass(port, 120 + n * 0.5)
             # the first settings reads, push logins and the poll after each
             await asyncio.sleep(args.settle + n * 0.01)
             run.load = (load_average()[0], 0.0)
             pushed = sub.pushed()
             requests0, t0 = await sim_requests(http, devices), time.monotonic()
+            spy = py_spy(args.py_spy, f"{mode}-{n}", bridge.pid, args.seconds)
             run.cpu_quiet, run.sim_cpu = await sample_window(args.seconds, bridge.pid, sim.pid, run)
+            if spy is not None:
+                spy.wait(30)
             requests1, t1 = await sim_requests(http, devices), time.monotonic()
             run.sim_requests = (requests1 - requests0) / (t1 - t0)
             window = asyncio.create_task(sample_window(args.event_seconds, bridge.pid, None, run))
@@ -463,11 +511,19 @@ async def amain(args: argparse.Namespace) -> None:
                         f" bridge CPU {100 * run.cpu_quiet:.1f} % quiet, "
                         f"{100 * run.cpu_events:.1f} % with events, RSS {run.rss / 1e6:.0f} MB; "
                         f"sim {100 * run.sim_cpu:.1f} %, {run.sim_requests:.1f} req/s; "
-                        f"startup {run.startup:.1f} s; pushed {run.pushed[0]} → {run.pushed[1]}; "
+                        f"startup {run.startup:.1f} s; index pass {run.index_seconds:.1f} s; "
+                        f"pushed {run.pushed[0]} → {run.pushed[1]}; "
                         f"trigger POST p50 {1000 * percentile(run.posts, 0.5):.0f} ms, "
                         f"p99 {1000 * percentile(run.posts, 0.99):.0f} ms",
                         flush=True,
                     )
+    if args.trace is not None:
+        with args.trace.open("w") as out:
+            for r in runs:
+                for sent, camera, latency, posted in r.trace:
+                    line = {"cameras": r.cameras, "mode": r.mode, "sent": round(sent, 4)}
+                    line |= {"camera": camera, "latency": round(latency, 4)}
+                    out.write(json.dumps(line | {"post": round(posted, 4)}) + "\n")
     print()
     print("\n".join(run_rows(runs, empty)))
     print()
@@ -498,6 +554,23 @@ def main() -> None:
     )
     parser.add_argument("--rate", type=float, default=10.0, help="events per second")
     parser.add_argument("--repeat", type=int, default=1, help="rounds over sizes and modes")
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        metavar="DIR",
+        help="profile the bridge in the quiet window with py-spy (collapsed stacks into DIR; "
+        "py-spy's sampling costs CPU: not for the figures)",
+    )
+    parser.add_argument(
+        "--wait-index",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="measure after the recordings indexer's first pass (60 s after the start, then "
+        "every 15 min), not during it (default: wait)",
+    )
+    parser.add_argument(
+        "--trace", type=Path, metavar="FILE", help="every event's timing as JSON lines"
+    )
     parser.add_argument(
         "--settle", type=float, default=5.0, help="seconds after the first states before measuring"
     )
