@@ -26,6 +26,9 @@ An empty bridge (no cameras, same settings) is measured once first: its CPU and 
 subtracted to give the cost *per camera*. Targets (issue 14): p99 ≤ 100 ms with push at every
 size; push ≥ 5× cheaper per camera than polling at 1 s.
 
+Each run waits for the bridge's first recordings index pass (60 s after its start), so the
+default takes 10–15 minutes on an idle 2-core machine, more on a loaded one.
+
     .venv/bin/python bench/push.py          # 10 100 500 cameras, quiet 30 s, events 15 s
     .venv/bin/python bench/push.py --cameras 500 --event-seconds 30 --rate 20 --repeat 2
 """
