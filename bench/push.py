@@ -186,6 +186,7 @@ def start_bridge(
     base: str,
     cameras: list[dict[str, Any]],
     settings_interval: float,
+    health_check_interval: float,
 ) -> tuple[subprocess.Popen[str], int]:
     """The bridge in its own process; (process, its API port)."""
     config = workdir / f"{name}.yaml"
@@ -201,6 +202,7 @@ def start_bridge(
                 "polling": {
                     "interval": 1.0,
                     "settings_interval": settings_interval,
+                    "health_check_interval": health_check_interval,
                     "timeout": 5,
                 },
                 "events": {"snapshot_on_event": False},
@@ -358,7 +360,9 @@ async def measure(
     cameras = [camera_entry(i, d, mode) for i, d in enumerate(devices)]
     started = time.monotonic()
     name = f"{mode}-{n}-{base}"
-    bridge, port = start_bridge(workdir, name, broker, base, cameras, args.settings_interval)
+    bridge, port = start_bridge(
+        workdir, name, broker, base, cameras, args.settings_interval, args.health_check_interval
+    )
     limits = httpx.Limits(max_connections=50)
     try:
         async with httpx.AsyncClient(timeout=10, limits=limits) as http:
@@ -401,7 +405,9 @@ async def measure_empty(args: argparse.Namespace, broker: MosquittoBroker, workd
     """The bridge with no cameras: its fixed CPU and RSS, subtracted per camera."""
     run = Run(0, "empty")
     base = f"bench{secrets.token_hex(4)}"
-    bridge, port = start_bridge(workdir, "empty", broker, base, [], args.settings_interval)
+    bridge, port = start_bridge(
+        workdir, "empty", broker, base, [], args.settings_interval, args.health_check_interval
+    )
     try:
         await wait_ready(bridge, port, 60)
         await asyncio.sleep(args.settle)
@@ -565,6 +571,13 @@ def main() -> None:
     )
     parser.add_argument("--rate", type=float, default=10.0, help="events per second")
     parser.add_argument("--repeat", type=int, default=1, help="rounds over sizes and modes")
+    parser.add_argument(
+        "--health-check-interval",
+        type=float,
+        default=30.0,
+        help="polling.health_check_interval (default 30 s): the capability re-read, and half "
+        "of it the Baichuan keepalive",
+    )
     parser.add_argument(
         "--py-spy",
         type=Path,
