@@ -14,7 +14,7 @@ from typing import Any
 MAX_DEPTH = 32
 """Deepest nesting accepted; the deepest real command is about four levels."""
 
-_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_ESCAPES = re.compile(r"\\.", re.DOTALL)
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 
 
@@ -24,9 +24,15 @@ class JsonTooDeep(ValueError):
 
 def nesting_depth(text: str) -> int:
     """The deepest bracket nesting of a JSON text, outside strings (no parsing)."""
+    # Escapes out (so every quote left delimits a string), strings out (every other piece
+    # between quotes), then everything but brackets — all in C; only brackets are walked here.
+    # Outside a string a backslash is invalid JSON: the parser stops there, and what comes
+    # before it was counted right.
+    if "\\" in text:
+        text = _ESCAPES.sub("", text)
+    outside = "".join(text.split('"')[0::2])
     depth = deepest = 0
-    # Strings out, then everything but brackets (both in C): only the brackets are walked here.
-    for bracket in _NOT_BRACKETS.sub("", _STRINGS.sub("", text)):
+    for bracket in _NOT_BRACKETS.sub("", outside):
         if bracket in "[{":
             depth += 1
             deepest = max(deepest, depth)

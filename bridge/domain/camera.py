@@ -158,6 +158,14 @@ class Camera(DomainModel):
     def _strip_name(cls, value: str) -> str:
         return value.strip()
 
+    @field_validator("push", mode="before")
+    @classmethod
+    def _push_switch(cls, value: Any) -> Any:
+        """YAML reads a bare `off`/`on` as a boolean: take it as the word."""
+        if isinstance(value, bool):
+            return "on" if value else "off"
+        return value
+
     @property
     def effective_port(self) -> int:
         return self.port or (443 if self.https else 80)

@@ -112,9 +112,12 @@ class DeviceRunner(PushSide):
         self._task: asyncio.Task[None] | None = None
         self._backoff = Backoff(initial=1.0, maximum=60.0)
         self._settings_due = 0.0
+        self._settings_spread = False
         self._health_due = 0.0
         self._command_lock = asyncio.Lock()
         self._wake = asyncio.Event()
+        """Set: the loop looks again at what is due (with `_poll_now`: a poll)."""
+        self._poll_now = False
         self._beats: dict[str, tuple[float, datetime]] = {}
         """Per view with an active detection: (monotonic, poll time) of its last heartbeat."""
         self._poll_caps: Capabilities | None = None
@@ -145,6 +148,11 @@ class DeviceRunner(PushSide):
     def request_refresh(self) -> None:
         """Poll now and re-read settings (after a command, or a `/get`)."""
         self._settings_due = 0.0
+        self.poll_soon()
+
+    def poll_soon(self) -> None:
+        """Poll now (detections; settings too when due)."""
+        self._poll_now = True
         self._wake.set()
 
     # -- the loop ----------------------------------------------------------------------------
@@ -174,16 +182,22 @@ class DeviceRunner(PushSide):
         self.failures = 0
         self._set_online(True)
         self._settings_due = 0.0
-        self._health_due = time.monotonic() + self.polling.health_check_interval
+        self._settings_spread = True
+        self._health_due = time.monotonic() + _spread(self.polling.health_check_interval)
+        self._reconcile = True  # the first tick: also what push says of battery cameras
         self.push.start(self._media_port)
 
     async def _poll_loop(self) -> None:
         next_tick = time.monotonic()
+        cadence = self.cadence
         while True:
-            self._wake.clear()  # a wake-up during the tick polls again at once
+            self._wake.clear()  # a wake-up during the tick is seen at once
+            if self._poll_now:
+                self._poll_now = False
+                next_tick = time.monotonic()
             polling = time.monotonic() >= next_tick
             try:
-                await (self._tick() if polling else self._check_health())
+                await (self._tick() if polling else self._between_polls())
                 self.failures = 0
             except asyncio.CancelledError:
                 raise
@@ -192,14 +206,18 @@ class DeviceRunner(PushSide):
                     return
             now = time.monotonic()
             if polling:
-                next_tick += self.cadence
+                if self.cadence != cadence:  # push came or went: a phase of its own in the new one
+                    cadence = self.cadence
+                    next_tick = now + _spread(cadence)
+                else:
+                    next_tick += cadence
                 if next_tick < now:  # overran: skip the missed ticks instead of bursting
-                    next_tick = now + self.cadence
-            # between slow polls (push active) the health check still runs on time
+                    next_tick = now + cadence
+            # between slow polls (push active) health checks and heartbeats still run on time
+            due = min(next_tick, self._health_due, self._beat_due())
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(max(0.0, min(next_tick, self._health_due) - now)):
+                async with asyncio.timeout(max(0.0, due - now)):
                     await self._wake.wait()
-                next_tick = time.monotonic()
 
     async def _check_health(self) -> None:
         """Read the capabilities again when the health check is due (a change re-announces)."""
@@ -223,7 +241,9 @@ class DeviceRunner(PushSide):
         pushes = self._pushes
         polls = await self.client.poll_detections(self._poll_caps)
         if now_mono >= self._settings_due:
-            self._settings_due = now_mono + self.polling.settings_interval
+            interval = self.polling.settings_interval
+            spread, self._settings_spread = self._settings_spread, False
+            self._settings_due = now_mono + (_spread(interval) if spread else interval)
             settings = await self.client.read_settings(caps)
             polls = merge(settings, polls)
         self.polls += 1
@@ -419,6 +439,14 @@ class DeviceRunner(PushSide):
             if fresh != self.capabilities:
                 self._adopt(fresh)
         caps = self.capabilities
+        pushes = self._pushes
         settings = await self.client.read_settings(caps)
         polls = merge(settings, await self.client.poll_detections(self._poll_caps))
-        self._apply(polls, self._clock())
+        self._apply(self._unless_pushed(polls, pushes), self._clock())
+
+
+def _spread(interval: float) -> float:
+    """The first wait of a slow cadence after a connect: somewhere in its second half, so that
+    devices connected together (a bridge start, a network back) do not all read at once every
+    interval after (500 cameras reading their settings in one second stall the event loop)."""
+    return interval * random.uniform(0.5, 1.0)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
@@ -134,6 +135,8 @@ class PushLink:
         self._client: BaichuanClient | None = None
         self._task: asyncio.Task[None] | None = None
         self._port_of: Callable[[], int | None] = lambda: None
+        self._up_at = 0.0
+        """When the last connection came up (monotonic)."""
 
     @property
     def enabled(self) -> bool:
@@ -184,8 +187,13 @@ class PushLink:
 
     async def _run(self) -> None:
         while True:
+            started = time.monotonic()
             error = await self._session()
             await self._drop_client()
+            # Only a connection that lasted resets the backoff: one that a device closes right
+            # after the subscription must not be reopened (and reconciled) every second.
+            if self._up_at > started and time.monotonic() - self._up_at >= self._backoff.maximum:
+                self._backoff.reset()
             self._failed(error)
             await asyncio.sleep(self._backoff.next_delay())
 
@@ -203,7 +211,7 @@ class PushLink:
             raise
         except Exception as err:
             return err
-        self._backoff.reset()
+        self._up_at = time.monotonic()
         self.connects += 1
         self._up()
         try:

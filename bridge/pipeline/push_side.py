@@ -6,7 +6,8 @@ coming up asks for one reconciling poll (an end missed while it was down is deli
 dedupes what push already said); push going away asks for a poll now. A poll that ran while a
 push arrived keeps the push's detections (they are newer). Battery cameras are never polled for
 detections: after a (re)connect what the device pushed is their reconciliation. Each view's
-`event_source` says where its detections come from now.
+`event_source` says where its detections come from now. Between slow polls the heartbeats of
+open events go on (push says they are still active).
 """
 
 from __future__ import annotations
@@ -45,12 +46,22 @@ class PushSide:
     trackers: dict[str, StateTracker]
     _wake: asyncio.Event
     _clock: Callable[[], datetime]
+    _beats: dict[str, tuple[float, datetime]]
 
     @property
     def interval(self) -> float:
         raise NotImplementedError
 
     def _apply(self, polls: dict[int, ChannelState], now: datetime) -> None:
+        raise NotImplementedError
+
+    def poll_soon(self) -> None:
+        raise NotImplementedError
+
+    def _heartbeat(self, camera_id: str, active: bool, now: datetime) -> None:
+        raise NotImplementedError
+
+    async def _check_health(self) -> None:
         raise NotImplementedError
 
     def _setup_push(
@@ -83,6 +94,23 @@ class PushSide:
             return max(self.interval, self.polling.settings_interval)
         return self.interval
 
+    async def _between_polls(self) -> None:
+        """While push is active: the health check when due, and the heartbeats of the views
+        whose detections push says are still active (no poll is needed to know it)."""
+        if self.push.active:
+            now = self._clock()
+            for camera_id in list(self._beats):
+                self._heartbeat(camera_id, True, now)
+        await self._check_health()
+
+    def _beat_due(self) -> float:
+        """When a heartbeat is due without a poll (push active, a detection open), else inf."""
+        if not (self.push.active and self._beats):
+            return float("inf")
+        return (
+            min(mono for mono, _ in self._beats.values()) + self.polling.active_heartbeat_interval
+        )
+
     def _media_port(self) -> int | None:
         """The Baichuan port the device reports (GetNetPort `mediaPort`)."""
         return self.capabilities.ports.media if self.capabilities is not None else None
@@ -95,6 +123,7 @@ class PushSide:
         self._push_seen[event.channel] = self._pushes
         state = ChannelState(channel=event.channel, **{event.detection.value: event.active})
         self._apply({event.channel: state}, self._clock())
+        self._wake.set()  # the loop plans the heartbeats of what is open now
 
     def _push_changed(self, active: bool) -> None:
         """Push came up (poll once to reconcile the gap) or went away (poll at the interval)."""
@@ -106,7 +135,7 @@ class PushSide:
             "events pushed" if active else "events polled",
             self.cadence,
         )
-        self._wake.set()
+        self.poll_soon()
 
     def _unless_pushed(self, polls: dict[int, ChannelState], since: int) -> dict[int, ChannelState]:
         """A push that arrived while the poll ran (after push number `since`) is newer than the

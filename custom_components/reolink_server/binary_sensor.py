@@ -26,8 +26,8 @@ class ReolinkServerBinarySensor(DescribedEntity, BinarySensorEntity):
 
     @property
     def is_on(self) -> bool | None:
-        value = self.bridge_value
-        return None if value is None else bool(value)
+        value = self.bridge_value  # a JSON boolean; anything else is no state (unknown)
+        return value if isinstance(value, bool) else None
 
 
 async def async_setup_entry(

@@ -214,11 +214,13 @@ class ReolinkServerCoordinator(DataUpdateCoordinator[BridgeData]):
         # What changed while the socket was down: views and entity descriptions.
         self.hass.async_create_task(self._resync(), eager_start=False)
         async for message in ws:
+            if message.type is aiohttp.WSMsgType.BINARY:
+                continue  # the bridge sends text only: a stray frame is no reason to reconnect
             if message.type is not aiohttp.WSMsgType.TEXT:
                 break
             try:
                 frame = json.loads(message.data)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
                 continue
             if isinstance(frame, dict) and isinstance(frame.get("topic"), str):
                 self.on_frame(frame["topic"], frame.get("payload"))
@@ -260,7 +262,7 @@ class ReolinkServerCoordinator(DataUpdateCoordinator[BridgeData]):
         if not rest and isinstance(payload, dict):
             self.data.states[camera_id] = payload
             self._changed()
-        elif rest == ["availability"]:
+        elif rest == ["availability"] and payload in ("online", "offline"):
             self.data.online[camera_id] = payload == "online"
             self._changed()
         elif rest == ["event"] and isinstance(payload, dict):

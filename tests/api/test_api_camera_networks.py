@@ -89,8 +89,13 @@ async def test_refused_everywhere_accepted_on_an_allowed_address(
 async def test_a_name_that_resolves_elsewhere_later_is_refused_at_reconnect(
     sim: Simulator, lan: Simulator, tmp_path: Path
 ) -> None:
-    port = lan.devices["lan"].port
-    await sim.add_device("doorbell", device_id="trap", port=port)  # 127.0.0.1, the same port
+    # The trap first, on a port the kernel gives on 127.0.0.1, then the LAN camera on the same
+    # port of 127.0.0.2 (where nothing else binds): the other way round, that port of 127.0.0.1
+    # could be taken meanwhile (by another test worker's connection, say).
+    await sim.add_device("doorbell", device_id="trap")
+    port = sim.devices["trap"].port
+    await lan.remove_device("lan")
+    await lan.add_device("floodlight", device_id="lan", port=port)
     names: dict[str, list[IPAddress]] = {"camera.test": [IPv4Address("127.0.0.2")]}
 
     async def dns(host: str, port: int) -> list[IPAddress]:
@@ -129,6 +134,7 @@ async def test_camera_replies_are_never_echoed_in_status_or_health(
     async with running_api(sim, settings, wait_online=["floodlight"]) as rig:
         runner = rig.bridge.manager.runner("floodlight")
         await sim.set_fault("floodlight", "html", status=502)
+        runner.request_refresh()  # polled now (with push active, the next poll is 30 s away)
         await wait_until(lambda: "unexpected reply" in (runner.last_error or ""), 15)
         client = rig.client()
         status = (await client.get("/cameras/floodlight/status")).json()

@@ -37,6 +37,7 @@ async def make_bus() -> AsyncIterator[BusMaker]:
 
 
 @pytest.mark.parametrize("appendonly", [False, True], ids=["empty-restart", "aof-restart"])
+@pytest.mark.serial  # timed: `make test` runs it alone, after the parallel part
 async def test_redis_outage_buffers_then_delivers(
     redis_server_factory: RedisServerFactory, make_bus: BusMaker, appendonly: bool
 ) -> None:

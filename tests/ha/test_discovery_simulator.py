@@ -21,7 +21,11 @@ from bridge.simulator import PROFILE_NAMES, Simulator
 
 from .common import TOPICS, check_commands, problems, samples_for, validate
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+    pytest.mark.xdist_group("ha-discovery-simulator"),
+]
 
 PASSWORD = "sim-Pässword-42"
 IMAGE = {f"image_{f}" for f in ("brightness", "contrast", "saturation", "sharpness", "hue")}

@@ -149,6 +149,7 @@ async def test_last_will_when_the_bridge_dies(mosquitto: MosquittoBroker) -> Non
     assert await retained(mosquitto, STATE) == {STATE: b"offline"}
 
 
+@pytest.mark.serial  # timed: `make test` runs it alone, after the parallel part
 async def test_starts_without_a_broker_and_stops_quickly(
     mosquitto: MosquittoBroker, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -276,6 +277,7 @@ async def test_subscribe_and_unsubscribe_while_connected(mosquitto: MosquittoBro
 # Broker restart: nothing lost, nothing duplicated, states latest, hooks again
 
 
+@pytest.mark.serial  # timed: `make test` runs it alone, after the parallel part
 async def test_broker_restart_loses_nothing(mosquitto_factory: BrokerFactory) -> None:
     broker = mosquitto_factory(persistence=True)
     # An independent subscriber with a persistent session: the broker queues for it while it is

@@ -31,7 +31,7 @@ def _camera(camera_id: str, device: SimulatedDevice, **extra: Any) -> dict[str, 
     ("fields", "where"),
     [
         ({"push": "sometimes"}, "push"),
-        ({"push": True}, "push"),
+        ({"push": 1}, "push"),
         ({"baichuan_port": 0}, "baichuan_port"),
         ({"baichuan_port": 70000}, "baichuan_port"),
         ({"baichuan_port": "nine thousand"}, "baichuan_port"),
@@ -55,11 +55,13 @@ def test_the_config_file_takes_push_settings(tmp_path: Path) -> None:
         '  - {id: porch, host: 192.168.1.10, push: "off"}\n'
         '  - {id: gate, host: 192.168.1.11, push: "on", baichuan_port: 9100}\n'
         "  - {id: yard, host: 192.168.1.12}\n"
+        "  - {id: shed, host: 192.168.1.13, push: off}\n"  # YAML: false
     )
     cameras = {c.id: c for c in load_settings(config, data_dir=tmp_path).cameras}
     assert (cameras["porch"].push, cameras["porch"].baichuan_port) == ("off", None)
     assert (cameras["gate"].push, cameras["gate"].baichuan_port) == ("on", 9100)
     assert (cameras["yard"].push, cameras["yard"].baichuan_port) == ("auto", None)
+    assert cameras["shed"].push == "off"
 
 
 def test_the_cli_takes_push_settings() -> None:

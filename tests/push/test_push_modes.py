@@ -141,7 +141,8 @@ async def test_a_battery_camera_gets_events_pushed_and_is_never_polled_for_them(
         mosquitto,
         tmp_path,
         {"hub": "battery"},
-        polling={"interval": 0.2, "settings_interval": 0.5},
+        # the health check re-reads the capabilities (whose probes include GetEvents): not here
+        polling={"interval": 0.2, "settings_interval": 0.5, "health_check_interval": 60},
         online=False,
     ) as rig:
         await _state(rig, "hub_ch0", "event_source", "push")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from browsing import Watched
 from playwright.sync_api import expect
 
@@ -11,6 +12,7 @@ WITHIN = 1.0
 """Seconds from the simulator's event to the feed and the tile (the issue's bound)."""
 
 
+@pytest.mark.serial  # timed: `make test` runs it alone, after the parallel part
 def test_a_simulated_event_reaches_the_feed_and_the_badge_within_a_second(
     signed_in: Watched,
 ) -> None:

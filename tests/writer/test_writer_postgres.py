@@ -155,6 +155,7 @@ async def test_bridge_killed_while_spooling_the_next_one_replays(
     await writer.stop()
 
 
+@pytest.mark.serial  # timed: `make test` runs it alone, after the parallel part
 async def test_postgres_crashes_during_a_10k_burst_row_count_exact(
     pg_server: PgServer, pg_store: PostgresStore, bus: InProcessBus, spool_path: Path
 ) -> None:

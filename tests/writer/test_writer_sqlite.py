@@ -201,6 +201,7 @@ class SlowStore(SpyStore):
         await super().write_events(events)
 
 
+@pytest.mark.serial  # timed: `make test` runs it alone, after the parallel part
 @pytest.mark.parametrize("write_ahead", [True, False], ids=["journal", "memory"])
 async def test_a_slow_database_never_blocks_the_bus(
     sqlite_store: SqliteStore, bus: InProcessBus, make_writer: WriterFactory, write_ahead: bool
