@@ -41,6 +41,7 @@ check: lint typecheck test
 bench: setup
 	.venv/bin/python bench/poll.py --cameras 1 50 200 --seconds 5
 	.venv/bin/python bench/bridge_latency.py --cameras 10 100 500 --seconds 20
+	.venv/bin/python bench/push.py --cameras 10 100 500
 	.venv/bin/python bench/streams.py --seconds 10
 	.venv/bin/python bench/recordings.py --cameras 20 --repeat 5
 	.venv/bin/python bench/mqtt_publish.py

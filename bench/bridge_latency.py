@@ -20,7 +20,6 @@ import contextlib
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,44 +32,12 @@ import paho.mqtt.client as paho
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+from _measure import cpu_seconds, percentile, start_simulator, terminate  # noqa: E402
 from fixtures.mosquitto import MosquittoBroker  # noqa: E402
 from fixtures.process import free_port  # noqa: E402
 
 from bridge.domain.camera import Camera  # noqa: E402
 from bridge.reolink import ReolinkClient  # noqa: E402
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def start_simulator(
-    cameras: int, control_port: int
-) -> tuple[subprocess.Popen[str], list[dict[str, Any]]]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bridge.simulator",
-            "--cameras",
-            str(cameras),
-            "--port",
-            "0",
-            "--profile",
-            "floodlight",
-            "--control-port",
-            str(control_port),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    assert process.stdout is not None
-    lines = [json.loads(process.stdout.readline()) for _ in range(cameras)]
-    return process, lines
 
 
 class Subscriber:
@@ -112,7 +79,7 @@ async def measure_bridge(
     n: int, seconds: float, broker: MosquittoBroker, workdir: Path
 ) -> dict[str, float]:
     control = free_port()
-    sim, devices = start_simulator(n, control)
+    sim, devices = start_simulator(n, "--profile", "floodlight", "--control-port", str(control))
     config = workdir / f"bridge-{n}.yaml"
     cameras = [
         {
@@ -168,18 +135,13 @@ async def measure_bridge(
             cpu = (cpu_seconds(bridge.pid) - cpu0) / (time.monotonic() - t0)
     finally:
         sub.stop()
-        bridge.terminate()
-        sim.terminate()
-        bridge.wait(20)
-        sim.wait(20)
-    latencies.sort()
+        terminate(bridge)
+        terminate(sim)
     return {
         "events": len(latencies),
         "missed": missed,
-        "p50_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
-        "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-        if latencies
-        else float("nan"),
+        "p50_ms": 1000 * percentile(latencies, 0.5),
+        "p99_ms": 1000 * percentile(latencies, 0.99),
         "cpu_per_s": cpu,
         "cpu_ms_per_camera_s": 1000 * cpu / n,
     }
@@ -219,7 +181,7 @@ def baseline_worker(devices: list[dict[str, Any]], seconds: float) -> None:
 
 
 def measure_baseline(n: int, seconds: float) -> dict[str, float]:
-    sim, devices = start_simulator(n, free_port())
+    sim, devices = start_simulator(n, "--profile", "floodlight", "--control-port", str(free_port()))
     try:
         done = subprocess.run(
             [
@@ -236,8 +198,7 @@ def measure_baseline(n: int, seconds: float) -> dict[str, float]:
             cwd=ROOT,
         )
     finally:
-        sim.terminate()
-        sim.wait(20)
+        terminate(sim)
     cpu = json.loads(done.stdout.strip().splitlines()[-1])["cpu_per_s"]
     return {"cpu_per_s": cpu, "cpu_ms_per_camera_s": 1000 * cpu / n}
 

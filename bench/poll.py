@@ -27,16 +27,13 @@ import asyncio
 import contextlib
 import cProfile
 import io
-import json
 import logging
 import os
 import pstats
-import signal
-import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -55,6 +52,7 @@ if "--sniffio-shim" in sys.argv and "sniffio" not in sys.modules:
     _shim.current_async_library = lambda: "asyncio"  # type: ignore[attr-defined]
     sys.modules["sniffio"] = _shim
 
+import _measure  # noqa: E402
 import httpx  # noqa: E402
 from reolink_aio.api import Host  # noqa: E402
 from reolink_aio.enums import ConnectionEnum  # noqa: E402
@@ -84,22 +82,11 @@ class Result:
         return 1000 * self.cpu / self.polls if self.polls else float("nan")
 
 
-@contextlib.contextmanager
-def simulator(cameras: int, profile: str) -> Iterator[list[dict[str, Any]]]:
-    """The simulator in its own process; yields its device lines."""
-    command = [sys.executable, "-m", "bridge.simulator", "--cameras", str(cameras)]
-    command += ["--port", "0", "--profile", profile, "--max-sessions", "20"]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        lines = [json.loads(proc.stdout.readline()) for _ in range(cameras)]
-        yield lines
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+def simulator(
+    cameras: int, profile: str
+) -> contextlib.AbstractContextManager[list[dict[str, Any]]]:
+    """The simulator in its own process (one `profile` device each); yields its device lines."""
+    return _measure.simulator(cameras, "--profile", profile, "--max-sessions", "20")
 
 
 async def sim_counts(http: httpx.AsyncClient, line: dict[str, Any]) -> tuple[Counter[str], int]:

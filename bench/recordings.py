@@ -49,6 +49,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
+from _measure import cpu_seconds, start_simulator, terminate  # noqa: E402
 from fixtures.process import free_port  # noqa: E402
 
 from bridge.bus.inprocess import InProcessBus  # noqa: E402
@@ -61,13 +62,6 @@ from bridge.storage.sqlite import SqliteStore  # noqa: E402
 
 PASSWORD = "bench-pass"
 ADMIN = "bench-admin-password"
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far (all its threads)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def curl(url: str, headers: list[str]) -> tuple[int, float, float]:
@@ -237,8 +231,7 @@ async def throughput(
                 samples[name].append(got)
         load_after = os.getloadavg()
     finally:
-        bridge.terminate()
-        bridge.wait(20)
+        terminate(bridge)
         relay.close()
         paced.close()
     rates = {name: _row(name, got)["median"] for name, got in samples.items()}
@@ -338,19 +331,12 @@ async def indexer_cost(
 
 async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-recordings-"))
-    sim = subprocess.Popen(
-        [sys.executable, "-m", "bridge.simulator", "--cameras", str(args.cameras),
-         "--port", "0", "--profile", "floodlight", "--password", PASSWORD],
-        stdout=subprocess.PIPE, text=True, cwd=ROOT,
-    )  # fmt: skip
-    assert sim.stdout is not None
-    devices = [json.loads(sim.stdout.readline()) for _ in range(args.cameras)]
+    sim, devices = start_simulator(args.cameras, "--profile", "floodlight", "--password", PASSWORD)
     try:
         results = await throughput(devices, args, workdir)
         results += await indexer_cost(devices, args, workdir, sim.pid)
     finally:
-        sim.terminate()
-        sim.wait(20)
+        terminate(sim)
     return results
 
 

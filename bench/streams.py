@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -40,44 +39,12 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "media"))
+from _measure import Meter, children, start_simulator, terminate  # noqa: E402
 from fixtures.process import free_port  # noqa: E402
 from media_helpers import bridge_ffmpegs  # noqa: E402
 
-TICK = os.sysconf("SC_CLK_TCK")
 PASSWORD = "bench-camera-pw"
 ADMIN = "bench-admin-pw"
-
-
-def cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError):
-                stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[-1].split()
-                if int(stat[1]) == pid:
-                    found.append(int(entry))
-    return found
-
-
-class Meter:
-    """CPU seconds of a set of processes (they may come and go) over a window."""
-
-    def __init__(self, pids: callable) -> None:  # type: ignore[valid-type]
-        self._pids = pids
-        self._seen: dict[int, float] = {}
-
-    def sample(self) -> float:
-        for pid in self._pids():
-            self._seen[pid] = cpu_seconds(pid)
-        return sum(self._seen.values())
 
 
 async def measure(seconds: float, meters: dict[str, Meter]) -> dict[str, float]:
@@ -131,14 +98,9 @@ async def first_segment(http: httpx.AsyncClient, url: str) -> float:
 
 async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-streams-"))
-    sim = subprocess.Popen(
-        [sys.executable, "-m", "bridge.simulator", "--cameras", "2", "--port", "0",
-         "--profile", "doorbell", "--profile", "floodlight", "--password", PASSWORD],
-        stdout=subprocess.PIPE, text=True, cwd=ROOT,
-    )  # fmt: skip
-    assert sim.stdout is not None
-    device = json.loads(sim.stdout.readline())
-    h265 = json.loads(sim.stdout.readline())
+    sim, (device, h265) = start_simulator(
+        2, "--profile", "doorbell", "--profile", "floodlight", "--password", PASSWORD
+    )
     port = free_port()
     data_dir = workdir / "data"
     config = {
@@ -246,10 +208,8 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 results.append({"scenario": f"1 HLS viewer, {name}", **cpu})
                 await asyncio.sleep(5)
     finally:
-        bridge.terminate()
-        bridge.wait(20)
-        sim.terminate()
-        sim.wait(20)
+        terminate(bridge)
+        terminate(sim)
     return results
 
 

@@ -185,3 +185,16 @@ def test_camera_add_takes_every_camera_setting_and_list_shows_them(tmp_path: Pat
     )
     assert bad.returncode == 1
     assert "poll_interval" in bad.stderr
+
+
+def test_camera_add_offers_a_choice_setting_as_choices() -> None:
+    """A `Literal` field of `Camera` (`push: auto|on|off`) is an option with its choices; the
+    parser is built for every command, so a field it cannot express breaks the whole CLI."""
+    import pytest
+
+    from bridge.cli import build_parser
+
+    args = build_parser().parse_args(["camera", "add", "gate", "--host", "h", "--push", "off"])
+    assert (args.push, args.baichuan_port) == ("off", None)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["camera", "add", "gate", "--host", "h", "--push", "maybe"])
