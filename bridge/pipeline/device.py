@@ -60,6 +60,9 @@ from bridge.tasks import Supervisor, start_task
 
 _LOGGER = logging.getLogger(__name__)
 
+PUSH_HEALTH_FACTOR = 10
+"""A camera with push active re-reads its capabilities every 10 health check intervals."""
+
 ClientFactory = Callable[[Camera, float, CameraNetworks | None], ReolinkClient]
 """(camera, timeout, the networks its connections must stay in or None) → its client."""
 
@@ -225,11 +228,20 @@ class DeviceRunner(PushSide):
         now_mono = time.monotonic()
         if now_mono < self._health_due:
             return
-        self._health_due = now_mono + self.polling.health_check_interval
+        self._health_due = now_mono + self._health_interval()
         fresh = await self.client.get_capabilities()
         if fresh != self.capabilities:
             _LOGGER.info("camera %s: capabilities changed; re-announcing", self.camera.id)
             self._adopt(fresh)
+
+    def _health_interval(self) -> float:
+        """While push is active a camera's keepalive proves it alive (a dead one falls back to
+        polling within one health check), so its capabilities (~10 KB of JSON, the most of push's
+        cost at rest) are re-read `PUSH_HEALTH_FACTOR` times less often. An NVR or hub keeps the
+        interval: its capabilities say which channels are online."""
+        interval = self.polling.health_check_interval
+        nvr = self.capabilities is not None and self.capabilities.is_nvr
+        return interval * PUSH_HEALTH_FACTOR if self.push.active and not nvr else interval
 
     async def _tick(self) -> None:
         assert self.client is not None
