@@ -11,13 +11,14 @@ snapshot. A detection that finds its lane's queue full is dropped (the camera is
 the previous ones). A snapshot asked for on command (`take`) goes through the same lane: a camera
 takes one snapshot at a time. At most one picture per camera every `MIN_INTERVAL` seconds is
 asked of the camera for events: an event within that time of the last picture gets that picture.
-A battery camera is never woken for an event snapshot: its event gets the latest picture kept.
+A battery camera is never woken for a picture: a detection's start means it is awake (it woke
+to detect), so its event's picture is taken then, like any camera's.
 
 When a camera comes online its picture is taken (kept under `m<time>`), so Home Assistant's
-`image` entity has one before any event. A battery camera is never asked (it would wake): its
-online picture is the one kept in memory, else the newest file the media dir keeps of it (from
-an earlier run), announced again under its own path; with neither it has none until a picture
-is taken on command.
+`image` entity has one before any event. A battery camera is asked only when it says it is
+awake (`sleeping` false); asleep or not yet known, its online picture is the one kept in memory,
+else the newest file the media dir keeps of it (from an earlier run), announced again under its
+own path; with neither it has none until its first detection or a picture taken on command.
 
 A doorbell press (an `instant` event) keeps its picture for its event only (`event_only`): the
 event's payload links it, but the camera's latest picture on MQTT stays, so a press leaves three
@@ -192,7 +193,7 @@ class Snapshots:
         camera_id = event.camera_id
         now = time.monotonic()
         if event.type is EventType.ONLINE:
-            if self._battery(camera_id):
+            if self._battery(camera_id) and not self._awake(camera_id):
                 await self._announce_kept(camera_id)
                 return
             self._last_taken[camera_id] = now
@@ -202,11 +203,11 @@ class Snapshots:
         only = event.phase is EventPhase.INSTANT
         kept = self.latest.get(camera_id)
         recent = now - self._last_taken.get(camera_id, -MIN_INTERVAL) < MIN_INTERVAL
-        if kept is not None and (recent or self._battery(camera_id)):
+        # A detection's start means the camera is awake (a battery one wakes to detect): asking
+        # for its picture now wakes nothing.
+        if kept is not None and recent:
             self.bus.publish(SnapshotTaken(camera_id, kept, event.event_id, path, only))
             return
-        if self._battery(camera_id):
-            return  # never woken; nothing kept yet
         self._last_taken[camera_id] = now
         await self._capture(camera_id, event_id=event.event_id, path=path, event_only=only)
 
@@ -232,6 +233,14 @@ class Snapshots:
         path, jpeg = found
         self.latest[camera_id] = jpeg
         self.bus.publish(SnapshotTaken(camera_id, jpeg, None, path))
+
+    def _awake(self, camera_id: str) -> bool:
+        """The camera said it is not sleeping (a battery camera's `sleeping` state)."""
+        with contextlib.suppress(UnknownCamera):
+            runner, _ = self.manager.resolve(camera_id)
+            tracker = runner.trackers.get(camera_id)
+            return tracker is not None and tracker.state.get("sleeping") is False
+        return False
 
     def _battery(self, camera_id: str) -> bool:
         with contextlib.suppress(UnknownCamera):

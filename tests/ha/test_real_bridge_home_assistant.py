@@ -118,24 +118,34 @@ def stack(tmp_path_factory: pytest.TempPathFactory, ha_python: Path) -> Iterator
 
 
 def test_every_image_has_a_picture_before_any_event(stack: Stack) -> None:
+    """Every camera's picture taken when it came online, but the battery camera's: it is never
+    woken for one (nothing kept yet: unknown until its first detection)."""
     images = sorted(e.default_entity_id for e in stack.entities if e.platform == "image")
     assert len(images) == 6  # doorbell, three NVR channels, the battery camera, floodlight
+    [battery] = [
+        e.default_entity_id
+        for e in stack.entities
+        if e.platform == "image" and e.view.camera_id == "hub_ch0"
+    ]
+    awake = [i for i in images if i != battery]
+    assert len(awake) == 5
 
     def pictured() -> dict[str, dict[str, Any]] | None:
         states = stack.hass.states()
-        ready = all(states[i]["state"] not in ("unknown", "unavailable") for i in images)
+        ready = all(states[i]["state"] not in ("unknown", "unavailable") for i in awake)
         return states if ready else None
 
     # The pictures taken when the cameras came online (each as quick as its camera).
     states = wait_for("a picture in every image entity", pictured, timeout=15)
     assert sorted(i for i in states if i.startswith("image.")) == images
+    assert states[battery]["state"] == "unknown"
     # No detection happened yet: no event entity has fired.
     events = [i for i in states if i.startswith("event.")]
     assert events
     assert all(states[i]["state"] == "unknown" for i in events), {
         i: states[i]["state"] for i in events
     }
-    for image in images:
+    for image in awake:
         picture = stack.hass.image(image)
         assert picture.status_code == 200, (image, picture.status_code)
         assert picture.headers["content-type"] == "image/jpeg", image

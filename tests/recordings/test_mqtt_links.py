@@ -87,7 +87,6 @@ async def test_battery_camera_online_picture_is_the_kept_one_after_a_restart(
         running_api(sim, settings, recorder=recorder, wait_online=["battery_ch0"]) as first,
     ):
         assert battery.get_counts.get("Snap", 0) == 0  # online: nothing kept, nothing asked
-        await first.bridge.snapshots.take("battery_ch0")  # on command: asked
         battery.trigger_event("person", True, 0, duration=1.0)
         event = await event_with(first, "battery_ch0", "snapshot_url")
         kept = await recorder.wait_topic(url_topic, lambda m: m.text == event["snapshot_url"])
