@@ -189,6 +189,8 @@ class Bridge:
         self.store: Store = create_store(settings)
         self.registry = CameraRegistry(self.store, self.cipher, self.manager, self.networks)
         self.requests = BridgeRequests(self.registry, self.manager)
+        if self.keeper is not None:
+            self.manager.on_foreign_change = self.registry.sync
         self.cache_updater = CacheUpdater(self.cache, self.bus)
         spool = Spool(settings.data_dir / "spool" / SPOOL_FILE)  # opened by the writer's start
         self.writer = EventWriter(self.store, self.bus, spool, tasks=self.tasks)
