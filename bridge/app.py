@@ -390,7 +390,8 @@ class Bridge:
             instances=self.instances,
             instance=self.instance,
             stats={"writer": self.writer.stats, "media": self.media.stats}
-            | ({"streams": self.streams.stats} if self.streams is not None else {}),
+            | ({"streams": self.streams.stats} if self.streams is not None else {})
+            | ({"leases": self.keeper.stats} if self.keeper is not None else {}),
         )
         server = self.settings.server
         self.api = await serve(

@@ -274,6 +274,10 @@ class LeaseKeeper:
         """The names to share out (every instance should want the same set)."""
         self._wanted = set(names)
 
+    def stats(self) -> dict[str, int]:
+        """For `/metrics` (`reolink_component_stat{component="leases"}`), per instance."""
+        return {"held": len(self.held), "instances": self.instances, "rounds": self.rounds}
+
     def valid(self, name: str) -> bool:
         """This instance holds `name` and its last renewal is recent enough to act on it."""
         return name in self.held and time.monotonic() < self._valid_until.get(name, 0.0)
