@@ -102,6 +102,9 @@ class DeviceRunner:
         self._wake = asyncio.Event()
         self._beats: dict[str, tuple[float, datetime]] = {}
         """Per view with an active detection: (monotonic, poll time) of its last heartbeat."""
+        self.may_poll: Callable[[], bool] = lambda: True
+        """Asked before each poll; False skips it (with several instances: the device's lease
+        lapsed here, `bridge.pipeline.fence`)."""
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -179,6 +182,8 @@ class DeviceRunner:
                 next_tick = time.monotonic()
 
     async def _tick(self) -> None:
+        if not self.may_poll():
+            return
         assert self.client is not None
         assert self.capabilities is not None
         caps = self.capabilities
