@@ -2,7 +2,7 @@
 
 - `bridge_info`: `reolink/bridge/info` and `GET /bridge/info`;
 - `camera_entry`: one device of `reolink/bridge/cameras` and of `GET /cameras` (REST adds
-  `online`);
+  `online`, from `device_online`);
 - `device_health`: one device of the `health_check` bridge request (MQTT, REST, WebSocket).
 """
 
@@ -37,9 +37,11 @@ def bridge_info(
     }
 
 
-def camera_entry(camera: Camera, capabilities: Capabilities | None) -> dict[str, Any]:
+def camera_entry(
+    camera: Camera, capabilities: Capabilities | None, *, online: bool | None = None
+) -> dict[str, Any]:
     """A configured device without its password, its capabilities (None until it answered)
-    and the camera ids it exposes (an NVR: one per channel)."""
+    and the camera ids it exposes (an NVR: one per channel); `online` when given (REST)."""
     entry: dict[str, Any] = camera.public_dict()
     entry["capabilities"] = capabilities.model_dump(mode="json") if capabilities else None
     entry["cameras"] = (
@@ -47,7 +49,17 @@ def camera_entry(camera: Camera, capabilities: Capabilities | None) -> dict[str,
         if capabilities
         else [camera.id]
     )
+    if online is not None:
+        entry["online"] = online
     return entry
+
+
+def device_online(runner: DeviceRunner, *, runs: bool, cached: bool | None) -> bool:
+    """Whether a device answers: its runner knows when this instance runs it; otherwise its
+    owner's last word, from the shared cache (`AvailabilityChanged`, written by the owner)."""
+    if runs:
+        return runner.online
+    return runner.camera.enabled and bool(cached)
 
 
 def device_health(runner: DeviceRunner) -> dict[str, Any]:
