@@ -54,7 +54,13 @@ from bridge.mqtt.connection import MqttConnection
 from bridge.mqtt.service import REPUBLISH_DELAY, MqttService
 from bridge.pipeline.device import ClientFactory, default_client_factory
 from bridge.pipeline.dispatcher import CommandDispatcher
-from bridge.pipeline.instances import instance_name, instances_report, single_report
+from bridge.pipeline.instances import (
+    instance_name,
+    instances_report,
+    internal_url,
+    owner_of,
+    single_report,
+)
 from bridge.pipeline.leases import LeaseKeeper, Leases
 from bridge.pipeline.manager import CameraManager
 from bridge.pipeline.snapshots import Snapshots
@@ -298,7 +304,16 @@ class Bridge:
             "pid": os.getpid(),
             "started_at": self.started_at,
             "api_url": api_url,
+            "internal_url": internal_url(self.api.host, self.api.port) if self.api else None,
         }
+
+    async def _owner(self, device: str) -> tuple[str, str] | None:
+        """The live instance that runs `device` and its internal API URL (media relay)."""
+        assert self.keeper is not None
+        try:
+            return await owner_of(self.keeper.leases, device, self.instance)
+        except UNREACHABLE as err:
+            raise CacheUnavailable(f"Redis is unreachable: {err}") from err
 
     async def instances(self) -> dict[str, Any]:
         """`GET /bridge/instances`: the instances and the cameras each runs."""
@@ -389,6 +404,7 @@ class Bridge:
             media=self.media,
             instances=self.instances,
             instance=self.instance,
+            owner=self._owner if self.keeper is not None else None,
             stats={"writer": self.writer.stats, "media": self.media.stats}
             | ({"streams": self.streams.stats} if self.streams is not None else {})
             | ({"leases": self.keeper.stats} if self.keeper is not None else {}),

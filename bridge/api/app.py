@@ -19,6 +19,7 @@ from bridge.api.logouts import LOGOUTS_FILE, EndedSessions
 from bridge.api.metrics import ApiMetrics, BodyLimitMiddleware, MetricsMiddleware
 from bridge.api.openapi import install_openapi
 from bridge.api.ratelimit import RateLimiter
+from bridge.api.relay import install as install_relay
 from bridge.api.routers import (
     auth,
     camera_test,
@@ -121,6 +122,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
         app.include_router(router, prefix=PREFIX)
     mount_dashboard(app, server.web_dir)
     install_error_handlers(app)
+    install_relay(app)
     _register_metrics(state)
     app.add_middleware(JsonDepthMiddleware)  # inside the body limit: reads bounded bodies only
     app.add_middleware(BodyLimitMiddleware, limit=server.max_request_bytes)

@@ -59,6 +59,9 @@ class ApiContext:
     """Event media and recordings (`bridge.media.recordings`); None: those routes 503."""
     instances: Callable[[], Awaitable[dict[str, Any]]] | None = None
     """What `GET /bridge/instances` reports (`bridge.pipeline.instances`); None: 503."""
+    owner: Callable[[str], Awaitable[tuple[str, str] | None]] | None = None
+    """For a device another live instance holds: (its name, its internal API URL), else None
+    (`bridge.pipeline.instances.owner_of`); None without leases. Media routes relay to it."""
     instance: str = ""
     """This instance's name (`bridge.pipeline.instances.instance_name`)."""
     stats: dict[str, StatsSource] = field(default_factory=dict)

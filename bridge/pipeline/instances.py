@@ -46,6 +46,31 @@ def instance_name(settings: Settings) -> str:
     return name
 
 
+def internal_url(host: str, port: int) -> str:
+    """How the other instances reach this one's API: the address it listens on, or this
+    host's own address when it listens on every interface."""
+    if host in ("", "0.0.0.0", "::"):
+        try:
+            host = socket.gethostbyname(socket.gethostname())
+        except OSError:
+            host = socket.gethostname()
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+async def owner_of(leases: Leases, device: str, me: str) -> tuple[str, str] | None:
+    """(name, internal URL) of the live instance that holds `device`'s lease; None when this
+    instance or nobody holds it, or its holder has not announced where it listens."""
+    holder = await leases.holder(device)
+    if holder is None or holder == me:
+        return None
+    for entry in await leases.directory():
+        if entry.get("instance") == holder and not entry.get("stopped"):
+            url = entry.get("internal_url")
+            return (holder, url) if isinstance(url, str) and url else None
+    return None
+
+
 def _round(value: float) -> float:
     return round(value, 1)
 

@@ -1,0 +1,193 @@
+"""Media from any instance: a request that needs a camera's session, made to an instance that
+does not run the camera, is relayed to the instance that does (docs/scale-out.md, "Media").
+
+Live video, recording downloads and playback, live recording searches, event clips and
+snapshots taken now use the camera's own session, which only the holder of the device's lease
+has (one session per camera: many cameras allow few). A route that needs it lists a relay
+dependency after its scope check (`RelayCamera`, `RelayRecording`, `RelayEvent`,
+`RelaySearch`): when another live instance holds the lease, the dependency raises `Relay` and
+`relay_response` forwards the request to the holder's `internal_url` (the instance directory in
+Redis) and streams its answer back — status, headers (`Content-Range` …) and body, one chunk at
+a time, never buffered whole.
+
+The request goes as the client made it: method, path, query (a signed media token), body and
+headers (its `Authorization`, `Range`, `Host`, …), so the owner checks the caller exactly as the
+first instance did (every instance shares the JWT secret and the token store), and the links it
+builds name the address the client used. `X-Reolink-Relayed-By` marks a relayed request: it is
+never relayed again (a lease that moved meanwhile gets the offline answer, not a loop).
+Without leases (one instance), when nobody or this instance holds the lease, or when the
+holder has not announced its address yet, the request is served here as before.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.requests import Request as StarletteRequest
+
+from bridge.api.context import ApiContext
+from bridge.domain.errors import UnknownCamera
+
+_LOGGER = logging.getLogger(__name__)
+
+RELAYED_BY = "x-reolink-relayed-by"
+"""Set on a relayed request: the instance that relayed it."""
+
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 60.0
+"""Seconds the owner may stay silent (an HLS session's first segment, a slow camera)."""
+
+_HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+_NOT_FORWARDED = _HOP_BY_HOP | {"content-length"}
+
+
+class Relay(Exception):
+    """Serve this request from `base_url` (the owner's API); `body` as read here."""
+
+    def __init__(self, base_url: str, instance: str, body: bytes) -> None:
+        super().__init__(f"relayed to {instance}")
+        self.base_url = base_url.rstrip("/")
+        self.instance = instance
+        self.body = body
+
+
+def _ctx(request: Request) -> ApiContext:
+    ctx: ApiContext = request.app.state.api.ctx
+    return ctx
+
+
+async def relay_if_elsewhere(request: Request, camera_id: str) -> None:
+    """Raise `Relay` when another live instance holds the lease of `camera_id`'s device."""
+    ctx = _ctx(request)
+    if ctx.owner is None or request.headers.get(RELAYED_BY):
+        return
+    try:
+        runner, _ = ctx.manager.resolve(camera_id)
+    except UnknownCamera:
+        return  # the route answers 404
+    device = runner.camera.id
+    if ctx.manager.runs(device):
+        return
+    found = await ctx.owner(device)
+    if found is None:
+        return
+    instance, base_url = found
+    raise Relay(base_url, instance, await request.body())
+
+
+async def _by_camera(request: Request, camera_id: str) -> None:
+    await relay_if_elsewhere(request, camera_id)
+
+
+async def _by_recording(request: Request, recording_id: int) -> None:
+    ctx = _ctx(request)
+    if ctx.owner is None or request.headers.get(RELAYED_BY):
+        return
+    found = await ctx.store.get_recording(recording_id)
+    if found is not None:
+        await relay_if_elsewhere(request, found.camera_id)
+
+
+async def _by_event(request: Request, event_id: str) -> None:
+    ctx = _ctx(request)
+    if ctx.owner is None or request.headers.get(RELAYED_BY):
+        return
+    found = await ctx.store.get_event(event_id)
+    if found is not None:
+        await relay_if_elsewhere(request, found.camera_id)
+
+
+async def _by_body(request: Request) -> None:
+    """A JSON body's `camera_id` (a recording search); a bad body is the route's 422."""
+    ctx = _ctx(request)
+    if ctx.owner is None or request.headers.get(RELAYED_BY):
+        return
+    try:
+        camera_id = json.loads(await request.body()).get("camera_id")
+    except (ValueError, AttributeError):
+        return
+    if isinstance(camera_id, str):
+        await relay_if_elsewhere(request, camera_id)
+
+
+RelayCamera = Depends(_by_camera)
+"""For routes with a `camera_id` path parameter."""
+RelayRecording = Depends(_by_recording)
+"""For routes with a `recording_id` path parameter."""
+RelayEvent = Depends(_by_event)
+"""For routes with an `event_id` path parameter."""
+RelaySearch = Depends(_by_body)
+"""For routes whose JSON body names the `camera_id`."""
+
+
+async def relay_response(request: StarletteRequest, exc: Exception) -> Response:
+    """Forward the request to the owner and stream its answer back."""
+    assert isinstance(exc, Relay)
+    ctx: ApiContext = request.app.state.api.ctx
+    headers = [
+        (key, value)
+        for key, value in request.headers.items()
+        if key.lower() not in _NOT_FORWARDED and key.lower() != RELAYED_BY
+    ]
+    headers.append((RELAYED_BY, ctx.instance or "?"))
+    if request.client is not None:
+        forwarded = request.headers.get("x-forwarded-for")
+        chain = f"{forwarded}, {request.client.host}" if forwarded else request.client.host
+        headers = [(k, v) for k, v in headers if k.lower() != "x-forwarded-for"]
+        headers.append(("x-forwarded-for", chain))
+    target = exc.base_url + request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    http = httpx.AsyncClient(
+        timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT), follow_redirects=False
+    )
+    try:
+        upstream = await http.send(
+            http.build_request(request.method, target, headers=headers, content=exc.body),
+            stream=True,
+        )
+    except httpx.HTTPError as err:
+        await http.aclose()
+        _LOGGER.warning("relay to %s failed: %s", exc.instance, err)
+        return JSONResponse(
+            {"detail": f"the instance that runs this camera ({exc.instance}) is unreachable"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+    # The raw body is the bytes as sent (still content-encoded), so Content-Length holds.
+    answer_headers = {
+        key: value for key, value in upstream.headers.items() if key.lower() not in _HOP_BY_HOP
+    }
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in upstream.aiter_raw():
+                yield chunk
+        except httpx.HTTPError as err:  # the owner broke off: the client sees the end
+            _LOGGER.info("relay from %s ended: %s", exc.instance, err)
+        finally:
+            await upstream.aclose()
+            await http.aclose()
+
+    return StreamingResponse(body(), status_code=upstream.status_code, headers=answer_headers)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(Relay, relay_response)

@@ -1,0 +1,180 @@
+"""Every instance's API serves every camera: state and availability from the shared cache (as
+the owner wrote them), and media that needs the camera's session (streams, downloads, live
+searches, snapshots taken now) relayed to the owner — one camera session, whichever instance
+the client asked."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from bridge.api.relay import RELAYED_BY
+from bridge.app import Bridge
+from bridge.domain.base import utcnow
+from bridge.simulator import Simulator
+from scaleout.conftest import CAMERAS
+from scaleout.rig import Fleet, client, token
+
+
+async def _listed(http: httpx.AsyncClient) -> dict[str, bool]:
+    answer = await http.get("/cameras")
+    assert answer.status_code == 200, answer.text
+    return {entry["id"]: entry["online"] for entry in answer.json()}
+
+
+async def _eventually(http: httpx.AsyncClient, wanted: dict[str, bool]) -> None:
+    seen: dict[str, bool] = {}
+
+    async def check() -> bool:
+        nonlocal seen
+        seen = await _listed(http)
+        return all(seen.get(c) == online for c, online in wanted.items())
+
+    try:
+        async with asyncio.timeout(20):
+            while not await check():
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        raise AssertionError(f"wanted {wanted}, listed {seen}") from None
+
+
+async def test_a_non_owner_shows_the_owners_state_and_availability(
+    bridges: Fleet, sim: Simulator
+) -> None:
+    a = await bridges.start("a")
+    b = await bridges.start("b")
+    split = await bridges.balanced(len(CAMERAS))
+    theirs = sorted(split["a"])[0]  # a runs it; ask b
+    assert not b.manager.runs(theirs)
+    async with client(b, await token(a)) as http:
+        await _eventually(http, dict.fromkeys(CAMERAS, True))
+        one = (await http.get(f"/cameras/{theirs}")).json()
+        assert one["online"] is True
+        assert one["capabilities"] is not None  # learnt by the owner, shared
+        assert "password" not in one
+        status = (await http.get(f"/cameras/{theirs}/status")).json()
+        assert status["online"] is True
+        state = await http.get(f"/cameras/{theirs}/state")
+        assert state.status_code == 200, state.text
+
+        await sim.set_fault(theirs, "offline")  # the owner sees it go: so does b
+        await _eventually(http, {theirs: False} | dict.fromkeys(set(CAMERAS) - {theirs}, True))
+        assert (await http.get(f"/cameras/{theirs}")).json()["online"] is False
+        assert (await http.get(f"/cameras/{theirs}/status")).json()["online"] is False
+
+        await sim.set_fault(theirs, "none")
+        await _eventually(http, dict.fromkeys(CAMERAS, True))
+
+
+async def _announced(bridge: Bridge, other: str) -> None:
+    """Wait until `other` has announced where its API listens (its keeper's next round)."""
+    assert bridge.keeper is not None
+    leases = bridge.keeper.leases
+
+    async def listed() -> bool:
+        return any(
+            e["instance"] == other and e.get("internal_url") for e in await leases.directory()
+        )
+
+    async with asyncio.timeout(10):
+        while not await listed():
+            await asyncio.sleep(0.1)
+
+
+async def _search(http: httpx.AsyncClient, camera: str) -> list[dict[str, Any]]:
+    answer = await http.post(
+        "/recordings/search",
+        json={
+            "camera_id": camera,
+            "start": (utcnow() - timedelta(hours=20)).isoformat(),
+            "end": utcnow().isoformat(),
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    found: list[dict[str, Any]] = answer.json()["recordings"]
+    return found
+
+
+async def test_media_asked_of_a_non_owner_is_served_through_the_owner(
+    bridges: Fleet, sim: Simulator
+) -> None:
+    a = await bridges.start("a")
+    b = await bridges.start("b")
+    split = await bridges.balanced(len(CAMERAS))
+    theirs = sorted(split["a"])[0]
+    device = sim.devices[theirs]
+    await _announced(b, "a")
+    api_token = await token(b)
+    async with client(b, api_token) as http:
+        logins = device.sessions.logins
+
+        # the stream catalogue: the owner's (online)
+        catalogue = await http.get(f"/cameras/{theirs}/streams")
+        assert catalogue.status_code == 200, catalogue.text
+        channel = catalogue.json()["cameras"][0]
+        assert channel["online"] is True
+        assert a.api is not None
+        assert b.api is not None
+        flv = next(s["urls"]["flv"] for s in channel["streams"] if s["urls"]["flv"])
+        # Its links name `server.public_url` (here each instance's own: port 0); ask b anyway
+        flv = flv.replace(str(a.settings.server.public_url), b.api.url)
+        assert flv.startswith(b.api.url)
+
+        # live FLV through b (a signed URL made by the owner)
+        data = b""
+        async with httpx.AsyncClient(timeout=15) as bare, bare.stream("GET", flv) as live:
+            assert live.status_code == 200
+            assert live.headers["content-type"] == "video/x-flv"
+            async for chunk in live.aiter_raw():
+                data += chunk
+                if len(data) >= 50_000:
+                    break
+        assert data.startswith(b"FLV\x01")
+
+        # a live search (indexed on the way), then a download with a Range, through b
+        found = await _search(http, theirs)
+        assert found
+        rec = min(found, key=lambda r: r["size"])
+        whole = await http.get(f"/recordings/{rec['id']}/download")
+        assert whole.status_code == 200, whole.text
+        assert len(whole.content) == rec["size"]
+        assert whole.headers["content-length"] == str(rec["size"])
+        part = await http.get(
+            f"/recordings/{rec['id']}/download", headers={"Range": "bytes=10-109"}
+        )
+        assert part.status_code == 206
+        assert part.headers["content-range"] == f"bytes 10-109/{rec['size']}"
+        assert part.content == whole.content[10:110]
+
+        # a snapshot taken now
+        snap = await http.get(f"/cameras/{theirs}/snapshot")
+        assert snap.status_code == 200, snap.text
+        assert snap.content.startswith(b"\xff\xd8")
+
+        # one camera session: the owner's; b opened none
+        assert device.sessions.logins == logins
+        assert not b.manager.runs(theirs)
+
+        # a request that was already relayed is never relayed again (no loop): b answers it
+        # as for a camera it does not run
+        again = await http.get(f"/cameras/{theirs}/snapshot", headers={RELAYED_BY: "x"})
+        assert again.status_code >= 400
+
+
+async def test_a_relay_to_an_owner_that_died_answers_503(bridges: Fleet, sim: Simulator) -> None:
+    a = await bridges.start("a")
+    b = await bridges.start("b")
+    split = await bridges.balanced(len(CAMERAS))
+    theirs = sorted(split["a"])[0]
+    await _announced(b, "a")
+    api_token = await token(b)
+    assert a.api is not None
+    await a.api.stop()  # a still holds the lease, but its API is gone
+    async with client(b, api_token) as http:
+        answer = await http.get(f"/cameras/{theirs}/snapshot")
+    assert answer.status_code == 503
+    assert "(a)" in answer.json()["detail"]
+    assert answer.headers["retry-after"] == "5"
