@@ -59,6 +59,7 @@ from bridge.pipeline.instances import (
     instances_report,
     internal_url,
     owner_of,
+    peers_of,
     single_report,
 )
 from bridge.pipeline.leases import LeaseKeeper, Leases
@@ -315,6 +316,14 @@ class Bridge:
         except UNREACHABLE as err:
             raise CacheUnavailable(f"Redis is unreachable: {err}") from err
 
+    async def _peers(self) -> list[tuple[str, str]]:
+        """The other live instances and their internal API URLs (kept media elsewhere)."""
+        assert self.keeper is not None
+        try:
+            return await peers_of(self.keeper.leases, self.instance)
+        except UNREACHABLE as err:
+            raise CacheUnavailable(f"Redis is unreachable: {err}") from err
+
     async def instances(self) -> dict[str, Any]:
         """`GET /bridge/instances`: the instances and the cameras each runs."""
         if self.keeper is None:
@@ -405,6 +414,7 @@ class Bridge:
             instances=self.instances,
             instance=self.instance,
             owner=self._owner if self.keeper is not None else None,
+            peers=self._peers if self.keeper is not None else None,
             stats={"writer": self.writer.stats, "media": self.media.stats}
             | ({"streams": self.streams.stats} if self.streams is not None else {})
             | ({"leases": self.keeper.stats} if self.keeper is not None else {}),

@@ -62,6 +62,9 @@ class ApiContext:
     owner: Callable[[str], Awaitable[tuple[str, str] | None]] | None = None
     """For a device another live instance holds: (its name, its internal API URL), else None
     (`bridge.pipeline.instances.owner_of`); None without leases. Media routes relay to it."""
+    peers: Callable[[], Awaitable[list[tuple[str, str]]]] | None = None
+    """The other live instances: (name, internal API URL) each; None without leases. A kept file
+    that is not here is asked of them (`bridge.pipeline.instances.peers_of`)."""
     instance: str = ""
     """This instance's name (`bridge.pipeline.instances.instance_name`)."""
     stats: dict[str, StatsSource] = field(default_factory=dict)

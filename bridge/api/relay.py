@@ -59,13 +59,17 @@ _NOT_FORWARDED = _HOP_BY_HOP | {"content-length"}
 
 
 class Relay(Exception):
-    """Serve this request from `base_url` (the owner's API); `body` as read here."""
+    """Serve this request from `targets` ((instance, API base URL), in order); `body` as read
+    here. With `missing` (a kept file another instance may hold), a target's 404 passes to the
+    next one, and `missing` is the answer when none has it."""
 
-    def __init__(self, base_url: str, instance: str, body: bytes) -> None:
-        super().__init__(f"relayed to {instance}")
-        self.base_url = base_url.rstrip("/")
-        self.instance = instance
+    def __init__(
+        self, targets: list[tuple[str, str]], body: bytes = b"", missing: str | None = None
+    ) -> None:
+        super().__init__("relayed to " + ", ".join(name for name, _ in targets))
+        self.targets = [(name, url.rstrip("/")) for name, url in targets]
         self.body = body
+        self.missing = missing
 
 
 def _ctx(request: Request) -> ApiContext:
@@ -88,8 +92,19 @@ async def relay_if_elsewhere(request: Request, camera_id: str) -> None:
     found = await ctx.owner(device)
     if found is None:
         return
-    instance, base_url = found
-    raise Relay(base_url, instance, await request.body())
+    raise Relay([found], await request.body())
+
+
+async def relay_to_peers(request: Request, missing: str) -> None:
+    """A kept file (an event's snapshot) that is not here may be in another instance's data dir
+    (the instance whose `event-media` consumer took it): raise `Relay` to ask every other live
+    instance in turn; `missing` is the 404's detail when none has it."""
+    ctx = _ctx(request)
+    if ctx.peers is None or request.headers.get(RELAYED_BY):
+        return
+    peers = await ctx.peers()
+    if peers:
+        raise Relay(peers, missing=missing)
 
 
 async def _by_camera(request: Request, camera_id: str) -> None:
@@ -138,7 +153,7 @@ RelaySearch = Depends(_by_body)
 
 
 async def relay_response(request: StarletteRequest, exc: Exception) -> Response:
-    """Forward the request to the owner and stream its answer back."""
+    """Forward the request to the owner (or the peers in turn) and stream its answer back."""
     assert isinstance(exc, Relay)
     ctx: ApiContext = request.app.state.api.ctx
     headers = [
@@ -152,25 +167,38 @@ async def relay_response(request: StarletteRequest, exc: Exception) -> Response:
         chain = f"{forwarded}, {request.client.host}" if forwarded else request.client.host
         headers = [(k, v) for k, v in headers if k.lower() != "x-forwarded-for"]
         headers.append(("x-forwarded-for", chain))
-    target = exc.base_url + request.url.path
-    if request.url.query:
-        target += "?" + request.url.query
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT), follow_redirects=False
     )
-    try:
-        upstream = await http.send(
-            http.build_request(request.method, target, headers=headers, content=exc.body),
-            stream=True,
-        )
-    except httpx.HTTPError as err:
-        await http.aclose()
-        _LOGGER.warning("relay to %s failed: %s", exc.instance, err)
-        return JSONResponse(
-            {"detail": f"the instance that runs this camera ({exc.instance}) is unreachable"},
-            status_code=503,
-            headers={"Retry-After": "5"},
-        )
+    for instance, base_url in exc.targets:
+        try:
+            upstream = await http.send(
+                http.build_request(
+                    request.method, base_url + path, headers=headers, content=exc.body
+                ),
+                stream=True,
+            )
+        except httpx.HTTPError as err:
+            _LOGGER.warning("relay to %s failed: %s", instance, err)
+            if exc.missing is not None:
+                continue
+            await http.aclose()
+            return JSONResponse(
+                {"detail": f"the instance that runs this camera ({instance}) is unreachable"},
+                status_code=503,
+                headers={"Retry-After": "5"},
+            )
+        if exc.missing is not None and upstream.status_code == 404:
+            await upstream.aclose()
+            continue
+        return _streamed(upstream, http, instance)
+    await http.aclose()
+    return JSONResponse({"detail": exc.missing}, status_code=404)
+
+
+def _streamed(upstream: httpx.Response, http: httpx.AsyncClient, instance: str) -> Response:
+    """The upstream answer, chunk by chunk as the client takes it (never buffered whole)."""
     # The raw body is the bytes as sent (still content-encoded), so Content-Length holds.
     answer_headers = {
         key: value for key, value in upstream.headers.items() if key.lower() not in _HOP_BY_HOP
@@ -181,7 +209,7 @@ async def relay_response(request: StarletteRequest, exc: Exception) -> Response:
             async for chunk in upstream.aiter_raw():
                 yield chunk
         except httpx.HTTPError as err:  # the owner broke off: the client sees the end
-            _LOGGER.info("relay from %s ended: %s", exc.instance, err)
+            _LOGGER.info("relay from %s ended: %s", instance, err)
         finally:
             await upstream.aclose()
             await http.aclose()

@@ -71,6 +71,18 @@ async def owner_of(leases: Leases, device: str, me: str) -> tuple[str, str] | No
     return None
 
 
+async def peers_of(leases: Leases, me: str) -> list[tuple[str, str]]:
+    """(name, internal URL) of every other live instance that announced where it listens."""
+    now = time.time()
+    found: list[tuple[str, str]] = []
+    for entry in await leases.directory():
+        url = entry.get("internal_url")
+        alive = not entry.get("stopped") and now - float(entry["last_seen"]) <= leases.ttl
+        if entry.get("instance") != me and alive and isinstance(url, str) and url:
+            found.append((str(entry["instance"]), url))
+    return found
+
+
 def _round(value: float) -> float:
     return round(value, 1)
 

@@ -14,6 +14,7 @@ import httpx
 from bridge.api.relay import RELAYED_BY
 from bridge.app import Bridge
 from bridge.domain.base import utcnow
+from bridge.domain.media_paths import snapshot_path
 from bridge.simulator import Simulator
 from scaleout.conftest import CAMERAS
 from scaleout.rig import Fleet, client, token
@@ -178,3 +179,24 @@ async def test_a_relay_to_an_owner_that_died_answers_503(bridges: Fleet, sim: Si
     assert answer.status_code == 503
     assert "(a)" in answer.json()["detail"]
     assert answer.headers["retry-after"] == "5"
+
+
+async def test_a_kept_file_is_served_by_every_instance(bridges: Fleet, sim: Simulator) -> None:
+    """An event's snapshot is written by whichever instance's `event-media` consumer took it,
+    in its own data dir: the others ask their peers for a file they do not have."""
+    a = await bridges.start("a")
+    b = await bridges.start("b")
+    await bridges.balanced(len(CAMERAS))
+    await _announced(b, "a")
+    assert a.media is not None
+    rel = snapshot_path("cam1", utcnow(), "evt-kept-on-a")
+    jpeg = b"\xff\xd8" + bytes(2000)
+    await asyncio.to_thread(a.media.event_media.dir.write, rel, jpeg)
+    async with client(b, await token(b)) as http:
+        answer = await http.get(f"/media/{rel}")
+        assert answer.status_code == 200, answer.text
+        assert answer.content == jpeg
+        assert answer.headers["content-type"] == "image/jpeg"
+        gone = await http.get(f"/media/{snapshot_path('cam1', utcnow(), 'evt-nowhere')}")
+        assert gone.status_code == 404
+        assert "no such media file" in gone.json()["detail"]

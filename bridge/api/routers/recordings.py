@@ -24,7 +24,7 @@ from bridge.api.media_access import (
     recording_access,
 )
 from bridge.api.recording_schemas import RecordingPage, RecordingRecord, RecordingSearch
-from bridge.api.relay import RelayEvent, RelayRecording, RelaySearch
+from bridge.api.relay import RelayEvent, RelayRecording, RelaySearch, relay_to_peers
 from bridge.api.routers.events import EventIdPath
 from bridge.api.scopes import Control, Read
 from bridge.api.security import Principal
@@ -289,7 +289,9 @@ async def media_file(
         return FileResponse(path, media_type=kind_type, headers={"Cache-Control": "private"})
     data = media.event_media.pending.get(rel)
     if data is None:
-        raise HTTPException(404, "no such media file (deleted, or never kept)")
+        missing = "no such media file (deleted, or never kept)"
+        await relay_to_peers(request, missing)  # kept by another instance, maybe
+        raise HTTPException(404, missing)
     return Response(data, media_type=kind_type, headers={"Cache-Control": "private"})
 
 
