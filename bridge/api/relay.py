@@ -42,6 +42,9 @@ CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 60.0
 """Seconds the owner may stay silent (an HLS session's first segment, a slow camera)."""
 
+MAX_EVENT_ID = 64
+"""As the routes' `EventIdPath`: a longer id is the route's 422, never a store query."""
+
 _HOP_BY_HOP = frozenset(
     {
         "connection",
@@ -107,23 +110,36 @@ async def relay_to_peers(request: Request, missing: str) -> None:
         raise Relay(peers, missing=missing)
 
 
-async def _by_camera(request: Request, camera_id: str) -> None:
-    await relay_if_elsewhere(request, camera_id)
+# The path parameters are read from the request, not declared: the route declares (and
+# validates, and documents) them once.
 
 
-async def _by_recording(request: Request, recording_id: int) -> None:
+async def _by_camera(request: Request) -> None:
+    await relay_if_elsewhere(request, str(request.path_params["camera_id"]))
+
+
+async def _by_recording(request: Request) -> None:
     ctx = _ctx(request)
     if ctx.owner is None or request.headers.get(RELAYED_BY):
+        return
+    try:
+        recording_id = int(request.path_params["recording_id"])
+    except ValueError:
+        return  # the route's 422
+    if not 1 <= recording_id < 2**63:
         return
     found = await ctx.store.get_recording(recording_id)
     if found is not None:
         await relay_if_elsewhere(request, found.camera_id)
 
 
-async def _by_event(request: Request, event_id: str) -> None:
+async def _by_event(request: Request) -> None:
     ctx = _ctx(request)
     if ctx.owner is None or request.headers.get(RELAYED_BY):
         return
+    event_id = str(request.path_params["event_id"])
+    if not 0 < len(event_id) <= MAX_EVENT_ID:
+        return  # the route's 422
     found = await ctx.store.get_event(event_id)
     if found is not None:
         await relay_if_elsewhere(request, found.camera_id)
