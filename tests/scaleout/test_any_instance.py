@@ -6,6 +6,7 @@ the client asked."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -271,3 +272,28 @@ async def test_a_request_relayed_once_is_answered_where_it_arrived(
     assert snap.status_code == 409
     assert search.status_code == 409
     assert "offline" in search.json()["detail"]
+
+
+async def test_hls_through_a_non_owner_is_the_owners_session(
+    bridges: Fleet, sim: Simulator
+) -> None:
+    """The playlist and its segments asked of b come from a's HLS session (one ffmpeg, on the
+    instance that holds the camera's session)."""
+    a = await bridges.start("a")
+    b = await bridges.start("b")
+    split = await bridges.balanced(len(CAMERAS))
+    theirs = sorted(split["a"])[0]
+    await _announced(b, "a")
+    assert a.streams is not None
+    assert b.streams is not None
+    async with client(b, await token(b)) as http:
+        playlist = await http.get(f"/cameras/{theirs}/streams/sub/index.m3u8", timeout=30)
+        assert playlist.status_code == 200, playlist.text
+        assert playlist.text.startswith("#EXTM3U")
+        listed = [int(n) for n in re.findall(r"^(\d+)\.ts", playlist.text, re.MULTILINE)]
+        assert listed, playlist.text
+        segment = await http.get(f"/cameras/{theirs}/streams/sub/{listed[-1]}.ts")
+        assert segment.status_code == 200
+        assert segment.content[:1] == b"\x47"  # MPEG-TS sync byte
+    assert a.streams.stats()["hls_sessions_started"] >= 1
+    assert b.streams.stats()["hls_sessions_started"] == 0
