@@ -297,3 +297,37 @@ async def test_hls_through_a_non_owner_is_the_owners_session(
         assert segment.content[:1] == b"\x47"  # MPEG-TS sync byte
     assert a.streams.stats()["hls_sessions_started"] >= 1
     assert b.streams.stats()["hls_sessions_started"] == 0
+
+
+async def test_an_event_clip_asked_of_a_non_owner_is_cut_by_the_owner(
+    bridges: Fleet, sim: Simulator
+) -> None:
+    fast = {"index_after_event": 0.5}  # the recording is indexed soon after the event
+    a = await bridges.start("a", media=fast)
+    b = await bridges.start("b", media=fast)
+    split = await bridges.balanced(len(CAMERAS))
+    theirs = sorted(split["a"])[0]
+    await _announced(b, "a")
+    assert a.media is not None
+    assert b.media is not None
+    sim.devices[theirs].trigger_event("vehicle", True, 0, duration=3.0)
+    async with client(b, await token(b)) as http:
+        ended: dict[str, Any] | None = None
+        async with asyncio.timeout(30):
+            while ended is None:
+                page = (await http.get("/events", params={"camera_id": theirs})).json()
+                ended = next(
+                    (e for e in page["events"] if e["type"] == "vehicle" and e.get("recording_id")),
+                    None,
+                )
+                await asyncio.sleep(0.2)
+        clip = await http.get(f"/events/{ended['event_id']}/clip", timeout=60)
+    assert clip.status_code == 200, clip.text
+    assert clip.headers["content-type"] == "video/mp4"
+    assert clip.content[4:8] == b"ftyp"
+    stored = await a.store.get_event(ended["event_id"])
+    assert stored is not None
+    assert stored.clip is not None
+    assert a.media.event_media.dir.resolve(stored.clip) is not None
+    assert (a.settings.media.root(a.settings.data_dir) / stored.clip).is_file()  # cut by a
+    assert not (b.settings.media.root(b.settings.data_dir) / stored.clip).exists()
