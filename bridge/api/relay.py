@@ -8,7 +8,9 @@ dependency after its scope check (`RelayCamera`, `RelayRecording`, `RelayEvent`,
 `RelaySearch`): when another live instance holds the lease, the dependency raises `Relay` and
 `relay_response` forwards the request to the holder's `internal_url` (the instance directory in
 Redis) and streams its answer back — status, headers (`Content-Range` …) and body, one chunk at
-a time, never buffered whole.
+a time, never buffered whole. A kept file (an event's snapshot or clip under `/media/…`) that
+is not in this instance's data dir is asked of every other live instance in turn
+(`relay_to_peers`): the instance whose `event-media` consumer took it has it.
 
 The request goes as the client made it: method, path, query (a signed media token), body and
 headers (its `Authorization`, `Range`, `Host`, …), so the owner checks the caller exactly as the
@@ -195,7 +197,10 @@ async def relay_response(request: StarletteRequest, exc: Exception) -> Response:
                 ),
                 stream=True,
             )
-        except httpx.HTTPError as err:
+        except BaseException as err:
+            if not isinstance(err, httpx.HTTPError):
+                await http.aclose()
+                raise
             _LOGGER.warning("relay to %s failed: %s", instance, err)
             if exc.missing is not None:
                 continue
