@@ -331,3 +331,38 @@ async def test_an_event_clip_asked_of_a_non_owner_is_cut_by_the_owner(
     assert a.media.event_media.dir.resolve(stored.clip) is not None
     assert (a.settings.media.root(a.settings.data_dir) / stored.clip).is_file()  # cut by a
     assert not (b.settings.media.root(b.settings.data_dir) / stored.clip).exists()
+
+
+async def test_media_between_a_bridge_process_and_an_in_process_one(
+    bridges: Fleet, sim: Simulator
+) -> None:
+    """A real `reolink-bridge run` process and an in-process bridge serve each other's cameras:
+    a snapshot and a live search, each way."""
+    a = await bridges.start("a")
+    bridges.process("c")
+    assert a.keeper is not None
+    leases = a.keeper.leases
+
+    async def split() -> dict[str, set[str]]:
+        held = await leases.holders(CAMERAS)
+        found: dict[str, set[str]] = {"a": set(), "c": set()}
+        for camera, (holder, _) in held.items():
+            found.setdefault(holder, set()).add(camera)
+        return found
+
+    async with asyncio.timeout(60):
+        while not (len((held := await split())["a"]) == len(held["c"]) == 3 and len(held) == 2):
+            await asyncio.sleep(0.2)
+    await _announced(a, "c")
+    c_url = next(e["internal_url"] for e in await leases.directory() if e["instance"] == "c")
+    api_token = await token(a)
+    headers = {"Authorization": f"Bearer {api_token}"}
+    async with (
+        client(a, api_token) as via_a,
+        httpx.AsyncClient(base_url=c_url + "/api/v1", headers=headers, timeout=30) as via_c,
+    ):
+        for http, camera in ((via_a, sorted(held["c"])[0]), (via_c, sorted(held["a"])[0])):
+            snap = await http.get(f"/cameras/{camera}/snapshot")
+            assert snap.status_code == 200, snap.text
+            assert snap.content.startswith(b"\xff\xd8")
+            assert await _search(http, camera)
