@@ -2,7 +2,8 @@
 
 - `bridge_info`: `reolink/bridge/info` and `GET /bridge/info`;
 - `camera_entry`: one device of `reolink/bridge/cameras` and of `GET /cameras` (REST adds
-  `online`), with its live `push` status (`push_status`, as in `device_health`);
+  `online`, from `device_online`), with its live `push` status (`push_status`, as in
+  `device_health`);
 - `device_health`: one device of the `health_check` bridge request (MQTT, REST, WebSocket).
 """
 
@@ -43,11 +44,15 @@ def push_status(runner: DeviceRunner) -> dict[str, Any]:
 
 
 def camera_entry(
-    camera: Camera, capabilities: Capabilities | None, push: dict[str, Any] | None = None
+    camera: Camera,
+    capabilities: Capabilities | None,
+    push: dict[str, Any] | None = None,
+    *,
+    online: bool | None = None,
 ) -> dict[str, Any]:
     """A configured device without its password, its capabilities (None until it answered),
-    the camera ids it exposes (an NVR: one per channel) and its live push status (`with_push`;
-    None while no instance has said)."""
+    the camera ids it exposes (an NVR: one per channel), its live push status (`with_push`;
+    None while no instance has said) and `online` when given (REST)."""
     entry: dict[str, Any] = camera.public_dict()
     with_push(entry, push)
     entry["capabilities"] = capabilities.model_dump(mode="json") if capabilities else None
@@ -56,12 +61,22 @@ def camera_entry(
         if capabilities
         else [camera.id]
     )
+    if online is not None:
+        entry["online"] = online
     return entry
 
 
 def with_push(entry: dict[str, Any], push: dict[str, Any] | None) -> None:
     """Set the live push status (`push_status`) of a `camera_entry`."""
     entry["push_status"] = push
+
+
+def device_online(runner: DeviceRunner, *, runs: bool, cached: bool | None) -> bool:
+    """Whether a device answers: its runner knows when this instance runs it; otherwise its
+    owner's last word, from the shared cache (`AvailabilityChanged`, written by the owner)."""
+    if runs:
+        return runner.online
+    return runner.camera.enabled and bool(cached)
 
 
 def device_health(runner: DeviceRunner) -> dict[str, Any]:

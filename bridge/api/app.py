@@ -19,6 +19,7 @@ from bridge.api.logouts import LOGOUTS_FILE, EndedSessions
 from bridge.api.metrics import ApiMetrics, BodyLimitMiddleware, MetricsMiddleware
 from bridge.api.openapi import install_openapi
 from bridge.api.ratelimit import RateLimiter
+from bridge.api.relay import install as install_relay
 from bridge.api.routers import (
     auth,
     camera_test,
@@ -26,6 +27,7 @@ from bridge.api.routers import (
     control,
     dashboard,
     events,
+    instances,
     live,
     recordings,
     settings,
@@ -112,6 +114,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
         live.router,
         streams.router,
         system.router,
+        instances.router,
         auth.router,
         dashboard.router,
         camera_test.router,
@@ -119,6 +122,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
         app.include_router(router, prefix=PREFIX)
     mount_dashboard(app, server.web_dir)
     install_error_handlers(app)
+    install_relay(app)
     _register_metrics(state)
     app.add_middleware(JsonDepthMiddleware)  # inside the body limit: reads bounded bodies only
     app.add_middleware(BodyLimitMiddleware, limit=server.max_request_bytes)
@@ -142,6 +146,11 @@ def _register_metrics(state: ApiState) -> None:
         "reolink_cameras_online",
         "Devices that answer",
         lambda: float(sum(1 for r in ctx.manager.runners if r.online)),
+    )
+    metrics.gauge(
+        "reolink_cameras_running",
+        "Devices this instance runs (with several instances: holds the lease of)",
+        lambda: float(len(ctx.manager.running())),
     )
     metrics.gauge("reolink_live_clients", "WebSocket and SSE clients", hub.clients)
     metrics.counter(

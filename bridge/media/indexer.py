@@ -177,6 +177,8 @@ class RecordingsIndexer:
         except UnknownCamera:
             return
         device = runner.camera.id
+        if not self.manager.runs(device):
+            return  # another instance runs it: its indexer (every instance hears every event)
         self._waiting.setdefault(device, []).append(event)
         if device not in self._after_event:
             task = asyncio.get_running_loop().create_task(self._index_after(runner))

@@ -125,6 +125,9 @@ class DeviceRunner(PushSide):
         """Per view with an active detection: (monotonic, poll time) of its last heartbeat."""
         self._poll_caps: Capabilities | None = None
         """`capabilities` without the channels a detection poll must not read (battery)."""
+        self.may_poll: Callable[[], bool] = lambda: True
+        """Asked before each poll; False skips it (with several instances: the device's lease
+        lapsed here, `bridge.pipeline.fence`)."""
         self._setup_push(networks, tasks, push_client_factory)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -244,6 +247,8 @@ class DeviceRunner(PushSide):
         return interval * PUSH_HEALTH_FACTOR if self.push.active and not nvr else interval
 
     async def _tick(self) -> None:
+        if not self.may_poll():
+            return
         assert self.client is not None
         await self._check_health()
         assert self.capabilities is not None

@@ -24,7 +24,7 @@ from bridge.domain.commands import Command, CommandResult
 from bridge.domain.errors import UnknownCamera
 from bridge.domain.state import CameraState
 from bridge.pipeline.device import DeviceRunner
-from bridge.reports import camera_entry, device_health, push_status
+from bridge.reports import camera_entry, device_health, device_online, push_status
 from bridge.topics.mapping import entities_payload
 
 router = APIRouter(prefix="/cameras", tags=["cameras"], responses=responses.CAMERA)
@@ -39,11 +39,22 @@ CameraIdPath = Annotated[
 ]
 
 
-def camera_info(runner: DeviceRunner) -> CameraInfo:
-    """The `reolink/bridge/cameras` entry of one device (never its password)."""
-    data = camera_entry(runner.camera, runner.capabilities, push_status(runner))
-    data["online"] = runner.online
-    return CameraInfo.model_validate(data)
+def camera_info(runner: DeviceRunner, *, runs: bool, cached: bool | None) -> CameraInfo:
+    """The `reolink/bridge/cameras` entry of one device (never its password), with `online`
+    as its owner sees it (`cached`: the shared cache's availability, for another's camera)."""
+    online = device_online(runner, runs=runs, cached=cached)
+    return CameraInfo.model_validate(
+        camera_entry(
+            runner.camera, runner.capabilities, push_status(runner) if runs else None, online=online
+        )
+    )
+
+
+async def _info(ctx: ApiContext, runner: DeviceRunner) -> CameraInfo:
+    device = runner.camera.id
+    runs = ctx.manager.runs(device)
+    cached = None if runs else await ctx.cache.get_availability(device)
+    return camera_info(runner, runs=runs, cached=cached)
 
 
 def _runner(ctx: ApiContext, camera_id: str) -> DeviceRunner:
@@ -66,7 +77,15 @@ def _device(ctx: ApiContext, camera_id: str) -> DeviceRunner:
     "", dependencies=[Read], summary="List the configured devices (as reolink/bridge/cameras)"
 )
 async def list_cameras(ctx: Ctx) -> list[CameraInfo]:
-    return [camera_info(runner) for runner in ctx.manager.runners]
+    runners = ctx.manager.runners
+    if all(ctx.manager.runs(r.camera.id) for r in runners):
+        available: dict[str, bool] = {}
+    else:  # some run elsewhere: their owners' word, from the shared cache
+        available = await ctx.cache.all_availability()
+    return [
+        camera_info(r, runs=ctx.manager.runs(r.camera.id), cached=available.get(r.camera.id))
+        for r in runners
+    ]
 
 
 @router.post(
@@ -78,14 +97,14 @@ async def list_cameras(ctx: Ctx) -> list[CameraInfo]:
 )
 async def add_camera(ctx: Ctx, camera: Camera) -> CameraInfo:
     await ctx.registry.add(camera)
-    return camera_info(ctx.manager.runner(camera.id))
+    return await _info(ctx, ctx.manager.runner(camera.id))
 
 
 @router.get(
     "/{camera_id}", dependencies=[Read], summary="One device (an NVR channel id gives its NVR)"
 )
 async def get_camera(ctx: Ctx, camera_id: CameraIdPath) -> CameraInfo:
-    return camera_info(_runner(ctx, camera_id))
+    return await _info(ctx, _runner(ctx, camera_id))
 
 
 @router.put(
@@ -104,7 +123,7 @@ async def update_camera(ctx: Ctx, camera_id: CameraIdPath, update: CameraUpdate)
         await ctx.registry.update(camera_id, changes)
     except ValidationError as err:
         raise HTTPException(422, validation_details(err.errors(include_input=False))) from None
-    return camera_info(ctx.manager.runner(camera_id))
+    return await _info(ctx, ctx.manager.runner(camera_id))
 
 
 @router.delete(
@@ -140,7 +159,12 @@ async def camera_status(ctx: Ctx, camera_id: CameraIdPath) -> CameraStatus:
     caps = runner.capabilities
     channel_caps = view.capabilities
     health = device_health(runner)  # as the health_check bridge request reports the device
-    health["online"] = runner.online and (channel_caps.online if channel_caps else True)
+    if ctx.manager.runs(camera_id):
+        health["online"] = runner.online and (channel_caps.online if channel_caps else True)
+    else:  # run by another instance: its owner's word, from the shared cache
+        health["online"] = device_online(
+            runner, runs=False, cached=await ctx.cache.get_availability(camera_id)
+        )
     return CameraStatus(
         **health,
         camera_id=camera_id,

@@ -9,12 +9,13 @@ import asyncio
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from bridge.api import responses
 from bridge.api.deps import Ctx, CurrentPrincipal, State
+from bridge.api.relay import relay_to_peers
 from bridge.api.routers.cameras import CameraIdPath
 from bridge.api.schemas import CommandAudit, CommandPage, EventPage, EventRecord
 from bridge.api.scopes import Control, Read
@@ -223,14 +224,17 @@ async def acknowledge_events(
     dependencies=[Read],
     summary="The snapshot taken when the event started",
 )
-async def event_snapshot(state: State, event_id: EventIdPath) -> Response:
+async def event_snapshot(request: Request, state: State, event_id: EventIdPath) -> Response:
     event = await _event(state, event_id)
     jpeg = state.hub.snapshot(event_id)
     media = state.ctx.media
     if jpeg is None and event.snapshot_path and media is not None:
         jpeg = await asyncio.to_thread(media.event_media.read, event.snapshot_path)
     if jpeg is None:
-        raise HTTPException(404, f"no snapshot is kept for event {event_id!r}")
+        missing = f"no snapshot is kept for event {event_id!r}"
+        if event.snapshot_path:  # kept by another instance, maybe
+            await relay_to_peers(request, missing)
+        raise HTTPException(404, missing)
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private"})
 
 

@@ -24,6 +24,7 @@ from bridge.api.media_access import (
     recording_access,
 )
 from bridge.api.recording_schemas import RecordingPage, RecordingRecord, RecordingSearch
+from bridge.api.relay import RelayEvent, RelayRecording, RelaySearch, relay_to_peers
 from bridge.api.routers.events import EventIdPath
 from bridge.api.scopes import Control, Read
 from bridge.api.security import Principal
@@ -147,7 +148,7 @@ async def get_recording(
 
 @router.get(
     "/recordings/{recording_id}/download",
-    dependencies=[RecordingAccess],
+    dependencies=[RecordingAccess, RelayRecording],
     response_class=ClosingStreamingResponse,
     responses={
         200: {"content": {MP4: {}}, "description": "The file"},
@@ -199,7 +200,7 @@ async def download_recording(request: Request, recording_id: RecordingIdPath) ->
 
 @router.get(
     "/recordings/{recording_id}/play.mp4",
-    dependencies=[RecordingAccess],
+    dependencies=[RecordingAccess, RelayRecording],
     response_class=ClosingStreamingResponse,
     responses={200: {"content": {MP4: {}}, "description": "Fragmented MP4"}, **responses.NOT_FOUND},
     summary="The recording as fragmented MP4 for a browser (remuxed, not re-encoded)",
@@ -242,7 +243,7 @@ def _file_name(name: str) -> str:
         **responses.BAD_GATEWAY,
         **responses.UNAVAILABLE,
     },
-    dependencies=[Control],
+    dependencies=[Control, RelaySearch],
     summary="Ask the camera now for its files in a window (they are indexed on the way)",
 )
 async def search_recordings(
@@ -288,13 +289,15 @@ async def media_file(
         return FileResponse(path, media_type=kind_type, headers={"Cache-Control": "private"})
     data = media.event_media.pending.get(rel)
     if data is None:
-        raise HTTPException(404, "no such media file (deleted, or never kept)")
+        missing = "no such media file (deleted, or never kept)"
+        await relay_to_peers(request, missing)  # kept by another instance, maybe
+        raise HTTPException(404, missing)
     return Response(data, media_type=kind_type, headers={"Cache-Control": "private"})
 
 
 @router.get(
     "/events/{event_id}/clip",
-    dependencies=[LinkAccess],
+    dependencies=[LinkAccess, RelayEvent],
     response_class=FileResponse,
     responses={200: {"content": {MP4: {}}, "description": "An MP4"}, **responses.NOT_FOUND},
     summary="An MP4 of the event, cut from the camera's recording (cached)",

@@ -20,6 +20,7 @@ from bridge.api import responses
 from bridge.api.commanding import CommandFailed, dispatch, result_payload
 from bridge.api.deps import Ctx, CurrentPrincipal, State
 from bridge.api.errors import validation_details
+from bridge.api.relay import relay_if_elsewhere
 from bridge.api.routers.cameras import CameraIdPath
 from bridge.api.schemas import (
     ConfigVersion,
@@ -153,6 +154,8 @@ CachedSnapshot = Annotated[bool, Query(description="The latest snapshot, if one 
 
 async def _snapshot_scope(request: Request, cached: CachedSnapshot = False) -> None:
     await enforce(request, "read" if cached else "control")
+    if not cached:  # taken now: by the instance that runs the camera (the kept one is shared)
+        await relay_if_elsewhere(request, request.path_params["camera_id"])
 
 
 SnapshotScope = scoped(ScopeRule("control", relaxed="`read` with `cached=true`"))(_snapshot_scope)

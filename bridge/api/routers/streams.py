@@ -5,6 +5,9 @@
   URLs (password included) only for the admin scope.
 - `GET /cameras/{id}/streams/{stream}.flv`: HTTP-FLV relayed from the camera with backpressure.
 - `GET /cameras/{id}/streams/{stream}/index.m3u8` and `…/{n}.ts`: HLS (`bridge.media.hls`).
+
+Each needs the camera's session: an instance that does not run the camera relays the request to
+the one that does (`bridge.api.relay`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from starlette.background import BackgroundTask
 from bridge.api import responses
 from bridge.api.context import ApiContext
 from bridge.api.deps import Ctx, CurrentPrincipal, signed_url
+from bridge.api.relay import RelayCamera
 from bridge.api.routers.cameras import CameraIdPath
 from bridge.api.scopes import Read, ScopeRule, allows, enforce, scoped
 from bridge.api.security import Principal
@@ -73,7 +77,7 @@ def _base_url(request: Request, ctx: ApiContext) -> str:
 
 @router.get(
     "/{camera_id}/streams",
-    dependencies=[Read],
+    dependencies=[Read, RelayCamera],
     summary="The streams of a camera (or of each NVR channel) and where to watch them",
 )
 async def list_streams(
@@ -148,7 +152,7 @@ def _channel(
 
 @router.get(
     "/{camera_id}/streams/{stream}.flv",
-    dependencies=[StreamAccess],
+    dependencies=[StreamAccess, RelayCamera],
     response_class=StreamingResponse,
     responses={200: {"content": {FLV_MEDIA_TYPE: {}}, "description": "The live FLV stream"}},
     summary="The stream as HTTP-FLV, relayed from the camera",
@@ -196,7 +200,7 @@ async def _relay(
 
 @router.get(
     "/{camera_id}/streams/{stream}/index.m3u8",
-    dependencies=[StreamAccess],
+    dependencies=[StreamAccess, RelayCamera],
     response_class=Response,
     responses={200: {"content": {PLAYLIST_MEDIA_TYPE: {}}, "description": "The live playlist"}},
     summary="The stream as HLS (one ffmpeg per camera and stream, shared by every viewer)",
@@ -219,7 +223,7 @@ async def hls_playlist(
 
 @router.get(
     "/{camera_id}/streams/{stream}/{sequence}.ts",
-    dependencies=[StreamAccess],
+    dependencies=[StreamAccess, RelayCamera],
     response_class=FileResponse,
     responses={200: {"content": {SEGMENT_MEDIA_TYPE: {}}, "description": "One segment"}},
     summary="One HLS segment (MPEG-TS), as the playlist names it",
@@ -252,7 +256,7 @@ async def _alias_access(request: Request) -> None:
 
 @router.get(
     "/{camera_id}/stream/{kind}",
-    dependencies=[_alias_access],
+    dependencies=[_alias_access, RelayCamera],
     response_model=DirectStreamUrl,
     responses={307: {"description": "flv, hls: to the proxied stream"}},
     summary="The seed's stream route: the proxied FLV/HLS, or the camera's own RTSP/RTMP URL",
