@@ -5,10 +5,15 @@ creates no directory and starts no process, so it cannot fail on the environment
 that touches the outside world happens in `start()`, one named step after another (`_steps`);
 when a step fails, the error says which one, and the steps already started are stopped again.
 
-Start: secret key → store (migrations) → bus → registry (config file + cameras added at run time)
-→ bus consumers (cache, event writer, the end of interrupted events, retention) → MQTT → snapshot
-lanes → cameras → live streams (ffmpeg left by a previous run killed) → the REST/WebSocket/SSE
-API. Stop follows `STOP_ORDER` below, which says why each unit goes where it goes.
+Start: secret key → the instance's name → store (migrations) → bus → registry (config file +
+cameras added at run time) → bus consumers (cache, event writer, the end of interrupted events,
+retention) → MQTT → snapshot lanes → cameras → leases (several instances: the cameras this one
+runs) → live streams (ffmpeg left by a previous run killed) → the REST/WebSocket/SSE API. Stop
+follows `STOP_ORDER` below, which says why each unit goes where it goes.
+
+With `redis.url` set, several instances share the fleet (docs/scale-out.md): a `LeaseKeeper`
+decides which cameras this instance runs (`CameraManager.on_leases`), and a camera taken over has
+the events its previous owner left open ended (`InterruptedEvents.take_over`).
 
 Long-running tasks (retention, interrupted events, the event writer, the snapshot lanes) run in
 one `Supervisor` (`bridge.tasks`) owned here: a failure is logged and either restarts the task or
@@ -20,7 +25,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import socket
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -32,9 +40,11 @@ from bridge.api.context import ApiContext
 from bridge.api.lockout import warn_if_locked_out
 from bridge.api.server import ApiServer, serve
 from bridge.api.zeroconf import Announcer, service_info
+from bridge.bus._common import UNREACHABLE
 from bridge.bus.commands import CommandClient
 from bridge.bus.factory import build_bus
-from bridge.cache import CacheUpdater, build_cache
+from bridge.bus.redis_streams import RedisStreamsBus
+from bridge.cache import CacheUnavailable, CacheUpdater, build_cache
 from bridge.config import Settings
 from bridge.domain.base import utcnow
 from bridge.domain.camera import Camera
@@ -44,6 +54,8 @@ from bridge.mqtt.connection import MqttConnection
 from bridge.mqtt.service import REPUBLISH_DELAY, MqttService
 from bridge.pipeline.device import ClientFactory, default_client_factory
 from bridge.pipeline.dispatcher import CommandDispatcher
+from bridge.pipeline.instances import instance_name, instances_report, single_report
+from bridge.pipeline.leases import LeaseKeeper, Leases
 from bridge.pipeline.manager import CameraManager
 from bridge.pipeline.snapshots import Snapshots
 from bridge.redaction import redact
@@ -67,6 +79,9 @@ DRAIN_TIMEOUT = 5.0
 """Seconds the consumers get, at shutdown, to handle what the cameras produced last."""
 
 STOP_ORDER: tuple[str, ...] = (
+    # 0. Several instances: hand the cameras over first (their runners stop, then the leases are
+    #    released and the others nudged), so the others run them while this one still stops.
+    "leases",
     # 1. Nothing new comes in: the API first (no REST/WebSocket command, FLV viewers closed),
     #    the live streams (every ffmpeg killed and reaped), the snapshot lanes, then the cameras
     #    (runners end: no new state, event or command reply) and the dispatcher.
@@ -99,6 +114,7 @@ STOP_ORDER: tuple[str, ...] = (
     "bus",
     "cache-backend",
     "store",
+    "instance",
     "secret-key",
 )
 """The shutdown order, in one place. `stop()` stops the steps that started, in this order."""
@@ -141,6 +157,22 @@ class Bridge:
             networks=self.networks,
             tasks=self.tasks,
         )
+        self.instance = settings.instance or ""
+        """This instance's name (`instance_name`), settled by the first step."""
+        self.started_at = time.time()
+        self.keeper: LeaseKeeper | None = None
+        if settings.redis.url is not None:
+            leases = Leases(
+                settings.redis.url,
+                settings.redis.key_prefix,
+                owner=self.instance or "unnamed",
+                ttl=settings.redis.lease_ttl,
+            )
+            self.keeper = LeaseKeeper(
+                leases, on_change=self.manager.on_leases, info=self._instance_info
+            )
+            self.manager.leases = self.keeper
+            self.manager.on_acquired = self._took_over
         self.snapshots = Snapshots(
             self.manager,
             self.bus,
@@ -199,6 +231,7 @@ class Bridge:
         """Every step, in start order (`STOP_ORDER` gives the stop order)."""
         steps = [
             Step("secret-key", self.cipher.start, self.cipher.stop),
+            Step("instance", self._name_instance, _nothing),
             Step("store", self._open_store, self.store.close),
             Step("bus", _nothing, self.bus.aclose),
             Step("bus-drain", _nothing, self._drain_bus),
@@ -221,12 +254,64 @@ class Bridge:
             Step("snapshots", self.snapshots.start, self.snapshots.stop),
             Step("dispatcher", _nothing, self.dispatcher.aclose),
             Step("cameras", self._start_cameras, self.manager.stop),
+            Step("leases", self._start_leases, self._stop_leases),
         ]
         if self.streams is not None:
             steps.append(Step("streams", self.streams.start, self._stop_streams))
         if self.settings.server.enabled:
             steps.append(Step("api", self._start_api, self._stop_api))
         return steps
+
+    async def _name_instance(self) -> None:
+        """Settle the name (it may read or write the data dir's `instance-name`) and give it to
+        the units that carry it: lease holder, bus consumer, MQTT client id."""
+        self.instance = await asyncio.to_thread(instance_name, self.settings)
+        if self.keeper is not None:
+            self.keeper.leases.owner = self.instance
+        if isinstance(self.bus, RedisStreamsBus) and self.settings.redis.consumer_name is None:
+            self.bus.consumer_name = self.instance
+        if self.mqtt is not None:
+            configured = self.settings.mqtt.client_id
+            if configured is None:
+                self.mqtt.client_id = f"reolink-bridge-{self.instance}"
+            elif self.keeper is not None:  # one configuration, several instances
+                self.mqtt.client_id = f"{configured}-{self.instance}"
+        _LOGGER.info("bridge instance %s", self.instance)
+
+    def _instance_info(self) -> dict[str, Any]:
+        """This instance's entry in the instance directory (besides its cameras)."""
+        api_url = self.settings.server.public_url or (self.api.url if self.api else None)
+        return {
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "started_at": self.started_at,
+            "api_url": api_url,
+        }
+
+    async def instances(self) -> dict[str, Any]:
+        """`GET /bridge/instances`: the instances and the cameras each runs."""
+        if self.keeper is None:
+            return single_report(self.instance, self.manager.running(), self.started_at)
+        try:
+            return await instances_report(
+                self.keeper.leases, wanted=self.keeper.wanted, me=self.instance
+            )
+        except UNREACHABLE as err:
+            raise CacheUnavailable(f"Redis is unreachable: {err}") from err
+
+    async def _start_leases(self) -> None:
+        if self.keeper is not None:
+            await self.keeper.start()
+
+    async def _stop_leases(self) -> None:
+        if self.keeper is not None:
+            await self.keeper.stop()
+            await self.keeper.leases.aclose()
+
+    async def _took_over(self, devices: set[str]) -> None:
+        """Cameras whose lease this instance just took: end what their last owner left open."""
+        running = {r.camera.id for r in self.manager.runners if r.camera.enabled}
+        self.interrupted.take_over(devices, utcnow(), running=running)
 
     async def _open_store(self) -> None:
         await self.store.open()
@@ -239,10 +324,11 @@ class Bridge:
 
     async def _start_interrupted(self) -> None:
         # Before any camera runs: every event that started earlier belongs to a previous run.
-        # One instance runs every camera today; a scale-out passes the cameras it took over.
-        # A camera removed or disabled since is run by nobody: its events are ended too.
+        # A camera removed or disabled since is run by nobody: its events are ended too. With
+        # leases, the others' are ended by whoever takes each camera (`_took_over`).
         enabled = {c.id for c in self.cameras if c.enabled}
-        await self.interrupted.start(enabled, started_before=utcnow(), running=enabled)
+        mine = set() if self.keeper is not None else enabled
+        await self.interrupted.start(mine, started_before=utcnow(), running=enabled)
 
     async def _start_cameras(self) -> None:
         trusted = {camera.id for camera in self.settings.cameras}
@@ -276,6 +362,8 @@ class Bridge:
             mqtt=self.mqtt,
             streams=self.streams,
             media=self.media,
+            instances=self.instances,
+            instance=self.instance,
             stats={"writer": self.writer.stats, "media": self.media.stats}
             | ({"streams": self.streams.stats} if self.streams is not None else {}),
         )

@@ -63,6 +63,26 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _status(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bridge.bus._common import UNREACHABLE
+    from bridge.pipeline.instances import format_report, read_report
+
+    settings = _settings(args)
+    if settings is None:
+        return 2
+    try:
+        report = asyncio.run(read_report(settings))
+    except UNREACHABLE as err:
+        print(f"reolink-bridge: Redis is unreachable: {err}", file=sys.stderr)
+        return 1
+    if settings.redis.url is None:
+        report["instances"] = []
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
+
+
 def _admin(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -207,6 +227,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     demo.set_defaults(handler=_demo)
+
+    status = commands.add_parser(
+        "status", help="the bridge instances sharing Redis, and the cameras each runs"
+    )
+    status.add_argument("--config", type=Path, default=None, help="YAML config file")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.set_defaults(handler=_status)
 
     check = commands.add_parser(
         "check-config", help="validate a config file and print it, redacted"

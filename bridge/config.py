@@ -173,6 +173,13 @@ class RedisSettings(_Section):
     snapshot_ttl: float = Field(
         default=3600.0, gt=0, le=7 * 86400, description="Seconds a cached snapshot is kept"
     )
+    lease_ttl: float = Field(
+        default=15.0,
+        ge=0.5,
+        le=600,
+        description="Seconds a camera lease lives without renewal (several instances): how long "
+        "a dead instance's cameras go unpolled; renewed every third of it",
+    )
 
 
 class PollingSettings(_Section):
@@ -341,6 +348,12 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Path("./data")
+    instance: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$",
+        description="This bridge instance's name (leases, bus consumer, MQTT client id and "
+        "state topic); env REOLINK_INSTANCE; default: host name + an id kept in the data dir",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     server: ServerSettings = Field(default_factory=ServerSettings)
     mqtt: MqttSettings = Field(default_factory=MqttSettings)

@@ -6,7 +6,7 @@ authenticator, the rate limiters, the metrics registry: see `create_app`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -57,6 +57,10 @@ class ApiContext:
     """Live video (`bridge.media`); None when the API runs without it: the stream routes 503."""
     media: RecordingsMedia | None = None
     """Event media and recordings (`bridge.media.recordings`); None: those routes 503."""
+    instances: Callable[[], Awaitable[dict[str, Any]]] | None = None
+    """What `GET /bridge/instances` reports (`bridge.pipeline.instances`); None: 503."""
+    instance: str = ""
+    """This instance's name (`bridge.pipeline.instances.instance_name`)."""
     stats: dict[str, StatsSource] = field(default_factory=dict)
     """Counters exported on `/metrics` as `reolink_component_stat{component, stat}`: e.g.
     `{"writer": writer.stats, "bus": bus.stats}` (numbers only; others are skipped)."""

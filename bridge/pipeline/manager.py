@@ -1,15 +1,24 @@
-"""The cameras the bridge owns, added and removed at run time, each run by a `DeviceRunner`.
+"""The cameras the bridge knows, added and removed at run time, each run by a `DeviceRunner`.
 
 Every camera has a runner, so it is listed; only an enabled camera's runner is started (a disabled
 one is never contacted). A camera that is not trusted (anything but the config file's) reaches its
 device only through `networks`, the check of `security.camera_networks`.
+
+With several instances (`leases`, a `LeaseKeeper`), a runner is started only while this instance
+holds its device's lease (an NVR and its channels are one lease), and `runs()` says False for the
+others, so the command dispatcher leaves their commands to the owner. The keeper's `on_change`
+is `on_leases`: a lost lease stops its runner first; an acquired one gets a fresh runner (no
+state left from an earlier turn) and `on_acquired` (the end of the events a previous owner left
+open). Each such runner publishes through a `FencedBus`: once the lease is no longer valid
+(renewal failed, or the process was paused past its TTL) what it publishes is dropped and the
+runner is stopped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 
 from bridge.bus.messages import Bus, DeviceAdded, DeviceRemoved
 from bridge.config import PollingSettings
@@ -17,6 +26,8 @@ from bridge.domain.camera import Camera
 from bridge.domain.errors import InvalidCommand, UnknownCamera
 from bridge.domain.views import CameraView
 from bridge.pipeline.device import ClientFactory, DeviceRunner, default_client_factory
+from bridge.pipeline.fence import FencedBus
+from bridge.pipeline.leases import LeaseKeeper
 from bridge.reolink.network import CameraNetworks
 from bridge.tasks import Supervisor
 
@@ -45,7 +56,12 @@ class CameraManager:
         """Where untrusted cameras may connect; None: anywhere (a bare manager in tests)."""
         self._client_factory = client_factory
         self._runners: dict[str, DeviceRunner] = {}
+        self._trusted: set[str] = set()
         self._lock = asyncio.Lock()
+        self.leases: LeaseKeeper | None = None
+        """Several instances: the lease keeper (set before `start`); None: run every camera."""
+        self.on_acquired: Callable[[set[str]], Awaitable[None]] | None = None
+        """Called with the devices whose lease was just taken, before their runners start."""
 
     @property
     def runners(self) -> list[DeviceRunner]:
@@ -60,25 +76,40 @@ class CameraManager:
         for camera in cameras:
             await self.add(camera, trusted=camera.id in trusted)
 
+    def _new_runner(self, camera: Camera) -> DeviceRunner:
+        bus: Bus = self.bus
+        if self.leases is not None:
+            bus = FencedBus(self.bus, camera.id, self.leases.valid, on_stale=self._stale)
+        return DeviceRunner(
+            camera,
+            self.polling,
+            bus,
+            client_factory=self._client_factory,
+            networks=None if camera.id in self._trusted else self.networks,
+            tasks=self.tasks,
+        )
+
+    def owns(self, device_id: str) -> bool:
+        """This instance may drive the device now (always, without leases)."""
+        return self.leases is None or self.leases.valid(device_id)
+
     async def add(self, camera: Camera, *, trusted: bool = False) -> DeviceRunner:
         async with self._lock:
             if camera.id in self._runners or self._find_view(camera.id) is not None:
                 raise DuplicateCamera(f"camera {camera.id!r} exists already")
-            runner = DeviceRunner(
-                camera,
-                self.polling,
-                self.bus,
-                client_factory=self._client_factory,
-                networks=None if trusted else self.networks,
-                tasks=self.tasks,
-            )
+            if trusted:
+                self._trusted.add(camera.id)
+            runner = self._new_runner(camera)
             self._runners[camera.id] = runner
             self.bus.publish(DeviceAdded(camera))
-            if camera.enabled:
+            if not camera.enabled:
+                _LOGGER.info("camera %s added, disabled: not contacted", camera.id)
+            elif self.owns(camera.id):
                 await runner.start()
                 _LOGGER.info("camera %s added (%s)", camera.id, camera.host)
             else:
-                _LOGGER.info("camera %s added, disabled: not contacted", camera.id)
+                _LOGGER.info("camera %s added; run by the instance holding its lease", camera.id)
+            self._want()
             return runner
 
     async def remove(self, camera_id: str) -> Camera:
@@ -86,11 +117,52 @@ class CameraManager:
             runner = self._runners.pop(camera_id, None)
             if runner is None:
                 raise UnknownCamera(f"no camera {camera_id!r}")
+            self._trusted.discard(camera_id)
+            self._want()
         runner.mark_removed()
         await runner.stop()
         self.bus.publish(DeviceRemoved(runner.camera, runner.capabilities))
         _LOGGER.info("camera %s removed", camera_id)
         return runner.camera
+
+    # -- leases ------------------------------------------------------------------------------
+
+    def _want(self) -> None:
+        if self.leases is not None:
+            self.leases.want(r.camera.id for r in self._runners.values() if r.camera.enabled)
+            self.leases.wake()
+
+    async def on_leases(self, acquired: set[str], lost: set[str]) -> None:
+        """The keeper's `on_change`: stop what was lost, start a fresh runner for what was won."""
+        async with self._lock:
+            stopping = [self._runners[name] for name in sorted(lost) if name in self._runners]
+            await asyncio.gather(*(runner.stop() for runner in stopping), return_exceptions=True)
+            for runner in stopping:
+                self._renew_runner(runner)
+            if lost:
+                _LOGGER.info("leases: stopped %s", ", ".join(sorted(lost)))
+            won = {name for name in acquired if name in self._runners}
+            if not won:
+                return
+            if self.on_acquired is not None:
+                await self.on_acquired(won)
+            for name in sorted(won):
+                runner = self._renew_runner(self._runners[name])
+                if runner.camera.enabled:
+                    await runner.start()
+            _LOGGER.info("leases: running %s", ", ".join(sorted(won)))
+
+    def _renew_runner(self, runner: DeviceRunner) -> DeviceRunner:
+        """A fresh runner for the same camera (a stopped one keeps the state of its turn)."""
+        fresh = self._new_runner(runner.camera)
+        self._runners[runner.camera.id] = fresh
+        return fresh
+
+    def _stale(self, name: str) -> None:
+        """A fenced runner published after its lease lapsed here: the keeper gives the lease up
+        at once (the runner stops) and takes it again if nobody else has it."""
+        if self.leases is not None:
+            self.leases.forfeit(name)
 
     async def rename(self, camera_id: str, name: str) -> Camera:
         runner = self._runners.get(camera_id)
@@ -107,8 +179,17 @@ class CameraManager:
 
     def runs(self, camera_id: str) -> bool:
         """This process runs the camera (or the NVR channel): its dispatcher executes its
-        commands."""
-        return self._find_view(camera_id) is not None
+        commands. With leases, only while it holds the device's lease."""
+        found = self._find_view(camera_id)
+        return found is not None and self.owns(found[0].camera.id)
+
+    def running(self) -> list[str]:
+        """The devices this instance runs now (enabled, and its lease held)."""
+        return [
+            r.camera.id
+            for r in self._runners.values()
+            if r.camera.enabled and self.owns(r.camera.id)
+        ]
 
     def resolve(self, camera_id: str) -> tuple[DeviceRunner, CameraView]:
         """The runner and view for a camera id (a camera, an NVR, or an NVR channel)."""

@@ -14,10 +14,12 @@ channels): `devices`, those this instance is about to run, and `running`, those 
 runs (every enabled camera of the registry). An open event is ended when its camera is a view of
 one of `devices`, or of none of `running`: a camera removed from the registry (or disabled) is run
 by nobody, so nothing else would ever end its events. Today one instance runs every camera and
-passes the same set twice; a scale-out passes the cameras whose lease it took, and leaves the
-events of the cameras other instances run to them. Only events that started before this
-instance's start (`started_before`) are candidates, so an event of this run is never taken for one
-of the last.
+passes the same set twice. With several instances (leases), the start passes no device and every
+enabled camera as running (only removed or disabled cameras' events are ended then), and
+`take_over` runs once more for each batch of cameras whose lease the instance takes: their
+previous owner (dead, or gone on purpose) left their open events behind. Only events that started
+before this instance's start (`started_before`; for a take-over, before the lease was taken) are
+candidates, so an event of this run is never taken for one of the last.
 """
 
 from __future__ import annotations
@@ -103,6 +105,7 @@ class InterruptedEvents:
         self.done = asyncio.Event()
         self._backoff = Backoff(retry_initial, retry_max)
         self._task: asyncio.Task[None] | None = None
+        self._takeovers: set[asyncio.Task[None]] = set()
 
     async def start(
         self, devices: Collection[str], started_before: datetime, *, running: Collection[str]
@@ -114,13 +117,26 @@ class InterruptedEvents:
             lambda: self._run(frozenset(devices), started_before, frozenset(running)),
         )
 
+    def take_over(
+        self, devices: Collection[str], started_before: datetime, *, running: Collection[str]
+    ) -> None:
+        """End the open events of `devices`, whose lease this instance just took (in the
+        background; `running`: every camera some instance runs, left alone)."""
+        task = start_task(
+            self.tasks,
+            f"interrupted-takeover:{','.join(sorted(devices))[:60]}",
+            lambda: self._run(frozenset(devices), started_before, frozenset(running)),
+        )
+        self._takeovers.add(task)
+        task.add_done_callback(self._takeovers.discard)
+
     async def _run(
         self, devices: frozenset[str], started_before: datetime, running: frozenset[str]
     ) -> None:
         await self.writer.backlog_written()
         while True:
             try:
-                self.closed = await close_interrupted(
+                closed = await close_interrupted(
                     self.store, devices, started_before, running=running
                 )
             except Exception as err:
@@ -133,14 +149,17 @@ class InterruptedEvents:
                 await asyncio.sleep(delay)
                 continue
             break
-        if self.closed:
+        self.closed += closed
+        if closed:
             _LOGGER.warning(
                 "ended %d event(s) left open by the previous run (interrupted: %s)",
-                len(self.closed),
-                ", ".join(sorted({e.camera_id for e in self.closed})),
+                len(closed),
+                ", ".join(sorted({e.camera_id for e in closed})),
             )
         self.done.set()
 
     async def stop(self) -> None:
         task, self._task = self._task, None
         await cancel_task(task)
+        for takeover in list(self._takeovers):
+            await cancel_task(takeover)

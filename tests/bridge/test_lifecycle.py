@@ -165,6 +165,7 @@ async def test_an_unwritable_spool_fails_the_start_clearly(tmp_path: Path) -> No
 
 _STARTED_BEFORE_WRITER = {
     "secret-key",
+    "instance",
     "store",
     "bus",
     "bus-drain",
