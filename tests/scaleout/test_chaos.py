@@ -27,7 +27,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module"), pytest
 
 SLACK = 3.0
 """Seconds a loaded machine (2 cores, other test runs) may add to a bound that is about time."""
-EPISODE = 10.0
+LOGS = Path(__file__).resolve().parents[2] / "artefacts" / "chaos"
+"""Where the bridges' logs are copied when the module ends."""
+EPISODE = 14.0
 """Seconds each detection of the event stream lasts: longer than a failover (TTL + a poll +
 the new owner's connect), so polling can see every one of them."""
 
@@ -35,21 +37,21 @@ the new owner's connect), so polling can see every one of them."""
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def fleet(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Fleet]:
     async with Fleet(tmp_path_factory.mktemp("fleet"), instances=3) as running:
-        yield running
+        try:
+            yield running
+        finally:
+            running.keep_logs(LOGS)
 
 
 @pytest_asyncio.fixture(loop_scope="module")
-async def healthy(fleet: Fleet, request: pytest.FixtureRequest) -> AsyncIterator[dict[str, str]]:
-    """Every instance running, the cameras balanced: camera → owner. Logs kept on failure."""
+async def healthy(fleet: Fleet) -> dict[str, str]:
+    """Every instance running, the cameras balanced: camera → owner."""
     for instance in fleet.instances.values():
         if instance.paused:
             instance.resume()
     stopped = [name for name, instance in fleet.instances.items() if not instance.running]
     await fleet.start(stopped)
-    yield await fleet.wait_balanced(timeout=30 + LEASE_TTL)
-    report = getattr(request.node, "rep_call", None)
-    if report is None or report.failed:
-        fleet.keep_logs(Path("artefacts") / "chaos" / request.node.name)
+    return await fleet.wait_balanced(timeout=30 + LEASE_TTL)
 
 
 class PollWatch:
@@ -171,9 +173,12 @@ async def test_kill_9_hands_cameras_over_and_loses_no_event(
     assert result.matched == len(episodes) >= 20
     # the ids the bridges published are the stored ones, each once
     published = {
-        m.json()["event_id"]
+        event["event_id"]
         for m in mqtt.messages
-        if m.topic.endswith("/event") and m.payload and m.json().get("type") == "person"
+        if m.topic.endswith("/event")
+        and m.payload
+        and isinstance(event := m.json(), dict)
+        and event.get("type") == "person"
     }
     stored = {row["event_id"] for row in await fleet.event_rows() if row["type"] == "person"}
     assert published <= stored
@@ -197,11 +202,11 @@ async def test_a_paused_instance_publishes_and_writes_nothing_stale(
     theirs = owned_by(healthy, victim)
     base = fleet.base_topic
     async with Recorder(fleet.broker.host, fleet.broker.port, (f"{base}/#",)) as mqtt:
-        # a detection on each of its cameras: it publishes the start, then it is paused, and the
-        # detection ends while it sleeps
+        # a detection on each of its cameras: it publishes and stores the start, then it is
+        # paused; the detection ends while it sleeps or on the new owner's watch
         mark = mqtt.mark()
         for camera in theirs:
-            await fleet.sim.fire(fleet.http, camera, "person", duration=2.0)
+            await fleet.sim.fire(fleet.http, camera, "person", duration=6.0)
         started = {
             camera: (
                 await mqtt.wait_json(
@@ -212,12 +217,13 @@ async def test_a_paused_instance_publishes_and_writes_nothing_stale(
             )["event_id"]
             for camera in theirs
         }
+        await stored_rows(fleet, set(started.values()), phase=None)
         paused = fleet[victim].pause()
         await fleet.wait_polled_again(theirs, paused, LEASE_TTL + POLL + 10 * SLACK)
         others = [n for n in fleet.names if n != victim]
         await fleet.wait_balanced(among=others)
         # the new owners end what it left open (at its last heartbeat: interrupted)
-        before = await ended_rows(fleet, set(started.values()))
+        before = await stored_rows(fleet, set(started.values()))
 
         mark = mqtt.mark()
         log_mark = fleet.broker_log_mark()
@@ -229,7 +235,9 @@ async def test_a_paused_instance_publishes_and_writes_nothing_stale(
         stale_events = [
             m.json()
             for m in mqtt.messages[mark:]
-            if m.topic.endswith("/event") and m.payload and m.json()["event_id"] in started.values()
+            if m.topic.endswith("/event")
+            and m.payload
+            and str(m.json().get("event_id")) in started.values()
         ]
         assert not stale_events, stale_events
         offline = [
@@ -250,18 +258,21 @@ async def test_a_paused_instance_publishes_and_writes_nothing_stale(
         if client in clients and topic.split("/")[1:2] and topic.split("/")[1] in lost
     ]
     assert not said, said
-    assert await ended_rows(fleet, set(started.values())) == before  # the store untouched
+    assert await stored_rows(fleet, set(started.values())) == before  # the store untouched
 
 
-async def ended_rows(fleet: Fleet, ids: set[str]) -> dict[str, tuple[object, ...]]:
-    """The stored rows of `ids`, once each has ended (waits for the new owners' recovery)."""
+async def stored_rows(
+    fleet: Fleet, ids: set[str], phase: str | None = "end"
+) -> dict[str, tuple[object, ...]]:
+    """The stored rows of `ids` once each is there (and in `phase`, if given): the new owners
+    end what a lost instance left open."""
     deadline = asyncio.get_running_loop().time() + 15 + LEASE_TTL
     while True:
         rows = {r["event_id"]: r for r in await fleet.event_rows() if r["event_id"] in ids}
-        if set(rows) == ids and all(r["phase"] == "end" for r in rows.values()):
+        if set(rows) == ids and all(phase in (None, r["phase"]) for r in rows.values()):
             return {i: (r["phase"], r["ended_at"], r["metadata"]) for i, r in rows.items()}
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"events not ended: {rows}")
+            raise AssertionError(f"not stored{f' ({phase})' if phase else ''}: {rows}")
         await asyncio.sleep(0.5)
 
 
@@ -300,10 +311,11 @@ async def test_a_command_through_another_instance_reaches_the_camera_once(
             for m in mqtt.on(f"{base}/{camera}/response", mark)
             if m.json().get("transaction") == "chaos-mqtt"
         ]
-    assert len(answers) == 1  # every instance hears the message; one executes and answers
-    assert (await fleet.sample()).set_counts[camera].get("SetIrLights", 0) == before + 2
-    assert len(await fleet.command_rows("chaos-mqtt")) == 1
-    assert fleet.sim.devices[camera]  # (the camera's own state is the simulator's)
+    sets = (await fleet.sample()).set_counts[camera].get("SetIrLights", 0) - before - 1
+    audit = await fleet.command_rows("chaos-mqtt")
+    evidence = f"{len(answers)} answer(s), {sets} SetIrLights, {len(audit)} audit row(s)"
+    # every instance hears the message: one executes it, once, and one answer goes out
+    assert (len(answers), sets, len(audit)) == (1, 1, 1), evidence
 
 
 async def test_a_clean_shutdown_hands_cameras_over_in_under_2_s(
