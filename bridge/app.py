@@ -202,9 +202,16 @@ class Bridge:
         )
         self.streams = StreamService(settings, self.manager) if settings.streams.enabled else None
         self.mqtt: MqttConnection | None = None
+        self.presence: MqttConnection | None = None
+        """Several instances: a second connection whose only job is this instance's own
+        `<base>/bridge/<instance>/state` and its last will (one will per connection)."""
         self.mqtt_service: MqttService | None = None
         if settings.mqtt.enabled:
             self.mqtt = MqttConnection(settings.mqtt, **(mqtt_options or {}))
+            if self.keeper is not None:
+                keeper = self.keeper
+                self.mqtt.say_offline = lambda: keeper.instances <= 1  # the last one says it
+                self.presence = MqttConnection(settings.mqtt, **(mqtt_options or {}))
             self.mqtt_service = MqttService(
                 settings,
                 self.mqtt,
@@ -248,7 +255,7 @@ class Bridge:
         if self.mqtt is not None and self.mqtt_service is not None:
             steps += [
                 Step("mqtt-service", self.mqtt_service.start, self.mqtt_service.stop),
-                Step("mqtt", self.mqtt.start, self.mqtt.stop),
+                Step("mqtt", self._start_mqtt, self._stop_mqtt),
             ]
         steps += [
             Step("snapshots", self.snapshots.start, self.snapshots.stop),
@@ -276,6 +283,9 @@ class Bridge:
                 self.mqtt.client_id = f"reolink-bridge-{self.instance}"
             elif self.keeper is not None:  # one configuration, several instances
                 self.mqtt.client_id = f"{configured}-{self.instance}"
+        if self.presence is not None and self.mqtt is not None:
+            self.presence.client_id = f"{self.mqtt.client_id}-presence"
+            self.presence.state_topic = self.topics.instance_state(self.instance)
         _LOGGER.info("bridge instance %s", self.instance)
 
     def _instance_info(self) -> dict[str, Any]:
@@ -299,9 +309,22 @@ class Bridge:
         except UNREACHABLE as err:
             raise CacheUnavailable(f"Redis is unreachable: {err}") from err
 
+    async def _start_mqtt(self) -> None:
+        assert self.mqtt is not None
+        await self.mqtt.start()
+        if self.presence is not None:
+            await self.presence.start()
+
+    async def _stop_mqtt(self) -> None:
+        assert self.mqtt is not None
+        if self.presence is not None:
+            await self.presence.stop()
+        await self.mqtt.stop()
+
     async def _start_leases(self) -> None:
         if self.keeper is not None:
             await self.keeper.start()
+            await self.manager.recall_devices()
 
     async def _stop_leases(self) -> None:
         if self.keeper is not None:

@@ -174,6 +174,9 @@ class CommandRecord:
     transaction: str | None = None
     at: datetime | None = None
     id: int | None = None
+    request_id: str | None = None
+    """The request's id (`CommandRequested.request_id`): one audit row per request, however
+    often the bus delivers its result (None: dispatched directly, not over the bus)."""
 
 
 @dataclass(frozen=True, slots=True)

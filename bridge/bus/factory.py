@@ -10,10 +10,11 @@ from bridge.config import Settings
 
 __all__ = ["PER_PROCESS_KINDS", "build_bus"]
 
-PER_PROCESS_KINDS = ("snapshots", "api", COMMANDS_OWNER)
+PER_PROCESS_KINDS = ("snapshots", "api", COMMANDS_OWNER, "devices")
 """Consumers every bridge process must see everything of (they act for this process only: its
 own cameras' snapshots and commands, its own WebSocket/SSE clients, the answers to its own
-command requests), as opposed to shared consumer groups."""
+command requests, what the other instances' cameras are: `CameraManager` with leases), as
+opposed to shared consumer groups."""
 
 
 def build_bus(settings: Settings) -> Bus:

@@ -208,6 +208,7 @@ class MqttConnection:
         max_incoming: int = MAX_INCOMING,
         max_handlers: int = MAX_HANDLERS,
         stop_timeout: float = STOP_TIMEOUT,
+        state_topic: str | None = None,
     ) -> None:
         if not 0 < reconnect_min <= reconnect_max:
             raise ValueError("need 0 < reconnect_min <= reconnect_max")
@@ -217,6 +218,11 @@ class MqttConnection:
         self.topics = Topics(base=settings.base_topic, discovery_prefix=settings.discovery_prefix)
         self.endpoint = MqttEndpoint.from_settings(settings)
         self.client_id = settings.client_id or f"reolink-bridge-{secrets.token_hex(4)}"
+        self.state_topic = state_topic or self.topics.bridge_state
+        """Where `online` goes on connect and `offline` on stop and as the last will."""
+        self.say_offline: Callable[[], bool] = lambda: True
+        """Asked at a clean stop: publish `offline` on `state_topic`? (No while other bridge
+        instances are alive: `<base>/bridge/state` means "some instance is alive".)"""
         self._reconnect_min = reconnect_min
         self._reconnect_max = reconnect_max
         self._max_inflight = max_inflight
@@ -431,7 +437,7 @@ class MqttConnection:
             password=self.endpoint.password,
             identifier=self.client_id,
             logger=_PAHO_LOGGER,
-            will=aiomqtt.Will(self.topics.bridge_state, OFFLINE, qos=1, retain=True),
+            will=aiomqtt.Will(self.state_topic, OFFLINE, qos=1, retain=True),
             protocol=self._protocol,
             clean_session=None if v5 else True,
             clean_start=MQTT_CLEAN_START_FIRST_ONLY,
@@ -517,7 +523,7 @@ class MqttConnection:
         """One connection: returns on stop(), raises MqttError when the link breaks."""
         self._connections += 1
         await client.publish(
-            self.topics.bridge_state, ONLINE, qos=1, retain=True, timeout=self._publish_timeout
+            self.state_topic, ONLINE, qos=1, retain=True, timeout=self._publish_timeout
         )
         active: dict[str, int] = {}
         await self._sync_subscriptions(client, active)
@@ -549,9 +555,10 @@ class MqttConnection:
             async with asyncio.timeout(budget / 2):
                 await self._outbox.wait_drained()
         try:
-            await client.publish(
-                self.topics.bridge_state, OFFLINE, qos=1, retain=True, timeout=budget / 4
-            )
+            if self.say_offline():
+                await client.publish(
+                    self.state_topic, OFFLINE, qos=1, retain=True, timeout=budget / 4
+                )
         except aiomqtt.MqttError as err:
             logger.warning("MQTT: could not publish offline on stop: %s", err)
         self._connected.clear()

@@ -71,11 +71,25 @@ def check_publish_topic(topic: str) -> None:
         raise ValueError("MQTT topic longer than 65535 bytes")
 
 
+SHARE_PREFIX = "$share/"
+
+
+def _unshared(topic_filter: str) -> str:
+    """`$share/<group>/<filter>` → `<filter>` (a shared subscription matches as its filter)."""
+    if not topic_filter.startswith(SHARE_PREFIX):
+        return topic_filter
+    parts = topic_filter.split("/", 2)
+    if len(parts) < 3 or not parts[1] or any(c in parts[1] for c in "+#") or not parts[2]:
+        raise ValueError(f"invalid MQTT shared subscription {topic_filter!r}")
+    return parts[2]
+
+
 def check_topic_filter(topic_filter: str) -> None:
-    """A valid subscription filter: `+` fills a whole level, `#` only as the last level."""
+    """A valid subscription filter: `+` fills a whole level, `#` only as the last level (a
+    shared subscription, `$share/<group>/<filter>`, is checked as its filter)."""
     if not topic_filter or "\0" in topic_filter:
         raise ValueError(f"invalid MQTT topic filter {topic_filter!r}")
-    levels = topic_filter.split("/")
+    levels = _unshared(topic_filter).split("/")
     for index, level in enumerate(levels):
         if "#" in level and (level != "#" or index != len(levels) - 1):
             raise ValueError(f"'#' must be a whole, last level in {topic_filter!r}")
@@ -85,6 +99,7 @@ def check_topic_filter(topic_filter: str) -> None:
 
 def topic_matches(topic_filter: str, topic: str) -> bool:
     """Whether `topic` matches `topic_filter` (MQTT 3.1.1 §4.7; `$…` topics skip wildcards)."""
+    topic_filter = _unshared(topic_filter)
     if topic.startswith("$") and topic_filter[:1] in ("+", "#"):
         return False
     filter_levels = topic_filter.split("/")

@@ -3,6 +3,18 @@
 It never talks to a camera or the database: states and events come from the bus, commands go
 over the bus (`CommandClient`: the instance that runs the camera answers), camera
 add/remove/rename go to the bridge requests.
+
+With several instances (`redis.url` set; docs/scale-out.md) every instance has its own
+connection and client id. Commands and bridge requests are taken through MQTT shared
+subscriptions (`$share/…`: the broker hands each to one instance, which sends it over the bus to
+the camera's owner); `/get` reaches every instance and the owner answers. The bus's `mqtt`
+consumer group hands each state, event and discovery message to one instance, which publishes it
+(only the camera's current owner produces them: its runner's bus is fenced). What is published
+again (Home Assistant back online, a reconnect) is each instance's own cameras, from their
+runners. `<base>/bridge/state` means "some instance is alive": every instance publishes
+`online` on connect, and one that sees it go `offline` (another instance's last will) while it
+is connected publishes `online` again; each instance's own state is `<base>/bridge/<instance>/
+state` (the app's second, presence connection).
 """
 
 from __future__ import annotations
@@ -80,6 +92,8 @@ class MqttService:
             public_url=settings.server.public_url,
         )
         self._republish_delay = republish_delay
+        self.scaled = settings.redis.url is not None
+        """Several instances may share the fleet (see the module docstring)."""
         self._devices: dict[str, tuple[Camera, Capabilities]] = {}
         self._states: dict[str, CameraState] = {}
         self._availability: dict[str, bool] = {}
@@ -101,10 +115,19 @@ class MqttService:
             },
         )
         self.connection.add_connect_hook(self._on_connect)
-        for topic_filter in self.topics.command_filters:
-            await self.connection.subscribe(topic_filter, self._on_camera_command)
-        await self.connection.subscribe(self.topics.bridge_request_filter, self._on_bridge_request)
+        for topic_filter in self.topics.set_filters:
+            await self.connection.subscribe(self._once(topic_filter), self._on_camera_command)
+        await self.connection.subscribe(self.topics.get_filter, self._on_camera_command)
+        await self.connection.subscribe(
+            self._once(self.topics.bridge_request_filter), self._on_bridge_request
+        )
         await self.connection.subscribe(self.topics.ha_status, self._on_ha_status)
+        if self.scaled:
+            await self.connection.subscribe(self.topics.bridge_state, self._on_bridge_state)
+
+    def _once(self, topic_filter: str) -> str:
+        """A filter whose messages one instance of the fleet must handle (a shared one)."""
+        return self.topics.shared(topic_filter) if self.scaled else topic_filter
 
     def announce(self) -> None:
         """Publish the bridge's info and camera list (at start, after cameras change)."""
@@ -191,17 +214,44 @@ class MqttService:
         self.connection.publish(self.topics.bridge_cameras, cameras, retain=True)
 
     def republish(self) -> None:
-        """Discovery first, then every availability and state (after HA restarts or a reconnect)."""
+        """Discovery first, then every availability and state (after HA restarts or a reconnect)
+        of the cameras this instance runs, as their runners have them now."""
         self._publish_bridge()
-        for camera, capabilities in list(self._devices.values()):
-            self._publish_discovery(camera, capabilities)
-            for out in live_messages(DeviceReady(camera, capabilities), self.topics):
+        runners = [r for r in self.manager.runners if self.manager.owns(r.camera.id)]
+        for runner in runners:
+            if runner.capabilities is None:
+                continue  # not connected yet: it announces itself when it is
+            self._publish_discovery(runner.camera, runner.capabilities)
+            for out in live_messages(DeviceReady(runner.camera, runner.capabilities), self.topics):
                 self.connection.publish(out.topic, out.payload, retain=out.retain)
-        for camera_id, online in list(self._availability.items()):
-            status = "online" if online else "offline"
-            self.connection.publish(self.topics.availability(camera_id), status, retain=True)
-        for camera_id, state in list(self._states.items()):
-            self.connection.publish(self.topics.state(camera_id), state.payload(), retain=True)
+        for runner in runners:
+            for view in runner.views:
+                state = self._current(view.camera_id)
+                if state is None:
+                    continue
+                status = "online" if state.online else "offline"
+                topic = self.topics.availability(view.camera_id)
+                self.connection.publish(topic, status, retain=True)
+                topic = self.topics.state(view.camera_id)
+                self.connection.publish(topic, state.payload(), retain=True)
+
+    def _current(self, camera_id: str) -> CameraState | None:
+        """The state of a camera this instance runs, as published last (None: nothing yet)."""
+        if not self.scaled:
+            return self._states.get(camera_id)  # what this instance published, in order
+        try:
+            runner, _ = self.manager.resolve(camera_id)
+        except UnknownCamera:
+            return None
+        tracker = runner.trackers.get(camera_id)
+        return tracker.state if tracker is not None and runner.polls else None
+
+    async def _on_bridge_state(self, message: Message) -> None:
+        """Another instance's last will said `offline`: this one is alive, so say `online`."""
+        if self._stopped or message.payload.strip().lower() != b"offline":
+            return
+        _LOGGER.info("MQTT: another bridge instance went away; %s stays online", self.topics.base)
+        self.connection.publish(self.topics.bridge_state, "online", retain=True)
 
     async def _republish_request(self, body: dict[str, Any]) -> dict[str, Any]:
         self.republish()
@@ -268,8 +318,10 @@ class MqttService:
             runner, _ = self.manager.resolve(camera_id)
         except UnknownCamera:
             return
+        if not self.manager.owns(runner.camera.id):
+            return  # every instance hears `/get`: the owner answers
         runner.request_refresh()
-        state = self._states.get(camera_id)
+        state = self._current(camera_id)
         if state is not None:
             self.connection.publish(self.topics.state(camera_id), state.payload(), retain=True)
 

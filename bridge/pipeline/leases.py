@@ -169,6 +169,23 @@ class Leases:
         value = await self._redis.get(self._epoch_key)
         return 0 if value is None else int(value)
 
+    # -- what the owners learnt of their devices (for the other instances) ------------------
+
+    @property
+    def _devices_key(self) -> str:
+        return f"{self.key_prefix}:devices"
+
+    async def save_device(self, name: str, capabilities: str) -> None:
+        """The capabilities JSON the owner of `name` read from it (NVR channels and all)."""
+        await self._redis.hset(self._devices_key, name, capabilities)
+
+    async def devices(self) -> dict[str, str]:
+        raw = await self._redis.hgetall(self._devices_key)
+        return {_text(key): _text(value) for key, value in raw.items()}
+
+    async def forget_device(self, name: str) -> None:
+        await self._redis.hdel(self._devices_key, name)
+
     # -- the instance directory (for status and /bridge/instances) ---------------------------
 
     async def announce(self, info: dict[str, Any]) -> None:

@@ -17,14 +17,26 @@ runner is stopped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Collection, Iterable
 
-from bridge.bus.messages import Bus, DeviceAdded, DeviceRemoved
+from pydantic import ValidationError
+
+from bridge.bus._common import UNREACHABLE
+from bridge.bus.messages import (
+    Bus,
+    BusMessage,
+    DeviceAdded,
+    DeviceReady,
+    DeviceRemoved,
+    Subscription,
+)
 from bridge.config import PollingSettings
 from bridge.domain.camera import Camera
+from bridge.domain.capabilities import Capabilities
 from bridge.domain.errors import InvalidCommand, UnknownCamera
-from bridge.domain.views import CameraView
+from bridge.domain.views import CameraView, camera_views
 from bridge.pipeline.device import ClientFactory, DeviceRunner, default_client_factory
 from bridge.pipeline.fence import FencedBus
 from bridge.pipeline.leases import LeaseKeeper
@@ -32,6 +44,10 @@ from bridge.reolink.network import CameraNetworks
 from bridge.tasks import Supervisor
 
 _LOGGER = logging.getLogger(__name__)
+
+DEVICES_OWNER = "devices"
+"""The bus consumer (every process sees every message) through which an instance learns the
+capabilities of the devices other instances run (so it resolves their NVR channels)."""
 
 
 class DuplicateCamera(InvalidCommand):
@@ -62,6 +78,7 @@ class CameraManager:
         """Several instances: the lease keeper (set before `start`); None: run every camera."""
         self.on_acquired: Callable[[set[str]], Awaitable[None]] | None = None
         """Called with the devices whose lease was just taken, before their runners start."""
+        self._devices: Subscription | None = None
 
     @property
     def runners(self) -> list[DeviceRunner]:
@@ -75,6 +92,8 @@ class CameraManager:
         """Add `cameras`; those whose id is in `trusted` (the config file's) are not checked."""
         for camera in cameras:
             await self.add(camera, trusted=camera.id in trusted)
+        if self.leases is not None and self._devices is None:
+            self._devices = self.bus.subscribe(DEVICES_OWNER, self._on_device)
 
     def _new_runner(self, camera: Camera) -> DeviceRunner:
         bus: Bus = self.bus
@@ -121,6 +140,9 @@ class CameraManager:
             self._want()
         runner.mark_removed()
         await runner.stop()
+        if self.leases is not None:
+            with contextlib.suppress(*UNREACHABLE):
+                await self.leases.leases.forget_device(camera_id)
         self.bus.publish(DeviceRemoved(runner.camera, runner.capabilities))
         _LOGGER.info("camera %s removed", camera_id)
         return runner.camera
@@ -138,7 +160,7 @@ class CameraManager:
             stopping = [self._runners[name] for name in sorted(lost) if name in self._runners]
             await asyncio.gather(*(runner.stop() for runner in stopping), return_exceptions=True)
             for runner in stopping:
-                self._renew_runner(runner)
+                self._renew_runner(runner, idle=True)
             if lost:
                 _LOGGER.info("leases: stopped %s", ", ".join(sorted(lost)))
             won = {name for name in acquired if name in self._runners}
@@ -152,11 +174,45 @@ class CameraManager:
                     await runner.start()
             _LOGGER.info("leases: running %s", ", ".join(sorted(won)))
 
-    def _renew_runner(self, runner: DeviceRunner) -> DeviceRunner:
-        """A fresh runner for the same camera (a stopped one keeps the state of its turn)."""
+    def _renew_runner(self, runner: DeviceRunner, *, idle: bool = False) -> DeviceRunner:
+        """A fresh runner for the same camera (a stopped one keeps the state of its turn); an
+        `idle` one (another instance runs the camera) keeps what the device is (its views)."""
         fresh = self._new_runner(runner.camera)
+        if idle and runner.capabilities is not None:
+            _observe(fresh, runner.capabilities)
         self._runners[runner.camera.id] = fresh
         return fresh
+
+    async def _on_device(self, message: BusMessage) -> None:
+        """Every instance's `DeviceReady`: the owner keeps it in Redis (for instances that start
+        later), the others take the device's views from it."""
+        if not isinstance(message, DeviceReady) or self.leases is None:
+            return
+        name = message.camera.id
+        runner = self._runners.get(name)
+        if runner is None:
+            return
+        if self.owns(name):
+            with contextlib.suppress(*UNREACHABLE):
+                payload = message.capabilities.model_dump_json()
+                await self.leases.leases.save_device(name, payload)
+        else:
+            _observe(runner, message.capabilities)
+
+    async def recall_devices(self) -> None:
+        """At start: what the owners of the other devices learnt of them (kept in Redis)."""
+        if self.leases is None:
+            return
+        with contextlib.suppress(*UNREACHABLE):
+            saved = await self.leases.leases.devices()
+            for name, raw in saved.items():
+                runner = self._runners.get(name)
+                if runner is None or self.owns(name) or runner.capabilities is not None:
+                    continue
+                try:
+                    _observe(runner, Capabilities.model_validate_json(raw))
+                except ValidationError:
+                    _LOGGER.warning("leases: unreadable capabilities of %s in Redis", name)
 
     def _stale(self, name: str) -> None:
         """A fenced runner published after its lease lapsed here: the keeper gives the lease up
@@ -211,5 +267,15 @@ class CameraManager:
         return None
 
     async def stop(self) -> None:
+        if self._devices is not None:
+            self._devices.close()
+            self._devices = None
         runners, self._runners = list(self._runners.values()), {}
         await asyncio.gather(*(runner.stop() for runner in runners), return_exceptions=True)
+
+
+def _observe(runner: DeviceRunner, capabilities: Capabilities) -> None:
+    """An idle runner (another instance runs its device) takes the device's views, so its NVR
+    channels resolve here (commands, entities) while nothing here polls it."""
+    runner.capabilities = capabilities
+    runner.views = camera_views(runner.camera, capabilities)

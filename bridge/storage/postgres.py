@@ -604,12 +604,23 @@ class PostgresStore(PostgresMedia):
             return
         now = utcnow()
         args = [
-            (r.camera_id, r.source, r.command, r.status, r.error, r.who, r.transaction, r.at or now)
+            (
+                r.camera_id,
+                r.source,
+                r.command,
+                r.status,
+                r.error,
+                r.who,
+                r.transaction,
+                r.at or now,
+                r.request_id,
+            )
             for r in records
         ]
+        # A request's result delivered again (the bus is at-least-once) is written once.
         sql = (
             "INSERT INTO commands (camera_id, source, command, status, error, who, transaction, "
-            "at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            "at, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING"
         )
 
         async def run(conn: asyncpg.Connection) -> None:

@@ -33,6 +33,7 @@ def command_record(message: CommandCompleted, at: datetime | None = None) -> Com
         who=message.who,
         transaction=message.result.transaction,
         at=at or utcnow(),
+        request_id=message.request_id,
     )
 
 
@@ -57,6 +58,7 @@ def _command_payload(record: CommandRecord) -> dict[str, Any]:
         "who": record.who,
         "transaction": record.transaction,
         "at": record.at.isoformat() if record.at is not None else None,
+        "request_id": record.request_id,
     }
 
 
@@ -71,6 +73,7 @@ def _command_from_payload(payload: dict[str, Any]) -> CommandRecord:
         who=payload.get("who"),
         transaction=payload.get("transaction"),
         at=datetime.fromisoformat(at) if isinstance(at, str) else None,
+        request_id=payload.get("request_id"),
     )
 
 

@@ -558,12 +558,14 @@ class SqliteStore(SqliteMedia):
                 r.who,
                 r.transaction,
                 to_micros(r.at or now),
+                r.request_id,
             )
             for r in records
         ]
+        # A request's result delivered again (the bus is at-least-once) is written once.
         sql = (
             'INSERT INTO commands (camera_id, source, command, status, error, who, "transaction",'
-            " at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " at, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
         )
         await self._write_tx(lambda conn: conn.executemany(sql, params))
 

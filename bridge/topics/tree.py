@@ -32,6 +32,17 @@ class Topics:
     def bridge_state(self) -> str:
         return f"{self.base}/bridge/state"
 
+    def instance_state(self, instance: str) -> str:
+        """One bridge instance's own `online`/`offline` (its last will), beside `bridge_state`:
+        with several instances, that one means "some instance is alive"."""
+        return f"{self.base}/bridge/{instance}/state"
+
+    def shared(self, topic_filter: str) -> str:
+        """`topic_filter` as an MQTT shared subscription of every instance of this bridge: the
+        broker hands each message to one of them (commands are executed once)."""
+        group = "reolink-bridge-" + "".join(c if c.isalnum() else "-" for c in self.base)
+        return f"$share/{group}/{topic_filter}"
+
     @property
     def bridge_info(self) -> str:
         return f"{self.base}/bridge/info"
@@ -89,7 +100,15 @@ class Topics:
     @property
     def command_filters(self) -> tuple[str, ...]:
         """What the bridge subscribes to for camera commands."""
-        return (f"{self.base}/+/set", f"{self.base}/+/set/+", f"{self.base}/+/get")
+        return (*self.set_filters, self.get_filter)
+
+    @property
+    def set_filters(self) -> tuple[str, ...]:
+        return (f"{self.base}/+/set", f"{self.base}/+/set/+")
+
+    @property
+    def get_filter(self) -> str:
+        return f"{self.base}/+/get"
 
     def parse_command(self, topic: str) -> ParsedCommandTopic | None:
         """`<base>/<cam>/set`, `<base>/<cam>/set/<attr>` or `<base>/<cam>/get`; None otherwise."""

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 from cryptography.fernet import Fernet
-from fixtures.api_rig import ADMIN_PASSWORD, api_settings
-from fixtures.bridge_rig import FAST_MQTT, FAST_REPUBLISH
+from fixtures.api_rig import ADMIN_PASSWORD, JWT_SECRET, api_settings
+from fixtures.bridge_rig import FAST_MQTT, FAST_REPUBLISH, LOOPBACK, POLL_INTERVAL
 from fixtures.mosquitto import MosquittoBroker
 
 from bridge.app import Bridge
@@ -37,6 +41,7 @@ class Fleet:
     database_url: str
     root: Path
     bridges: dict[str, Bridge] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
     def settings(self, name: str, **extra: Any) -> Settings:
@@ -54,12 +59,7 @@ class Fleet:
     async def start(self, name: str, **extra: Any) -> Bridge:
         """Start instance `name`; it shares the first instance's secret key (the stored camera
         passwords are encrypted with it), as every instance of one installation must."""
-        data_dir = self.root / name
-        data_dir.mkdir(parents=True, exist_ok=True)
-        shared = self.root / KEY_FILE
-        if not shared.exists():
-            shared.write_bytes(Fernet.generate_key())
-        (data_dir / KEY_FILE).write_bytes(shared.read_bytes())
+        self._share_key(self.root / name)
         bridge = Bridge(
             self.settings(name, **extra), mqtt_options=FAST_MQTT, republish_delay=FAST_REPUBLISH
         )
@@ -67,27 +67,84 @@ class Fleet:
         self.bridges[name] = bridge
         return bridge
 
+    def _share_key(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        shared = self.root / KEY_FILE
+        if not shared.exists():
+            shared.write_bytes(Fernet.generate_key())
+        (data_dir / KEY_FILE).write_bytes(shared.read_bytes())
+
     async def stop(self, name: str) -> None:
         await self.bridges.pop(name).stop()
+
+    def process(self, name: str, **extra: Any) -> subprocess.Popen[bytes]:
+        """Instance `name` as a `reolink-bridge run` process of its own (to kill -9 or stop)."""
+        data_dir = self.root / name
+        self._share_key(data_dir)
+        config = {
+            "data_dir": str(data_dir),
+            "instance": name,
+            "log_level": "INFO",
+            "server": {"host": "127.0.0.1", "port": 0},
+            "database": {"url": self.database_url},
+            "redis": {"url": self.redis_url, "key_prefix": self.prefix, "lease_ttl": LEASE_TTL},
+            "mqtt": {"url": self.broker.url, "base_topic": self.base},
+            "polling": {"interval": POLL_INTERVAL, "failure_threshold": 2, "timeout": 2.0},
+            "security": LOOPBACK,
+            "auth": {"admin_password": ADMIN_PASSWORD, "jwt_secret": JWT_SECRET},
+            "cameras": [
+                {
+                    "id": device_id,
+                    "host": device.host,
+                    "port": device.port,
+                    "username": device.username,
+                    "password": device.password,
+                }
+                for device_id, device in self.sim.devices.items()
+            ],
+            **extra,
+        }
+        path = self.root / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        log = (self.root / f"{name}.log").open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bridge", "run", "--config", str(path)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={k: v for k, v in os.environ.items() if not k.startswith("REOLINK_")},
+        )
+        self.processes[name] = process
+        return process
+
+    def log(self, name: str) -> str:
+        return (self.root / f"{name}.log").read_text(encoding="utf-8", errors="replace")
 
     def running(self) -> dict[str, set[str]]:
         return {name: set(b.manager.running()) for name, b in self.bridges.items()}
 
     async def balanced(self, cameras: int, timeout: float = 20.0) -> dict[str, set[str]]:
-        """Wait until every camera runs on exactly one bridge and the split is fair."""
+        """Wait until every camera runs on exactly one bridge, connected, and the split is fair."""
         share = -(-cameras // max(1, len(self.bridges)))
 
         def done() -> bool:
             held = self.running().values()
             every = [c for cams in held for c in cams]
-            return len(every) == len(set(every)) == cameras and all(
-                len(cams) <= share for cams in held
+            fair = all(len(cams) <= share for cams in held)
+            online = all(
+                bridge.manager.runner(camera_id).online
+                for bridge in self.bridges.values()
+                for camera_id in bridge.manager.running()
             )
+            return len(every) == len(set(every)) == cameras and fair and online
 
         await until(done, timeout)
         return self.running()
 
     async def aclose(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.kill()
+            process.wait()
         for name in list(self.bridges):
             with contextlib.suppress(Exception):
                 await self.stop(name)

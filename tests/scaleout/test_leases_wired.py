@@ -3,7 +3,11 @@ each other's commands, and hand cameras over quickly on a clean stop."""
 
 from __future__ import annotations
 
+import asyncio
 import time
+
+from fixtures.mosquitto import MosquittoBroker
+from fixtures.recorder import Recorder
 
 from bridge.simulator import Simulator
 from scaleout.conftest import CAMERAS
@@ -88,7 +92,82 @@ async def test_a_clean_stop_hands_the_cameras_over_in_under_two_seconds(
     assert handover < 2.0, (handover, stop_took)
 
 
+async def bridges_with(
+    bridges: Fleet, process: str, cameras: int, timeout: float
+) -> dict[str, set[str]]:
+    """Wait until the in-process bridges and the process `process` (its cameras read from the
+    instance directory) share every camera fairly; the split, by instance."""
+    first = next(iter(bridges.bridges.values()))
+    assert first.keeper is not None
+    share = -(-cameras // (len(bridges.bridges) + 1))
+    split: dict[str, set[str]] = {}
+    async with asyncio.timeout(timeout):
+        while True:
+            report = await first.instances()
+            split = {
+                i["instance"]: {c["camera_id"] for c in i["cameras"]}
+                for i in report["instances"]
+                if i["alive"]
+            }
+            every = [c for cams in split.values() for c in cams]
+            fair = all(len(cams) <= share for cams in split.values())
+            if process in split and len(every) == len(set(every)) == cameras and fair:
+                return split
+            await asyncio.sleep(0.1)
+
+
 def _commands(sim: Simulator, camera: str, cmd: str) -> list[dict[str, object]]:
     log = sim.state(camera)["commands"]
     assert isinstance(log, list)
     return [entry for entry in log if entry["cmd"] == cmd]
+
+
+async def test_mqtt_per_instance_state_and_the_survivor_says_online(
+    bridges: Fleet, sim: Simulator, mosquitto: MosquittoBroker
+) -> None:
+    base = bridges.base
+    async with Recorder(mosquitto.host, mosquitto.port, (f"{base}/#",)) as mqtt:
+        a = await bridges.start("a")
+        b = await bridges.start("b")
+        split = await bridges.balanced(len(CAMERAS))
+        for name in ("a", "b"):
+            await mqtt.wait_topic(f"{base}/bridge/{name}/state", lambda m: m.text == "online")
+        for camera in CAMERAS:
+            await mqtt.wait_topic(f"{base}/{camera}/availability", lambda m: m.text == "online")
+        assert a.mqtt is not None
+        assert b.mqtt is not None
+        assert a.mqtt.client_id != b.mqtt.client_id
+        assert a.mqtt.client_id.endswith("-a")
+        assert b.mqtt.client_id.endswith("-b")
+
+        # A command sent by MQTT is executed once, whichever instance the broker gives it to.
+        camera = sorted(split["b"])[0]
+        before = len(_commands(sim, camera, "SetWhiteLed"))
+        mark = mqtt.mark()
+        await mqtt.publish(f"{base}/{camera}/set", {"floodlight": "ON", "transaction": "m1"})
+        answer = await mqtt.wait_json(
+            f"{base}/{camera}/response", lambda p: p.get("transaction") == "m1", since=mark
+        )
+        assert answer["status"] == "ok", answer
+        await asyncio.sleep(1.0)  # a second execution would show by now
+        assert len(_commands(sim, camera, "SetWhiteLed")) == before + 1
+        assert len(mqtt.on(f"{base}/{camera}/response", since=mark)) == 1
+
+        # An instance dies (kill -9): its last wills fire, and b, alive, says the bridge is
+        # online again; b takes its cameras over after the lease TTL and they are available.
+        c = bridges.process("c")
+        await mqtt.wait_topic(f"{base}/bridge/c/state", lambda m: m.text == "online", timeout=30)
+        split = await bridges_with(bridges, "c", len(CAMERAS), timeout=30)
+        assert split["c"], split
+        mark = mqtt.mark()
+        c.kill()
+        await mqtt.wait_topic(f"{base}/bridge/c/state", lambda m: m.text == "offline", since=mark)
+        await mqtt.wait_topic(f"{base}/bridge/state", lambda m: m.text == "offline", since=mark)
+        await mqtt.wait_topic(f"{base}/bridge/state", lambda m: m.text == "online", since=mark)
+        assert mqtt.on(f"{base}/bridge/state")[-1].text == "online"
+        assert mqtt.on(f"{base}/bridge/a/state")[-1].text == "online"
+        await bridges.balanced(len(CAMERAS), timeout=15)
+        for camera in split["c"]:
+            await mqtt.wait_topic(
+                f"{base}/{camera}/availability", lambda m: m.text == "online", since=mark
+            )

@@ -26,6 +26,8 @@ from bridge.storage.sqlite import SqliteStore
 from bridge.store import StoreError
 
 NEWEST = max(m.version for m in load_migrations("postgres"))
+COUNT = len(load_migrations("postgres"))
+"""How many migrations there are (numbers may skip one: each issue is given its own)."""
 
 
 def downs_to(backend: str, target: int) -> list[str]:
@@ -120,7 +122,7 @@ async def test_postgres_up_down_up_same_schema_and_twice_is_noop(pg_url: str) ->
     assert empty["functions"] == []
     assert await migrate(pg_url, target=0) == []
 
-    assert len(await migrate(pg_url)) == NEWEST
+    assert len(await migrate(pg_url)) == COUNT
     assert await pg_schema(pg_url) == first
     with pytest.raises(StoreError, match="no migration 0099"):
         await migrate(pg_url, target=99)
@@ -343,7 +345,7 @@ async def test_sqlite_up_down_up_same_schema_and_twice_is_noop(tmp_path: Path) -
     ]
     names = {row[1] for row in sqlite3.connect(path).execute("SELECT * FROM sqlite_master")}
     assert names <= {"schema_migrations", "sqlite_sequence", "sqlite_autoindex_schema_migrations_1"}
-    assert len(await migrate(url)) == NEWEST
+    assert len(await migrate(url)) == COUNT
     assert sqlite_schema(path) == first
 
 

@@ -1,0 +1,89 @@
+"""Fencing: an instance whose leases lapse (its renewals stopped, as in a long pause) publishes
+nothing more about the cameras another instance took over, and the taker ends the events the
+first one left open."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from bridge.bus.messages import BusMessage, EventRaised, StateChanged
+from bridge.domain.values import EventPhase
+from bridge.pipeline.fence import FencedBus
+from bridge.simulator import Simulator
+from bridge.store import EventQuery
+from scaleout.conftest import CAMERAS
+from scaleout.rig import LEASE_TTL, Fleet, until
+
+
+async def test_a_lapsed_instance_publishes_nothing_and_the_taker_ends_its_events(
+    bridges: Fleet, sim: Simulator
+) -> None:
+    a = await bridges.start("a")
+    b = await bridges.start("b")
+    split = await bridges.balanced(len(CAMERAS))
+    camera = sorted(split["a"])[0]
+    seen: list[BusMessage] = []
+
+    async def spy(message: BusMessage) -> None:
+        if isinstance(message, EventRaised | StateChanged):
+            seen.append(message)
+
+    subscription = b.bus.subscribe("test-spy", spy)
+    wait_ready = getattr(subscription, "wait_ready", None)
+    if wait_ready is not None:
+        await wait_ready()
+    try:
+        # A detection starts while a runs the camera: a start event, stored.
+        sim.trigger_event(camera, "motion", True)
+        await until(lambda: _starts(seen, camera) == 1, 10)
+        opened = next(m.event for m in seen if _is_start(m, camera))
+
+        # a's renewals stop (its keeper frozen; its runner goes on polling, as a process
+        # whose lease loop stalled). Within the TTL b takes the camera over.
+        assert a.keeper is not None
+        for task in (a.keeper._task, a.keeper._watcher):
+            assert task is not None
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await until(lambda: camera in b.manager.running(), LEASE_TTL * 3)
+        assert not a.manager.runs(camera)  # a's own check says so too (its lease lapsed)
+        runner = a.manager.runner(camera)
+        assert isinstance(runner.bus, FencedBus)
+
+        # b ends the event a left open (interrupted), and b's runner opens a new one as it
+        # still sees the detection; a, still polling, publishes nothing about the camera.
+        async with asyncio.timeout(15):
+            while True:
+                stored = await b.store.get_event(opened.event_id)
+                if stored is not None and stored.phase is EventPhase.END:
+                    break
+                await asyncio.sleep(0.1)
+        assert stored.metadata.get("interrupted") is True
+        polls = runner.polls
+        await until(lambda: runner.polls > polls + 2, 10)  # a's runner is still at it
+        sim.trigger_event(camera, "motion", False)
+        await asyncio.sleep(2.0)
+        sim.trigger_event(camera, "motion", True)
+        await until(lambda: _starts(seen, camera) >= 3, 10)
+        await asyncio.sleep(2.0)  # a duplicate from a would show by now
+        assert _starts(seen, camera) == 3  # a's, b's on takeover, b's after the pause: no more
+        assert runner.bus.dropped > 0  # a's runner saw the changes too: dropped
+        page = await b.store.query_events(EventQuery(camera_ids=[camera], limit=50))
+        starts = [e for e in page.events if e.type.value == "motion"]
+        assert len(starts) == 3
+    finally:
+        subscription.close()
+
+
+def _is_start(message: BusMessage, camera: str) -> bool:
+    return (
+        isinstance(message, EventRaised)
+        and message.event.camera_id == camera
+        and message.event.phase is EventPhase.START
+    )
+
+
+def _starts(seen: list[BusMessage], camera: str) -> int:
+    return sum(1 for m in seen if _is_start(m, camera))
