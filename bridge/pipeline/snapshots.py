@@ -194,7 +194,7 @@ class Snapshots:
         kept = self.latest.get(camera_id)
         recent = now - self._last_taken.get(camera_id, -MIN_INTERVAL) < MIN_INTERVAL
         if kept is not None and (recent or self._battery(camera_id)):
-            self.bus.publish(SnapshotTaken(camera_id, kept, event.event_id, path, only))
+            self._publish(SnapshotTaken(camera_id, kept, event.event_id, path, only))
             return
         if self._battery(camera_id):
             return  # never woken; nothing kept yet
@@ -231,8 +231,19 @@ class Snapshots:
         client = runner.connected_client()
         jpeg = await client.snapshot(view.channel or 0)
         self.latest[camera_id] = jpeg
-        self.bus.publish(SnapshotTaken(camera_id, jpeg, event_id, path, event_only))
+        self._publish(SnapshotTaken(camera_id, jpeg, event_id, path, event_only))
         return jpeg
+
+    def _publish(self, message: SnapshotTaken) -> None:
+        """Publish, unless the camera's lease lapsed here meanwhile (fencing: a process paused
+        while its lane waited for the camera wakes up after another instance took the camera
+        over; the new owner publishes its pictures)."""
+        with contextlib.suppress(UnknownCamera):
+            runner, _ = self.manager.resolve(message.camera_id)
+            if not self.manager.owns(runner.camera.id):
+                _LOGGER.debug("snapshot of %s dropped: its lease is not ours", message.camera_id)
+                return
+        self.bus.publish(message)
 
     async def take(self, camera_id: str) -> bytes:
         """A snapshot now (on command), taken in the camera's lane. Raises `UnknownCamera`,
