@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from fixtures.fleet_events import Episode, EventStream, Match, match
+from fixtures.fleet_events import EventStream, settled
 from fixtures.fleet_rig import LEASE_TTL, POLL, Fleet, Sample
 from fixtures.recorder import Recorder
 
@@ -55,8 +55,8 @@ async def healthy(fleet: Fleet) -> dict[str, str]:
 
 
 class PollWatch:
-    """Samples the simulator every `every` seconds; `worst` is the most pollers a camera had at
-    one sampled moment (requests within `within` seconds) and when."""
+    """Samples the simulator every `every` seconds; `doubles()` lists the sampled moments at which
+    a camera had two pollers (sessions with a request within `within` seconds)."""
 
     def __init__(self, fleet: Fleet, every: float = 0.5, within: float = 2 * POLL) -> None:
         self.fleet, self.every, self.within = fleet, every, within
@@ -168,7 +168,7 @@ async def test_kill_9_hands_cameras_over_and_loses_no_event(
     owners = await fleet.wait_balanced(among=[n for n in fleet.names if n != victim])
     assert victim not in owners.values()
 
-    result = await settled(fleet, episodes)
+    result = await settled(episodes, fleet.event_rows, timeout=30)
     assert result.ok, result.describe()
     assert result.matched == len(episodes) >= 20
     # the ids the bridges published are the stored ones, each once
@@ -182,17 +182,6 @@ async def test_kill_9_hands_cameras_over_and_loses_no_event(
     }
     stored = {row["event_id"] for row in await fleet.event_rows() if row["type"] == "person"}
     assert published <= stored
-
-
-async def settled(fleet: Fleet, episodes: list[Episode]) -> Match:
-    """`match` once the writers have caught up (a dead instance's bus entries are claimed by
-    another writer after `redis.claim_idle`)."""
-    deadline = asyncio.get_running_loop().time() + 30
-    while True:
-        result = match(episodes, await fleet.event_rows())
-        if result.ok or asyncio.get_running_loop().time() > deadline:
-            return result
-        await asyncio.sleep(1)
 
 
 async def test_a_paused_instance_publishes_and_writes_nothing_stale(

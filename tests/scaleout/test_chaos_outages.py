@@ -9,7 +9,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from fixtures.fleet_events import Episode, EventStream, Match, match
+from fixtures.fleet_events import EventStream, settled
 from fixtures.fleet_rig import LEASE_TTL, POLL, Fleet
 from fixtures.postgres import PgServer
 from fixtures.redis import RedisServer
@@ -44,19 +44,8 @@ async def test_redis_then_postgresql_restarted_lose_and_duplicate_nothing(
             await asyncio.sleep(6)
             episodes = await stream.stop()
             await asyncio.sleep(EPISODE + 2 * POLL)
-            result = await settled(fleet, episodes, timeout=60)
+            result = await settled(episodes, fleet.event_rows, timeout=60)
         finally:
             fleet.keep_logs(LOGS)
     assert result.ok, result.describe()
     assert result.matched == len(episodes) >= 20
-
-
-async def settled(fleet: Fleet, episodes: list[Episode], timeout: float) -> Match:
-    """`match` once the writers have caught up (the spool's replay after PostgreSQL returns)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        result = match(episodes, await fleet.event_rows())
-        if result.ok or loop.time() > deadline:
-            return result
-        await asyncio.sleep(1)
