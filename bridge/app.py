@@ -189,6 +189,8 @@ class Bridge:
         self.store: Store = create_store(settings)
         self.registry = CameraRegistry(self.store, self.cipher, self.manager, self.networks)
         self.requests = BridgeRequests(self.registry, self.manager)
+        if self.keeper is not None:
+            self.manager.on_foreign_change = self.registry.sync
         self.cache_updater = CacheUpdater(self.cache, self.bus)
         spool = Spool(settings.data_dir / "spool" / SPOOL_FILE)  # opened by the writer's start
         self.writer = EventWriter(self.store, self.bus, spool, tasks=self.tasks)
@@ -388,7 +390,8 @@ class Bridge:
             instances=self.instances,
             instance=self.instance,
             stats={"writer": self.writer.stats, "media": self.media.stats}
-            | ({"streams": self.streams.stats} if self.streams is not None else {}),
+            | ({"streams": self.streams.stats} if self.streams is not None else {})
+            | ({"leases": self.keeper.stats} if self.keeper is not None else {}),
         )
         server = self.settings.server
         self.api = await serve(

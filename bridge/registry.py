@@ -13,6 +13,7 @@ encrypted. The rules of a change live here, so every interface follows them:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -136,9 +137,32 @@ class CameraRegistry:
     async def remove(self, camera_id: str) -> Camera:
         self.manager.runner(camera_id)  # UnknownCamera first
         await self._refuse_config_file(camera_id, "remove it from the file")
-        camera = await self.manager.remove(camera_id)
-        await self.store.delete_camera(camera_id)
-        return camera
+        await self.store.delete_camera(camera_id)  # first: other instances sync from the store
+        return await self.manager.remove(camera_id)
+
+    async def sync(self, camera_id: str) -> None:
+        """Another instance added, changed or removed `camera_id` (several instances share the
+        store): make this instance's manager agree with the store."""
+        record = await self.store.get_camera(camera_id)
+        try:
+            current: Camera | None = self.manager.runner(camera_id).camera
+        except UnknownCamera:
+            current = None
+        if record is None:
+            if current is not None:
+                await self.manager.remove(camera_id)
+            return
+        try:
+            camera = self._camera(record)
+        except ValidationError:
+            return  # load() says why at the next start
+        if current is not None and current.model_dump() == camera.model_dump():
+            return
+        if current is not None:
+            await self.manager.remove(camera_id)
+        with contextlib.suppress(DuplicateCamera):
+            await self.manager.add(camera, trusted=record.source == "config")
+        _LOGGER.info("camera %s: taken up from the store (changed by another instance)", camera_id)
 
     async def rename(self, camera_id: str, name: str) -> Camera:
         current = self.manager.runner(camera_id).camera

@@ -6,7 +6,9 @@
 - every port is published on `${BIND_ADDRESS}` (127.0.0.1 unless `.env` says otherwise), and every
   variable compose uses is in `.env.example`;
 - the Mosquitto files compose mounts exist (or are made by the user, ignored by git and explained
-  in mosquitto/README.md), and they are where mosquitto.conf looks for them.
+  in mosquitto/README.md), and they are where mosquitto.conf looks for them;
+- the bridge instances (`bridge`, and `bridge-2`, `bridge-3` of the `scale` profile) share one
+  environment but each has its own instance name, data volume and host port.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ COMPOSE_TEXT = (REPO / "docker-compose.yml").read_text(encoding="utf-8")
 COMPOSE: dict[str, Any] = yaml.safe_load(COMPOSE_TEXT)
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
 BIND_VARIABLE = "BIND_ADDRESS"
+BRIDGES = [name for name in SERVICES if name == "bridge" or name.startswith("bridge-")]
 
 # ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error} (the compose forms used).
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
@@ -122,7 +125,7 @@ def test_compose_refuses_to_start_without_the_admin_password() -> None:
 
 def test_ports_are_published_on_the_bind_address_only() -> None:
     published = {name: d["ports"] for name, d in SERVICES.items() if d.get("ports")}
-    assert set(published) == {"bridge", "mosquitto"}  # PostgreSQL and Redis stay inside
+    assert set(published) == {*BRIDGES, "mosquitto"}  # PostgreSQL and Redis stay inside
     assert env_example()[BIND_VARIABLE] == "127.0.0.1"
     for service, ports in published.items():
         for port in ports:
@@ -183,3 +186,30 @@ def test_the_bridge_reads_its_config_from_the_mounted_directory() -> None:
     command = re.search(r"--config\", \"([^\"]+)\"", (REPO / "Dockerfile").read_text())
     assert command, "the Dockerfile's CMD has no --config"
     assert Path(command.group(1)).parent == Path(config_dir)
+
+
+def test_the_bridge_instances_share_a_setup_but_nothing_of_their_own() -> None:
+    assert BRIDGES == ["bridge", "bridge-2", "bridge-3"]
+    env = filled_env_example()
+    environments = {
+        name: {k: interpolate(str(v), env) for k, v in SERVICES[name]["environment"].items()}
+        for name in BRIDGES
+    }
+    names = {environment.pop("REOLINK_INSTANCE") for environment in environments.values()}
+    assert len(names) == len(BRIDGES)  # each its own lease holder, consumer, MQTT client id
+    first = environments["bridge"]
+    assert all(environment == first for environment in environments.values())
+    # Tokens and signed URLs made by one instance are checked by another: one JWT key for all.
+    assert first["REOLINK_AUTH__JWT_SECRET"] == env["REOLINK_AUTH__JWT_SECRET"]
+    assert first["REOLINK_REDIS__URL"].startswith("redis://")  # leases need Redis
+    volumes = [
+        next(v for v in SERVICES[name]["volumes"] if str(v).endswith(":/data")) for name in BRIDGES
+    ]
+    assert len(set(volumes)) == len(BRIDGES)  # spool, media and instance name are per instance
+    ports = [interpolate(str(SERVICES[name]["ports"][0]), {}) for name in BRIDGES]
+    assert len({port.rsplit(":", 2)[1] for port in ports}) == len(BRIDGES)
+    assert "profiles" not in SERVICES["bridge"]  # `docker compose up` runs one instance
+    assert all(SERVICES[name]["profiles"] == ["scale"] for name in BRIDGES[1:])
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "--profile scale" in readme
+    assert "--profile scale" in COMPOSE_TEXT.split("services:", 1)[0]

@@ -145,6 +145,11 @@ def _register_metrics(state: ApiState) -> None:
         "Devices that answer",
         lambda: float(sum(1 for r in ctx.manager.runners if r.online)),
     )
+    metrics.gauge(
+        "reolink_cameras_running",
+        "Devices this instance runs (with several instances: holds the lease of)",
+        lambda: float(len(ctx.manager.running())),
+    )
     metrics.gauge("reolink_live_clients", "WebSocket and SSE clients", hub.clients)
     metrics.counter(
         "reolink_live_dropped_clients",

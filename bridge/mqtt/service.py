@@ -208,9 +208,10 @@ class MqttService:
 
     def _publish_cameras(self) -> None:
         cameras = []
-        for camera in self.manager.cameras:
-            known = self._devices.get(camera.id)
-            cameras.append(camera_entry(camera, known[1] if known else None))
+        for runner in self.manager.runners:  # an idle one knows its device too (several instances)
+            known = self._devices.get(runner.camera.id)
+            capabilities = runner.capabilities or (known[1] if known else None)
+            cameras.append(camera_entry(runner.camera, capabilities))
         self.connection.publish(self.topics.bridge_cameras, cameras, retain=True)
 
     def republish(self) -> None:

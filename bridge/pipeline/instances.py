@@ -60,7 +60,7 @@ async def instances_report(
     `wanted` (the cameras to share) adds those nobody holds."""
     now = time.time()
     entries = await leases.directory()
-    names = set(wanted)
+    names = set(wanted) | set(await leases.devices())  # devices the owners have seen
     for entry in entries:
         names.update(entry.get("cameras") or {})
     holders = await leases.holders(names)

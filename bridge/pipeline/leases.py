@@ -57,6 +57,8 @@ VALID_SHARE = 0.9
 """Of the ttl after a renewal, how long this process trusts the lease (the rest is margin)."""
 INSTANCE_MEMORY = 3600.0
 """Seconds a dead instance stays listed in the instance directory."""
+STOP_WAIT = 5.0
+"""Seconds `stop()` waits for the keeper's own tasks to end once cancelled."""
 
 _RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -70,6 +72,13 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+
+
+def _cancelling() -> bool:
+    """This task was asked to stop (a Redis client may turn a cancellation into a connection
+    error: the loops below must not take that for a Redis outage and carry on)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _text(value: Any) -> str:
@@ -265,6 +274,10 @@ class LeaseKeeper:
         """The names to share out (every instance should want the same set)."""
         self._wanted = set(names)
 
+    def stats(self) -> dict[str, int]:
+        """For `/metrics` (`reolink_component_stat{component="leases"}`), per instance."""
+        return {"held": len(self.held), "instances": self.instances, "rounds": self.rounds}
+
     def valid(self, name: str) -> bool:
         """This instance holds `name` and its last renewal is recent enough to act on it."""
         return name in self.held and time.monotonic() < self._valid_until.get(name, 0.0)
@@ -290,14 +303,18 @@ class LeaseKeeper:
 
     async def _run(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.ttl / 3):
-                    await self._wake.wait()
+            waiter = asyncio.ensure_future(self._wake.wait())
+            try:
+                await asyncio.wait({waiter}, timeout=self.ttl / 3)
+            finally:
+                waiter.cancel()
             self._wake.clear()
             try:
                 await self.tick()
             except Exception:  # a bug in a callback must not end the renewals
                 _LOGGER.exception("leases: a round failed")
+            if _cancelling():
+                raise asyncio.CancelledError
 
     async def _watch(self) -> None:
         seen: int | None = None
@@ -306,6 +323,8 @@ class LeaseKeeper:
             try:
                 epoch = await self.leases.epoch()
             except UNREACHABLE:
+                if _cancelling():
+                    raise
                 continue
             if seen is not None and epoch != seen:
                 self._wake.set()
@@ -386,22 +405,29 @@ class LeaseKeeper:
 
     async def stop(self) -> None:
         """Stop renewing and release every lease held (others take over at once)."""
-        for task in (self._watcher, self._task):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        tasks = [task for task in (self._watcher, self._task) if task is not None]
+        for task in tasks:
+            task.cancel()
+        stuck: set[asyncio.Task[None]] = set()
+        if tasks:
+            _, stuck = await asyncio.wait(tasks, timeout=STOP_WAIT)
         self._task = self._watcher = None
+        if stuck:  # it may hold the round's lock: release without it
+            _LOGGER.error("leases: %d task(s) did not stop in time", len(stuck))
+            await self._release_all()
+            return
         async with self._round:
-            lost = set(self.held)
-            await self._changed(set(), lost)  # runners stop first, while the leases are ours
-            with contextlib.suppress(*UNREACHABLE):
-                for name in sorted(lost):
-                    await self.leases.release(name)
-                for name in lost:
-                    self._drop(name)
-                await self.leases.leave()
-                await self._announce(stopped=True)
-                await self.leases.nudge()
-            for name in lost:
+            await self._release_all()
+
+    async def _release_all(self) -> None:
+        lost = set(self.held)
+        await self._changed(set(), lost)  # runners stop first, while the leases are ours
+        with contextlib.suppress(*UNREACHABLE):
+            for name in sorted(lost):
+                await self.leases.release(name)
                 self._drop(name)
+            await self.leases.leave()
+            await self._announce(stopped=True)
+            await self.leases.nudge()
+        for name in lost:
+            self._drop(name)

@@ -45,6 +45,10 @@ from bridge.tasks import Supervisor
 
 _LOGGER = logging.getLogger(__name__)
 
+RUNNER_STOP_TIMEOUT = 10.0
+"""Seconds a lost lease's runner gets to stop before the manager goes on without it (its bus is
+fenced already: it can publish nothing)."""
+
 DEVICES_OWNER = "devices"
 """The bus consumer (every process sees every message) through which an instance learns the
 capabilities of the devices other instances run (so it resolves their NVR channels)."""
@@ -79,6 +83,9 @@ class CameraManager:
         self.on_acquired: Callable[[set[str]], Awaitable[None]] | None = None
         """Called with the devices whose lease was just taken, before their runners start."""
         self._devices: Subscription | None = None
+        self.on_foreign_change: Callable[[str], Awaitable[None]] | None = None
+        """With leases: a camera was added, changed or removed (by any instance; this one's
+        own changes come back too): the registry syncs this manager from the store."""
 
     @property
     def runners(self) -> list[DeviceRunner]:
@@ -158,7 +165,7 @@ class CameraManager:
         """The keeper's `on_change`: stop what was lost, start a fresh runner for what was won."""
         async with self._lock:
             stopping = [self._runners[name] for name in sorted(lost) if name in self._runners]
-            await asyncio.gather(*(runner.stop() for runner in stopping), return_exceptions=True)
+            await asyncio.gather(*(_stop(runner) for runner in stopping))
             for runner in stopping:
                 self._renew_runner(runner, idle=True)
             if lost:
@@ -186,7 +193,16 @@ class CameraManager:
     async def _on_device(self, message: BusMessage) -> None:
         """Every instance's `DeviceReady`: the owner keeps it in Redis (for instances that start
         later), the others take the device's views from it."""
-        if not isinstance(message, DeviceReady) or self.leases is None:
+        if self.leases is None:
+            return
+        if isinstance(message, DeviceAdded | DeviceRemoved):
+            if self.on_foreign_change is not None:
+                try:
+                    await self.on_foreign_change(message.camera.id)
+                except Exception:
+                    _LOGGER.exception("camera %s: cannot sync it from the store", message.camera.id)
+            return
+        if not isinstance(message, DeviceReady):
             return
         name = message.camera.id
         runner = self._runners.get(name)
@@ -279,3 +295,14 @@ def _observe(runner: DeviceRunner, capabilities: Capabilities) -> None:
     channels resolve here (commands, entities) while nothing here polls it."""
     runner.capabilities = capabilities
     runner.views = camera_views(runner.camera, capabilities)
+
+
+async def _stop(runner: DeviceRunner) -> None:
+    """Stop a runner whose lease goes; never hang the lease round on it."""
+    try:
+        async with asyncio.timeout(RUNNER_STOP_TIMEOUT):
+            await runner.stop()
+    except TimeoutError:
+        _LOGGER.error("camera %s: its runner did not stop in time", runner.camera.id)
+    except Exception:
+        _LOGGER.exception("camera %s: stopping its runner failed", runner.camera.id)

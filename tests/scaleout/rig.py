@@ -27,6 +27,8 @@ from bridge.config import Settings
 from bridge.secrets import KEY_FILE
 from bridge.simulator import Simulator
 
+STOP_TIMEOUT = 30.0
+"""Seconds one bridge may take to stop at the end of a test (then its tasks are dumped)."""
 LEASE_TTL = 3.0
 """Short, so a lost lease shows within seconds (renewed every second)."""
 
@@ -146,8 +148,18 @@ class Fleet:
                 process.kill()
             process.wait()
         for name in list(self.bridges):
-            with contextlib.suppress(Exception):
-                await self.stop(name)
+            try:
+                async with asyncio.timeout(30):
+                    await self.stop(name)
+            except TimeoutError:
+                import sys as _s
+
+                for t in asyncio.all_tasks():
+                    print("TASK", t.get_name(), file=_s.stderr)
+                    t.print_stack(file=_s.stderr)
+                raise
+            except Exception:
+                pass
 
 
 async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:

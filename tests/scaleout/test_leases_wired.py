@@ -8,6 +8,7 @@ import time
 
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.recorder import Recorder
+from fixtures.simulator import PASSWORD
 
 from bridge.simulator import Simulator
 from scaleout.conftest import CAMERAS
@@ -171,3 +172,25 @@ async def test_mqtt_per_instance_state_and_the_survivor_says_online(
             await mqtt.wait_topic(
                 f"{base}/{camera}/availability", lambda m: m.text == "online", since=mark
             )
+
+
+async def test_a_camera_added_on_one_instance_is_known_to_every_instance(
+    bridges: Fleet, sim: Simulator
+) -> None:
+    a = await bridges.start("a")
+    b = await bridges.start("b")
+    await bridges.balanced(len(CAMERAS))
+    device = await sim.add_device("floodlight", device_id="porch")
+    api_token = await token(a)
+    body = {"id": "porch", "host": device.host, "port": device.port, "password": PASSWORD}
+    async with client(a, api_token) as http:
+        added = await http.post("/cameras", json=body)
+    assert added.status_code == 201, added.text
+    await until(lambda: "porch" in {c.id for c in b.manager.cameras}, 10)
+    split = await bridges.balanced(len(CAMERAS) + 1)
+    assert sum("porch" in cams for cams in split.values()) == 1
+    async with client(b, api_token) as http:  # removed through the other instance
+        removed = await http.delete("/cameras/porch")
+    assert removed.status_code in (200, 204), removed.text
+    await until(lambda: all("porch" not in {c.id for c in x.manager.cameras} for x in (a, b)), 10)
+    await bridges.balanced(len(CAMERAS))
