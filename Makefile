@@ -50,6 +50,7 @@ bench: setup
 	.venv/bin/python bench/writer.py --events 50000
 	.venv/bin/python bench/api.py
 	.venv/bin/python bench/web.py
+	.venv/bin/python bench/failover.py --cameras 30 --kills 10 --seconds 20
 
 # The README's pictures, from the dashboard tests' screenshots (tests write to artefacts/ only).
 screenshots: setup

@@ -206,7 +206,7 @@ class Snapshots:
         # A detection's start means the camera is awake (a battery one wakes to detect): asking
         # for its picture now wakes nothing.
         if kept is not None and recent:
-            self.bus.publish(SnapshotTaken(camera_id, kept, event.event_id, path, only))
+            self._publish(SnapshotTaken(camera_id, kept, event.event_id, path, only))
             return
         self._last_taken[camera_id] = now
         await self._capture(camera_id, event_id=event.event_id, path=path, event_only=only)
@@ -232,7 +232,7 @@ class Snapshots:
             return
         path, jpeg = found
         self.latest[camera_id] = jpeg
-        self.bus.publish(SnapshotTaken(camera_id, jpeg, None, path))
+        self._publish(SnapshotTaken(camera_id, jpeg, None, path))
 
     def _awake(self, camera_id: str) -> bool:
         """The camera said it is not sleeping (a battery camera's `sleeping` state)."""
@@ -260,8 +260,19 @@ class Snapshots:
         client = runner.connected_client()
         jpeg = await client.snapshot(view.channel or 0)
         self.latest[camera_id] = jpeg
-        self.bus.publish(SnapshotTaken(camera_id, jpeg, event_id, path, event_only))
+        self._publish(SnapshotTaken(camera_id, jpeg, event_id, path, event_only))
         return jpeg
+
+    def _publish(self, message: SnapshotTaken) -> None:
+        """Publish, unless the camera's lease lapsed here meanwhile (fencing: a process paused
+        while its lane waited for the camera wakes up after another instance took the camera
+        over; the new owner publishes its pictures)."""
+        with contextlib.suppress(UnknownCamera):
+            runner, _ = self.manager.resolve(message.camera_id)
+            if not self.manager.owns(runner.camera.id):
+                _LOGGER.debug("snapshot of %s dropped: its lease is not ours", message.camera_id)
+                return
+        self.bus.publish(message)
 
     async def take(self, camera_id: str) -> bytes:
         """A snapshot now (on command), taken in the camera's lane. Raises `UnknownCamera`,

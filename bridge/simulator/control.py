@@ -18,6 +18,8 @@ On each device's own port::
 On the simulator's control port (reachable while a device is offline)::
 
     GET    /sim/devices                   every device's JSON line
+    GET    /sim/stats                     every device's counters: requests, Set commands by name,
+                                          login sessions with their requests and idle seconds
     POST   /sim/devices {"profile": "ptz", "id": "...", "password": "..."}   add a device
     DELETE /sim/devices/{id}              remove a device
     GET    /sim/devices/{id}/state        and POST .../event, .../fault, .../channel, .../reset
@@ -44,6 +46,8 @@ class Fleet(Protocol):
     def server(self, device_id: str) -> DeviceServer | None: ...
 
     def device_lines(self) -> list[dict[str, Any]]: ...
+
+    def stats(self) -> dict[str, Any]: ...
 
     async def add_from_request(self, spec: dict[str, Any]) -> dict[str, Any]: ...
 
@@ -228,6 +232,9 @@ def make_control_app(fleet: Fleet) -> web.Application:
     async def list_devices(request: web.Request) -> web.Response:
         return web.json_response(fleet.device_lines())
 
+    async def stats(request: web.Request) -> web.Response:
+        return web.json_response(fleet.stats())
+
     async def add_device(request: web.Request) -> web.Response:
         try:
             line = await fleet.add_from_request(await _body(request))
@@ -250,6 +257,7 @@ def make_control_app(fleet: Fleet) -> web.Application:
         return handler
 
     app.router.add_get("/sim/devices", list_devices)
+    app.router.add_get("/sim/stats", stats)
     app.router.add_post("/sim/devices", add_device)
     app.router.add_delete("/sim/devices/{id}", remove_device)
     app.router.add_get("/sim/devices/{id}/state", get_state)

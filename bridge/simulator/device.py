@@ -18,6 +18,7 @@ from typing import Any
 from bridge.reolink.baichuan.crypto import Encryption
 
 from . import commands, wire
+from .clients import Clients
 from .clock import DeviceClock
 from .commands import COMMANDS, Call, CommandError, channel_has, find_channel, firmware_knows
 from .profiles import DeviceProfile
@@ -133,6 +134,9 @@ class SimulatedDevice:
         self.requests = 0
         self.replies = 0
         self.get_counts: dict[str, int] = {}
+        self.set_counts: dict[str, int] = {}
+        #: requests per login session (who polls this device)
+        self.clients = Clients()
         self._second = 0
         self._second_count = 0
         self._last_second_count = 0
@@ -229,6 +233,14 @@ class SimulatedDevice:
             return int(RspCode.LOGIN_FAILED)
         return int(RspCode.LOGIN_FIRST)
 
+    def count_client(self, query: Mapping[str, str]) -> None:
+        """Count an authenticated request under its session (token, or `user:<name>`)."""
+        token = query.get("token")
+        if token and token != "null":
+            self.clients.count(token)
+        else:
+            self.clients.count(f"user:{query.get('user', query.get('username'))}")
+
     def _login(self, obj: Json) -> Json:
         param = obj.get("param")
         user = param.get("User") if isinstance(param, dict) else None
@@ -283,6 +295,7 @@ class SimulatedDevice:
             if denied is not None:
                 first = names[0] if isinstance(names[0], str) else "Unknown"
                 return [wire.error(first, denied)]
+            self.count_client(query)
         replies = [self._run(obj, query) for obj in calls]
         self.replies += len(replies)
         return replies
@@ -327,6 +340,7 @@ class SimulatedDevice:
                 return wire.unknown()
             return wire.error(name, exc.rsp_code, exc.detail)
         if spec.changes_state:
+            self.set_counts[name] = self.set_counts.get(name, 0) + 1
             self.log_command(name, channel, param)
             return wire.set_ok(name)
         if "cmd" in result:
@@ -468,6 +482,8 @@ class SimulatedDevice:
         self.command_log.clear()
         self.commands_total = 0
         self.get_counts.clear()
+        self.set_counts.clear()
+        self.clients.clear()
         self.alarm_changed()
 
     # ---------------------------------------------------------------------------------
@@ -485,6 +501,14 @@ class SimulatedDevice:
             "username": self.username,
             "password": self.password,
             "profile": self.profile.key,
+        }
+
+    def counters(self) -> Json:
+        """What ``/sim/stats`` shows per device: requests, Set commands, sessions."""
+        return {
+            "requests_last_second": self.requests_last_second(),
+            "set_counts": dict(self.set_counts),
+            "clients": self.clients.snapshot(),
         }
 
     def channel_snapshot(self, ch: ChannelState) -> Json:
@@ -567,6 +591,7 @@ class SimulatedDevice:
             "requests": self.requests,
             "replies": self.replies,
             "get_counts": dict(self.get_counts),
+            **self.counters(),
             "settings": self.host_state.snapshot(),
             "channel_states": [self.channel_snapshot(ch) for ch in self.channels],
             "commands_total": self.commands_total,

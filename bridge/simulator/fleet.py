@@ -289,6 +289,20 @@ class Simulator:
     def device_lines(self) -> list[Json]:
         return [self.device_line(i) for i in self._servers]
 
+    def stats(self) -> Json:
+        """``GET /sim/stats``: each device's counters (who polls it, how often, what was set)."""
+        return {
+            "devices": {
+                device_id: {
+                    "online": server.device.online,
+                    "requests": server.device.requests,
+                    "logins": server.device.sessions.logins,
+                    **server.device.counters(),
+                }
+                for device_id, server in self._servers.items()
+            }
+        }
+
     # ---------------------------------------------------------------------------------
     # driving devices from Python
 

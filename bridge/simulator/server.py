@@ -277,6 +277,7 @@ class DeviceServer:
         denied = dev.authenticate(query)
         if denied is not None:
             return _json([wire.error(cmd, denied)])
+        dev.count_client(query)
         dev.get_counts[cmd] = dev.get_counts.get(cmd, 0) + 1
         if cmd == "Snap":
             return await self._snap(query)
@@ -354,6 +355,7 @@ class DeviceServer:
         dev._count_request()
         if dev.authenticate(query) is not None:
             return web.Response(status=401, text="unauthorized\n")
+        dev.count_client(query)
         stream = query.get("stream", "")
         m = _STREAM_RE.match(stream)
         if m is not None:
