@@ -23,7 +23,12 @@ from fixtures.fleet_events import EventStream, settled
 from fixtures.fleet_rig import LEASE_TTL, POLL, Fleet, Sample
 from fixtures.recorder import Recorder
 
-pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(240)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.timeout(240),
+    pytest.mark.xdist_group("chaos"),  # one fleet per module, on one worker
+]
 
 SLACK = 3.0
 """Seconds a loaded machine (2 cores, other test runs) may add to a bound that is about time."""

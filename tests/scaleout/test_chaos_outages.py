@@ -14,7 +14,7 @@ from fixtures.fleet_rig import LEASE_TTL, POLL, Fleet
 from fixtures.postgres import PgServer
 from fixtures.redis import RedisServer
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(420), pytest.mark.xdist_group("chaos-outages")]
 
 EPISODE = 14.0
 """Seconds each detection lasts: longer than the cameras go unpolled while the leases are won
