@@ -42,8 +42,7 @@ async def test_a_lapsed_instance_publishes_nothing_and_the_taker_ends_its_events
         # a's renewals stop (its keeper frozen; its runner goes on polling, as a process
         # whose lease loop stalled). Within the TTL b takes the camera over.
         assert a.keeper is not None
-        for task in (a.keeper._task, a.keeper._watcher):
-            assert task is not None
+        for task in a.keeper._tasks:  # renewals, rounds, nudges, changes
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
