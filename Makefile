@@ -10,8 +10,11 @@ demo: setup
 sim: setup
 	.venv/bin/reolink-bridge sim --cameras 5 --port 8001
 
+# Two workers (pytest-xdist): tests marked `xdist_group(...)` stay together on one worker, in file
+# order (tests/conftest.py says which and why). `PYTEST_WORKERS=0 make test` runs in one process.
+PYTEST_WORKERS ?= 2
 test: setup
-	.venv/bin/python -m pytest
+	.venv/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 # The Home Assistant custom integration's tests alone (`make test` runs them too, through
 # tests/ha/test_custom_integration.py), in .venv-ha with the 95 % coverage gate.

@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 
 from bridge import __version__
 
@@ -194,6 +194,8 @@ def _camera_options(parser: argparse.ArgumentParser) -> list[str]:
             parser.add_argument(
                 flag, action=argparse.BooleanOptionalAction, default=None, help=help_text
             )
+        elif get_origin(field.annotation) is Literal:  # --push auto|on|off
+            parser.add_argument(flag, choices=get_args(field.annotation), help=help_text)
         else:
             parser.add_argument(flag, type=kind, required=field.is_required(), help=help_text)
         names.append(name)

@@ -222,5 +222,7 @@ def camera_record(
         tags=tuple(camera.tags),
         enabled=camera.enabled,
         poll_interval=camera.poll_interval,
+        push=camera.push,
+        baichuan_port=camera.baichuan_port,
         source=source,
     )

@@ -51,10 +51,11 @@ def camera_entry(camera: Camera, capabilities: Capabilities | None) -> dict[str,
 
 
 def device_health(runner: DeviceRunner) -> dict[str, Any]:
-    """How one device's polling goes."""
+    """How one device's polling and push go (`push`: mode, state, since, port, last_error)."""
     return {
         "online": runner.online,
         "failures": runner.failures,
         "last_error": runner.last_error,
         "polls": runner.polls,
+        "push": runner.push.status(),
     }

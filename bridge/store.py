@@ -53,6 +53,9 @@ class CameraRecord:
     group: str | None = None
     enabled: bool = True
     poll_interval: float | None = None
+    push: str = "auto"
+    """`auto`, `on` or `off` (`Camera.push`)."""
+    baichuan_port: int | None = None
     source: Literal["config", "runtime"] = "runtime"
     model: str | None = None
     firmware: str | None = None

@@ -21,11 +21,13 @@ from bridge.domain.camera import (
     CameraTags,
     CameraUsername,
     ChannelSettings,
+    PushMode,
 )
 from bridge.domain.capabilities import Capabilities, ChannelCapabilities
 from bridge.domain.command_values import OnOffValue
 from bridge.domain.entities import EntityDescription
 from bridge.domain.values import EventPhase, EventType
+from bridge.pipeline.push import PushStatus
 from bridge.store import TokenScope
 
 _TS = "2026-11-25T12:00:00Z"
@@ -127,6 +129,8 @@ _CAMERA_EXAMPLE: dict[str, Any] = {
     "tags": ["outdoor"],
     "enabled": True,
     "poll_interval": None,
+    "push": "auto",
+    "baichuan_port": None,
 }
 
 
@@ -165,6 +169,10 @@ class CameraUpdate(BaseModel):
     tags: CameraTags | None = None
     enabled: bool | None = None
     poll_interval: float | None = Field(default=None, gt=0, le=3600)
+    push: PushMode | None = None
+    baichuan_port: int | None = Field(
+        default=None, ge=1, le=65535, description="null: the port the device reports, else 9000"
+    )
 
 
 class CameraEntities(BaseModel):
@@ -211,6 +219,13 @@ class CameraStatus(BaseModel):
             "last_error": None,
             "last_poll": _TS,
             "polls": 1234,
+            "push": {
+                "mode": "auto",
+                "state": "active",
+                "since": _TS,
+                "port": 9000,
+                "last_error": None,
+            },
             "model": "RLC-811A",
             "firmware": "v3.1.0.2368_23062508",
             "capabilities": None,
@@ -224,6 +239,7 @@ class CameraStatus(BaseModel):
     last_error: str | None
     last_poll: datetime | None
     polls: int
+    push: PushStatus = Field(description="Events pushed over Baichuan: mode and state")
     model: str | None
     firmware: str | None
     capabilities: ChannelCapabilities | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -100,6 +100,11 @@ CameraTags = Annotated[
 ]
 
 
+PushMode = Literal["auto", "on", "off"]
+"""How a device's events arrive: pushed over Baichuan (`on`), polled (`off`), or push with
+polling as the silent fallback (`auto`)."""
+
+
 class ChannelSettings(DomainModel):
     """What the configuration says about one channel of an NVR or Home Hub."""
 
@@ -134,11 +139,32 @@ class Camera(DomainModel):
     poll_interval: float | None = Field(
         default=None, gt=0, le=3600, description="Seconds between polls; None = the global setting"
     )
+    push: PushMode = Field(
+        default="auto",
+        description="Events pushed over Baichuan (TCP, port 9000 on the device): `auto` tries it "
+        "and polls while it is unavailable, `on` expects it (the fallback still polls, with a "
+        "warning), `off` never connects and polls",
+    )
+    baichuan_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="The device's Baichuan port; None = the port it reports (GetNetPort "
+        "mediaPort), else 9000",
+    )
 
     @field_validator("name")
     @classmethod
     def _strip_name(cls, value: str) -> str:
         return value.strip()
+
+    @field_validator("push", mode="before")
+    @classmethod
+    def _push_switch(cls, value: Any) -> Any:
+        """YAML reads a bare `off`/`on` as a boolean: take it as the word."""
+        if isinstance(value, bool):
+            return "on" if value else "off"
+        return value
 
     @property
     def effective_port(self) -> int:

@@ -105,6 +105,14 @@ class PtzOp(StrEnum):
     STOP_PATROL = "stop_patrol"
 
 
+class EventSource(StrEnum):
+    """How a camera's detections reach the bridge now (the `event_source` diagnostic sensor)."""
+
+    PUSH = "push"  # pushed over Baichuan
+    POLLING = "polling"  # polled over HTTP (push off or unavailable)
+    NONE = "none"  # a battery camera while push is unavailable: it is never polled
+
+
 class StorageState(DomainModel):
     capacity_mb: int
     free_mb: int

@@ -5,6 +5,7 @@ closed by whoever stops reading it).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 from collections.abc import AsyncGenerator
@@ -106,6 +107,11 @@ class Downloads:
                 async for chunk in chunks:
                     self.bytes += len(chunk)
                     yield chunk
+                    # A turn of the loop per piece: once the client is gone the server's send
+                    # returns at once, and while the camera's bytes are already buffered nothing
+                    # here would wait — the relay would read the rest of the file and throw it
+                    # away before the response's cancellation got in.
+                    await asyncio.sleep(0)
         finally:
             self.active[device] -= 1
             if not self.active[device]:

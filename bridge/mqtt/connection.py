@@ -49,6 +49,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from bridge.config import MqttSettings
+from bridge.mqtt.client import Client
 from bridge.mqtt.message import (
     Handler,
     Message,
@@ -182,15 +183,6 @@ class _ClosingSSLSocket(ssl.SSLSocket):
         except BaseException:
             self.close()
             raise
-
-
-def _close_half_open(client: aiomqtt.Client) -> None:
-    """Close paho's socket after a cancel: aiomqtt leaves it open (and its misc-loop task
-    running) when the connect itself is cancelled half-way, e.g. by a stop during start. A no-op
-    once aiomqtt has disconnected."""
-    paho = client._client
-    if paho.socket() is not None:
-        paho._sock_close()
 
 
 class MqttConnection:
@@ -425,12 +417,12 @@ class MqttConnection:
             context.verify_mode = ssl.CERT_NONE
         return context
 
-    def _new_client(self) -> aiomqtt.Client:
+    def _new_client(self) -> Client:
         # A fresh paho client per connection: no paho-side session or retry queue can resend a
         # message behind the outbox's back (that would duplicate or reorder). A clean session
         # each time (MQTT 5: clean start, and the session expires when the connection ends).
         v5 = self._protocol is aiomqtt.ProtocolVersion.V5
-        client = aiomqtt.Client(
+        client = Client(
             self.endpoint.host,
             self.endpoint.port,
             username=self.endpoint.username,
@@ -457,23 +449,21 @@ class MqttConnection:
             downgraded = False
             client = self._new_client()
             try:
-                try:
-                    async with client:
-                        connected_at = loop.time()
-                        await self._serve(client)
-                except* aiomqtt.MqttError as group:
-                    downgraded = self._refuses_v5(group.exceptions[0])
-                    if not downgraded:
-                        self._connection_failed(group.exceptions[0], connected_at is not None)
-                except* Exception as group:  # a bug must not end the service; log it, go on
-                    logger.error("MQTT: unexpected error", exc_info=group.exceptions[0])
-                    self.last_error = repr(group.exceptions[0])
-                finally:
-                    self._connected.clear()
-                    self._requeue_inflight()
-            except asyncio.CancelledError:
-                _close_half_open(client)
-                raise
+                async with client:
+                    connected_at = loop.time()
+                    await self._serve(client)
+            except* aiomqtt.MqttError as group:
+                downgraded = self._refuses_v5(group.exceptions[0])
+                if not downgraded:
+                    self._connection_failed(group.exceptions[0], connected_at is not None)
+            except* Exception as group:  # a bug must not end the service; log it, go on
+                logger.error("MQTT: unexpected error", exc_info=group.exceptions[0])
+                self.last_error = repr(group.exceptions[0])
+            finally:
+                self._connected.clear()
+                self._requeue_inflight()
+                # Also after a cancel while connecting, or a CONNACK that never came.
+                await client.aclose()
             if self._stopping.is_set():
                 break
             if downgraded:

@@ -6,6 +6,12 @@ ever delays itself. Failures are counted; past `failure_threshold` consecutive f
 is offline (its views publish offline events) and reconnects with backoff — the circuit breaker:
 while open, one connection attempt per backoff period and no polling.
 
+Events arrive pushed over Baichuan where the device allows it (`PushLink`, `Camera.push`): while
+push is active, detections are polled only with the slow settings refresh
+(`polling.settings_interval`); when it is unavailable the device polls at its interval, and after
+every (re)connect one poll reconciles what the gap missed. A battery camera's detections are never
+polled (it would wake): they arrive pushed only.
+
 While a view has a detection active, a poll that still sees it publishes `StillActive` at most
 every `polling.active_heartbeat_interval` seconds, and `stop()` publishes the last one: after a
 crash the next start ends the events left open at that time.
@@ -39,6 +45,14 @@ from bridge.domain.errors import CameraOffline
 from bridge.domain.state import DEVICE_CHANNEL, ChannelState
 from bridge.domain.values import OnOff, StorageState
 from bridge.domain.views import CameraView, camera_views
+from bridge.pipeline.polls import (
+    describe,
+    detection_caps,
+    keep_lost_channels,
+    merge,
+)
+from bridge.pipeline.push import PushClientFactory, default_push_client
+from bridge.pipeline.push_side import PushSide
 from bridge.pipeline.tracker import StateTracker
 from bridge.reolink import AuthenticationError, CameraRefusedError, ReolinkClient, ReolinkError
 from bridge.reolink.network import CameraNetworks
@@ -60,7 +74,7 @@ def default_client_factory(
     return ReolinkClient.from_camera(camera, timeout=timeout, networks=networks)
 
 
-class DeviceRunner:
+class DeviceRunner(PushSide):
     def __init__(
         self,
         camera: Camera,
@@ -71,6 +85,7 @@ class DeviceRunner:
         networks: CameraNetworks | None = None,
         clock: _Clock = utcnow,
         tasks: Supervisor | None = None,
+        push_client_factory: PushClientFactory = default_push_client,
     ) -> None:
         self.camera = camera
         self.tasks = tasks
@@ -100,8 +115,16 @@ class DeviceRunner:
         self._health_due = 0.0
         self._command_lock = asyncio.Lock()
         self._wake = asyncio.Event()
+        """Set: the loop looks again at what is due (with `_poll_now`: a poll)."""
+        self._poll_now = False
         self._beats: dict[str, tuple[float, datetime]] = {}
         """Per view with an active detection: (monotonic, poll time) of its last heartbeat."""
+        self._poll_caps: Capabilities | None = None
+        """`capabilities` without the channels a detection poll must not read (battery)."""
+        self.may_poll: Callable[[], bool] = lambda: True
+        """Asked before each poll; False skips it (with several instances: the device's lease
+        lapsed here, `bridge.pipeline.fence`)."""
+        self._setup_push(networks, tasks, push_client_factory)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -121,11 +144,17 @@ class DeviceRunner:
                 await self._task
             self._task = None
             self._last_heartbeats()
+        await self.push.stop()
         await self._close_client(logout=True)
 
     def request_refresh(self) -> None:
         """Poll now and re-read settings (after a command, or a `/get`)."""
         self._settings_due = 0.0
+        self.poll_soon()
+
+    def poll_soon(self) -> None:
+        """Poll now (detections; settings too when due)."""
+        self._poll_now = True
         self._wake.set()
 
     # -- the loop ----------------------------------------------------------------------------
@@ -156,49 +185,69 @@ class DeviceRunner:
         self._set_online(True)
         self._settings_due = 0.0
         self._health_due = time.monotonic() + self.polling.health_check_interval
+        self._reconcile = True  # the first tick: also what push says of battery cameras
+        self.push.start(self._media_port)
 
     async def _poll_loop(self) -> None:
         next_tick = time.monotonic()
         while True:
+            self._wake.clear()  # a wake-up during the tick is seen at once
+            if self._poll_now:
+                self._poll_now = False
+                next_tick = time.monotonic()
+            polling = time.monotonic() >= next_tick
             try:
-                await self._tick()
+                await (self._tick() if polling else self._between_polls())
                 self.failures = 0
             except asyncio.CancelledError:
                 raise
             except Exception as err:
                 if await self._failed(err, connecting=False):
                     return
-            next_tick += self.interval
             now = time.monotonic()
-            if next_tick < now:  # overran: skip the missed ticks instead of bursting
-                next_tick = now + self.interval
-            self._wake.clear()
+            if polling:
+                next_tick += self.cadence
+                if next_tick < now:  # overran: skip the missed ticks instead of bursting
+                    next_tick = now + self.cadence
+            # between slow polls (push active) health checks and heartbeats still run on time
+            due = min(next_tick, self._health_due, self._beat_due())
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(next_tick - now):
+                async with asyncio.timeout(max(0.0, due - now)):
                     await self._wake.wait()
-                next_tick = time.monotonic()
+
+    async def _check_health(self) -> None:
+        """Read the capabilities again when the health check is due (a change re-announces)."""
+        assert self.client is not None
+        now_mono = time.monotonic()
+        if now_mono < self._health_due:
+            return
+        self._health_due = now_mono + self.polling.health_check_interval
+        fresh = await self.client.get_capabilities()
+        if fresh != self.capabilities:
+            _LOGGER.info("camera %s: capabilities changed; re-announcing", self.camera.id)
+            self._adopt(fresh)
 
     async def _tick(self) -> None:
+        if not self.may_poll():
+            return
         assert self.client is not None
+        await self._check_health()
         assert self.capabilities is not None
         caps = self.capabilities
         now_mono = time.monotonic()
-        if now_mono >= self._health_due:
-            self._health_due = now_mono + self.polling.health_check_interval
-            fresh = await self.client.get_capabilities()
-            if fresh != caps:
-                _LOGGER.info("camera %s: capabilities changed; re-announcing", self.camera.id)
-                self._adopt(fresh)
-                caps = fresh
-        polls = await self.client.poll_detections(caps)
+        reconcile, self._reconcile = self._reconcile, False
+        pushes = self._pushes
+        polls = await self.client.poll_detections(self._poll_caps)
         if now_mono >= self._settings_due:
             self._settings_due = now_mono + self.polling.settings_interval
             settings = await self.client.read_settings(caps)
-            polls = _merge(settings, polls)
+            polls = merge(settings, polls)
         self.polls += 1
         now = self._clock()
         self.last_poll = now
-        self._apply(polls, now)
+        self._apply(self._unless_pushed(polls, pushes), now)
+        if reconcile:
+            self._reconcile_pushed(now)
 
     def _apply(self, polls: dict[int, ChannelState], now: datetime) -> None:
         device = polls.get(DEVICE_CHANNEL)
@@ -244,7 +293,7 @@ class DeviceRunner:
     async def _failed(self, err: BaseException, *, connecting: bool) -> bool:
         """Count a failure; True when the device is (now) offline and must reconnect."""
         self.failures += 1
-        self.last_error = _describe(err)
+        self.last_error = describe(err)
         if isinstance(err, AuthenticationError):
             self._backoff.exhaust()
             _LOGGER.error("camera %s: %s; check its credentials", self.camera.id, self.last_error)
@@ -269,9 +318,10 @@ class DeviceRunner:
     def _adopt(self, capabilities: Capabilities) -> None:
         first = self.capabilities is None
         if self.capabilities is not None:
-            capabilities = _keep_lost_channels(self.capabilities, capabilities)
+            capabilities = keep_lost_channels(self.capabilities, capabilities)
         changed = capabilities != self.capabilities
         self.capabilities = capabilities
+        self._poll_caps = detection_caps(capabilities)
         self.views = camera_views(self.camera, capabilities)
         for view in self.views:
             if view.camera_id not in self.trackers:
@@ -291,6 +341,7 @@ class DeviceRunner:
                 tracker = self.trackers[view.camera_id]
                 if tracker.state.get("siren") is None:  # cannot be read; silent until sounded
                     tracker.update(self._clock(), siren=OnOff.OFF)
+        self._mark_sources(publish=not first)
         known = {view.camera_id for view in self.views}
         for camera_id in [c for c in self.trackers if c not in known]:
             del self.trackers[camera_id]
@@ -384,42 +435,7 @@ class DeviceRunner:
             if fresh != self.capabilities:
                 self._adopt(fresh)
         caps = self.capabilities
+        pushes = self._pushes
         settings = await self.client.read_settings(caps)
-        polls = _merge(settings, await self.client.poll_detections(caps))
-        self._apply(polls, self._clock())
-
-
-def _keep_lost_channels(old: Capabilities, new: Capabilities) -> Capabilities:
-    """An NVR channel that was online and is not now keeps its camera (shown unavailable)
-    instead of vanishing from Home Assistant with its history."""
-    if not new.is_nvr:
-        return new
-    before = {c.channel: c for c in old.channels if c.online or c.model}
-    channels = [
-        before[c.channel].model_copy(update={"online": False})
-        if not c.online and not c.model and c.channel in before
-        else c
-        for c in new.channels
-    ]
-    return new.model_copy(update={"channels": channels})
-
-
-def _merge(base: dict[int, ChannelState], top: dict[int, ChannelState]) -> dict[int, ChannelState]:
-    """Fields read by `top` win; a field `top` did not read keeps `base`'s value."""
-    merged = dict(base)
-    for channel, state in top.items():
-        below = merged.get(channel)
-        if below is None:
-            merged[channel] = state
-            continue
-        merged[channel] = below.merged(state)
-    return merged
-
-
-def _describe(err: BaseException) -> str:
-    """For `last_error` (status, health_check): our own words only. The client's errors never
-    quote a reply; anything else may (a parser's message), so only its kind is named."""
-    if not isinstance(err, ReolinkError):
-        return f"unexpected error ({type(err).__name__}); see the log"
-    text = str(err) or type(err).__name__
-    return f"{type(err).__name__}: {text}" if text != type(err).__name__ else text
+        polls = merge(settings, await self.client.poll_detections(self._poll_caps))
+        self._apply(self._unless_pushed(polls, pushes), self._clock())

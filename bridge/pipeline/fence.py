@@ -38,20 +38,25 @@ class FencedBus:
     def open(self) -> bool:
         return self._valid(self.name)
 
-    def publish(self, message: BusMessage) -> None:
+    def check(self) -> bool:
+        """The lease is valid; when it is not, say so once (log, `on_stale`)."""
         if self._valid(self.name):
             self._warned = False
-            self.bus.publish(message)
-            return
-        self.dropped += 1
+            return True
         if not self._warned:
             self._warned = True
             _LOGGER.warning(
-                "camera %s: its lease is not ours (any more): dropping what its runner publishes",
-                self.name,
+                "camera %s: its lease is not ours (any more): its runner is fenced", self.name
             )
             if self._on_stale is not None:
                 self._on_stale(self.name)
+        return False
+
+    def publish(self, message: BusMessage) -> None:
+        if self.check():
+            self.bus.publish(message)
+        else:
+            self.dropped += 1
 
     def subscribe(
         self, owner: str, handler: Handler, *, maxsize: int = DEFAULT_QUEUE_SIZE

@@ -103,10 +103,12 @@ class CameraManager:
             self._devices = self.bus.subscribe(DEVICES_OWNER, self._on_device)
 
     def _new_runner(self, camera: Camera) -> DeviceRunner:
-        bus: Bus = self.bus
-        if self.leases is not None:
-            bus = FencedBus(self.bus, camera.id, self.leases.valid, on_stale=self._stale)
-        return DeviceRunner(
+        if self.leases is None:
+            bus: Bus = self.bus
+        else:
+            fence = FencedBus(self.bus, camera.id, self.leases.valid, on_stale=self._stale)
+            bus = fence
+        runner = DeviceRunner(
             camera,
             self.polling,
             bus,
@@ -114,6 +116,9 @@ class CameraManager:
             networks=None if camera.id in self._trusted else self.networks,
             tasks=self.tasks,
         )
+        if self.leases is not None:
+            runner.may_poll = fence.check  # a lapsed lease: not even a poll
+        return runner
 
     def owns(self, device_id: str) -> bool:
         """This instance may drive the device now (always, without leases)."""

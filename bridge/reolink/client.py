@@ -6,7 +6,8 @@ translated at this edge into the errors of `bridge.reolink.errors`; a refused co
 exception here but a failed `Reply`. No reply is read past its kind's limit
 (`MAX_JSON_REPLY_BYTES`, `MAX_SNAPSHOT_BYTES`, `MAX_DOWNLOAD_BYTES`): a device that sends more
 gets a `ProtocolError` and its connection is dropped. The controls, the capability probe and the
-polling live in their own modules and reach the device only through `execute()`.
+polling live in their own modules and reach the device only through `execute()`; transport
+failures become domain errors in `translate`.
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ import httpx
 
 from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities
-from bridge.domain.state import ChannelState
-from bridge.reolink import _redact, capabilities, state
+from bridge.reolink import _redact, translate
 from bridge.reolink.bulk import BulkGetter
 from bridge.reolink.const import (
     API_PATH,
@@ -38,24 +38,16 @@ from bridge.reolink.const import (
 from bridge.reolink.controls import Controls
 from bridge.reolink.errors import (
     LOGIN_FIRST_CODE,
-    CameraRefusedError,
-    CameraTimeoutError,
-    CameraUnreachableError,
     ProtocolError,
-    ReolinkError,
 )
 from bridge.reolink.http11 import (
-    CONNECT,
-    DISCONNECTED,
-    REFUSED,
-    TIMEOUT,
-    TOO_LARGE,
     Http11Client,
     HttpError,
     HttpReply,
 )
 from bridge.reolink.media import Media
-from bridge.reolink.network import CameraNetworks, GuardedTransport, RefusedConnection
+from bridge.reolink.network import CameraNetworks, GuardedTransport
+from bridge.reolink.reads import Reads
 from bridge.reolink.session import Session
 from bridge.reolink.settings import Settings
 from bridge.reolink.wire import (
@@ -77,7 +69,7 @@ _URL_CACHE_SIZE = 32
 """Distinct API targets kept encoded: a few commands' `?cmd=X&token=T` for the current token."""
 
 
-class ReolinkClient(Controls, Settings, Media, Writes):
+class ReolinkClient(Reads, Controls, Settings, Media, Writes):
     """One Reolink camera, doorbell or NVR. Use as `async with ReolinkClient(...) as client:`.
 
     One login token per instance, renewed before its lease ends and re-acquired once,
@@ -290,7 +282,9 @@ class ReolinkClient(Controls, Settings, Media, Writes):
                 "POST", self._target(params), body, limit=MAX_JSON_REPLY_BYTES
             )
         except HttpError as err:
-            raise self._translate_http(err) from None
+            raise translate.http11_error(
+                err, self.where, self.timeout, MAX_JSON_REPLY_BYTES
+            ) from None
 
     def _target(self, params: Mapping[str, str]) -> str:
         """The API path with this query, encoded once and reused; the cache holds one token's
@@ -303,39 +297,6 @@ class ReolinkClient(Controls, Settings, Media, Writes):
             query = urlencode(params, quote_via=quote)
             target = self._targets[key] = f"{API_PATH}?{query}" if query else API_PATH
         return target
-
-    def _translate_http(self, err: HttpError) -> ReolinkError:
-        """The domain error for an `Http11Client` failure (its messages never quote the device
-        nor a URL)."""
-        if err.kind == TIMEOUT:
-            return CameraTimeoutError(f"{self.where}: no answer within {self.timeout:g} s")
-        if err.kind == REFUSED:
-            return CameraRefusedError(f"{self.where}: {err}")
-        if err.kind == TOO_LARGE:
-            return self._too_large(MAX_JSON_REPLY_BYTES)
-        if err.kind == DISCONNECTED:
-            return CameraUnreachableError(f"{self.where}: disconnected without an answer")
-        if err.kind == CONNECT:
-            return CameraUnreachableError(f"{self.where}: {_redact.redact(str(err))}")
-        return ProtocolError(f"{self.where}: not an HTTP answer")
-
-    def _translate(self, err: httpx.HTTPError) -> ReolinkError:
-        """The domain error for an httpx error. The message is redacted (URLs may hold secrets)
-        and never quotes the device: an HTTP parser's error does (`illegal status line: b'…'`),
-        so protocol errors are named, not repeated."""
-        if isinstance(err, httpx.TimeoutException):
-            return CameraTimeoutError(f"{self.where}: no answer within {self.timeout:g} s")
-        if isinstance(err.__cause__, RefusedConnection):
-            return CameraRefusedError(f"{self.where}: {err.__cause__}")
-        if isinstance(err, httpx.RemoteProtocolError) and "disconnected" in str(err):
-            return CameraUnreachableError(f"{self.where}: disconnected without an answer")
-        if isinstance(err, httpx.ProtocolError):
-            # Something answered, but not in HTTP (an RTSP or Baichuan port, say).
-            return ProtocolError(f"{self.where}: not an HTTP answer")
-        if isinstance(err, httpx.TransportError):
-            text = _redact.redact(str(err)) or type(err).__name__
-            return CameraUnreachableError(f"{self.where}: {text}")
-        return ProtocolError(f"{self.where}: {type(err).__name__}")
 
     # -- binary GETs (Snap, Download) --------------------------------------------------------
 
@@ -351,19 +312,13 @@ class ReolinkClient(Controls, Settings, Media, Writes):
             try:
                 response = await self._http.send(request, stream=True)
             except httpx.HTTPError as err:
-                raise self._translate(err) from err
+                raise translate.httpx_error(err, self.where, self.timeout) from err
             try:
-                if _is_json(response):
+                content_type = response.headers.get("content-type")
+                if _is_json(content_type):
                     body = await self._aread(response, MAX_JSON_REPLY_BYTES)
-                    items = self._decode(
-                        response.status_code, response.headers.get("content-type"), body
-                    )
-                    answer = reply(Request(params["cmd"]), items[0])
-                    if answer.rsp_code == LOGIN_FIRST_CODE and token is not None and attempt == 0:
-                        self._session.expired(token)
-                        continue
-                    answer.raise_for_error()
-                    raise ProtocolError(f"{self.where}: JSON instead of data for {params['cmd']}")
+                    self._refused(params, response.status_code, content_type, body, token, attempt)
+                    continue
                 yield response
                 return
             finally:
@@ -379,26 +334,36 @@ class ReolinkClient(Controls, Settings, Media, Writes):
         for attempt in range(2):
             token = await self._session.token() if self._token_session else None
             async with self._bulk.get(API_PATH, {**params, **self._auth(token)}, headers) as got:
-                if got.content_type in ("application/json", "text/html", "text/plain"):
+                content_type = got.headers.get("content-type")
+                if _is_json(content_type):
                     body = b"".join([c async for c in self._bulk.chunks(got, MAX_JSON_REPLY_BYTES)])
-                    try:
-                        items = decode(body)
-                    except ProtocolError:
-                        kind = describe_body(len(body), got.headers.get("content-type"))
-                        raise ProtocolError(
-                            f"{self.where}: unexpected reply, HTTP {got.status}, {kind}"
-                        ) from None
-                    answer = reply(Request(params["cmd"]), items[0])
-                    if answer.rsp_code == LOGIN_FIRST_CODE and token is not None and attempt == 0:
-                        self._session.expired(token)
-                        continue
-                    answer.raise_for_error()
-                    raise ProtocolError(f"{self.where}: JSON instead of data for {params['cmd']}")
+                    self._refused(params, got.status, content_type, body, token, attempt)
+                    continue
                 if got.status not in (200, 206):
                     raise ProtocolError(f"{self.where}: HTTP {got.status} for {params['cmd']}")
                 yield got.status, self._bulk.chunks(got, MAX_DOWNLOAD_BYTES)
                 return
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _refused(
+        self,
+        params: Mapping[str, str],
+        status: int,
+        content_type: str | None,
+        body: bytes,
+        token: str | None,
+        attempt: int,
+    ) -> None:
+        """A JSON answer where a file was asked for: returns if the token expired on the first
+        attempt (the caller logs in again and retries), else raises the device's error (or
+        `ProtocolError` for JSON that is no error)."""
+        items = self._decode(status, content_type, body)
+        answer = reply(Request(params["cmd"]), items[0])
+        if answer.rsp_code == LOGIN_FIRST_CODE and token is not None and attempt == 0:
+            self._session.expired(token)
+            return
+        answer.raise_for_error()
+        raise ProtocolError(f"{self.where}: JSON instead of data for {params['cmd']}")
 
     async def _aread(self, response: httpx.Response, limit: int) -> bytes:
         """The whole body, or `ProtocolError` as soon as it is past `limit` bytes."""
@@ -408,46 +373,23 @@ class ReolinkClient(Controls, Settings, Media, Writes):
         """The body as it arrives; `ProtocolError` (nothing more read) past `limit` bytes."""
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise self._too_large(limit)
+            raise translate.too_large(self.where, limit)
         size = 0
         try:
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
                 if size > limit:
-                    raise self._too_large(limit)
+                    raise translate.too_large(self.where, limit)
                 yield chunk
         except httpx.HTTPError as err:
-            raise self._translate(err) from err
-
-    def _too_large(self, limit: int) -> ProtocolError:
-        return ProtocolError(f"{self.where}: reply larger than {limit} bytes")
-
-    # -- reading the device ------------------------------------------------------------------
-
-    async def get_capabilities(self) -> Capabilities:
-        """Read device info and probe every channel's features (see `capabilities`)."""
-        self.capabilities = await capabilities.read(self.execute, self.username)
-        return self.capabilities
-
-    async def poll_detections(self, caps: Capabilities | None = None) -> dict[int, ChannelState]:
-        """Motion / AI / visitor of every online channel, in one request."""
-        return await state.poll_detections(self.execute, self._caps(caps))
-
-    async def read_settings(self, caps: Capabilities | None = None) -> dict[int, ChannelState]:
-        """Lights, LEDs, image, day/night, sensitivity, toggles and zoom of every online channel."""
-        return await state.read_settings(self.execute, self._caps(caps))
-
-    def _caps(self, caps: Capabilities | None) -> Capabilities:
-        found = caps or self.capabilities
-        if found is None:
-            raise RuntimeError("capabilities unknown: call get_capabilities() first")
-        return found
+            raise translate.httpx_error(err, self.where, self.timeout) from err
 
 
 def _host_for_url(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
-def _is_json(response: httpx.Response) -> bool:
-    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+def _is_json(content_type: str | None) -> bool:
+    """Whether a reply with this content type is the API's JSON (an error), not a file."""
+    kind = (content_type or "").split(";")[0].strip().lower()
     return kind in {"text/html", "application/json", "text/plain"}

@@ -17,8 +17,10 @@ What it implements, with the shared codec of :mod:`bridge.reolink.baichuan`:
   logins: 400.
 
 Faults: ``baichuan_close`` refuses the port and cuts open connections; ``baichuan_stall``
-keeps connections open but answers and pushes nothing; ``offline`` and reboots take the port
-away with the HTTP one.
+keeps connections open but answers and pushes nothing; ``baichuan_garbage`` sends random bytes
+on every open connection and answers each new login with a frame cut short (then closes it);
+``offline`` and reboots take the port away with the HTTP one. ``stats()`` (in ``/sim/state``
+as ``baichuan``) counts the connections the port accepted.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bridge.reolink.baichuan.const import (
     STATUS_BAD_REQUEST,
@@ -86,6 +89,20 @@ class _Session:
         await self.writer.drain()
 
 
+def _truncated(header: Header) -> bytes:
+    """The first bytes of an answer to `header` whose body is cut short."""
+    frame = build_frame(
+        header.cmd_id,
+        cipher=Cipher(Encryption.NONE),
+        channel_id=header.channel_id,
+        msg_num=header.msg_num,
+        status=STATUS_OK,
+        msg_class=MessageClass.REPLY_24,
+        body="<body>" + "x" * 200 + "</body>",
+    )
+    return frame[: len(frame) // 2]
+
+
 def channel_alarm(ch: ChannelState) -> ChannelAlarm:
     """What a push says about a channel now (firmware without AI omits `AItype`)."""
     ai = frozenset(AI_KEYS[key] for key, on in ch.ai.items() if on and key in AI_KEYS)
@@ -103,6 +120,9 @@ class BaichuanServer:
     def __init__(self, device: SimulatedDevice) -> None:
         self.device = device
         self._stalled = False
+        self._garbage = False
+        self.connections = 0
+        """Connections the port accepted (since the simulator started)."""
         self._server: asyncio.Server | None = None
         self._sessions: set[_Session] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -126,6 +146,35 @@ class BaichuanServer:
         was, self._stalled = self._stalled, value
         if was and not value:
             self.device.alarm_changed()  # catch up with what changed while hung
+
+    @property
+    def garbage(self) -> bool:
+        """``baichuan_garbage``: what the device sends is not Baichuan."""
+        return self._garbage
+
+    @garbage.setter
+    def garbage(self, value: bool) -> None:
+        was, self._garbage = self._garbage, value
+        if value and not was:
+            for session in list(self._sessions):
+                self._spawn(self._send_garbage(session))
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "port": self.device.baichuan_port,
+            "listening": self.listening,
+            "connections": self.connections,
+            "open": len(self._sessions),
+        }
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send_garbage(self, session: _Session) -> None:
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await session.send(b"\x00\x13garbage, not Baichuan" + secrets.token_bytes(64))
 
     async def listen(self) -> None:
         """Open the port (``device.baichuan_port``; 0: a free one, remembered from then on)."""
@@ -168,11 +217,15 @@ class BaichuanServer:
             self._tasks.add(task)
         session = _Session(writer)
         self._sessions.add(session)
+        self.connections += 1
         try:
             while True:
                 frame = await read_frame(reader)
                 if self.stalled:
                     continue  # hung firmware: reads, never answers
+                if self.garbage:  # a header that promises a body which never comes
+                    await session.send(_truncated(frame.header))
+                    break
                 await self._handle(session, frame)
         except BaichuanConnectionClosed:
             pass
@@ -302,10 +355,8 @@ class BaichuanServer:
             return
         for session in list(self._sessions):
             subscribed = session.logged_in and session.push_channel is not None
-            if subscribed and session.pushed.get(channel) != alarm:
-                task = loop.create_task(self._push(session, [alarm]))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+            if subscribed and session.pushed.get(channel) != alarm and not self.garbage:
+                self._spawn(self._push(session, [alarm]))
 
     def _schedule_clear(self, loop: asyncio.AbstractEventLoop, ch: ChannelState) -> None:
         """Push again when the first timed detection of `ch` clears by itself."""

@@ -6,7 +6,7 @@ On each device's own port::
     POST /sim/event   {"type": "motion|person|vehicle|pet|face|package|visitor",
                        "active": true, "channel": 0, "duration": null}
     POST /sim/fault   {"mode": "none|offline|slow|garbage|html|token_expiry|max_sessions|drop|
-                               baichuan_close|baichuan_stall",
+                               baichuan_close|baichuan_stall|baichuan_garbage",
                        "delay": 5.0, "status": 502}
     POST /sim/channel {"channel": 3, "online": false}    (NVR/hub: plug a camera out or in)
                       {"channel": 0, "battery": 15, "charging": 0}   (battery cameras)
@@ -77,6 +77,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
 async def state(server: DeviceServer, request: web.Request) -> web.Response:
     snap = server.device.snapshot()
     snap["control_url"] = server.control_url
+    snap["baichuan"] = server.baichuan.stats()
     return web.json_response(snap)
 
 

@@ -41,6 +41,7 @@ class FaultMode(StrEnum):
     DROP = "drop"  # connections are aborted without an answer
     BAICHUAN_CLOSE = "baichuan_close"  # the Baichuan port refuses connections (HTTP still up)
     BAICHUAN_STALL = "baichuan_stall"  # Baichuan connections stay open, nothing is answered
+    BAICHUAN_GARBAGE = "baichuan_garbage"  # Baichuan: garbage on open connections, logins cut short
 
 
 class EventType(StrEnum):

@@ -338,6 +338,7 @@ class Simulator:
         server = self._servers[device_id]
         snap = server.device.snapshot()
         snap["control_url"] = server.control_url
+        snap["baichuan"] = server.baichuan.stats()
         return snap
 
 

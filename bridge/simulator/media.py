@@ -12,7 +12,7 @@ import base64
 import contextlib
 import logging
 import shutil
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -98,7 +98,9 @@ async def _reap(proc: asyncio.subprocess.Process) -> None:
             transport.close()
 
 
-async def _run_ffmpeg(args: list[str], limit: float = 20.0) -> bytes:
+async def run_ffmpeg(args: Sequence[str], limit: float | None = 20.0) -> bytes:
+    """What ffmpeg writes to stdout for ``args`` (within ``limit`` seconds; None: no limit); a
+    failure, an empty output or the limit raise (the process is reaped)."""
     exe = ffmpeg_path()
     if exe is None:
         raise FileNotFoundError("ffmpeg is not installed")
@@ -118,7 +120,8 @@ async def _run_ffmpeg(args: list[str], limit: float = 20.0) -> bytes:
         await _reap(proc)
         raise
     if proc.returncode != 0 or not out:
-        raise RuntimeError(f"ffmpeg failed ({proc.returncode}): {err.decode(errors='replace')}")
+        detail = err.decode(errors="replace")[-300:]
+        raise RuntimeError(f"ffmpeg failed ({proc.returncode}): {detail}")
     return out
 
 
@@ -170,7 +173,7 @@ class MediaCache:
     async def _render_jpeg(bucket: int, width: int, height: int) -> bytes:
         hue = bucket * (360 // HUE_BUCKETS)
         try:
-            data = await _run_ffmpeg(
+            data = await run_ffmpeg(
                 [
                     "-f",
                     "lavfi",
@@ -252,7 +255,7 @@ class MediaCache:
     @staticmethod
     async def _render_clip() -> bytes:
         try:
-            data = await _run_ffmpeg(
+            data = await run_ffmpeg(
                 [
                     "-f",
                     "lavfi",

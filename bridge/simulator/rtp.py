@@ -15,7 +15,7 @@ import struct
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .media import ffmpeg_path
+from .media import run_ffmpeg
 
 CLIP_GOPS = 2
 """GOPs per clip (the loop starts on a keyframe)."""
@@ -104,31 +104,6 @@ def split_adts(data: bytes) -> tuple[list[bytes], str]:
     return frames, config
 
 
-async def _ffmpeg_out(*argv: str) -> bytes:
-    exe = ffmpeg_path()
-    if exe is None:
-        raise FileNotFoundError("ffmpeg is not installed")
-    proc = await asyncio.create_subprocess_exec(
-        exe,
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        *argv,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await proc.communicate()
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    if proc.returncode != 0:
-        raise RuntimeError(f"ffmpeg failed: {err.decode(errors='replace')[-300:]}")
-    return out
-
-
 async def render(key: ClipKey) -> Clip:
     seconds = str(key.gop * CLIP_GOPS)
     keyint = key.fps * key.gop
@@ -142,14 +117,12 @@ async def render(key: ClipKey) -> Clip:
         encode = ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency"]
         encode += ["-x264-params", x264]
         form = "h264"
-    video = _ffmpeg_out(
-        *source, "-t", seconds, *encode, "-pix_fmt", "yuv420p", "-f", form, "pipe:1"
+    video = run_ffmpeg(
+        [*source, "-t", seconds, *encode, "-pix_fmt", "yuv420p", "-f", form, "pipe:1"], None
     )
     tone = f"sine=frequency=440:sample_rate={AUDIO_RATE}"
-    sound = _ffmpeg_out(
-        *["-f", "lavfi", "-i", tone, "-t", seconds, "-c:a", "aac", "-b:a", "32k", "-ac", "1"],
-        *["-f", "adts", "pipe:1"],
-    )
+    aac = ["-c:a", "aac", "-b:a", "32k", "-ac", "1", "-f", "adts", "pipe:1"]
+    sound = run_ffmpeg(["-f", "lavfi", "-i", tone, "-t", seconds, *aac], None)
     if key.audio:
         raw_video, raw_audio = await asyncio.gather(video, sound)
     else:

@@ -40,6 +40,7 @@ from .rtp import (
 
 if TYPE_CHECKING:
     from .device import SimulatedDevice
+    from .state import ChannelState
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -62,6 +63,14 @@ class _Connection:
     """Track (0 video, 1 audio) → its interleaved RTP channel."""
     session: str = field(default_factory=lambda: secrets.token_hex(8))
     playing: asyncio.Task[None] | None = None
+
+
+def clip_key(ch: ChannelState, kind: str) -> ClipKey:
+    """The clip a channel's `kind` stream ("main", "sub", "ext") plays over RTSP."""
+    enc = ch.enc.get(f"{kind}Stream") or ch.enc.get("subStream", {})
+    codec = str(enc.get("vType", "h264")).lower()
+    w, h, fps, gop = live_shape(ch, kind)
+    return ClipKey("h265" if codec == "h265" else "h264", w, h, fps, gop, ch.profile.audio)
 
 
 class RtspServer:
@@ -201,13 +210,8 @@ class RtspServer:
             return rtsp.response(404, "Not Found", cseq, ("Server", SERVER))
         if ffmpeg_path() is None:
             return rtsp.response(503, "Service Unavailable", cseq, ("Server", SERVER))
-        ch = dev.channels[index]
-        enc = ch.enc.get(f"{kind}Stream") or ch.enc.get("subStream", {})
-        codec = str(enc.get("vType", "h264")).lower()
-        w, h, fps, gop = live_shape(ch, kind)
-        key = ClipKey("h265" if codec == "h265" else "h264", w, h, fps, gop, ch.profile.audio)
         try:
-            conn.clip = await self.clips.get(key)
+            conn.clip = await self.clips.get(clip_key(dev.channels[index], kind))
         except (RuntimeError, OSError) as err:
             _LOGGER.warning("simulator: RTSP clip failed: %s", err)
             return rtsp.response(500, "Internal Server Error", cseq, ("Server", SERVER))

@@ -142,6 +142,7 @@ class DeviceServer:
         """Open or close the Baichuan port as the device's state and fault say."""
         fault = self.device.fault
         self.baichuan.stalled = fault is FaultMode.BAICHUAN_STALL
+        self.baichuan.garbage = fault is FaultMode.BAICHUAN_GARBAGE
         if self._site is None or fault is FaultMode.BAICHUAN_CLOSE:
             await self.baichuan.unlisten()
         else:

@@ -95,7 +95,7 @@ _EVENT_COLUMNS = ", ".join(
 _CAMERA_COLUMNS = (
     'id, name, host, port, https, username, password_encrypted, channel, tags, "group", enabled, '
     "poll_interval, source, model, firmware, capabilities, status, last_seen, created_at, "
-    "updated_at, verify_tls, channels"
+    "updated_at, verify_tls, channels, push, baichuan_port"
 )
 _TOKEN_COLUMNS = "id, name, token_hash, created_at, last_used_at, revoked_at, scope"
 
@@ -210,6 +210,8 @@ def _camera(row: asyncpg.Record) -> CameraRecord:
         updated_at=row["updated_at"],
         verify_tls=row["verify_tls"],
         channels=row["channels"],
+        push=row["push"],
+        baichuan_port=row["baichuan_port"],
     )
 
 
@@ -405,11 +407,12 @@ class PostgresStore(PostgresMedia):
         sql = f"""
             INSERT INTO cameras ({_CAMERA_COLUMNS})
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                    $18, $19, $20, $21, $22)
+                    $18, $19, $20, $21, $22, $23, $24)
             ON CONFLICT (id) DO UPDATE SET
                 name = EXCLUDED.name, host = EXCLUDED.host, port = EXCLUDED.port,
                 https = EXCLUDED.https, verify_tls = EXCLUDED.verify_tls,
                 channels = EXCLUDED.channels,
+                push = EXCLUDED.push, baichuan_port = EXCLUDED.baichuan_port,
                 username = EXCLUDED.username,
                 password_encrypted = EXCLUDED.password_encrypted, channel = EXCLUDED.channel,
                 tags = EXCLUDED.tags, "group" = EXCLUDED."group", enabled = EXCLUDED.enabled,
@@ -444,6 +447,8 @@ class PostgresStore(PostgresMedia):
             now,
             camera.verify_tls,
             camera.channels,
+            camera.push,
+            camera.baichuan_port,
         )
         await self._call(lambda conn: conn.execute(sql, *args))
 

@@ -126,7 +126,7 @@ _EVENT_COLUMNS = (
 _CAMERA_COLUMNS = (
     'id, name, host, port, https, username, password_encrypted, channel, tags, "group", enabled, '
     "poll_interval, source, model, firmware, capabilities, status, last_seen, created_at, "
-    "updated_at, verify_tls, channels"
+    "updated_at, verify_tls, channels, push, baichuan_port"
 )
 _TOKEN_COLUMNS = "id, name, token_hash, created_at, last_used_at, revoked_at, scope"
 
@@ -177,6 +177,8 @@ def _camera(row: tuple[Any, ...]) -> CameraRecord:
         updated_at=_dt(row[19]),
         verify_tls=bool(row[20]),
         channels=json.loads(row[21]),
+        push=row[22],
+        baichuan_port=row[23],
     )
 
 
@@ -380,14 +382,17 @@ class SqliteStore(SqliteMedia):
             now,
             int(camera.verify_tls),
             _json(camera.channels),
+            camera.push,
+            camera.baichuan_port,
         )
         sql = f"""
             INSERT INTO cameras ({_CAMERA_COLUMNS})
-            VALUES ({",".join("?" * 22)})
+            VALUES ({",".join("?" * 24)})
             ON CONFLICT (id) DO UPDATE SET
                 name = excluded.name, host = excluded.host, port = excluded.port,
                 https = excluded.https, verify_tls = excluded.verify_tls,
                 channels = excluded.channels,
+                push = excluded.push, baichuan_port = excluded.baichuan_port,
                 username = excluded.username,
                 password_encrypted = excluded.password_encrypted, channel = excluded.channel,
                 tags = excluded.tags, "group" = excluded."group", enabled = excluded.enabled,

@@ -129,6 +129,7 @@ async def test_camera_replies_are_never_echoed_in_status_or_health(
     async with running_api(sim, settings, wait_online=["floodlight"]) as rig:
         runner = rig.bridge.manager.runner("floodlight")
         await sim.set_fault("floodlight", "html", status=502)
+        runner.request_refresh()  # polled now (with push active, the next poll is 30 s away)
         await wait_until(lambda: "unexpected reply" in (runner.last_error or ""), 15)
         client = rig.client()
         status = (await client.get("/cameras/floodlight/status")).json()

@@ -4,6 +4,10 @@ follows the written `STOP_ORDER` and leaves no task behind, and a cancel during 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import secrets
+import signal
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -17,7 +21,8 @@ from fixtures.process import free_port
 from fixtures.simulator import running_simulator
 
 from bridge.app import STOP_ORDER, Bridge
-from bridge.config import Settings, load_settings
+from bridge.config import MqttSettings, Settings, load_settings
+from bridge.mqtt.connection import MqttConnection
 from bridge.secrets import ENV_KEY, SecretKeyError
 from bridge.simulator import Simulator
 
@@ -205,24 +210,7 @@ async def test_stop_follows_the_written_order_and_leaves_no_task(
     assert bridge.writer.spool.closed
 
 
-_MQTT_RACE = pytest.mark.xfail(
-    strict=False,
-    reason="known defect, open: a cancel while MQTT is still connecting sometimes leaves "
-    "aiomqtt's misc-loop task (and paho's socket) behind after stop; "
-    "bridge.mqtt.connection._close_half_open narrows it but does not close every case",
-)
-
-
-@pytest.mark.parametrize(
-    "cancel_after",
-    [
-        "store",
-        "writer",
-        pytest.param("mqtt", marks=_MQTT_RACE),
-        pytest.param("cameras", marks=_MQTT_RACE),
-        pytest.param("api", marks=_MQTT_RACE),
-    ],
-)
+@pytest.mark.parametrize("cancel_after", ["store", "writer", "mqtt", "cameras", "api"])
 async def test_a_cancel_during_start_is_clean(
     sim: Simulator, mosquitto: MosquittoBroker, tmp_path: Path, cancel_after: str
 ) -> None:
@@ -246,3 +234,83 @@ async def test_a_cancel_during_start_is_clean(
     assert await tasks_left() == set()
     if "writer" in started:
         assert bridge.writer.spool.closed
+
+
+def sockets_to(port: int) -> set[str]:
+    """This process's TCP sockets whose peer is 127.0.0.1:`port` (any state but TIME_WAIT),
+    from /proc: what a leaked paho socket would be."""
+    mine = set()
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                mine.add(target[len("socket:[") : -1])
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        remote, state, inode = fields[2], fields[3], fields[9]
+        if inode in mine and int(remote.split(":")[1], 16) == port and state != "06":
+            found.add(f"{inode} state {state}")
+    return found
+
+
+async def test_a_stop_at_any_point_of_connecting_leaves_no_task_and_no_socket(
+    mosquitto: MosquittoBroker,
+) -> None:
+    """`MqttConnection.stop()` at 50 points of the first connect (from before paho's connect()
+    thread runs to after `online` is out): once stop() returns, no task and no socket to the
+    broker are left, at once (no grace period), and a later connection works."""
+    settings = MqttSettings(url=mosquitto.url, base_topic=f"t{secrets.token_hex(4)}")
+    # How long a whole connect takes here and now (the machine may be loaded).
+    connection = MqttConnection(settings, **FAST_MQTT)
+    started = time.perf_counter()
+    await connection.start()
+    async with asyncio.timeout(10):
+        await connection.wait_connected()
+    span = time.perf_counter() - started
+    await connection.stop()
+    assert await tasks_left() == set()
+    baseline = sockets_to(mosquitto.port)
+    assert baseline == set()
+    for step in range(50):
+        connection = MqttConnection(settings, **FAST_MQTT)
+        await connection.start()
+        if step < 10:  # the first loop turns: before and around the executor's connect()
+            for _ in range(step):
+                await asyncio.sleep(0)
+        else:  # then spread over (and a little past) a connect
+            await asyncio.sleep(span * 1.5 * (step - 10) / 40)
+        await connection.stop()
+        left = {task for task in asyncio.all_tasks() if task is not asyncio.current_task()}
+        assert left == set(), f"step {step}: {left}"
+        assert sockets_to(mosquitto.port) == set(), f"step {step}"
+    async with MqttConnection(settings, **FAST_MQTT) as connection, asyncio.timeout(10):
+        await connection.wait_connected()
+
+
+async def test_connect_attempts_that_get_no_connack_leave_no_socket(
+    mosquitto: MosquittoBroker,
+) -> None:
+    """A frozen broker (SIGSTOP: the kernel still accepts the TCP connection, nobody answers)
+    makes every attempt end in aiomqtt's CONNACK timeout: each attempt's socket and misc-loop
+    task are closed before the next, and stop() leaves nothing."""
+    settings = MqttSettings(url=mosquitto.url, base_topic=f"t{secrets.token_hex(4)}")
+    options = {"reconnect_min": 0.05, "reconnect_max": 0.1, "connect_timeout": 0.2}
+    process = mosquitto._process
+    assert process is not None
+    process.send_signal(signal.SIGSTOP)
+    try:
+        connection = MqttConnection(settings, **options)
+        await connection.start()
+        open_now: list[int] = []
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            open_now.append(len(sockets_to(mosquitto.port)))
+        assert connection.last_error is not None  # attempts were made and timed out
+        assert max(open_now) <= 1, open_now  # the attempt under way, never the earlier ones
+        await connection.stop()
+        assert await tasks_left(grace=0) == set()
+        assert sockets_to(mosquitto.port) == set()
+    finally:
+        process.send_signal(signal.SIGCONT)

@@ -84,7 +84,7 @@ def floodlight() -> Profile:
         get_events=True,
         ai_state=True,
     )
-    keys = {"motion", "person", "vehicle", "pet", "detection", "last_event"}
+    keys = {"motion", "person", "vehicle", "pet", "detection", "last_event", "event_source"}
     keys |= {"siren", "floodlight", "floodlight_mode", "ir_lights", "status_led"}
     keys |= ADDED_KEYS | SPEAKER_KEYS | {"hdr"} | ai_sensitivity(PERSON, VEHICLE, PET)
     keys |= TOGGLE_KEYS | SETTINGS_KEYS | SNAPSHOT_KEYS | DEVICE_KEYS
@@ -124,7 +124,7 @@ def ptz() -> Profile:
         schedule_v20=True,
         ai_state=True,
     )
-    keys = {"motion", "person", "vehicle", "detection", "last_event"}
+    keys = {"motion", "person", "vehicle", "detection", "last_event", "event_source"}
     keys |= {"siren", "ir_lights", "status_led"}
     keys |= {f"ptz_{op}" for op in ("left", "right", "up", "down", "zoom_in", "zoom_out", "stop")}
     keys |= {"ptz_preset", "zoom", "ptz_patrol", "autofocus", "focus"}
@@ -165,7 +165,7 @@ def doorbell(wifi: bool = False) -> Profile:
         get_events=True,
         ai_state=True,
     )
-    keys = {"motion", "person", "visitor", "detection", "doorbell", "last_event"}
+    keys = {"motion", "person", "visitor", "detection", "doorbell", "last_event", "event_source"}
     keys |= {"ir_lights", "status_led", "doorbell_led", "volume"} | ADDED_KEYS
     keys |= TOGGLE_KEYS | SETTINGS_KEYS | SNAPSHOT_KEYS | DEVICE_KEYS
     if wifi:
@@ -194,7 +194,7 @@ def legacy() -> Profile:
         ],
         storage=[SD_CARD],
     )
-    keys = {"motion", "detection", "last_event", "ir_lights"} | ADDED_KEYS
+    keys = {"motion", "detection", "last_event", "event_source", "ir_lights"} | ADDED_KEYS
     keys |= TOGGLE_KEYS | SNAPSHOT_KEYS | DEVICE_KEYS
     return Profile("legacy", _camera("garage", "Garage"), caps, {"garage": keys})
 
@@ -264,7 +264,7 @@ def nvr() -> Profile:
         TOGGLE_KEYS
         | SETTINGS_KEYS
         | SNAPSHOT_KEYS
-        | {"ir_lights", "detection", "last_event", "motion"}
+        | {"ir_lights", "detection", "last_event", "event_source", "motion"}
     )
     expected = {
         "nvr": {"reboot", "storage"},
@@ -317,7 +317,16 @@ def battery() -> Profile:
         get_events=True,
         ai_state=True,
     )
-    argus_keys = {"motion", "person", "vehicle", "pet", "detection", "last_event", "siren"}
+    argus_keys = {
+        "motion",
+        "person",
+        "vehicle",
+        "pet",
+        "detection",
+        "last_event",
+        "event_source",
+        "siren",
+    }
     argus_keys |= {"ir_lights", "battery_level", "battery_charging", "sleeping"}
     argus_keys |= {"pir", "pir_sensitivity"} | SPEAKER_KEYS | ADDED_KEYS
     argus_keys |= TOGGLE_KEYS | SNAPSHOT_KEYS

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,12 @@ import pytest
 from .common import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+
+def _without_xdist(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment minus this worker's pytest-xdist variables: the inner pytest is a run of
+    its own (with them, its syrupy plugin would take itself for an xdist worker)."""
+    return {key: value for key, value in env.items() if not key.startswith("PYTEST_XDIST_")}
 
 
 def test_the_custom_integrations_suite_passes_with_95_percent_coverage(ha_python: Path) -> None:
@@ -31,7 +38,7 @@ def test_the_custom_integrations_suite_passes_with_95_percent_coverage(ha_python
             "--cov-fail-under=95",
         ],
         cwd=ROOT / "tests_ha",
-        env={**os.environ, "REOLINK_BRIDGE_PYTHON": sys.executable},
+        env={**_without_xdist(os.environ), "REOLINK_BRIDGE_PYTHON": sys.executable},
         capture_output=True,
         text=True,
         timeout=840,

@@ -33,7 +33,11 @@ from bridge.mqtt.discovery import Discovery
 from .common import TOPICS, check_commands, problems, samples_for, validate
 from .profiles import HOST, PASSWORD, all_profiles, floodlight, nvr
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+    pytest.mark.xdist_group("ha-discovery-profiles"),
+]
 
 PUBLIC_URL = "http://bridge.example:8080"
 

@@ -21,11 +21,23 @@ from bridge.simulator import PROFILE_NAMES, Simulator
 
 from .common import TOPICS, check_commands, problems, samples_for, validate
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+    pytest.mark.xdist_group("ha-discovery-simulator"),
+]
 
 PASSWORD = "sim-Pässword-42"
 IMAGE = {f"image_{f}" for f in ("brightness", "contrast", "saturation", "sharpness", "hue")}
-CAMERA = {"motion", "detection", "last_event", "snapshot", "last_snapshot", "ir_lights"}
+CAMERA = {
+    "motion",
+    "detection",
+    "last_event",
+    "event_source",
+    "snapshot",
+    "last_snapshot",
+    "ir_lights",
+}
 CAMERA |= {"recording", "push", "email", "ftp", "day_night", "motion_sensitivity"} | IMAGE
 PTZ = {f"ptz_{op}" for op in ("left", "right", "up", "down", "zoom_in", "zoom_out", "stop")}
 FLOODLIGHT = {"siren", "floodlight", "floodlight_mode"}

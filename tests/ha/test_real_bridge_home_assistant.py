@@ -31,7 +31,11 @@ from bridge.mqtt.discovery import Entity
 from .home_assistant import LOGBOOK, HomeAssistant, running_home_assistant, wait_for
 from .live_bridge import LiveBridge
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # 900: ha_python may build .venv-ha
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+    pytest.mark.xdist_group("home-assistant"),
+]  # 900: ha_python may build .venv-ha
 
 DEVICES = {"doorbell": "doorbell", "nvr": "nvr", "hub": "battery", "floodlight": "floodlight"}
 """Device (and camera) id -> simulator profile."""
@@ -214,6 +218,39 @@ def test_a_doorbell_press_leaves_at_most_three_logbook_lines(stack: Stack) -> No
     assert {e["entity_id"] for e in found} == {visitor, ring}, said
     assert [e.get("state") for e in found if e["entity_id"] == visitor] == ["on", "off"], said
     assert not [e for e in found if e["entity_id"].startswith("sensor.")], said
+
+
+def test_an_event_shows_its_snapshot_in_the_image_entity(stack: Stack) -> None:
+    """Issue 11: a detection → the event's JPEG on disk → its signed URL retained on
+    `snapshot/url` → Home Assistant's image entity fetches and shows that very file."""
+    hass = stack.hass
+    image = stack.entity("floodlight", "last_snapshot")
+    person = stack.entity("floodlight", "person")
+    wait_for("the floodlight's picture", lambda: not shows(hass, image, "unknown")())
+    before = hass.state(image)
+    assert before is not None
+    bridge = stack.live.bridge
+    assert bridge is not None
+    folder = bridge.settings.media.root(bridge.settings.data_dir) / "snapshots" / "floodlight"
+
+    def files() -> set[Path]:
+        return set(folder.glob("*/*.jpg")) if folder.is_dir() else set()
+
+    old = files()
+    stack.live.trigger("floodlight", "person")
+    wait_for("person", shows(hass, person, "on"))
+
+    def new_picture() -> bool | None:
+        fresh = {f.read_bytes() for f in files() - old}  # the event's (one per event)
+        state = hass.state(image)
+        if not fresh or state is None or state["state"] == before["state"]:
+            return None
+        shown = hass.image(image).content
+        return (shown.startswith(b"\xff\xd8") and shown in fresh) or None
+
+    wait_for("the new snapshot in the image entity", new_picture, timeout=20)
+    stack.live.trigger("floodlight", "person", active=False)
+    wait_for("person to end", shows(hass, person, "off"))
 
 
 def test_a_channel_named_in_the_config_gives_entity_ids_from_that_name(stack: Stack) -> None:

@@ -20,7 +20,7 @@ from tests_ha.rig import BridgeRig
 from . import home_assistant as real
 from .common import ROOT
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600), pytest.mark.xdist_group("home-assistant")]
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from .common import TOPICS, parse_command, state_samples
 from .home_assistant import HomeAssistant, running_home_assistant, wait_for
 from .profiles import battery, floodlight
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900), pytest.mark.xdist_group("home-assistant")]
 
 
 class Bridge:

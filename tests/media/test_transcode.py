@@ -28,6 +28,8 @@ from bridge.media.errors import UpstreamFailed
 from bridge.media.rtsp_relay import open_relay
 from bridge.reolink import rtsp
 from bridge.simulator import Simulator
+from bridge.simulator.rtp import ClipCache
+from bridge.simulator.rtsp import clip_key
 
 PLAYLIST = "/cameras/floodlight/streams/main/index.m3u8"
 START_TIMEOUT = 20.0
@@ -45,6 +47,16 @@ def streams_settings() -> dict[str, object]:
     }
 
 
+@pytest.fixture
+async def h265_clip(sim: Simulator) -> None:
+    """The simulator renders a clip the first time a process asks for it: for the H.265 main
+    stream a few seconds of libx265, and on a loaded machine (beside another pytest-xdist worker
+    and more) past the relay's wait for the camera's answer. Rendered here, before the bridge
+    asks, so the test times the bridge, not the simulator's first render."""
+    await ClipCache().get(clip_key(sim.devices["floodlight"].channels[0], "main"))
+
+
+@pytest.mark.usefixtures("h265_clip")
 async def test_the_h265_main_stream_is_transcoded_to_h264_hls(rig: ApiRig, sim: Simulator) -> None:
     client = rig.client()
     client.timeout = httpx.Timeout(START_TIMEOUT + 5)

@@ -57,6 +57,8 @@ async def test_a_slow_camera_does_not_delay_another_cameras_snapshot(
     assert sorted(rig.tasks.running) == [
         "device:fast",
         "device:slow",
+        "push:fast",
+        "push:slow",
         "snapshots:fast",
         "snapshots:slow",
     ]

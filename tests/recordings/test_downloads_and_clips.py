@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fixtures.api_rig import ApiRig
-from rec_helpers import direct_download, event_with, ffprobe, local_path
+from rec_helpers import direct_download, event_with, eventually, ffprobe, local_path
 
 from bridge.domain.base import utcnow
 from bridge.simulator import Simulator
@@ -72,31 +73,43 @@ async def test_download_is_byte_identical_with_ranges(rig: ApiRig, sim: Simulato
 async def test_a_client_that_goes_away_leaves_no_camera_connection(
     rig: ApiRig, sim: Simulator
 ) -> None:
+    """An hour-long recording (144 MB: far more than the socket buffers and the bridge's
+    read-ahead hold), one chunk read, the client hangs up: the camera's answer ends at once
+    (it cannot have been sent to the end) and the bridge relayed a small part of the file."""
     dev = sim.device("floodlight")
     server = sim.server(dev.id)
     assert server is not None
-    found = (
-        await rig.client().post(
-            "/recordings/search",
-            json={
-                "camera_id": "floodlight",
-                "start": (utcnow() - timedelta(hours=20)).isoformat(),
-                "end": utcnow().isoformat(),
-            },
-        )
-    ).json()["recordings"]
-    rec = max(found, key=lambda r: r["size"])
+    dev.sdcard.pre_record = 3600.0
+    dev.trigger_event("person", True, 0, duration=0.5)
+
+    async def long_one() -> dict[str, Any] | None:
+        found = (
+            await rig.client().post(
+                "/recordings/search",
+                json={
+                    "camera_id": "floodlight",
+                    "start": (utcnow() - timedelta(hours=2)).isoformat(),
+                    "end": utcnow().isoformat(),
+                },
+            )
+        ).json()["recordings"]
+        return next((r for r in found if r["size"] >= 100_000_000), None)
+
+    rec = await eventually(long_one)
+    downloads = rig.bridge.media.downloads
+    relayed = downloads.bytes
     async with (
         httpx.AsyncClient(base_url=rig.url, headers=rig.headers(), timeout=10) as client,
         client.stream("GET", f"/recordings/{rec['id']}/download") as response,
     ):
         assert response.status_code == 200
+        assert response.headers["content-length"] == str(rec["size"])
         async for _ in response.aiter_bytes():
             break  # one chunk, then hang up
-    downloads = rig.bridge.media.downloads
     async with asyncio.timeout(5):
         while server.downloads_active or downloads.active:
             await asyncio.sleep(0.05)
+    assert downloads.bytes - relayed < rec["size"] // 4
 
     # at most `downloads_per_camera` at once (2): the third gets 429
     async with httpx.AsyncClient(base_url=rig.url, headers=rig.headers(), timeout=10) as client:
@@ -151,6 +164,8 @@ async def test_hostile_and_malformed_ids(rig: ApiRig, tmp_path: Path) -> None:
         "/media/..%2Fsecret.txt/a/b/c",
         "/recordings/99999999",
         "/recordings/99999999/download",
+        "/recordings/99999999/play.mp4",
+        "/recordings/..%2F..%2Fsecret.txt/download",
         "/events/..%2F..%2Fsecret/clip",
         "/events/nope/clip",
         "/events/nope/snapshot",
@@ -162,6 +177,7 @@ async def test_hostile_and_malformed_ids(rig: ApiRig, tmp_path: Path) -> None:
         "/recordings/abc",
         "/recordings/0",
         "/recordings/-1/download",
+        "/recordings/abc/play.mp4",
         f"/recordings/{2**64}",
     ):
         assert (await client.get(path)).status_code == 422, path

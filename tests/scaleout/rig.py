@@ -24,6 +24,7 @@ from fixtures.mosquitto import MosquittoBroker
 
 from bridge.app import Bridge
 from bridge.config import Settings
+from bridge.domain.camera import PushMode
 from bridge.secrets import KEY_FILE
 from bridge.simulator import Simulator
 
@@ -42,11 +43,19 @@ class Fleet:
     prefix: str
     database_url: str
     root: Path
+    push: PushMode = "off"
+    """The cameras' `push`: off by default, so that the simulator's request counters show who
+    polls (with push on, polls are rare)."""
     bridges: dict[str, Bridge] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
     def settings(self, name: str, **extra: Any) -> Settings:
+        settings = self._settings(name, **extra)
+        settings.cameras = [c.model_copy(update={"push": self.push}) for c in settings.cameras]
+        return settings
+
+    def _settings(self, name: str, **extra: Any) -> Settings:
         return api_settings(
             self.sim,
             self.broker,
@@ -101,6 +110,7 @@ class Fleet:
                     "port": device.port,
                     "username": device.username,
                     "password": device.password,
+                    "push": self.push,
                 }
                 for device_id, device in self.sim.devices.items()
             ],

@@ -1,6 +1,6 @@
-"""Fencing: an instance whose leases lapse (its renewals stopped, as in a long pause) publishes
-nothing more about the cameras another instance took over, and the taker ends the events the
-first one left open."""
+"""Fencing: an instance whose leases lapse (its renewals stopped, as in a long pause) neither polls
+nor publishes anything more about the cameras another instance took over, and the taker ends the
+events the first one left open."""
 
 from __future__ import annotations
 
@@ -60,15 +60,17 @@ async def test_a_lapsed_instance_publishes_nothing_and_the_taker_ends_its_events
                     break
                 await asyncio.sleep(0.1)
         assert stored.metadata.get("interrupted") is True
+        assert not runner.bus.open
         polls = runner.polls
-        await until(lambda: runner.polls > polls + 2, 10)  # a's runner is still at it
+        await asyncio.sleep(2.0)  # 4 poll intervals: a's runner is still there, but fenced
+        assert runner.polls == polls  # it does not even poll the camera
         sim.trigger_event(camera, "motion", False)
         await asyncio.sleep(2.0)
         sim.trigger_event(camera, "motion", True)
         await until(lambda: _starts(seen, camera) >= 3, 10)
         await asyncio.sleep(2.0)  # a duplicate from a would show by now
         assert _starts(seen, camera) == 3  # a's, b's on takeover, b's after the pause: no more
-        assert runner.bus.dropped > 0  # a's runner saw the changes too: dropped
+        assert runner.polls == polls
         page = await b.store.query_events(EventQuery(camera_ids=[camera], limit=50))
         starts = [e for e in page.events if e.type.value == "motion"]
         assert len(starts) == 3
@@ -86,3 +88,35 @@ def _is_start(message: BusMessage, camera: str) -> bool:
 
 def _starts(seen: list[BusMessage], camera: str) -> int:
     return sum(1 for m in seen if _is_start(m, camera))
+
+
+async def test_a_fenced_bus_drops_and_says_so_once() -> None:
+    from bridge.bus.inprocess import InProcessBus
+    from bridge.bus.messages import StillActive
+    from bridge.domain.base import utcnow
+
+    bus = InProcessBus()
+    got: list[BusMessage] = []
+
+    async def handler(message: BusMessage) -> None:
+        got.append(message)
+
+    bus.subscribe("spy", handler)
+    valid = {"cam0": True}
+    stale: list[str] = []
+    fence = FencedBus(bus, "cam0", lambda name: valid[name], on_stale=stale.append)
+    fence.publish(StillActive("cam0", utcnow()))
+    valid["cam0"] = False
+    for _ in range(3):
+        fence.publish(StillActive("cam0", utcnow()))
+    assert not fence.check()
+    await bus.drain()
+    assert len(got) == 1
+    assert fence.dropped == 3
+    assert stale == ["cam0"]  # once per lapse
+    valid["cam0"] = True
+    assert fence.check()
+    valid["cam0"] = False
+    assert not fence.check()
+    assert stale == ["cam0", "cam0"]
+    await bus.aclose()

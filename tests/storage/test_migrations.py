@@ -399,10 +399,11 @@ async def test_sqlite_work_stays_off_the_event_loop(tmp_path: Path) -> None:
         stop.set()
         await task
         await store.close()
-    # Had the work run on the loop, the ticker would have stalled for all of it (one lag ≈ elapsed);
-    # it only waits for the GIL now and then (bounds loose for a shared, loaded machine).
+    # Had the work run on the loop, the ticker would have stalled for all of it (one lag ≈ elapsed,
+    # the write being most of it); it only waits for the GIL now and then. Bounds loose for a
+    # shared, loaded machine: beside another pytest-xdist worker and more, one wait reached 38 %.
     assert len(lags) >= 5
-    assert max(lags) < max(0.2, elapsed / 3)
+    assert max(lags) < max(0.2, elapsed / 2)
     assert sorted(lags)[len(lags) // 2] < 0.05
 
 

@@ -152,6 +152,21 @@ async def test_camera_crud(store: Store) -> None:
     assert [c.id for c in await store.list_cameras()] == ["back_yard"]
 
 
+async def test_camera_push_settings_are_kept(store: Store) -> None:
+    """Migration 0008: `push` (default auto) and `baichuan_port` (default none: the device's)."""
+    await store.upsert_camera(camera())
+    got = await store.get_camera("front_door")
+    assert got is not None
+    assert (got.push, got.baichuan_port) == ("auto", None)
+    await store.upsert_camera(camera(push="off", baichuan_port=9100))
+    got = await store.get_camera("front_door")
+    assert got is not None
+    assert (got.push, got.baichuan_port) == ("off", 9100)
+    await store.upsert_camera(camera(push="on"))
+    [listed] = await store.list_cameras()
+    assert (listed.push, listed.baichuan_port) == ("on", None)
+
+
 async def test_camera_status_and_discovered_fields(store: Store) -> None:
     await store.upsert_camera(camera())
     seen = at(10)

@@ -149,8 +149,14 @@ async def test_the_bridge_ends_open_events_of_a_camera_removed_before_its_start(
     gone = start("gone", 0)
     await store.write_events([gone])
     await store.close()
+    # The event dates from T0 (2025): with the default 90 days, the retention task (started
+    # beside this one) could delete it first, as it did on a loaded machine.
     settings = load_settings(
-        data_dir=data, mqtt={"enabled": False}, server={"enabled": False}, cameras=[]
+        data_dir=data,
+        mqtt={"enabled": False},
+        server={"enabled": False},
+        cameras=[],
+        events={"retention_days": 3650},
     )
     async with Bridge(settings) as bridge:
         async with asyncio.timeout(10):

@@ -146,6 +146,7 @@ async def test_an_active_detection_heartbeats_at_the_configured_rate_and_at_stop
         port=device.port,
         username=device.username,
         password=device.password,
+        push="off",  # heartbeats at poll times (with push they come from the push's word)
     )
     await manager.start([camera])
     try:

@@ -204,6 +204,25 @@ export function ptzPanel(cameraId) {
       return this.holding === entity.key
     },
 
+    // The pointer and key handlers of a PTZ button, once for the pad and the other buttons
+    // (`x-bind="hold(entity)"`): pressed on pointer down, Enter or Space; a held move stops when
+    // the pointer or key is released, the pointer leaves or the button loses the focus.
+    hold(entity) {
+      const release = () => this.up(entity)
+      const press = (event) => this.keyDown(entity, event)
+      return {
+        '@pointerdown': (event) => this.down(entity, event),
+        '@pointerup': release,
+        '@pointerleave': release,
+        '@pointercancel': release,
+        '@keydown.enter.prevent': press,
+        '@keydown.space.prevent': press,
+        '@keyup.enter': release,
+        '@keyup.space': release,
+        '@blur': release,
+      }
+    },
+
     // -- presets and zoom ------------------------------------------------------------------
 
     choosePreset(event) {

@@ -7,6 +7,18 @@ import { eventFromLive, mergeEvent } from './events.js'
 
 const FEED_SIZE = 50
 
+// The pages of the main navigation, in order: their route names are also what parseRoute knows.
+const NAV = [
+  { name: 'dashboard', href: '#/', title: 'Dashboard' },
+  { name: 'events', href: '#/events', title: 'Events' },
+  { name: 'recordings', href: '#/recordings', title: 'Recordings' },
+  { name: 'settings', href: '#/settings', title: 'Settings' },
+]
+const PAGES = ['login', ...NAV.map((page) => page.name).filter((name) => name !== 'dashboard')]
+
+// The labels under a day's timeline (events per hour, the recordings of a day).
+const HOUR_TICKS = ['00', '06', '12', '18', '24']
+
 // Outside the store: Alpine's reactive proxies and a WebSocket's native methods do not mix.
 let live = null
 
@@ -17,13 +29,15 @@ function parseRoute() {
   const params = Object.fromEntries(new URLSearchParams(search))
   const key = hash
   if (parts[0] === 'camera' && parts[1]) return { name: 'camera', id: parts[1], params, key }
-  if (['login', 'events', 'recordings', 'settings'].includes(parts[0])) return { name: parts[0], params, key }
+  if (PAGES.includes(parts[0])) return { name: parts[0], params, key }
   return { name: 'dashboard', params, key }
 }
 
 export function createStore(Alpine) {
   const store = {
     route: parseRoute(),
+    nav: NAV,
+    hourTicks: HOUR_TICKS,
     signedIn: false,
     loginMessage: '',
     views: [],

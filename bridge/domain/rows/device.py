@@ -1,4 +1,4 @@
-"""The device itself: snapshots, reboot, storage, the Wi-Fi signal."""
+"""The device itself: snapshots, reboot, storage, the Wi-Fi signal, the event source."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from bridge.domain.command_values import (
 from bridge.domain.feature import Feature, Ha, Kind, WriteContext
 from bridge.domain.ha import field_template
 from bridge.domain.values import (
+    EventSource,
     StorageState,
 )
 
@@ -33,6 +34,13 @@ def _storage_config(b: Any) -> dict[str, Any]:
         ),
         "json_attributes_topic": b.state_topic,
         "json_attributes_template": "{{ (value_json.storage or {}) | tojson }}",
+    }
+
+
+def _event_source(b: Any) -> dict[str, Any]:
+    return {
+        "options": [s.value for s in EventSource],
+        "value_template": field_template("event_source"),
     }
 
 
@@ -108,5 +116,18 @@ DEVICE: tuple[Feature, ...] = (
             config=lambda b: {"value_template": field_template("wifi_signal")},
         ),
     ),
+    Feature(
+        key="event_source",
+        kind=Kind.SENSOR,
+        name="Event source",
+        supported=lambda ch: bool(ch.detections),
+        field="event_source",
+        state=EventSource,
+        actuator=False,
+        options=[s.value for s in EventSource],
+        category="diagnostic",
+        ha=Ha(device_class="enum", icon="mdi:access-point-network", config=_event_source),
+    ),
 )
-"""Snapshots, reboot, the disks, the Wi-Fi signal."""
+"""Snapshots, reboot, the disks, the Wi-Fi signal, where the events come from (push or
+polling)."""

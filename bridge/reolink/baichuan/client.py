@@ -7,6 +7,9 @@ async with BaichuanClient("127.0.0.1", 9000, username="admin", password=pw) as c
         ...
 ```
 
+Timeouts use `asyncio.timeout`, never `asyncio.wait_for` (which, before Python 3.12, can swallow
+a cancellation that arrives as the answer does, leaving a stopped owner waiting forever).
+
 One reader task owns the socket: it pairs answers with requests and turns alarm pushes into
 events. Whatever goes wrong on the connection (garbage, a truncated or oversized message, a
 close, a keepalive nobody answers) ends it with a typed error (see `errors`): pending requests
@@ -139,10 +142,10 @@ class BaichuanClient:
         if self._writer is not None:
             raise RuntimeError("BaichuanClient.connect() called twice")
         try:
-            self._reader, self._writer = await asyncio.wait_for(
-                open_checked_connection(self._networks, self.host, self.port),
-                self.connect_timeout,
-            )
+            async with asyncio.timeout(self.connect_timeout):
+                self._reader, self._writer = await open_checked_connection(
+                    self._networks, self.host, self.port
+                )
         except AddressRefused as exc:
             raise CameraRefusedError(f"Baichuan {self.host}:{self.port}: {exc}") from None
         except TimeoutError:
@@ -185,9 +188,8 @@ class BaichuanClient:
         """A frame read before the reader task runs (the handshake)."""
         assert self._reader is not None
         try:
-            frame = await asyncio.wait_for(
-                read_frame(self._reader, self._max_body), self.request_timeout
-            )
+            async with asyncio.timeout(self.request_timeout):
+                frame = await read_frame(self._reader, self._max_body)
         except TimeoutError:
             raise BaichuanTimeout(
                 f"Baichuan {self.host}:{self.port}: no login answer within {self.request_timeout} s"
@@ -284,7 +286,8 @@ class BaichuanClient:
             )
             wait = self.request_timeout if answer_within is None else answer_within
             try:
-                frame = await asyncio.wait_for(future, wait)
+                async with asyncio.timeout(wait):
+                    frame = await future
             except TimeoutError:
                 raise BaichuanTimeout(
                     f"Baichuan {self.host}:{self.port}: no answer to message {cmd_id} "
