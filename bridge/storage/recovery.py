@@ -31,8 +31,9 @@ from datetime import datetime
 
 from bridge.backoff import Backoff
 from bridge.domain.events import Event
-from bridge.domain.values import EventPhase
+from bridge.domain.values import DetectionType, EventPhase
 from bridge.domain.views import is_view_of
+from bridge.pipeline.tracker import OpenEvent
 from bridge.storage.writer import EventWriter
 from bridge.store import Store, StoredEvent
 from bridge.tasks import Supervisor, cancel_task, start_task
@@ -83,6 +84,40 @@ async def close_interrupted(
     ends = [interrupted_end(e, seen.get(e.camera_id)) for e in stale]
     await store.write_events(ends)
     return ends
+
+
+async def adopt_open_events(
+    store: Store, devices: Collection[str], started_before: datetime
+) -> dict[str, list[OpenEvent]]:
+    """A take-over: the open events of `devices`' views, per device, for their new runners to
+    continue (`DeviceRunner.adopt`) instead of ending them and opening new ones for the same
+    detections. An open event that is no detection (none a runner could continue) is ended
+    here, interrupted."""
+    candidates = await store.open_events(started_before)
+    owned = {
+        e.event_id: (device, e)
+        for e in candidates
+        for device in devices
+        if is_view_of(e.camera_id, device)
+    }
+    if not owned:
+        return {}
+    seen = await store.heartbeats(sorted({e.camera_id for _, e in owned.values()}))
+    adopted: dict[str, list[OpenEvent]] = {}
+    others: list[Event] = []
+    for device, event in owned.values():
+        last_seen = max(event.started_at, seen.get(event.camera_id, event.started_at))
+        try:
+            kind = DetectionType(event.type.value)
+        except ValueError:
+            others.append(interrupted_end(event, last_seen))
+            continue
+        adopted.setdefault(device, []).append(
+            OpenEvent(event.camera_id, kind, event.event_id, event.started_at, last_seen)
+        )
+    if others:
+        await store.write_events(others)
+    return adopted
 
 
 class InterruptedEvents:
