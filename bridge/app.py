@@ -330,6 +330,19 @@ class Bridge:
         if self.keeper is not None:
             await self.keeper.start()
             await self.manager.recall_devices()
+            self.interrupted.sweep(self._owned_events)
+
+    def _owned_events(self) -> tuple[set[str], set[str]]:
+        """The devices this instance runs and the ids of the events their runners have open."""
+        devices = set(self.manager.running())
+        known = {
+            event_id
+            for runner in self.manager.runners
+            if runner.camera.id in devices
+            for tracker in runner.trackers.values()
+            for event_id in tracker.open_ids
+        }
+        return devices, known
 
     async def _stop_leases(self) -> None:
         if self.keeper is not None:

@@ -65,6 +65,11 @@ class StateTracker:
         """A detection has started and not ended (its event is open)."""
         return bool(self._active)
 
+    @property
+    def open_ids(self) -> set[str]:
+        """The ids of the events open here (started, not ended)."""
+        return {active.event_id for active in self._active.values()}
+
     def adopt(self, event: OpenEvent) -> None:
         """Continue an event another instance opened (a take-over): the next poll that still
         sees the detection raises nothing, one that does not ends it under its own id."""
