@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -39,8 +39,12 @@ return 0
 _RENEW_MANY = """
 local renewed = {}
 for i, key in ipairs(KEYS) do
-  if redis.call('GET', key) == ARGV[1] then
+  local holder = redis.call('GET', key)
+  if holder == ARGV[1] then
     renewed[i] = redis.call('PEXPIRE', key, ARGV[2])
+  elseif holder == false and ARGV[2 + i] == '1' then
+    redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
+    renewed[i] = 1
   else
     renewed[i] = 0
   end
@@ -103,13 +107,19 @@ class Leases:
         """Extend our lease by `ttl`; False if it is not ours (expired, or taken over)."""
         return bool(await self._renew(keys=[self.key(name)], args=[self.owner, self._ttl_ms]))
 
-    async def renew_all(self, names: Iterable[str]) -> dict[str, bool]:
-        """`renew` for many names in one round trip."""
+    async def renew_all(
+        self, names: Iterable[str], *, restore: Collection[str] = ()
+    ) -> dict[str, bool]:
+        """`renew` for many names in one round trip. A name in `restore` whose key is gone is
+        set again: the caller knows its lease cannot have expired yet (its deadline, shorter
+        than the TTL, has not passed), so the key was lost with Redis's data (a restart
+        without persistence) and nobody else can hold it."""
         ordered = sorted(names)
         if not ordered:
             return {}
         keys = [self.key(name) for name in ordered]
-        results = await self._renew_many(keys=keys, args=[self.owner, self._ttl_ms])
+        flags = ["1" if name in restore else "0" for name in ordered]
+        results = await self._renew_many(keys=keys, args=[self.owner, self._ttl_ms, *flags])
         return {name: bool(ok) for name, ok in zip(ordered, results, strict=True)}
 
     async def release(self, name: str) -> bool:

@@ -10,7 +10,8 @@ ceil(names / live instances) leases, and releases its surplus when another insta
 It runs three loops that never wait for one another:
 
 - **renewal** (every `ttl / 3`): says this instance is alive and renews every held lease in one
-  Redis script. A lease is lost only when Redis says it is not ours any more, or when its
+  Redis script (a key that vanished with Redis's data while its deadline has not passed is
+  set again). A lease is lost only when Redis says it is not ours any more, or when its
   deadline (`0.9 × ttl` after its last renewal) passes without one (Redis away); never because
   something else was slow.
 - **rounds**: give up the surplus, take free leases up to the share. A round runs every
@@ -196,7 +197,8 @@ class LeaseKeeper:
         try:
             await self.leases.heartbeat()
             started = time.monotonic()
-            renewed = await self.leases.renew_all(names)
+            valid = {n for n in names if started < self._valid_until.get(n, 0.0)}
+            renewed = await self.leases.renew_all(names, restore=valid)
             self.renewals += 1
             if self._redis_down:
                 _LOGGER.info("leases: Redis reachable again")

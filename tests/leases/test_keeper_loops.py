@@ -79,3 +79,17 @@ async def test_an_instance_takes_a_dead_ones_leases_when_they_expire(
     assert late < 0.5, late
     await survivor.stop()
     await dead.leases.aclose()
+
+
+async def test_a_lease_lost_with_redis_data_is_kept(make_leases: LeasesMaker) -> None:
+    keeper = LeaseKeeper(make_leases("a", ttl=3.0))
+    keeper.want({"front"})
+    await keeper.tick()
+    other = make_leases("b", ttl=3.0)
+    await other._redis.delete(other.key("front"))  # as after a Redis restart without its data
+    await keeper.tick()
+    assert keeper.held == {"front"}
+    assert keeper.valid("front")
+    assert await other.holder("front") == "a"
+    assert not await other.acquire("front")
+    await keeper.stop()
