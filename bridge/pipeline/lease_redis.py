@@ -11,6 +11,7 @@ gives it up on a clean stop (`release`: compare, then `DEL`).
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from collections.abc import Collection, Iterable
 from typing import Any
@@ -175,6 +176,14 @@ class Leases:
     async def nudge(self) -> None:
         """Tell every keeper to run a round now (a lease was released, an instance joined)."""
         await self._redis.incr(self._epoch_key)
+
+    async def era(self) -> str:
+        """A token Redis keeps while it keeps its data: a different one (or none, then made
+        anew) says Redis lost its keys (a restart without persistence)."""
+        key = f"{self.key_prefix}:lease-era"
+        await self._redis.set(key, secrets.token_hex(8), nx=True)
+        value = await self._redis.get(key)
+        return "" if value is None else _text(value)
 
     async def epoch(self) -> int:
         value = await self._redis.get(self._epoch_key)

@@ -17,7 +17,9 @@ It runs three loops that never wait for one another:
 - **rounds**: give up the surplus, take free leases up to the share. A round runs every
   `ttl / 3`, when nudged, and right when the next lease held elsewhere or the next instance's
   presence runs out (both read from Redis each round): a dead instance's cameras are taken
-  the moment its leases expire, not up to a third of the TTL later.
+  the moment its leases expire, not up to a third of the TTL later. When Redis lost its data
+  (`<prefix>:lease-era` changed), rounds take nothing new for one TTL: the live holders set
+  their keys again at their next renewal, and only what nobody restored is shared out again.
 - **changes**: `on_change(acquired, lost)` (may be a coroutine function) runs in its own task,
   one change after another (so per camera in order): starting or stopping runners, and the
   store work of a take-over, never delay a renewal. Leases given up on purpose (surplus,
@@ -117,6 +119,10 @@ class LeaseKeeper:
         self._round = asyncio.Lock()
         self._next_round = self.ttl / 3
         self._redis_down = False
+        self._era: str | None = None
+        self._grace_until = 0.0
+        """Redis lost its data: until then, take no lease this instance did not hold (their
+        holders, alive, set their keys again at their next renewal)."""
 
     @property
     def ttl(self) -> float:
@@ -256,6 +262,11 @@ class LeaseKeeper:
         acquired: set[str] = set()
         self._next_round = self.ttl / 3
         try:
+            era = await self.leases.era()
+            if self._era is not None and era != self._era:
+                _LOGGER.warning("leases: Redis lost its data; its holders keep their leases")
+                self._grace_until = time.monotonic() + self.ttl
+            self._era = era
             self.instances, ages_out = await self.leases.presence()
             share = math.ceil(len(self._wanted) / self.instances) if self._wanted else 0
             unwanted = (self.held - self._wanted) | (self.held & self._forfeit)
@@ -272,7 +283,8 @@ class LeaseKeeper:
                 finally:
                     self._releasing -= give_up
                 await self.leases.nudge()
-            for name in sorted(self._wanted - self.held):
+            grace = self._grace_until - time.monotonic()
+            for name in sorted(self._wanted - self.held) if grace <= 0 else []:
                 if len(self.held) >= share:
                     break
                 started = time.monotonic()
@@ -283,7 +295,7 @@ class LeaseKeeper:
                     acquired.add(name)
             elsewhere = await self.leases.holders(self._wanted - self.held)
             expiries = [left for holder, left in elsewhere.values() if holder != self.leases.owner]
-            soonest = min([ages_out, *expiries])
+            soonest = min([ages_out, *expiries, *([grace] if grace > 0 else [])])
             self._next_round = min(self.ttl / 3, max(MIN_ROUND, soonest + EXPIRY_SLACK))
             await self._announce()
         except UNREACHABLE as err:
