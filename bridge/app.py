@@ -13,7 +13,7 @@ follows `STOP_ORDER` below, which says why each unit goes where it goes.
 
 With `redis.url` set, several instances share the fleet (docs/scale-out.md): a `LeaseKeeper`
 decides which cameras this instance runs (`CameraManager.on_leases`), and a camera taken over has
-the events its previous owner left open ended (`InterruptedEvents.take_over`).
+the events its previous owner left open adopted by its new runner (`adopt_open_events`).
 
 Long-running tasks (retention, interrupted events, the event writer, the snapshot lanes) run in
 one `Supervisor` (`bridge.tasks`) owned here: a failure is logged and either restarts the task or
@@ -65,13 +65,14 @@ from bridge.pipeline.instances import (
 from bridge.pipeline.leases import LeaseKeeper, Leases
 from bridge.pipeline.manager import CameraManager
 from bridge.pipeline.snapshots import Snapshots
+from bridge.pipeline.tracker import OpenEvent
 from bridge.redaction import redact
 from bridge.registry import CameraRegistry
 from bridge.reolink.network import CameraNetworks
 from bridge.requests import BridgeRequests
 from bridge.secrets import SecretKey
 from bridge.storage.factory import create_store
-from bridge.storage.recovery import InterruptedEvents
+from bridge.storage.recovery import InterruptedEvents, adopt_open_events
 from bridge.storage.retention import RetentionTask
 from bridge.storage.spool import Spool
 from bridge.storage.writer import EventWriter
@@ -83,6 +84,8 @@ _LOGGER = logging.getLogger(__name__)
 
 SPOOL_FILE = "events.spool"
 DRAIN_TIMEOUT = 5.0
+ADOPT_TIMEOUT = 5.0
+"""Seconds a take-over waits for the store to list the events to adopt before ending them."""
 """Seconds the consumers get, at shutdown, to handle what the cameras produced last."""
 
 STOP_ORDER: tuple[str, ...] = (
@@ -352,16 +355,42 @@ class Bridge:
         if self.keeper is not None:
             await self.keeper.start()
             await self.manager.recall_devices()
+            self.interrupted.sweep(self._owned_events)
+
+    def _owned_events(self) -> tuple[set[str], set[str]]:
+        """The devices this instance runs and the ids of the events their runners have open."""
+        devices = set(self.manager.running())
+        known = {
+            event_id
+            for runner in self.manager.runners
+            if runner.camera.id in devices
+            for tracker in runner.trackers.values()
+            for event_id in tracker.open_ids
+        }
+        return devices, known
 
     async def _stop_leases(self) -> None:
         if self.keeper is not None:
             await self.keeper.stop()
             await self.keeper.leases.aclose()
 
-    async def _took_over(self, devices: set[str]) -> None:
-        """Cameras whose lease this instance just took: end what their last owner left open."""
+    async def _took_over(self, devices: set[str]) -> dict[str, list[OpenEvent]]:
+        """Cameras whose lease this instance just took: the events their last owner left open,
+        for the new runners to continue. A store that does not answer in time: they are ended,
+        interrupted, in the background (and the runners open new ones)."""
+        try:
+            async with asyncio.timeout(ADOPT_TIMEOUT):
+                await self.writer.backlog_written()
+                return await adopt_open_events(self.store, devices, utcnow())
+        except Exception as err:
+            _LOGGER.warning(
+                "cannot adopt the open events of %s (%s); ending them instead",
+                ", ".join(sorted(devices)),
+                err,
+            )
         running = {r.camera.id for r in self.manager.runners if r.camera.enabled}
         self.interrupted.take_over(devices, utcnow(), running=running)
+        return {}
 
     async def _open_store(self) -> None:
         await self.store.open()

@@ -53,7 +53,7 @@ from bridge.pipeline.polls import (
 )
 from bridge.pipeline.push import PushClientFactory, default_push_client
 from bridge.pipeline.push_side import PushSide
-from bridge.pipeline.tracker import StateTracker
+from bridge.pipeline.tracker import OpenEvent, StateTracker
 from bridge.reolink import AuthenticationError, CameraRefusedError, ReolinkClient, ReolinkError
 from bridge.reolink.network import CameraNetworks
 from bridge.tasks import Supervisor, start_task
@@ -106,6 +106,9 @@ class DeviceRunner(PushSide):
         self.trackers = {
             camera.id: StateTracker(camera.id, camera.display_name, camera.channel or 0)
         }
+        self._adopting: dict[str, list[OpenEvent]] = {}
+        """Open events of views whose tracker does not exist yet (NVR channels, until the
+        device answers): adopted when it is made."""
         self._availability_announced = False
         self.online = False
         self.failures = 0
@@ -150,6 +153,16 @@ class DeviceRunner(PushSide):
             self._last_heartbeats()
         await self.push.stop()
         await self._close_client(logout=True)
+
+    def adopt(self, events: list[OpenEvent]) -> None:
+        """Before `start`: the events the device's previous owner left open (a take-over); the
+        first poll continues or ends each under its own id (`StateTracker.adopt`)."""
+        for event in events:
+            tracker = self.trackers.get(event.camera_id)
+            if tracker is not None:
+                tracker.adopt(event)
+            else:
+                self._adopting.setdefault(event.camera_id, []).append(event)
 
     def request_refresh(self) -> None:
         """Poll now and re-read settings (after a command, or a `/get`)."""
@@ -349,6 +362,8 @@ class DeviceRunner(PushSide):
                 self.trackers[view.camera_id] = StateTracker(
                     view.camera_id, view.name, view.channel or 0
                 )
+                for event in self._adopting.pop(view.camera_id, []):
+                    self.trackers[view.camera_id].adopt(event)
             else:
                 self.trackers[view.camera_id].camera_name = view.name
             tracker = self.trackers[view.camera_id]

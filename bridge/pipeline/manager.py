@@ -8,10 +8,10 @@ With several instances (`leases`, a `LeaseKeeper`), a runner is started only whi
 holds its device's lease (an NVR and its channels are one lease), and `runs()` says False for the
 others, so the command dispatcher leaves their commands to the owner. The keeper's `on_change`
 is `on_leases`: a lost lease stops its runner first; an acquired one gets a fresh runner (no
-state left from an earlier turn) and `on_acquired` (the end of the events a previous owner left
-open). Each such runner publishes through a `FencedBus`: once the lease is no longer valid
-(renewal failed, or the process was paused past its TTL) what it publishes is dropped and the
-runner is stopped.
+state left from an earlier turn) that adopts, from `on_acquired`, the events a previous owner left
+open (it continues or ends them under their own ids). Each such runner publishes through a
+`FencedBus`: once the lease is no longer valid (renewal failed, or the process was paused past
+its TTL) what it publishes is dropped and the runner is stopped.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from bridge.domain.views import CameraView, camera_views
 from bridge.pipeline.device import ClientFactory, DeviceRunner, default_client_factory
 from bridge.pipeline.fence import FencedBus
 from bridge.pipeline.leases import LeaseKeeper
+from bridge.pipeline.tracker import OpenEvent
 from bridge.reolink.network import CameraNetworks
 from bridge.tasks import Supervisor
 
@@ -80,8 +81,9 @@ class CameraManager:
         self._lock = asyncio.Lock()
         self.leases: LeaseKeeper | None = None
         """Several instances: the lease keeper (set before `start`); None: run every camera."""
-        self.on_acquired: Callable[[set[str]], Awaitable[None]] | None = None
-        """Called with the devices whose lease was just taken, before their runners start."""
+        self.on_acquired: Callable[[set[str]], Awaitable[dict[str, list[OpenEvent]]]] | None = None
+        """Called with the devices whose lease was just taken, before their runners start:
+        the events their previous owner left open, per device, for the new runners to adopt."""
         self._devices: Subscription | None = None
         self.on_foreign_change: Callable[[str], Awaitable[None]] | None = None
         """With leases: a camera was added, changed or removed (by any instance; this one's
@@ -178,10 +180,10 @@ class CameraManager:
             won = {name for name in acquired if name in self._runners}
             if not won:
                 return
-            if self.on_acquired is not None:
-                await self.on_acquired(won)
+            adopted = await self.on_acquired(won) if self.on_acquired is not None else {}
             for name in sorted(won):
                 runner = self._renew_runner(self._runners[name])
+                runner.adopt(adopted.get(name, []))
                 if runner.camera.enabled:
                     await runner.start()
             _LOGGER.info("leases: running %s", ", ".join(sorted(won)))

@@ -26,10 +26,25 @@ from bridge.domain.values import (
 )
 
 
+@dataclass(frozen=True)
+class OpenEvent:
+    """A detection event another instance opened and did not end, for its camera's new owner
+    to continue (`StateTracker.adopt`)."""
+
+    camera_id: str
+    kind: DetectionType
+    event_id: str
+    started_at: datetime
+    last_seen: datetime
+    """Its camera's latest heartbeat (or its start): when it was last known active."""
+
+
 @dataclass
 class _Active:
     event_id: str
     started_at: datetime
+    last_seen: datetime | None = None
+    """An adopted event (opened by the camera's previous owner): when it was last seen active."""
 
 
 @dataclass
@@ -49,6 +64,17 @@ class StateTracker:
     def active(self) -> bool:
         """A detection has started and not ended (its event is open)."""
         return bool(self._active)
+
+    @property
+    def open_ids(self) -> set[str]:
+        """The ids of the events open here (started, not ended)."""
+        return {active.event_id for active in self._active.values()}
+
+    def adopt(self, event: OpenEvent) -> None:
+        """Continue an event another instance opened (a take-over): the next poll that still
+        sees the detection raises nothing, one that does not ends it under its own id."""
+        self._active[event.kind] = _Active(event.event_id, event.started_at, event.last_seen)
+        self.state = self.state.model_copy(update={event.kind.value: True})
 
     def apply(self, poll: ChannelState, now: datetime) -> tuple[bool, list[Event]]:
         """Fold one poll in. Returns (state changed, events raised)."""
@@ -96,7 +122,15 @@ class StateTracker:
     def set_online(self, online: bool, now: datetime) -> tuple[bool, list[Event]]:
         """Availability: an offline camera ends its active detections; online/offline are events."""
         if online == self.state.online:
-            return False, []
+            if online or not self._active:
+                return False, []
+            # Adopted events of a camera that never answered: they end when last seen active.
+            ends = [
+                self._edge(kind, False, self._active[kind].last_seen or now)
+                for kind in list(self._active)
+            ]
+            self._update({end.type.value: False for end in ends}, now)
+            return True, ends
         events: list[Event] = []
         changes: dict[str, Any] = {"online": online}
         if not online:

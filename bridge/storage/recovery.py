@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection
-from datetime import datetime
+from collections.abc import Callable, Collection
+from datetime import datetime, timedelta
 
 from bridge.backoff import Backoff
+from bridge.domain.base import utcnow
 from bridge.domain.events import Event
-from bridge.domain.values import EventPhase
+from bridge.domain.values import DetectionType, EventPhase
 from bridge.domain.views import is_view_of
+from bridge.pipeline.tracker import OpenEvent
 from bridge.storage.writer import EventWriter
 from bridge.store import Store, StoredEvent
 from bridge.tasks import Supervisor, cancel_task, start_task
@@ -85,6 +87,72 @@ async def close_interrupted(
     return ends
 
 
+async def adopt_open_events(
+    store: Store, devices: Collection[str], started_before: datetime
+) -> dict[str, list[OpenEvent]]:
+    """A take-over: the open events of `devices`' views, per device, for their new runners to
+    continue (`DeviceRunner.adopt`) instead of ending them and opening new ones for the same
+    detections. An open event that is no detection (none a runner could continue) is ended
+    here, interrupted."""
+    candidates = await store.open_events(started_before)
+    owned = {
+        e.event_id: (device, e)
+        for e in candidates
+        for device in devices
+        if is_view_of(e.camera_id, device)
+    }
+    if not owned:
+        return {}
+    seen = await store.heartbeats(sorted({e.camera_id for _, e in owned.values()}))
+    adopted: dict[str, list[OpenEvent]] = {}
+    others: list[Event] = []
+    for device, event in owned.values():
+        last_seen = max(event.started_at, seen.get(event.camera_id, event.started_at))
+        try:
+            kind = DetectionType(event.type.value)
+        except ValueError:
+            others.append(interrupted_end(event, last_seen))
+            continue
+        adopted.setdefault(device, []).append(
+            OpenEvent(event.camera_id, kind, event.event_id, event.started_at, last_seen)
+        )
+    if others:
+        await store.write_events(others)
+    return adopted
+
+
+STRAY_SWEEP = 15.0
+"""Seconds between two looks for stray open events of the cameras an instance runs (leases)."""
+
+
+async def end_strays(
+    store: Store,
+    devices: Collection[str],
+    known: Collection[str],
+    suspects: Collection[str],
+    started_before: datetime,
+) -> tuple[list[Event], set[str]]:
+    """Several instances: an event's `start` may reach the store after the camera's new owner
+    adopted its open events (the old owner's outbox or spool flushed late: a Redis restart, a
+    paused instance). Nobody would ever end it. Each owner looks for the open events of its
+    devices' views that none of its runners has open (`known`): those seen twice in a row
+    (`suspects`: the previous look's) are ended, interrupted, at their camera's last heartbeat.
+    Returns (the ends written, this look's suspects)."""
+    candidates = await store.open_events(started_before)
+    strays = [
+        e
+        for e in candidates
+        if e.event_id not in known and any(is_view_of(e.camera_id, d) for d in devices)
+    ]
+    stale = [e for e in strays if e.event_id in suspects]
+    if not stale:
+        return [], {e.event_id for e in strays}
+    seen = await store.heartbeats(sorted({e.camera_id for e in stale}))
+    ends = [interrupted_end(e, seen.get(e.camera_id)) for e in stale]
+    await store.write_events(ends)
+    return ends, {e.event_id for e in strays} - {e.event_id for e in stale}
+
+
 class InterruptedEvents:
     """Runs `close_interrupted` once, in the background, after the writer's backlog; retries
     with backoff while the store fails."""
@@ -106,6 +174,7 @@ class InterruptedEvents:
         self._backoff = Backoff(retry_initial, retry_max)
         self._task: asyncio.Task[None] | None = None
         self._takeovers: set[asyncio.Task[None]] = set()
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def start(
         self, devices: Collection[str], started_before: datetime, *, running: Collection[str]
@@ -158,7 +227,35 @@ class InterruptedEvents:
             )
         self.done.set()
 
+    def sweep(self, owned: Callable[[], tuple[set[str], set[str]]]) -> None:
+        """Several instances: every `STRAY_SWEEP` seconds, end the stray open events of the
+        devices this instance runs (`end_strays`); `owned()`: (those devices, the ids of the
+        events their runners have open)."""
+        self._sweeper = start_task(self.tasks, "stray-events", lambda: self._sweep(owned))
+
+    async def _sweep(self, owned: Callable[[], tuple[set[str], set[str]]]) -> None:
+        suspects: set[str] = set()
+        while True:
+            await asyncio.sleep(STRAY_SWEEP)
+            devices, known = owned()
+            try:
+                ends, suspects = await end_strays(
+                    self.store, devices, known, suspects, utcnow() - timedelta(seconds=1)
+                )
+            except Exception as err:
+                _LOGGER.debug("cannot look for stray open events (%s)", err)
+                continue
+            if ends:
+                self.closed += ends
+                _LOGGER.warning(
+                    "ended %d stray open event(s) (a start that came after a take-over): %s",
+                    len(ends),
+                    ", ".join(sorted({e.camera_id for e in ends})),
+                )
+
     async def stop(self) -> None:
+        sweeper, self._sweeper = self._sweeper, None
+        await cancel_task(sweeper)
         task, self._task = self._task, None
         await cancel_task(task)
         for takeover in list(self._takeovers):

@@ -1,6 +1,6 @@
 """Fencing: an instance whose leases lapse (its renewals stopped, as in a long pause) neither polls
-nor publishes anything more about the cameras another instance took over, and the taker ends the
-events the first one left open."""
+nor publishes anything more about the cameras another instance took over, and the taker adopts
+the events the first one left open (continues them, then ends them under their own ids)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from scaleout.conftest import CAMERAS
 from scaleout.rig import LEASE_TTL, Fleet, until
 
 
-async def test_a_lapsed_instance_publishes_nothing_and_the_taker_ends_its_events(
+async def test_a_lapsed_instance_publishes_nothing_and_the_taker_adopts_its_events(
     bridges: Fleet, sim: Simulator
 ) -> None:
     a = await bridges.start("a")
@@ -42,8 +42,7 @@ async def test_a_lapsed_instance_publishes_nothing_and_the_taker_ends_its_events
         # a's renewals stop (its keeper frozen; its runner goes on polling, as a process
         # whose lease loop stalled). Within the TTL b takes the camera over.
         assert a.keeper is not None
-        for task in (a.keeper._task, a.keeper._watcher):
-            assert task is not None
+        for task in a.keeper._tasks:  # renewals, rounds, nudges, changes
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -52,29 +51,33 @@ async def test_a_lapsed_instance_publishes_nothing_and_the_taker_ends_its_events
         runner = a.manager.runner(camera)
         assert isinstance(runner.bus, FencedBus)
 
-        # b ends the event a left open (interrupted), and b's runner opens a new one as it
-        # still sees the detection; a, still polling, publishes nothing about the camera.
+        # b adopts the event a left open: its runner still sees the detection and raises
+        # nothing new; a, still there, neither polls nor publishes anything about the camera.
+        assert not runner.bus.open
+        polls = runner.polls
+        await asyncio.sleep(2.0)  # 4 poll intervals
+        assert runner.polls == polls  # a does not even poll the camera
+        assert _starts(seen, camera) == 1  # b continued a's event
+        stored = await b.store.get_event(opened.event_id)
+        assert stored is not None
+        assert stored.phase is EventPhase.START
+        sim.trigger_event(camera, "motion", False)  # b ends it, under its own id
         async with asyncio.timeout(15):
             while True:
                 stored = await b.store.get_event(opened.event_id)
                 if stored is not None and stored.phase is EventPhase.END:
                     break
                 await asyncio.sleep(0.1)
-        assert stored.metadata.get("interrupted") is True
-        assert not runner.bus.open
-        polls = runner.polls
-        await asyncio.sleep(2.0)  # 4 poll intervals: a's runner is still there, but fenced
-        assert runner.polls == polls  # it does not even poll the camera
-        sim.trigger_event(camera, "motion", False)
-        await asyncio.sleep(2.0)
+        assert not stored.metadata.get("interrupted")
+        assert stored.started_at == opened.timestamp
         sim.trigger_event(camera, "motion", True)
-        await until(lambda: _starts(seen, camera) >= 3, 10)
-        await asyncio.sleep(2.0)  # a duplicate from a would show by now
-        assert _starts(seen, camera) == 3  # a's, b's on takeover, b's after the pause: no more
+        await until(lambda: _starts(seen, camera) >= 2, 10)
+        await asyncio.sleep(2.0)  # a duplicate would show by now
+        assert _starts(seen, camera) == 2  # a's (continued and ended by b), b's: no more
         assert runner.polls == polls
         page = await b.store.query_events(EventQuery(camera_ids=[camera], limit=50))
         starts = [e for e in page.events if e.type.value == "motion"]
-        assert len(starts) == 3
+        assert len(starts) == 2
     finally:
         subscription.close()
 

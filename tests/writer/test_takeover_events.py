@@ -1,0 +1,73 @@
+"""A take-over on SQLite and PostgreSQL: the new owner adopts the open detection events of its
+devices' views (`adopt_open_events`), and ends, interrupted, the stray open events whose start
+reached the store after that (`end_strays`: seen twice by the sweep, unknown to its runners)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from writer_helpers import T0
+
+from bridge.domain.events import Event
+from bridge.domain.values import DetectionType, EventPhase, EventType
+from bridge.storage.postgres import PostgresStore
+from bridge.storage.recovery import adopt_open_events, end_strays
+from bridge.storage.sqlite import SqliteStore
+from bridge.store import CameraHeartbeat, Store
+
+
+def at(seconds: float) -> Any:
+    return T0 + timedelta(seconds=seconds)
+
+
+def start(camera_id: str, when: float) -> Event:
+    return Event(
+        type=EventType.MOTION, phase=EventPhase.START, camera_id=camera_id, timestamp=at(when)
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    backend: SqliteStore | PostgresStore
+    if request.param == "sqlite":
+        backend = SqliteStore(tmp_path / "reolink.db")
+    else:
+        backend = PostgresStore(request.getfixturevalue("pg_url"), pool_size=2)
+    await backend.open()
+    yield backend
+    await backend.close()
+
+
+async def test_the_new_owner_adopts_its_devices_open_events(store: Store) -> None:
+    mine, theirs = start("front", 0), start("back", 1)
+    await store.write_events([mine, theirs])
+    await store.record_heartbeats([CameraHeartbeat("front", at(9))])
+    adopted = await adopt_open_events(store, {"front"}, at(20))
+    assert list(adopted) == ["front"]
+    (event,) = adopted["front"]
+    assert (event.event_id, event.kind, event.started_at) == (
+        mine.event_id,
+        DetectionType.MOTION,
+        mine.timestamp,
+    )
+    assert event.last_seen == at(9)
+    assert (await store.get_event(mine.event_id)).phase is EventPhase.START  # type: ignore[union-attr]
+
+
+async def test_a_late_start_is_ended_after_two_sweeps(store: Store) -> None:
+    late, ours = start("front", 0), start("front", 5)
+    await store.write_events([late, ours])
+    ends, suspects = await end_strays(store, {"front"}, {ours.event_id}, set(), at(20))
+    assert ends == []
+    assert suspects == {late.event_id}
+    ends, suspects = await end_strays(store, {"front"}, {ours.event_id}, suspects, at(40))
+    assert [e.event_id for e in ends] == [late.event_id]
+    stored = await store.get_event(late.event_id)
+    assert stored is not None
+    assert stored.phase is EventPhase.END
+    assert stored.metadata.get("interrupted") is True
+    assert (await store.get_event(ours.event_id)).phase is EventPhase.START  # type: ignore[union-attr]
