@@ -83,7 +83,9 @@ async def test_bridge_cameras_follows_the_push_state(
         assert runner.push.active
 
         # REST lists the same entry
-        assert camera_info(runner).push_status == PushStatus.model_validate(back)
+        assert camera_info(runner, runs=True, cached=None).push_status == PushStatus.model_validate(
+            back
+        )
 
 
 async def test_bridge_cameras_says_push_off(mosquitto: MosquittoBroker, tmp_path: Path) -> None:
