@@ -5,15 +5,25 @@ asks `valid()` (the `LeaseKeeper`'s fencing check: held, and renewed recently en
 monotonic clock) and drops the message when it says no, calling `on_stale` once per lost lease
 so the manager stops the runner at once. A paused process that wakes past its lease's TTL thus
 publishes nothing about a camera another instance owns now, not even before its keeper notices.
-Everything else (subscribe, drain, close) is the shared bus's.
+It also stamps the runner's `DeviceReady` with the instance it runs on (`owner`: its MQTT
+availability names that instance's state topic). Everything else (subscribe, drain, close) is
+the shared bus's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 
-from bridge.bus.messages import DEFAULT_QUEUE_SIZE, Bus, BusMessage, Handler, Subscription
+from bridge.bus.messages import (
+    DEFAULT_QUEUE_SIZE,
+    Bus,
+    BusMessage,
+    DeviceReady,
+    Handler,
+    Subscription,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -26,9 +36,13 @@ class FencedBus:
         valid: Callable[[str], bool],
         *,
         on_stale: Callable[[str], None] | None = None,
+        instance: Callable[[], str] | None = None,
     ) -> None:
+        """`instance`: this instance's name, read when a `DeviceReady` is published (it is
+        settled once the app has started, after the manager was made)."""
         self.bus = bus
         self.name = name
+        self._instance = instance
         self._valid = valid
         self._on_stale = on_stale
         self.dropped = 0
@@ -54,6 +68,8 @@ class FencedBus:
 
     def publish(self, message: BusMessage) -> None:
         if self.check():
+            if isinstance(message, DeviceReady) and self._instance is not None:
+                message = dataclasses.replace(message, owner=self._instance())
             self.bus.publish(message)
         else:
             self.dropped += 1

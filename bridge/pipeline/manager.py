@@ -108,7 +108,14 @@ class CameraManager:
         if self.leases is None:
             bus: Bus = self.bus
         else:
-            fence = FencedBus(self.bus, camera.id, self.leases.valid, on_stale=self._stale)
+            keeper = self.leases
+            fence = FencedBus(
+                self.bus,
+                camera.id,
+                keeper.valid,
+                on_stale=self._stale,
+                instance=lambda: keeper.leases.owner,
+            )
             bus = fence
         runner = DeviceRunner(
             camera,
@@ -121,6 +128,11 @@ class CameraManager:
         if self.leases is not None:
             runner.may_poll = fence.check  # a lapsed lease: not even a poll
         return runner
+
+    @property
+    def instance(self) -> str | None:
+        """This instance's name with several instances (leases); None with one."""
+        return None if self.leases is None else self.leases.leases.owner
 
     def owns(self, device_id: str) -> bool:
         """This instance may drive the device now (always, without leases)."""
