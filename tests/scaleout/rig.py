@@ -197,6 +197,21 @@ async def token(bridge: Bridge) -> str:
         return value
 
 
+async def announced(bridge: Bridge, other: str) -> None:
+    """Wait until `other` has announced where its API listens (its keeper's next round)."""
+    assert bridge.keeper is not None
+    leases = bridge.keeper.leases
+
+    async def listed() -> bool:
+        return any(
+            e["instance"] == other and e.get("internal_url") for e in await leases.directory()
+        )
+
+    async with asyncio.timeout(10):
+        while not await listed():
+            await asyncio.sleep(0.1)
+
+
 def client(bridge: Bridge, api_token: str) -> httpx.AsyncClient:
     assert bridge.api is not None
     return httpx.AsyncClient(
