@@ -152,6 +152,17 @@ class Fleet:
         await until(done, timeout)
         return self.running()
 
+    async def pair(self, cameras: int, **extra: Any) -> tuple[Bridge, Bridge, str]:
+        """Instances a and b (`extra`: settings of both), the `cameras` shared between them;
+        returns (a, b, the first camera a runs) once b knows where a's API listens (media
+        relayed from b to a)."""
+        a = await self.start("a", **extra)
+        b = await self.start("b", **extra)
+        split = await self.balanced(cameras)
+        theirs = sorted(split["a"])[0]
+        await announced(b, "a")
+        return a, b, theirs
+
     async def aclose(self) -> None:
         for process in self.processes.values():
             if process.poll() is None:

@@ -87,12 +87,8 @@ async def _search(http: httpx.AsyncClient, camera: str) -> list[dict[str, Any]]:
 async def test_media_asked_of_a_non_owner_is_served_through_the_owner(
     bridges: Fleet, sim: Simulator
 ) -> None:
-    a = await bridges.start("a")
-    b = await bridges.start("b")
-    split = await bridges.balanced(len(CAMERAS))
-    theirs = sorted(split["a"])[0]
+    a, b, theirs = await bridges.pair(len(CAMERAS))
     device = sim.devices[theirs]
-    await announced(b, "a")
     api_token = await token(b)
     async with client(b, api_token) as http:
         logins = device.sessions.logins
@@ -146,11 +142,7 @@ async def test_media_asked_of_a_non_owner_is_served_through_the_owner(
 
 
 async def test_a_relay_to_an_owner_that_died_answers_503(bridges: Fleet, sim: Simulator) -> None:
-    a = await bridges.start("a")
-    b = await bridges.start("b")
-    split = await bridges.balanced(len(CAMERAS))
-    theirs = sorted(split["a"])[0]
-    await announced(b, "a")
+    a, b, theirs = await bridges.pair(len(CAMERAS))
     api_token = await token(b)
     assert a.api is not None
     await a.api.stop()  # a still holds the lease, but its API is gone
@@ -188,11 +180,7 @@ async def test_a_relayed_download_streams_and_keeps_the_per_camera_bound(
     """An hour-long recording (144 MB) through a non-owner: one chunk read, the client hangs up,
     and the camera's answer ends at once (nothing was pulled ahead through the relay). The
     per-camera download bound is the owner's, whichever instance the downloads came through."""
-    a = await bridges.start("a")
-    b = await bridges.start("b")
-    split = await bridges.balanced(len(CAMERAS))
-    theirs = sorted(split["a"])[0]
-    await announced(b, "a")
+    a, b, theirs = await bridges.pair(len(CAMERAS))
     dev = sim.devices[theirs]
     server = sim.server(theirs)
     assert server is not None
@@ -237,11 +225,7 @@ async def test_a_request_relayed_once_is_answered_where_it_arrived(
 ) -> None:
     """No relay loop: a request that was relayed already is answered by the instance it reached,
     as for a camera it does not run."""
-    await bridges.start("a")
-    b = await bridges.start("b")
-    split = await bridges.balanced(len(CAMERAS))
-    theirs = sorted(split["a"])[0]
-    await announced(b, "a")
+    _, b, theirs = await bridges.pair(len(CAMERAS))
     marked = {RELAYED_BY: "a"}
     async with client(b, await token(b)) as http:
         catalogue = await http.get(f"/cameras/{theirs}/streams", headers=marked)
@@ -263,11 +247,7 @@ async def test_hls_through_a_non_owner_is_the_owners_session(
 ) -> None:
     """The playlist and its segments asked of b come from a's HLS session (one ffmpeg, on the
     instance that holds the camera's session)."""
-    a = await bridges.start("a")
-    b = await bridges.start("b")
-    split = await bridges.balanced(len(CAMERAS))
-    theirs = sorted(split["a"])[0]
-    await announced(b, "a")
+    a, b, theirs = await bridges.pair(len(CAMERAS))
     assert a.streams is not None
     assert b.streams is not None
     async with client(b, await token(b)) as http:
@@ -287,11 +267,7 @@ async def test_an_event_clip_asked_of_a_non_owner_is_cut_by_the_owner(
     bridges: Fleet, sim: Simulator
 ) -> None:
     fast = {"index_after_event": 0.5}  # the recording is indexed soon after the event
-    a = await bridges.start("a", media=fast)
-    b = await bridges.start("b", media=fast)
-    split = await bridges.balanced(len(CAMERAS))
-    theirs = sorted(split["a"])[0]
-    await announced(b, "a")
+    a, b, theirs = await bridges.pair(len(CAMERAS), media=fast)
     assert a.media is not None
     assert b.media is not None
     sim.devices[theirs].trigger_event("vehicle", True, 0, duration=3.0)

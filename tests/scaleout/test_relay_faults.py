@@ -23,7 +23,7 @@ import pytest
 from bridge.api import relay
 from bridge.app import Bridge
 from scaleout.conftest import CAMERAS
-from scaleout.rig import Fleet, announced, client, token
+from scaleout.rig import Fleet, client, token
 
 SILENCE = 1.0
 """The relay's read timeout in these tests (60 s in service)."""
@@ -78,11 +78,7 @@ class FakeOwner:
 @contextlib.asynccontextmanager
 async def fake_owner(bridges: Fleet, mode: str) -> AsyncIterator[tuple[Bridge, str, FakeOwner]]:
     """(the instance to ask, a camera a runs, the fake owner listening on a's API port)."""
-    a = await bridges.start("a")
-    b = await bridges.start("b")
-    split = await bridges.balanced(len(CAMERAS))
-    theirs = sorted(split["a"])[0]
-    await announced(b, "a")
+    a, b, theirs = await bridges.pair(len(CAMERAS))
     assert a.api is not None
     host, port = a.api.host, a.api.port
     await a.api.stop()  # a still holds the lease; its address now answers as `mode` says

@@ -7,54 +7,20 @@ heartbeat."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-import pytest
 from fixtures.pipeline_rig import FAST_POLLING
 from fixtures.simulator import running_simulator, sim_cameras
-from writer_helpers import FAST_RETRY, T0
+from writer_helpers import FAST_RETRY, at, start
 
 from bridge.bus.inprocess import InProcessBus
 from bridge.config import PollingSettings
-from bridge.domain.events import Event
-from bridge.domain.values import DetectionType, EventPhase, EventType
+from bridge.domain.values import DetectionType, EventPhase
 from bridge.pipeline.device import DeviceRunner
-from bridge.storage.postgres import PostgresStore
 from bridge.storage.recovery import adopt_open_events, end_strays
 from bridge.storage.spool import Spool
-from bridge.storage.sqlite import SqliteStore
 from bridge.storage.writer import EventWriter
 from bridge.store import CameraHeartbeat, Store
-
-
-def at(seconds: float) -> Any:
-    return T0 + timedelta(seconds=seconds)
-
-
-def start(camera_id: str, when: float, channel: int = 0) -> Event:
-    return Event(
-        type=EventType.MOTION,
-        phase=EventPhase.START,
-        camera_id=camera_id,
-        camera_name=f"{camera_id} name",
-        channel=channel,
-        timestamp=at(when),
-    )
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    backend: SqliteStore | PostgresStore
-    if request.param == "sqlite":
-        backend = SqliteStore(tmp_path / "reolink.db")
-    else:
-        backend = PostgresStore(request.getfixturevalue("pg_url"), pool_size=2)
-    await backend.open()
-    yield backend
-    await backend.close()
 
 
 async def test_the_new_owner_adopts_its_devices_open_events(store: Store) -> None:
