@@ -3,7 +3,9 @@
 pytest_plugins = [
     "fixtures.mosquitto",
     "fixtures.redis",
+    "fixtures.leases",
     "fixtures.postgres",
+    "fixtures.stores",
     "fixtures.simulator",
     "fixtures.bridge_rig",
 ]

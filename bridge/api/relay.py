@@ -31,6 +31,7 @@ import httpx
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.requests import Request as StarletteRequest
+from starlette.types import Message, Receive, Scope, Send
 
 from bridge.api.context import ApiContext
 from bridge.domain.errors import UnknownCamera
@@ -201,41 +202,89 @@ async def relay_response(request: StarletteRequest, exc: Exception) -> Response:
             if not isinstance(err, httpx.HTTPError):
                 await http.aclose()
                 raise
-            _LOGGER.warning("relay to %s failed: %s", instance, err)
+            _LOGGER.warning("relay to %s failed: %s", instance, describe(err))
             if exc.missing is not None:
                 continue
             await http.aclose()
-            return JSONResponse(
-                {"detail": f"the instance that runs this camera ({instance}) is unreachable"},
-                status_code=503,
-                headers={"Retry-After": "5"},
-            )
+            return _failed(instance, err)
         if exc.missing is not None and upstream.status_code == 404:
             await upstream.aclose()
             continue
-        return _streamed(upstream, http, instance)
+        return _Relayed(upstream, http, instance)
     await http.aclose()
     return JSONResponse({"detail": exc.missing}, status_code=404)
 
 
-def _streamed(upstream: httpx.Response, http: httpx.AsyncClient, instance: str) -> Response:
-    """The upstream answer, chunk by chunk as the client takes it (never buffered whole)."""
-    # The raw body is the bytes as sent (still content-encoded), so Content-Length holds.
-    answer_headers = {
-        key: value for key, value in upstream.headers.items() if key.lower() not in _HOP_BY_HOP
-    }
+def _failed(instance: str, err: httpx.HTTPError) -> JSONResponse:
+    """The answer when the owner gave none: 503 when it cannot be reached (it is gone; another
+    instance takes its cameras within a lease TTL), 504 when it stayed silent, 502 when what it
+    sent was no HTTP answer (garbage, cut off, the connection reset)."""
+    who = f"the instance that runs this camera ({instance})"
+    if isinstance(err, httpx.ConnectError | httpx.ConnectTimeout):
+        return JSONResponse(
+            {"detail": f"{who} is unreachable"}, status_code=503, headers={"Retry-After": "5"}
+        )
+    if isinstance(err, httpx.TimeoutException):
+        return JSONResponse(
+            {"detail": f"{who} did not answer within {READ_TIMEOUT:g} s"}, status_code=504
+        )
+    return JSONResponse(
+        {"detail": f"{who} gave an invalid answer: {describe(err)}"}, status_code=502
+    )
 
-    async def body() -> AsyncIterator[bytes]:
+
+def describe(err: BaseException) -> str:
+    """An exception as a log line or a detail (some of httpx's have an empty message)."""
+    text = str(err).strip()
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+class _Relayed(StreamingResponse):
+    """The upstream answer, chunk by chunk as the client takes it (never buffered whole); its
+    connection to the owner is released however the response ends (a client that hung up
+    before the body started included). An answer that breaks off after its status went out is
+    never completed: the server then breaks the client's connection off, so that the client
+    sees the body is incomplete (a chunked answer, a live stream, would look whole)."""
+
+    def __init__(self, upstream: httpx.Response, http: httpx.AsyncClient, instance: str) -> None:
+        self._upstream = upstream
+        self._http = http
+        self._instance = instance
+        self._broken = False
+        # The raw body is the bytes as sent (still content-encoded), so Content-Length holds.
+        headers = {
+            key: value for key, value in upstream.headers.items() if key.lower() not in _HOP_BY_HOP
+        }
+        super().__init__(self._body(), status_code=upstream.status_code, headers=headers)
+
+    async def _body(self) -> AsyncIterator[bytes]:
         try:
-            async for chunk in upstream.aiter_raw():
+            async for chunk in self._upstream.aiter_raw():
                 yield chunk
-        except httpx.HTTPError as err:  # the owner broke off: the client sees the end
-            _LOGGER.info("relay from %s ended: %s", instance, err)
+        except httpx.HTTPError as err:
+            self._broken = True
+            _LOGGER.warning(
+                "relay from %s broke off: %s; so does the answer to the client",
+                self._instance,
+                describe(err),
+            )
         finally:
-            await upstream.aclose()
-            await http.aclose()
+            await self._release()
 
-    return StreamingResponse(body(), status_code=upstream.status_code, headers=answer_headers)
+    async def _release(self) -> None:
+        await self._upstream.aclose()
+        await self._http.aclose()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def unless_broken(message: Message) -> None:
+            last = message["type"] == "http.response.body" and not message.get("more_body")
+            if not (last and self._broken):
+                await send(message)
+
+        try:
+            await super().__call__(scope, receive, unless_broken)
+        finally:
+            await self._release()
 
 
 def install(app: FastAPI) -> None:

@@ -108,7 +108,8 @@ class DeviceRunner(PushSide):
         }
         self._adopting: dict[str, list[OpenEvent]] = {}
         """Open events of views whose tracker does not exist yet (NVR channels, until the
-        device answers): adopted when it is made."""
+        device answers): adopted when it is made; ended when the device does not answer, or
+        answers without that view (`_end_adopting`)."""
         self._availability_announced = False
         self.online = False
         self.failures = 0
@@ -378,6 +379,7 @@ class DeviceRunner(PushSide):
                 if tracker.state.get("siren") is None:  # cannot be read; silent until sounded
                     tracker.update(self._clock(), siren=OnOff.OFF)
         self._mark_sources(publish=not first)
+        self._end_adopting(self._clock())  # views the device answered without
         known = {view.camera_id for view in self.views}
         for camera_id in [c for c in self.trackers if c not in known]:
             del self.trackers[camera_id]
@@ -399,6 +401,8 @@ class DeviceRunner(PushSide):
     def _set_online(self, online: bool) -> None:
         self.online = online
         now = self._clock()
+        if not online:  # a device that never answered: its channels' adopted events end too
+            self._end_adopting(now)
         first, self._availability_announced = not self._availability_announced, True
         for view in self.views:
             tracker = self.trackers[view.camera_id]
@@ -415,6 +419,20 @@ class DeviceRunner(PushSide):
             self.bus.publish(StateChanged(tracker.state))
             if not tracker.active:  # offline ended its detections: nothing left to heartbeat
                 self._beats.pop(view.camera_id, None)
+
+    def _end_adopting(self, now: datetime) -> None:
+        """End the adopted events still waiting for their view (the device did not answer, or
+        answered without that channel) when they were last seen active, as a camera that does
+        not answer ends its own (`StateTracker.set_online`). Only the ends are published: the
+        view is unknown here, so is its state."""
+        pending, self._adopting = self._adopting, {}
+        for camera_id, events in pending.items():
+            tracker = StateTracker(camera_id, events[0].camera_name, events[0].channel)
+            for event in events:
+                tracker.adopt(event)
+            _, ends = tracker.set_online(False, now)
+            for end in ends:
+                self.bus.publish(EventRaised(end))
 
     def rename(self, name: str) -> None:
         self.camera = self.camera.model_copy(update={"name": name.strip()})

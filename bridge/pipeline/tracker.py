@@ -37,6 +37,10 @@ class OpenEvent:
     started_at: datetime
     last_seen: datetime
     """Its camera's latest heartbeat (or its start): when it was last known active."""
+    camera_name: str
+    channel: int
+    """As stored with its start: what its end says when no view of the camera is known yet (an
+    NVR channel of a device that never answered, `DeviceRunner`)."""
 
 
 @dataclass

@@ -114,7 +114,15 @@ async def adopt_open_events(
             others.append(interrupted_end(event, last_seen))
             continue
         adopted.setdefault(device, []).append(
-            OpenEvent(event.camera_id, kind, event.event_id, event.started_at, last_seen)
+            OpenEvent(
+                event.camera_id,
+                kind,
+                event.event_id,
+                event.started_at,
+                last_seen,
+                event.camera_name,
+                event.channel,
+            )
         )
     if others:
         await store.write_events(others)

@@ -6,27 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
-import pytest
+from fixtures.leases import LeasesMaker
 
-from bridge.pipeline.leases import LeaseKeeper, Leases
-
-LeasesMaker = Callable[..., Leases]
-
-
-@pytest.fixture
-async def make_leases(redis_url: str, redis_prefix: str) -> AsyncIterator[LeasesMaker]:
-    made: list[Leases] = []
-
-    def make(owner: str, ttl: float = 5.0) -> Leases:
-        leases = Leases(redis_url, redis_prefix, owner=owner, ttl=ttl)
-        made.append(leases)
-        return leases
-
-    yield make
-    for leases in made:
-        await leases.aclose()
+from bridge.pipeline.leases import LeaseKeeper
 
 
 async def _until(condition: Callable[[], bool]) -> None:

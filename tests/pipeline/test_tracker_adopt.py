@@ -13,7 +13,9 @@ T0 = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
 
 
 def _open(seen: float = 5.0) -> OpenEvent:
-    return OpenEvent("front", DetectionType.MOTION, "ev-1", T0, T0 + timedelta(seconds=seen))
+    return OpenEvent(
+        "front", DetectionType.MOTION, "ev-1", T0, T0 + timedelta(seconds=seen), "Front", 0
+    )
 
 
 def test_a_still_active_detection_continues_the_adopted_event() -> None:

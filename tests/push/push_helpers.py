@@ -39,6 +39,12 @@ class PushRig:
     def runner(self, device_id: str) -> DeviceRunner:
         return self.bridge.manager.runner(device_id)
 
+    async def wait_state(self, camera_id: str, field: str, value: object, since: int = 0) -> None:
+        """Until the camera's MQTT state (from `since` on) has `field` at `value`."""
+        await self.mqtt.wait_json(
+            f"{self.base}/{camera_id}", lambda s: s.get(field) == value, since=since, timeout=20
+        )
+
     async def sim_event(self, device_id: str, kind: str, active: bool = True, **extra: Any) -> None:
         """`POST /sim/event` on the device's own port, as a user's test would."""
         dev = self.sim.device(device_id)
@@ -98,3 +104,24 @@ async def push_rig(
                             f"{base}/{device_id}/availability", lambda m: m.text == "online"
                         )
                 yield PushRig(sim, bridge, recorder, settings, base, http)
+
+
+@contextlib.asynccontextmanager
+async def battery_rig(
+    broker: MosquittoBroker, data_dir: Path, *, health_check_interval: float
+) -> AsyncIterator[PushRig]:
+    """The rig with one Home Hub, `hub`, and its battery camera `hub_ch0` (never polled for its
+    detections; a fast poll and settings refresh show that), once push is its event source."""
+    async with push_rig(
+        broker,
+        data_dir,
+        {"hub": "battery"},
+        polling={
+            "interval": 0.2,
+            "settings_interval": 0.5,
+            "health_check_interval": health_check_interval,
+        },
+        online=False,
+    ) as rig:
+        await rig.wait_state("hub_ch0", "event_source", "push")
+        yield rig

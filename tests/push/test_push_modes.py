@@ -12,17 +12,11 @@ from pathlib import Path
 import pytest
 from fixtures.mosquitto import MosquittoBroker
 from fixtures.simulator import PASSWORD
-from push_helpers import PushRig, push_rig
+from push_helpers import battery_rig, push_rig
 
 from bridge.reolink import AuthenticationError, ReolinkClient
 
 DETECTION_READS = ("GetEvents", "GetMdState", "GetAiState")
-
-
-async def _state(rig: PushRig, camera_id: str, field: str, value: object, since: int = 0) -> None:
-    await rig.mqtt.wait_json(
-        f"{rig.base}/{camera_id}", lambda s: s.get(field) == value, since=since, timeout=20
-    )
 
 
 async def test_push_off_never_opens_the_baichuan_port(
@@ -36,10 +30,10 @@ async def test_push_off_never_opens_the_baichuan_port(
         polling={"interval": 0.3},
     ) as rig:
         runner = rig.runner("cam")
-        await _state(rig, "cam", "event_source", "polling")
+        await rig.wait_state("cam", "event_source", "polling")
         mark = rig.mqtt.mark()
         await rig.sim_event("cam", "person")
-        await _state(rig, "cam", "person", True, mark)
+        await rig.wait_state("cam", "person", True, mark)
         polls = runner.polls
         while runner.polls < polls + 3:
             await asyncio.sleep(0.05)
@@ -57,13 +51,13 @@ async def test_push_on_warns_while_push_fails_and_polling_delivers(
         mosquitto, tmp_path, {"cam": "floodlight"}, camera={"push": "on"}, polling={"interval": 0.3}
     ) as rig:
         runner = rig.runner("cam")
-        await _state(rig, "cam", "event_source", "push")
+        await rig.wait_state("cam", "event_source", "push")
         mark = rig.mqtt.mark()
         with caplog.at_level(logging.INFO, logger="bridge.pipeline"):
             await rig.sim_fault("cam", "baichuan_close")
-            await _state(rig, "cam", "event_source", "polling", mark)
+            await rig.wait_state("cam", "event_source", "polling", mark)
             await rig.sim_event("cam", "person")
-            await _state(rig, "cam", "person", True, mark)
+            await rig.wait_state("cam", "person", True, mark)
         warnings = [
             r
             for r in caplog.records
@@ -90,7 +84,7 @@ async def test_an_explicit_baichuan_port_wins_over_the_reported_one(
         polling={"interval": 0.3},
     ) as rig:
         runner = rig.runner("cam")
-        await _state(rig, "cam", "event_source", "polling")
+        await rig.wait_state("cam", "event_source", "polling")
         async with asyncio.timeout(10):
             while runner.push.last_error is None:
                 await asyncio.sleep(0.05)
@@ -103,7 +97,7 @@ async def test_an_explicit_baichuan_port_wins_over_the_reported_one(
         mark = rig.mqtt.mark()
         await rig.bridge.manager.remove("cam")
         await rig.bridge.manager.add(fixed, trusted=True)
-        await _state(rig, "cam", "event_source", "push", mark)
+        await rig.wait_state("cam", "event_source", "push", mark)
         assert rig.runner("cam").push.port == reported
 
 
@@ -112,7 +106,7 @@ async def test_a_wrong_password_is_the_same_authentication_error_as_http(
 ) -> None:
     async with push_rig(mosquitto, tmp_path, {"cam": "floodlight"}) as rig:
         runner = rig.runner("cam")
-        await _state(rig, "cam", "event_source", "push")
+        await rig.wait_state("cam", "event_source", "push")
         rig.sim.device("cam").password = "changed on the device"
         mark = rig.mqtt.mark()
         with caplog.at_level(logging.INFO, logger="bridge.pipeline"):
@@ -121,7 +115,7 @@ async def test_a_wrong_password_is_the_same_authentication_error_as_http(
             async with asyncio.timeout(20):
                 while not (runner.push.last_error or "").startswith("AuthenticationError"):
                     await asyncio.sleep(0.05)
-        await _state(rig, "cam", "event_source", "polling", mark)
+        await rig.wait_state("cam", "event_source", "polling", mark)
         assert runner.push.status()["state"] == "unavailable"
         assert any(
             r.levelno == logging.WARNING and "AuthenticationError" in r.getMessage()
@@ -137,15 +131,8 @@ async def test_a_wrong_password_is_the_same_authentication_error_as_http(
 async def test_a_battery_camera_gets_events_pushed_and_is_never_polled_for_them(
     mosquitto: MosquittoBroker, tmp_path: Path
 ) -> None:
-    async with push_rig(
-        mosquitto,
-        tmp_path,
-        {"hub": "battery"},
-        # the health check re-reads the capabilities (whose probes include GetEvents): not here
-        polling={"interval": 0.2, "settings_interval": 0.5, "health_check_interval": 60},
-        online=False,
-    ) as rig:
-        await _state(rig, "hub_ch0", "event_source", "push")
+    # the health check re-reads the capabilities (whose probes include GetEvents): not here
+    async with battery_rig(mosquitto, tmp_path, health_check_interval=60) as rig:
         before = {cmd: rig.gets("hub", cmd) for cmd in DETECTION_READS}
         mark = rig.mqtt.mark()
         await rig.sim_event("hub", "person")
@@ -166,7 +153,7 @@ async def test_a_battery_camera_gets_events_pushed_and_is_never_polled_for_them(
         # Without push the battery camera has no event source: still never polled for them.
         mark = rig.mqtt.mark()
         await rig.sim_fault("hub", "baichuan_close")
-        await _state(rig, "hub_ch0", "event_source", "none", mark)
+        await rig.wait_state("hub_ch0", "event_source", "none", mark)
         polls = runner.polls
         while runner.polls < polls + 5:
             await asyncio.sleep(0.05)

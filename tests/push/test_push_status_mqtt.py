@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fixtures.mosquitto import MosquittoBroker
-from push_helpers import PushRig, push_rig
+from push_helpers import PushRig, battery_rig, push_rig
 
 from bridge.api.routers.cameras import camera_info
 from bridge.mqtt.service import CAMERAS_EVERY
@@ -123,16 +123,7 @@ async def test_push_changes_are_coalesced(mosquitto: MosquittoBroker, tmp_path: 
 async def test_health_checks_never_read_a_battery_cameras_detections(
     mosquitto: MosquittoBroker, tmp_path: Path
 ) -> None:
-    async with push_rig(
-        mosquitto,
-        tmp_path,
-        {"hub": "battery"},
-        polling={"interval": 0.2, "settings_interval": 0.5, "health_check_interval": 0.5},
-        online=False,
-    ) as rig:
-        await rig.mqtt.wait_json(
-            f"{rig.base}/hub_ch0", lambda s: s.get("event_source") == "push", timeout=20
-        )
+    async with battery_rig(mosquitto, tmp_path, health_check_interval=0.5) as rig:
         runner = rig.runner("hub")
         caps = runner.capabilities
         assert caps is not None

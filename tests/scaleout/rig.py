@@ -152,6 +152,17 @@ class Fleet:
         await until(done, timeout)
         return self.running()
 
+    async def pair(self, cameras: int, **extra: Any) -> tuple[Bridge, Bridge, str]:
+        """Instances a and b (`extra`: settings of both), the `cameras` shared between them;
+        returns (a, b, the first camera a runs) once b knows where a's API listens (media
+        relayed from b to a)."""
+        a = await self.start("a", **extra)
+        b = await self.start("b", **extra)
+        split = await self.balanced(cameras)
+        theirs = sorted(split["a"])[0]
+        await announced(b, "a")
+        return a, b, theirs
+
     async def aclose(self) -> None:
         for process in self.processes.values():
             if process.poll() is None:
@@ -195,6 +206,21 @@ async def token(bridge: Bridge) -> str:
         made.raise_for_status()
         value: str = made.json()["token"]
         return value
+
+
+async def announced(bridge: Bridge, other: str) -> None:
+    """Wait until `other` has announced where its API listens (its keeper's next round)."""
+    assert bridge.keeper is not None
+    leases = bridge.keeper.leases
+
+    async def listed() -> bool:
+        return any(
+            e["instance"] == other and e.get("internal_url") for e in await leases.directory()
+        )
+
+    async with asyncio.timeout(10):
+        while not await listed():
+            await asyncio.sleep(0.1)
 
 
 def client(bridge: Bridge, api_token: str) -> httpx.AsyncClient:

@@ -13,12 +13,11 @@ from typing import Any
 import httpx
 
 from bridge.api.relay import RELAYED_BY
-from bridge.app import Bridge
 from bridge.domain.base import utcnow
 from bridge.domain.media_paths import snapshot_path
 from bridge.simulator import Simulator
 from scaleout.conftest import CAMERAS
-from scaleout.rig import Fleet, client, token
+from scaleout.rig import Fleet, announced, client, token
 
 
 async def _listed(http: httpx.AsyncClient) -> dict[str, bool]:
@@ -75,21 +74,6 @@ async def test_a_non_owner_shows_the_owners_state_and_availability(
         await _eventually(http, dict.fromkeys(CAMERAS, True))
 
 
-async def _announced(bridge: Bridge, other: str) -> None:
-    """Wait until `other` has announced where its API listens (its keeper's next round)."""
-    assert bridge.keeper is not None
-    leases = bridge.keeper.leases
-
-    async def listed() -> bool:
-        return any(
-            e["instance"] == other and e.get("internal_url") for e in await leases.directory()
-        )
-
-    async with asyncio.timeout(10):
-        while not await listed():
-            await asyncio.sleep(0.1)
-
-
 async def _search(http: httpx.AsyncClient, camera: str) -> list[dict[str, Any]]:
     answer = await http.post(
         "/recordings/search",
@@ -107,12 +91,8 @@ async def _search(http: httpx.AsyncClient, camera: str) -> list[dict[str, Any]]:
 async def test_media_asked_of_a_non_owner_is_served_through_the_owner(
     bridges: Fleet, sim: Simulator
 ) -> None:
-    a = await bridges.start("a")
-    b = await bridges.start("b")
-    split = await bridges.balanced(len(CAMERAS))
-    theirs = sorted(split["a"])[0]
+    a, b, theirs = await bridges.pair(len(CAMERAS))
     device = sim.devices[theirs]
-    await _announced(b, "a")
     api_token = await token(b)
     async with client(b, api_token) as http:
         logins = device.sessions.logins
@@ -166,11 +146,7 @@ async def test_media_asked_of_a_non_owner_is_served_through_the_owner(
 
 
 async def test_a_relay_to_an_owner_that_died_answers_503(bridges: Fleet, sim: Simulator) -> None:
-    a = await bridges.start("a")
-    b = await bridges.start("b")
-    split = await bridges.balanced(len(CAMERAS))
-    theirs = sorted(split["a"])[0]
-    await _announced(b, "a")
+    a, b, theirs = await bridges.pair(len(CAMERAS))
     api_token = await token(b)
     assert a.api is not None
     await a.api.stop()  # a still holds the lease, but its API is gone
@@ -187,7 +163,7 @@ async def test_a_kept_file_is_served_by_every_instance(bridges: Fleet, sim: Simu
     a = await bridges.start("a")
     b = await bridges.start("b")
     await bridges.balanced(len(CAMERAS))
-    await _announced(b, "a")
+    await announced(b, "a")
     assert a.media is not None
     rel = snapshot_path("cam1", utcnow(), "evt-kept-on-a")
     jpeg = b"\xff\xd8" + bytes(2000)
@@ -208,11 +184,7 @@ async def test_a_relayed_download_streams_and_keeps_the_per_camera_bound(
     """An hour-long recording (144 MB) through a non-owner: one chunk read, the client hangs up,
     and the camera's answer ends at once (nothing was pulled ahead through the relay). The
     per-camera download bound is the owner's, whichever instance the downloads came through."""
-    a = await bridges.start("a")
-    b = await bridges.start("b")
-    split = await bridges.balanced(len(CAMERAS))
-    theirs = sorted(split["a"])[0]
-    await _announced(b, "a")
+    a, b, theirs = await bridges.pair(len(CAMERAS))
     dev = sim.devices[theirs]
     server = sim.server(theirs)
     assert server is not None
@@ -257,11 +229,7 @@ async def test_a_request_relayed_once_is_answered_where_it_arrived(
 ) -> None:
     """No relay loop: a request that was relayed already is answered by the instance it reached,
     as for a camera it does not run."""
-    await bridges.start("a")
-    b = await bridges.start("b")
-    split = await bridges.balanced(len(CAMERAS))
-    theirs = sorted(split["a"])[0]
-    await _announced(b, "a")
+    _, b, theirs = await bridges.pair(len(CAMERAS))
     marked = {RELAYED_BY: "a"}
     async with client(b, await token(b)) as http:
         catalogue = await http.get(f"/cameras/{theirs}/streams", headers=marked)
@@ -283,11 +251,7 @@ async def test_hls_through_a_non_owner_is_the_owners_session(
 ) -> None:
     """The playlist and its segments asked of b come from a's HLS session (one ffmpeg, on the
     instance that holds the camera's session)."""
-    a = await bridges.start("a")
-    b = await bridges.start("b")
-    split = await bridges.balanced(len(CAMERAS))
-    theirs = sorted(split["a"])[0]
-    await _announced(b, "a")
+    a, b, theirs = await bridges.pair(len(CAMERAS))
     assert a.streams is not None
     assert b.streams is not None
     async with client(b, await token(b)) as http:
@@ -307,11 +271,7 @@ async def test_an_event_clip_asked_of_a_non_owner_is_cut_by_the_owner(
     bridges: Fleet, sim: Simulator
 ) -> None:
     fast = {"index_after_event": 0.5}  # the recording is indexed soon after the event
-    a = await bridges.start("a", media=fast)
-    b = await bridges.start("b", media=fast)
-    split = await bridges.balanced(len(CAMERAS))
-    theirs = sorted(split["a"])[0]
-    await _announced(b, "a")
+    a, b, theirs = await bridges.pair(len(CAMERAS), media=fast)
     assert a.media is not None
     assert b.media is not None
     sim.devices[theirs].trigger_event("vehicle", True, 0, duration=3.0)
@@ -357,7 +317,7 @@ async def test_media_between_a_bridge_process_and_an_in_process_one(
     async with asyncio.timeout(60):
         while not (len((held := await split())["a"]) == len(held["c"]) == 3 and len(held) == 2):
             await asyncio.sleep(0.2)
-    await _announced(a, "c")
+    await announced(a, "c")
     c_url = next(e["internal_url"] for e in await leases.directory() if e["instance"] == "c")
     api_token = await token(a)
     headers = {"Authorization": f"Bearer {api_token}"}

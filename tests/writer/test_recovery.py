@@ -6,13 +6,9 @@ real end still in it wins."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-import pytest
-from writer_helpers import FAST_RETRY, T0
+from writer_helpers import FAST_RETRY, T0, at, start
 
 from bridge.app import Bridge
 from bridge.bus.inprocess import InProcessBus
@@ -20,20 +16,11 @@ from bridge.bus.messages import EventRaised, StillActive
 from bridge.config import load_settings
 from bridge.domain.events import Event
 from bridge.domain.values import EventPhase, EventType
-from bridge.storage.postgres import PostgresStore
 from bridge.storage.recovery import InterruptedEvents, close_interrupted
 from bridge.storage.spool import Spool
 from bridge.storage.sqlite import SqliteStore
 from bridge.storage.writer import EventWriter
 from bridge.store import CameraHeartbeat, Store
-
-
-def at(seconds: float) -> Any:
-    return T0 + timedelta(seconds=seconds)
-
-
-def start(camera_id: str, when: float, kind: EventType = EventType.MOTION) -> Event:
-    return Event(type=kind, phase=EventPhase.START, camera_id=camera_id, timestamp=at(when))
 
 
 def end_of(event: Event, when: float) -> Event:
@@ -46,18 +33,6 @@ def end_of(event: Event, when: float) -> Event:
         started_at=event.timestamp,
         duration=when - (event.timestamp - T0).total_seconds(),
     )
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    backend: SqliteStore | PostgresStore
-    if request.param == "sqlite":
-        backend = SqliteStore(tmp_path / "reolink.db")
-    else:
-        backend = PostgresStore(request.getfixturevalue("pg_url"), pool_size=2)
-    await backend.open()
-    yield backend
-    await backend.close()
 
 
 async def test_open_events_end_at_the_last_heartbeat_of_their_camera(store: Store) -> None:

@@ -1,45 +1,26 @@
 """A take-over on SQLite and PostgreSQL: the new owner adopts the open detection events of its
 devices' views (`adopt_open_events`), and ends, interrupted, the stray open events whose start
-reached the store after that (`end_strays`: seen twice by the sweep, unknown to its runners)."""
+reached the store after that (`end_strays`: seen twice by the sweep, unknown to its runners); an
+NVR that never answers the new owner gets its channels' adopted events ended at their last
+heartbeat."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import timedelta
+import asyncio
 from pathlib import Path
-from typing import Any
 
-import pytest
-from writer_helpers import T0
+from fixtures.pipeline_rig import FAST_POLLING
+from fixtures.simulator import running_simulator, sim_cameras
+from writer_helpers import FAST_RETRY, at, start
 
-from bridge.domain.events import Event
-from bridge.domain.values import DetectionType, EventPhase, EventType
-from bridge.storage.postgres import PostgresStore
+from bridge.bus.inprocess import InProcessBus
+from bridge.config import PollingSettings
+from bridge.domain.values import DetectionType, EventPhase
+from bridge.pipeline.device import DeviceRunner
 from bridge.storage.recovery import adopt_open_events, end_strays
-from bridge.storage.sqlite import SqliteStore
+from bridge.storage.spool import Spool
+from bridge.storage.writer import EventWriter
 from bridge.store import CameraHeartbeat, Store
-
-
-def at(seconds: float) -> Any:
-    return T0 + timedelta(seconds=seconds)
-
-
-def start(camera_id: str, when: float) -> Event:
-    return Event(
-        type=EventType.MOTION, phase=EventPhase.START, camera_id=camera_id, timestamp=at(when)
-    )
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    backend: SqliteStore | PostgresStore
-    if request.param == "sqlite":
-        backend = SqliteStore(tmp_path / "reolink.db")
-    else:
-        backend = PostgresStore(request.getfixturevalue("pg_url"), pool_size=2)
-    await backend.open()
-    yield backend
-    await backend.close()
 
 
 async def test_the_new_owner_adopts_its_devices_open_events(store: Store) -> None:
@@ -71,3 +52,39 @@ async def test_a_late_start_is_ended_after_two_sweeps(store: Store) -> None:
     assert stored.phase is EventPhase.END
     assert stored.metadata.get("interrupted") is True
     assert (await store.get_event(ours.event_id)).phase is EventPhase.START  # type: ignore[union-attr]
+
+
+async def test_an_nvr_that_never_answers_the_new_owner_ends_its_channels_events(
+    store: Store, bus: InProcessBus, spool_path: Path
+) -> None:
+    """The previous owner left a detection open on an NVR channel; the NVR does not answer the
+    new owner: the event ends at the channel's last heartbeat (not interrupted: the runner ended
+    it, as it ends a camera's own)."""
+    channel = start("nvr_ch1", 0, channel=1)
+    await store.write_events([channel])
+    await store.record_heartbeats([CameraHeartbeat("nvr_ch1", at(6))])
+    adopted = await adopt_open_events(store, {"nvr"}, at(20))
+    (event,) = adopted["nvr"]
+    assert (event.camera_name, event.channel) == ("nvr_ch1 name", 1)
+
+    writer = EventWriter(store, bus, Spool(spool_path).open(), **FAST_RETRY)
+    await writer.start()
+    async with running_simulator({"nvr": "nvr"}) as sim:
+        await sim.set_fault("nvr", "offline")
+        (camera,) = sim_cameras(sim)
+        runner = DeviceRunner(camera, PollingSettings(**FAST_POLLING), bus)
+        runner.adopt(adopted["nvr"])
+        await runner.start()
+        try:
+            async with asyncio.timeout(10):
+                while True:
+                    await writer.flush()
+                    row = await store.get_event(channel.event_id)
+                    if row is not None and row.phase is EventPhase.END:
+                        break
+                    await asyncio.sleep(0.05)
+        finally:
+            await runner.stop()
+    await writer.stop()
+    assert (row.ended_at, row.duration, row.metadata) == (at(6), 6.0, {})
+    assert (row.camera_name, row.channel) == ("nvr_ch1 name", 1)

@@ -17,6 +17,25 @@ T0 = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 FAST_RETRY = {"retry_initial": 0.05, "retry_max": 0.2}
 
 
+def at(seconds: float) -> datetime:
+    """`seconds` after T0."""
+    return T0 + timedelta(seconds=seconds)
+
+
+def start(
+    camera_id: str, when: float, kind: EventType = EventType.MOTION, channel: int = 0
+) -> Event:
+    """A detection's start on `camera_id` (named "<camera_id> name") `when` seconds after T0."""
+    return Event(
+        type=kind,
+        phase=EventPhase.START,
+        camera_id=camera_id,
+        camera_name=f"{camera_id} name",
+        channel=channel,
+        timestamp=at(when),
+    )
+
+
 @dataclass
 class Script:
     """What was fed, in order, and what the table must hold afterwards."""
