@@ -378,10 +378,13 @@ class Bridge:
         """Cameras whose lease this instance just took: the events their last owner left open,
         for the new runners to continue. A store that does not answer in time: they are ended,
         interrupted, in the background (and the runners open new ones)."""
+        generations = self._generations(devices)
         try:
             async with asyncio.timeout(ADOPT_TIMEOUT):
                 await self.writer.backlog_written()
-                return await adopt_open_events(self.store, devices, utcnow())
+                return await adopt_open_events(
+                    self.store, devices, utcnow(), generations=generations
+                )
         except Exception as err:
             _LOGGER.warning(
                 "cannot adopt the open events of %s (%s); ending them instead",
@@ -389,8 +392,15 @@ class Bridge:
                 err,
             )
         running = {r.camera.id for r in self.manager.runners if r.camera.enabled}
-        self.interrupted.take_over(devices, utcnow(), running=running)
+        self.interrupted.take_over(devices, utcnow(), running=running, generations=generations)
         return {}
+
+    def _generations(self, devices: set[str]) -> dict[str, int]:
+        """The generation each of `devices`' leases was taken with (the store records them)."""
+        if self.keeper is None:
+            return {}
+        found = {device: self.keeper.generation(device) for device in sorted(devices)}
+        return {device: number for device, number in found.items() if number is not None}
 
     async def _open_store(self) -> None:
         await self.store.open()

@@ -6,6 +6,10 @@ monotonic clock) and drops the message when it says no, calling `on_stale` once 
 so the manager stops the runner at once. A paused process that wakes past its lease's TTL thus
 publishes nothing about a camera another instance owns now, not even before its keeper notices.
 Everything else (subscribe, drain, close) is the shared bus's.
+
+Each event it lets through is stamped with the lease's generation (`generation(name)`, the
+keeper's: `EventFence`), so that a `start` that reaches the store only after another instance
+took the camera over (it waited in this instance's outbox or spool) is refused there.
 """
 
 from __future__ import annotations
@@ -13,7 +17,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bridge.bus.messages import DEFAULT_QUEUE_SIZE, Bus, BusMessage, Handler, Subscription
+from bridge.bus.messages import (
+    DEFAULT_QUEUE_SIZE,
+    Bus,
+    BusMessage,
+    EventRaised,
+    Handler,
+    Subscription,
+)
+from bridge.domain.events import EventFence
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -26,11 +38,13 @@ class FencedBus:
         valid: Callable[[str], bool],
         *,
         on_stale: Callable[[str], None] | None = None,
+        generation: Callable[[str], int | None] | None = None,
     ) -> None:
         self.bus = bus
         self.name = name
         self._valid = valid
         self._on_stale = on_stale
+        self._generation = generation
         self.dropped = 0
         self._warned = False
 
@@ -54,9 +68,19 @@ class FencedBus:
 
     def publish(self, message: BusMessage) -> None:
         if self.check():
-            self.bus.publish(message)
+            self.bus.publish(self._fenced(message))
         else:
             self.dropped += 1
+
+    def _fenced(self, message: BusMessage) -> BusMessage:
+        """An event, stamped with the lease's generation (when there is one)."""
+        if not isinstance(message, EventRaised) or self._generation is None:
+            return message
+        generation = self._generation(self.name)
+        if generation is None or message.event.fence is not None:
+            return message
+        fence = EventFence(lease=self.name, generation=generation)
+        return EventRaised(message.event.model_copy(update={"fence": fence}))
 
     def subscribe(
         self, owner: str, handler: Handler, *, maxsize: int = DEFAULT_QUEUE_SIZE
