@@ -334,7 +334,8 @@ def test_an_event_carries_its_fence_beside_the_mqtt_json() -> None:
     assert wire == {**event.payload(), "fence": {"lease": "nvr", "generation": 1764684461000}}
     decoded = decode(encode(EventRaised(event)))
     assert isinstance(decoded, EventRaised)
-    assert decoded.event == event and decoded.event.fence == event.fence
+    assert decoded.event == event
+    assert decoded.event.fence == event.fence
     assert "fence" not in event.payload()
 
 

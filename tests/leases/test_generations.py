@@ -40,10 +40,12 @@ async def test_each_take_gets_a_higher_generation(make_leases: LeasesMaker) -> N
     assert first is not None
     assert await b.take("front") is None  # held by a: no generation, nothing counted
     again = await a.take("front")  # a new turn of the same owner (a restart with its name)
-    assert again is not None and again > first
+    assert again is not None
+    assert again > first
     assert await a.release("front")
     taken = await b.take("front")
-    assert taken is not None and taken > again
+    assert taken is not None
+    assert taken > again
     other = await a.take("back")  # per name
     assert other is not None
     assert await a.acquire("back")  # acquire: a take that answers held or not
@@ -58,7 +60,8 @@ async def test_generations_keep_growing_when_redis_lost_its_data(make_leases: Le
     await a._redis.delete(a.key("front"), a.generation_key("front"))
     await asyncio.sleep(0.01)
     after = await b.take("front")
-    assert after is not None and after > before
+    assert after is not None
+    assert after > before
 
 
 async def test_the_keeper_knows_the_generation_of_each_held_lease(
@@ -75,7 +78,8 @@ async def test_the_keeper_knows_the_generation_of_each_held_lease(
     await a.stop()  # released: b takes it with a higher generation
     await b.tick()
     taken = b.generation("front")
-    assert taken is not None and taken > held
+    assert taken is not None
+    assert taken > held
     assert a.generation("front") is None
     await b.stop()
     assert b.generation("front") is None
@@ -105,6 +109,7 @@ async def test_a_fenced_bus_stamps_its_events_with_the_generation() -> None:
     await bus.drain()
     events = [m.event for m in seen if isinstance(m, EventRaised)]
     assert [e.fence for e in events] == [EventFence(lease="nvr", generation=7), None, None]
-    assert events[0].event_id == raised.event_id and raised.fence is None  # a stamped copy
+    assert events[0].event_id == raised.event_id
+    assert raised.fence is None
     assert events[0].payload() == raised.payload()  # MQTT and REST never see the fence
     await bus.aclose()

@@ -93,7 +93,9 @@ async def test_an_end_of_a_stored_event_is_written_whatever_its_generation(store
     assert await store.write_events([start("kept", 1, 5)]) == []
     assert await store.write_events([end("kept", 1, 4, 5)]) == []
     row = await store.get_event("kept")
-    assert row is not None and row.phase is EventPhase.END and row.duration == 3
+    assert row is not None
+    assert row.phase is EventPhase.END
+    assert row.duration == 3
 
 
 async def test_an_end_that_would_create_its_row_is_refused_when_late(store: Store) -> None:
@@ -157,6 +159,7 @@ async def test_a_take_over_and_a_late_start_never_both_miss_it(store: Store) -> 
 
         seen, refused = await asyncio.gather(take_over(), store.write_events([old]))
         if refused:
-            assert refused == [old] and await stored(store, old.event_id) is None
+            assert refused == [old]
+            assert await stored(store, old.event_id) is None
         else:
             assert old.event_id in seen

@@ -48,10 +48,12 @@ def test_the_fence_survives_the_spool() -> None:
     kind, body = to_spool(event)
     assert isinstance(body, bytes)
     back = from_spool(SpoolRecord(1, kind, body))
-    assert back == event and back.fence == EventFence(lease="nvr", generation=12)
+    assert back == event
+    assert back.fence == EventFence(lease="nvr", generation=12)
     plain = detection()
     kind, body = to_spool(plain)
-    assert isinstance(body, bytes) and b"fence" not in body
+    assert isinstance(body, bytes)
+    assert b"fence" not in body
     assert from_spool(SpoolRecord(2, kind, body)) == plain
 
 
@@ -82,7 +84,8 @@ async def test_a_late_start_of_the_old_owner_is_refused(
     await old.stop()  # the camera changes hands
     await new.tick()
     generation = new.generation("front")
-    assert generation is not None and generation > old_generation
+    assert generation is not None
+    assert generation > old_generation
     store_b = SqliteStore(tmp_path / "reolink.db")
     await store_b.open()
     try:
@@ -110,7 +113,8 @@ async def test_a_late_start_of_the_old_owner_is_refused(
             await writer_b.flush()
         assert writer_b.fenced == 0
         stored = await store_b.get_event(ours.event_id)
-        assert stored is not None and stored.phase is EventPhase.START
+        assert stored is not None
+        assert stored.phase is EventPhase.START
         await writer_b.stop()
         await bus_b.aclose()
     finally:
