@@ -72,6 +72,7 @@ from bridge.reolink.network import CameraNetworks
 from bridge.requests import BridgeRequests
 from bridge.secrets import SecretKey
 from bridge.storage.factory import create_store
+from bridge.storage.owners import record_owners
 from bridge.storage.recovery import InterruptedEvents, adopt_open_events
 from bridge.storage.retention import RetentionTask
 from bridge.storage.spool import Spool
@@ -378,13 +379,12 @@ class Bridge:
         """Cameras whose lease this instance just took: the events their last owner left open,
         for the new runners to continue. A store that does not answer in time: they are ended,
         interrupted, in the background (and the runners open new ones)."""
-        generations = self._generations(devices)
+        assert self.keeper is not None
         try:
             async with asyncio.timeout(ADOPT_TIMEOUT):
                 await self.writer.backlog_written()
-                return await adopt_open_events(
-                    self.store, devices, utcnow(), generations=generations
-                )
+                await record_owners(self.store, self.keeper, devices)
+                return await adopt_open_events(self.store, devices, utcnow())
         except Exception as err:
             _LOGGER.warning(
                 "cannot adopt the open events of %s (%s); ending them instead",
@@ -392,15 +392,14 @@ class Bridge:
                 err,
             )
         running = {r.camera.id for r in self.manager.runners if r.camera.enabled}
-        self.interrupted.take_over(devices, utcnow(), running=running, generations=generations)
+        keeper = self.keeper
+        self.interrupted.take_over(
+            devices,
+            utcnow(),
+            running=running,
+            record=lambda: record_owners(self.store, keeper, devices),
+        )
         return {}
-
-    def _generations(self, devices: set[str]) -> dict[str, int]:
-        """The generation each of `devices`' leases was taken with (the store records them)."""
-        if self.keeper is None:
-            return {}
-        found = {device: self.keeper.generation(device) for device in sorted(devices)}
-        return {device: number for device, number in found.items() if number is not None}
 
     async def _open_store(self) -> None:
         await self.store.open()

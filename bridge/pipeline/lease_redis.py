@@ -56,6 +56,13 @@ if redis.call('EXISTS', KEYS[2]) == 0 then
 end
 return redis.call('INCR', KEYS[2])
 """
+_OUTRUN = """
+local now = tonumber(redis.call('GET', KEYS[1]) or '0')
+if now < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+return redis.call('INCR', KEYS[1])
+"""
 _RENEW_MANY = """
 local renewed = {}
 for i, key in ipairs(KEYS) do
@@ -95,6 +102,7 @@ class Leases:
         self.key_prefix = key_prefix
         self._redis: aioredis.Redis = connect(url, block=0.0)
         self._take = self._redis.register_script(_TAKE)
+        self._outrun = self._redis.register_script(_OUTRUN)
         self._renew = self._redis.register_script(_RENEW)
         self._renew_many = self._redis.register_script(_RENEW_MANY)
         self._release = self._redis.register_script(_RELEASE)
@@ -132,6 +140,11 @@ class Leases:
             keys=[self.key(name), self.generation_key(name)], args=[self.owner, self._ttl_ms]
         )
         return None if result is None else int(result)
+
+    async def outrun(self, name: str, floor: int) -> int:
+        """A generation of `name` higher than `floor` (the store's record, ahead of this counter
+        when Redis lost its data and its clock is behind), the counter raised to it."""
+        return int(await self._outrun(keys=[self.generation_key(name)], args=[floor]))
 
     async def renew(self, name: str) -> bool:
         """Extend our lease by `ttl`; False if it is not ours (expired, or taken over)."""

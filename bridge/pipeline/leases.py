@@ -157,6 +157,16 @@ class LeaseKeeper:
         """The generation `name`'s lease was taken with, while held (what its events carry)."""
         return self.generations.get(name) if name in self.held else None
 
+    async def outrun(self, name: str, floor: int) -> int | None:
+        """Hold `name` with a generation above `floor` (see `Leases.outrun`); None if not held.
+        Before its runner starts: its events carry the new one."""
+        if name not in self.held:
+            return None
+        generation = await self.leases.outrun(name, floor)
+        if name in self.held:
+            self.generations[name] = generation
+        return self.generation(name)
+
     def forfeit(self, name: str) -> None:
         """Give `name` up in the next round (run now), as if surplus: its lease lapsed here
         (fenced) though Redis may still say it is ours. The round may take it again."""

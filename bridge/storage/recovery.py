@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime, timedelta
 
 from bridge.backoff import Backoff
@@ -88,20 +88,15 @@ async def close_interrupted(
 
 
 async def adopt_open_events(
-    store: Store,
-    devices: Collection[str],
-    started_before: datetime,
-    *,
-    generations: Mapping[str, int] | None = None,
+    store: Store, devices: Collection[str], started_before: datetime
 ) -> dict[str, list[OpenEvent]]:
     """A take-over: the open events of `devices`' views, per device, for their new runners to
     continue (`DeviceRunner.adopt`) instead of ending them and opening new ones for the same
     detections. An open event that is no detection (none a runner could continue) is ended
-    here, interrupted. `generations` (leases: the generation each device's lease was taken
-    with) are recorded first: from then on the store refuses a late `start` of an older owner
-    (`bridge.storage.fencing`), and one written before is among the open events read here."""
-    if generations:
-        await store.record_fences(generations)
+    here, interrupted. With leases, the caller records the devices' owner generations first
+    (`bridge.storage.owners.record_owners`): from then on the store refuses a late `start` of
+    an older owner (`bridge.storage.fencing`), and one written before is among those read
+    here."""
     candidates = await store.open_events(started_before)
     owned = {
         e.event_id: (device, e)
@@ -204,16 +199,15 @@ class InterruptedEvents:
         started_before: datetime,
         *,
         running: Collection[str],
-        generations: Mapping[str, int] | None = None,
+        record: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         """End the open events of `devices`, whose lease this instance just took (in the
-        background; `running`: every camera some instance runs, left alone), once their
-        `generations` are recorded (see `adopt_open_events`)."""
-        fences = dict(generations or {})
+        background; `running`: every camera some instance runs, left alone), once `record()`
+        (leases: `record_owners`, their owner generations) has run."""
         task = start_task(
             self.tasks,
             f"interrupted-takeover:{','.join(sorted(devices))[:60]}",
-            lambda: self._run(frozenset(devices), started_before, frozenset(running), fences),
+            lambda: self._run(frozenset(devices), started_before, frozenset(running), record),
         )
         self._takeovers.add(task)
         task.add_done_callback(self._takeovers.discard)
@@ -223,13 +217,13 @@ class InterruptedEvents:
         devices: frozenset[str],
         started_before: datetime,
         running: frozenset[str],
-        generations: Mapping[str, int] | None = None,
+        record: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         await self.writer.backlog_written()
         while True:
             try:
-                if generations:
-                    await self.store.record_fences(generations)
+                if record is not None:
+                    await record()
                 closed = await close_interrupted(
                     self.store, devices, started_before, running=running
                 )

@@ -1,6 +1,6 @@
 """A take-over with owner generations, from the leases to the store: the old owner's `start`,
 published while its lease was valid, waits in its writer's spool (its database away); the
-camera changes hands and the new owner records its generation as it adopts the open events;
+camera changes hands and the new owner records its generation before it adopts the open events;
 when the old owner's spool is written at last, the store refuses that start (the writer counts
 it and says so once), and the new owner's own events are written."""
 
@@ -21,6 +21,7 @@ from bridge.domain.events import Event, EventFence
 from bridge.domain.values import EventPhase, EventType
 from bridge.pipeline.fence import FencedBus
 from bridge.pipeline.leases import LeaseKeeper, Leases
+from bridge.storage.owners import record_owners
 from bridge.storage.records import from_spool, to_spool
 from bridge.storage.recovery import adopt_open_events
 from bridge.storage.spool import Spool, SpoolRecord
@@ -89,9 +90,8 @@ async def test_a_late_start_of_the_old_owner_is_refused(
     store_b = SqliteStore(tmp_path / "reolink.db")
     await store_b.open()
     try:
-        adopted = await adopt_open_events(
-            store_b, {"front"}, utcnow(), generations={"front": generation}
-        )
+        assert await record_owners(store_b, new, {"front"}) == {"front": generation}
+        adopted = await adopt_open_events(store_b, {"front"}, utcnow())
         assert adopted == {}  # the late start is not in the store yet: nothing to adopt
 
         caplog.set_level(logging.WARNING, logger="bridge.storage.writer")
@@ -121,3 +121,27 @@ async def test_a_late_start_of_the_old_owner_is_refused(
         await writer_a.stop()
         await bus_a.aclose()
         await store_b.close()
+
+
+async def test_an_owner_behind_the_store_outruns_its_record(
+    keepers: list[LeaseKeeper], sqlite_store: SqliteStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis lost its data and its clock is behind the one that made the store's record: the
+    take-over raises the lease's counter past the record, so this owner's starts are written."""
+    owner = keepers[1]
+    await owner.tick()
+    taken = owner.generation("front")
+    assert taken is not None
+    await sqlite_store.record_fences({"front": taken + 1000})
+    caplog.set_level(logging.WARNING, logger="bridge.storage.owners")
+    recorded = await record_owners(sqlite_store, owner, {"front"})
+    now = owner.generation("front")
+    assert now is not None
+    assert now > taken + 1000
+    assert recorded == {"front": now}
+    assert [r for r in caplog.records if "was behind the store's" in r.getMessage()]
+    ours = detection().model_copy(update={"fence": EventFence(lease="front", generation=now)})
+    assert await sqlite_store.write_events([ours]) == []
+    again = await owner.leases.take("front")  # the counter was raised: later takes are higher
+    assert again is not None
+    assert again > now
