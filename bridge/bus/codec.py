@@ -73,8 +73,9 @@ def _fields(message: BusMessage) -> dict[str, Any]:
             return {"camera_id": camera_id, "online": online}
         case DeviceAdded(camera=camera):
             return {"camera": _camera(camera)}
-        case DeviceReady(camera=camera, capabilities=capabilities):
-            return {"camera": _camera(camera), "capabilities": _capabilities(capabilities)}
+        case DeviceReady(camera=camera, capabilities=capabilities, owner=owner):
+            fields = {"camera": _camera(camera), "capabilities": _capabilities(capabilities)}
+            return fields if owner is None else {**fields, "owner": owner}
         case DeviceRemoved(camera=camera, capabilities=capabilities):
             return {"camera": _camera(camera), "capabilities": _capabilities(capabilities)}
         case CommandRequested():
@@ -171,7 +172,8 @@ def _device_ready(data: dict[str, Any]) -> BusMessage:
     capabilities = _optional_capabilities(data)
     if capabilities is None:
         raise CodecError("device_ready needs capabilities")
-    return DeviceReady(Camera.model_validate(data["camera"]), capabilities)
+    owner = _optional_str(data, "owner")
+    return DeviceReady(Camera.model_validate(data["camera"]), capabilities, owner)
 
 
 def _device_removed(data: dict[str, Any]) -> BusMessage:

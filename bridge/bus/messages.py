@@ -60,10 +60,15 @@ class DeviceAdded:
 
 @dataclass(frozen=True, slots=True)
 class DeviceReady:
-    """A device connected and its capabilities are known (first time, or changed)."""
+    """A device connected and its capabilities are known (first time, or changed).
+
+    `owner`: with several instances, the one that runs the device (stamped by its runner's
+    `FencedBus`); its `<base>/bridge/<owner>/state` is in the device's Home Assistant
+    availability. None with one instance."""
 
     camera: Camera
     capabilities: Capabilities
+    owner: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,9 +124,18 @@ class Discovery:
     # -- public API --------------------------------------------------------------------------
 
     def messages(
-        self, camera: Camera, caps: Capabilities, previous: Capabilities | None = None
+        self,
+        camera: Camera,
+        caps: Capabilities,
+        previous: Capabilities | None = None,
+        *,
+        owner: str | None = None,
     ) -> list[tuple[str, dict[str, Any]]]:
         """(topic, payload) pairs to publish retained at QoS 1; NVR first, then its channels.
+
+        `owner`: the bridge instance that runs the camera (several instances): its own
+        `bridge/<owner>/state` stands in the availability for `bridge/state`, so that another
+        instance's going away never makes this camera unavailable.
 
         `previous`: the capabilities last published for this camera, when they changed. In
         device mode, each component that is gone is then sent as `{"platform": …}` alone, which
@@ -143,7 +152,7 @@ class Discovery:
             entities = self._view_entities(caps, view)
             if self.mode == "device":
                 device_id = self.device_unique_id(caps, view)
-                payload = self._device_payload(caps, view, entities)
+                payload = self._device_payload(caps, view, entities, owner)
                 for key, platform in gone.get(device_id, {}).items():
                     payload["components"].setdefault(key, {"platform": platform})
                 out.append((self.topics.ha_device_config(device_id), payload))
@@ -151,7 +160,7 @@ class Discovery:
                 out.extend(
                     (
                         self.topics.ha_entity_config(e.platform, e.unique_id),
-                        self._entity_payload(caps, e),
+                        self._entity_payload(caps, e, owner),
                     )
                     for e in entities
                 )
@@ -202,8 +211,8 @@ class Discovery:
 
     # -- payloads ----------------------------------------------------------------------------
 
-    def _availability(self, view: CameraView) -> list[dict[str, str]]:
-        topics = [self.topics.bridge_state]
+    def _availability(self, view: CameraView, owner: str | None) -> list[dict[str, str]]:
+        topics = [self.topics.bridge_state if owner is None else self.topics.instance_state(owner)]
         if view.parent_id is not None:
             # An NVR channel is also unavailable when its NVR is.
             topics.append(self.topics.availability(view.parent_id))
@@ -243,25 +252,27 @@ class Discovery:
         return device
 
     def _device_payload(
-        self, caps: Capabilities, view: CameraView, entities: list[Entity]
+        self, caps: Capabilities, view: CameraView, entities: list[Entity], owner: str | None
     ) -> dict[str, Any]:
         return {
             "device": self._device(caps, view),
             "origin": dict(self.origin),
-            "availability": self._availability(view),
+            "availability": self._availability(view, owner),
             "availability_mode": "all",
             "state_topic": self.topics.state(view.camera_id),
             "qos": 1,
             "components": {e.key: dict(e.config) for e in entities},
         }
 
-    def _entity_payload(self, caps: Capabilities, entity: Entity) -> dict[str, Any]:
+    def _entity_payload(
+        self, caps: Capabilities, entity: Entity, owner: str | None
+    ) -> dict[str, Any]:
         config = {k: v for k, v in entity.config.items() if k != "platform"}
         if entity.platform not in _STATELESS_PLATFORMS:
             config.setdefault("state_topic", self.topics.state(entity.view.camera_id))
         config["device"] = self._device(caps, entity.view)
         config["origin"] = dict(self.origin)
-        config["availability"] = self._availability(entity.view)
+        config["availability"] = self._availability(entity.view, owner)
         config["availability_mode"] = "all"
         return config
 

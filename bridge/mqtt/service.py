@@ -165,7 +165,10 @@ class MqttService:
             known = self._devices.get(message.camera.id)
             self._devices[message.camera.id] = (message.camera, message.capabilities)
             self._publish_discovery(
-                message.camera, message.capabilities, None if known is None else known[1]
+                message.camera,
+                message.capabilities,
+                None if known is None else known[1],
+                owner=message.owner,
             )
             self._publish_bridge()
         elif isinstance(message, DeviceAdded | DeviceRemoved):
@@ -189,7 +192,12 @@ class MqttService:
         task.add_done_callback(self._tasks.discard)
 
     def _publish_discovery(
-        self, camera: Camera, capabilities: Capabilities, previous: Capabilities | None = None
+        self,
+        camera: Camera,
+        capabilities: Capabilities,
+        previous: Capabilities | None = None,
+        *,
+        owner: str | None = None,
     ) -> None:
         """Publish discovery; with `previous`, also retire what the camera no longer has."""
         if previous is not None and previous != capabilities:
@@ -199,7 +207,7 @@ class MqttService:
             for topic in self.discovery.retained_topics(camera, previous):
                 if topic not in still:
                     self.connection.publish(topic, None, retain=True)
-        for topic, payload in self.discovery.messages(camera, capabilities, previous):
+        for topic, payload in self.discovery.messages(camera, capabilities, previous, owner=owner):
             self.connection.publish(topic, payload, retain=True)
 
     def _remove(self, camera: Camera, capabilities: Capabilities | None) -> None:
@@ -257,8 +265,9 @@ class MqttService:
         for runner in runners:
             if runner.capabilities is None:
                 continue  # not connected yet: it announces itself when it is
-            self._publish_discovery(runner.camera, runner.capabilities)
-            for out in live_messages(DeviceReady(runner.camera, runner.capabilities), self.topics):
+            ready = DeviceReady(runner.camera, runner.capabilities, self.manager.instance)
+            self._publish_discovery(ready.camera, ready.capabilities, owner=ready.owner)
+            for out in live_messages(ready, self.topics):
                 self.connection.publish(out.topic, out.payload, retain=out.retain)
         for runner in runners:
             for view in runner.views:

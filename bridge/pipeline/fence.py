@@ -5,7 +5,9 @@ asks `valid()` (the `LeaseKeeper`'s fencing check: held, and renewed recently en
 monotonic clock) and drops the message when it says no, calling `on_stale` once per lost lease
 so the manager stops the runner at once. A paused process that wakes past its lease's TTL thus
 publishes nothing about a camera another instance owns now, not even before its keeper notices.
-Everything else (subscribe, drain, close) is the shared bus's.
+It also stamps the runner's `DeviceReady` with the instance it runs on (`owner`: its MQTT
+availability names that instance's state topic). Everything else (subscribe, drain, close) is
+the shared bus's.
 
 Each event it lets through is stamped with the lease's generation (`generation(name)`, the
 keeper's: `EventFence`), so that a `start` that reaches the store only after another instance
@@ -14,6 +16,7 @@ took the camera over (it waited in this instance's outbox or spool) is refused t
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 
@@ -21,6 +24,7 @@ from bridge.bus.messages import (
     DEFAULT_QUEUE_SIZE,
     Bus,
     BusMessage,
+    DeviceReady,
     EventRaised,
     Handler,
     Subscription,
@@ -39,9 +43,13 @@ class FencedBus:
         *,
         on_stale: Callable[[str], None] | None = None,
         generation: Callable[[str], int | None] | None = None,
+        instance: Callable[[], str] | None = None,
     ) -> None:
+        """`instance`: this instance's name, read when a `DeviceReady` is published (it is
+        settled once the app has started, after the manager was made)."""
         self.bus = bus
         self.name = name
+        self._instance = instance
         self._valid = valid
         self._on_stale = on_stale
         self._generation = generation
@@ -68,12 +76,14 @@ class FencedBus:
 
     def publish(self, message: BusMessage) -> None:
         if self.check():
-            self.bus.publish(self._fenced(message))
+            self.bus.publish(self._stamped(message))
         else:
             self.dropped += 1
 
-    def _fenced(self, message: BusMessage) -> BusMessage:
-        """An event, stamped with the lease's generation (when there is one)."""
+    def _stamped(self, message: BusMessage) -> BusMessage:
+        """A `DeviceReady` with this instance's name, an event with the lease's generation."""
+        if isinstance(message, DeviceReady) and self._instance is not None:
+            return dataclasses.replace(message, owner=self._instance())
         if not isinstance(message, EventRaised) or self._generation is None:
             return message
         generation = self._generation(self.name)

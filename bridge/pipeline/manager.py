@@ -109,12 +109,14 @@ class CameraManager:
         if self.leases is None:
             bus: Bus = self.bus
         else:
+            keeper = self.leases
             fence = FencedBus(
                 self.bus,
                 camera.id,
-                self.leases.valid,
+                keeper.valid,
                 on_stale=self._stale,
-                generation=self.leases.generation,
+                instance=lambda: keeper.leases.owner,
+                generation=keeper.generation,
             )
             bus = fence
         runner = DeviceRunner(
@@ -128,6 +130,11 @@ class CameraManager:
         if self.leases is not None:
             runner.may_poll = fence.check  # a lapsed lease: not even a poll
         return runner
+
+    @property
+    def instance(self) -> str | None:
+        """This instance's name with several instances (leases); None with one."""
+        return None if self.leases is None else self.leases.leases.owner
 
     def owns(self, device_id: str) -> bool:
         """This instance may drive the device now (always, without leases)."""

@@ -165,6 +165,8 @@ class EventWriter:
         self._backoff = Backoff(retry_initial, retry_max)
         self._retry_at = 0.0
         self._down_since: float | None = None
+        self._outage_replay = False
+        """The database failed since the spool was last empty: its replay is worth a log line."""
         self._last_error = ""
         self._head_seq = 0
         self._head_failures = 0
@@ -594,6 +596,7 @@ class EventWriter:
         self._backoff.attempts = min(self._backoff.attempts, 64)
         delay = self._backoff.next_delay()
         self._retry_at = loop.time() + delay
+        self._outage_replay = True
         if self._down_since is None:
             self._down_since = time.monotonic()
             _LOGGER.warning(
@@ -667,7 +670,10 @@ class EventWriter:
             _LOGGER.error("event writer: the spool counts records it cannot find; recounting")
             self.spool.recount()
         if not self.spool.pending:
-            _LOGGER.info("event writer: spool replayed (%d record(s) so far)", self.replayed)
+            # Every record passes through the spool (write-ahead): say so only after an outage.
+            level = logging.INFO if self._outage_replay else logging.DEBUG
+            self._outage_replay = False
+            _LOGGER.log(level, "event writer: spool replayed (%d record(s) so far)", self.replayed)
 
     def _decode(self, batch: SpoolBatch) -> tuple[list[Item], list[dict[str, Any]]]:
         items: list[Item] = []

@@ -245,7 +245,9 @@ GENERATORS: dict[type[Any], Callable[[random.Random], BusMessage]] = {
     EventRaised: lambda rng: EventRaised(_event(rng)),
     AvailabilityChanged: lambda rng: AvailabilityChanged(_slug(rng), rng.random() < 0.5),
     DeviceAdded: lambda rng: DeviceAdded(_camera(rng)),
-    DeviceReady: lambda rng: DeviceReady(_camera(rng), _capabilities(rng)),
+    DeviceReady: lambda rng: DeviceReady(
+        _camera(rng), _capabilities(rng), _maybe(rng, lambda: _slug(rng))
+    ),
     DeviceRemoved: lambda rng: DeviceRemoved(_camera(rng), _maybe(rng, lambda: _capabilities(rng))),
     CommandRequested: lambda rng: CommandRequested(
         request_id=_text(rng, 24),

@@ -342,3 +342,17 @@ def test_an_nvr_slot_emptied_leaves_a_stale_device_topic() -> None:
     ]
     unplugged = profile.caps.model_copy(update={"channels": offline})
     assert discovery.stale_topics(profile.camera, profile.caps, unplugged) == []
+
+
+@pytest.mark.parametrize("mode", ["device", "entity"])
+def test_with_several_instances_the_owner_state_stands_for_the_bridge_state(mode: str) -> None:
+    """Another instance's death must not make this camera unavailable: its availability
+    names the instance that runs it, not `bridge/state` (which blinks when one dies)."""
+    profile = nvr()
+    messages = Discovery(TOPICS, mode).messages(profile.camera, profile.caps, owner="b2")  # type: ignore[arg-type]
+    assert messages
+    for _, payload in messages:
+        topics = [entry["topic"] for entry in payload["availability"]]
+        assert topics[0] == "cams/bridge/b2/state"
+        assert "cams/bridge/state" not in topics
+        assert topics[-1].endswith("/availability")

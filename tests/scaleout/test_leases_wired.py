@@ -127,7 +127,8 @@ async def test_mqtt_per_instance_state_and_the_survivor_says_online(
     bridges: Fleet, sim: Simulator, mosquitto: MosquittoBroker
 ) -> None:
     base = bridges.base
-    async with Recorder(mosquitto.host, mosquitto.port, (f"{base}/#",)) as mqtt:
+    filters = (f"{base}/#", "homeassistant/#")
+    async with Recorder(mosquitto.host, mosquitto.port, filters) as mqtt:
         a = await bridges.start("a")
         b = await bridges.start("b")
         split = await bridges.balanced(len(CAMERAS))
@@ -156,10 +157,14 @@ async def test_mqtt_per_instance_state_and_the_survivor_says_online(
 
         # An instance dies (kill -9): its last wills fire, and b, alive, says the bridge is
         # online again; b takes its cameras over after the lease TTL and they are available.
+        # Home Assistant's availability of a camera names the instance that runs it: the
+        # others' cameras never go unavailable, c's do until their new owner announces them.
         c = bridges.process("c")
         await mqtt.wait_topic(f"{base}/bridge/c/state", lambda m: m.text == "online", timeout=30)
         split = await bridges_with(bridges, "c", len(CAMERAS), timeout=30)
         assert split["c"], split
+        lists = await _availability_lists(mqtt, base, split)
+        split_c = set(split["c"])
         mark = mqtt.mark()
         c.kill()
         await mqtt.wait_topic(f"{base}/bridge/c/state", lambda m: m.text == "offline", since=mark)
@@ -167,11 +172,47 @@ async def test_mqtt_per_instance_state_and_the_survivor_says_online(
         await mqtt.wait_topic(f"{base}/bridge/state", lambda m: m.text == "online", since=mark)
         assert mqtt.on(f"{base}/bridge/state")[-1].text == "online"
         assert mqtt.on(f"{base}/bridge/a/state")[-1].text == "online"
-        await bridges.balanced(len(CAMERAS), timeout=15)
-        for camera in split["c"]:
+        split = await bridges.balanced(len(CAMERAS), timeout=15)
+        for camera in split_c:
             await mqtt.wait_topic(
                 f"{base}/{camera}/availability", lambda m: m.text == "online", since=mark
             )
+        await _availability_lists(mqtt, base, split)  # c's cameras now name a or b
+        of_c = {camera for camera, topics in lists.items() if topics[0].endswith("/bridge/c/state")}
+        assert of_c == split_c
+        offline = [
+            (camera, m.topic)
+            for camera, topics in lists.items()
+            if camera not in of_c
+            for m in mqtt.messages[mark:]
+            if m.topic in topics and m.text == "offline"
+        ]
+        assert not offline, offline
+
+
+async def _availability_lists(
+    mqtt: Recorder, base: str, split: dict[str, set[str]], timeout: float = 15
+) -> dict[str, list[str]]:
+    """Until the latest discovery of every camera names its owner's state topic first (and
+    never `bridge/state`): camera → the topics of its availability list."""
+    owner_of = {camera: owner for owner, cameras in split.items() for camera in cameras}
+    async with asyncio.timeout(timeout):
+        while True:
+            lists: dict[str, list[str]] = {}
+            for m in mqtt.messages:
+                if not m.topic.startswith("homeassistant/") or not m.payload:
+                    continue
+                config = m.json()
+                if config.get("state_topic", "").startswith(f"{base}/"):
+                    camera = config["state_topic"].removeprefix(f"{base}/")
+                    lists[camera] = [entry["topic"] for entry in config["availability"]]
+            if all(
+                camera in lists and lists[camera][0] == f"{base}/bridge/{owner}/state"
+                for camera, owner in owner_of.items()
+            ):
+                assert not any(f"{base}/bridge/state" in topics for topics in lists.values())
+                return lists
+            await asyncio.sleep(0.1)
 
 
 async def test_a_camera_added_on_one_instance_is_known_to_every_instance(

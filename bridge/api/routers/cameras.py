@@ -17,6 +17,7 @@ from bridge.api.commanding import dispatch, result_response
 from bridge.api.context import ApiContext
 from bridge.api.deps import Actuator, Ctx, CurrentPrincipal, State
 from bridge.api.errors import validation_details
+from bridge.api.relay import RelayCamera
 from bridge.api.schemas import CameraEntities, CameraInfo, CameraStatus, CameraUpdate
 from bridge.api.scopes import Admin, Control, Read
 from bridge.domain.camera import Camera
@@ -153,7 +154,11 @@ async def camera_entities(ctx: Ctx, camera_id: CameraIdPath) -> CameraEntities:
     return CameraEntities.model_validate(entities_payload(view, runner.capabilities))
 
 
-@router.get("/{camera_id}/status", dependencies=[Read], summary="Connection status of a camera")
+@router.get(
+    "/{camera_id}/status",
+    dependencies=[Read, RelayCamera],  # the owner's counters, from any instance
+    summary="Connection status of a camera",
+)
 async def camera_status(ctx: Ctx, camera_id: CameraIdPath) -> CameraStatus:
     runner, view = ctx.manager.resolve(camera_id)
     caps = runner.capabilities
@@ -161,7 +166,7 @@ async def camera_status(ctx: Ctx, camera_id: CameraIdPath) -> CameraStatus:
     health = device_health(runner)  # as the health_check bridge request reports the device
     if ctx.manager.runs(camera_id):
         health["online"] = runner.online and (channel_caps.online if channel_caps else True)
-    else:  # run by another instance: its owner's word, from the shared cache
+    else:  # its owner could not be asked (not announced, gone): its word in the shared cache
         health["online"] = device_online(
             runner, runs=False, cached=await ctx.cache.get_availability(camera_id)
         )
