@@ -141,10 +141,10 @@ async def end_strays(
     the device's recorded one (`bridge.storage.fencing`); one it could not refuse (no fence:
     an instance that stamps none; or written before the take-over's generation was recorded,
     when the take-over could not reach the store) is stray: nobody would ever end it. Each
-    owner looks for the open events of its
-    devices' views that none of its runners has open (`known`): those seen twice in a row
-    (`suspects`: the previous look's) are ended, interrupted, at their camera's last heartbeat.
-    Returns (the ends written, this look's suspects)."""
+    owner looks for the open events of its devices' views that none of its runners has open
+    (`known`): those seen twice in a row (`suspects`: the previous look's) are ended,
+    interrupted, at their camera's last heartbeat. Returns (the ends written, this look's
+    suspects)."""
     candidates = await store.open_events(started_before)
     strays = [
         e
