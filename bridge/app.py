@@ -72,6 +72,7 @@ from bridge.reolink.network import CameraNetworks
 from bridge.requests import BridgeRequests
 from bridge.secrets import SecretKey
 from bridge.storage.factory import create_store
+from bridge.storage.owners import record_owners
 from bridge.storage.recovery import InterruptedEvents, adopt_open_events
 from bridge.storage.retention import RetentionTask
 from bridge.storage.spool import Spool
@@ -378,9 +379,11 @@ class Bridge:
         """Cameras whose lease this instance just took: the events their last owner left open,
         for the new runners to continue. A store that does not answer in time: they are ended,
         interrupted, in the background (and the runners open new ones)."""
+        assert self.keeper is not None
         try:
             async with asyncio.timeout(ADOPT_TIMEOUT):
                 await self.writer.backlog_written()
+                await record_owners(self.store, self.keeper, devices)
                 return await adopt_open_events(self.store, devices, utcnow())
         except Exception as err:
             _LOGGER.warning(
@@ -389,7 +392,13 @@ class Bridge:
                 err,
             )
         running = {r.camera.id for r in self.manager.runners if r.camera.enabled}
-        self.interrupted.take_over(devices, utcnow(), running=running)
+        keeper = self.keeper
+        self.interrupted.take_over(
+            devices,
+            utcnow(),
+            running=running,
+            record=lambda: record_owners(self.store, keeper, devices),
+        )
         return {}
 
     async def _open_store(self) -> None:

@@ -3,13 +3,15 @@
 Events are kept one row per logical event: a detection's `start` inserts the row, its `end`
 (same `event_id`) completes it with `ended_at` and `duration`; an `instant` event is one row.
 Writes are idempotent on `event_id` (+ phase): replaying a spool or a re-delivered stream entry
-never writes an event twice. Camera passwords are stored only encrypted (`password_encrypted`),
-by the registry; the store never sees them in clear.
+never writes an event twice. With several instances, a detection's `start` from an owner older
+than the device's recorded generation is refused (`bridge.storage.fencing`). Camera passwords
+are stored only encrypted (`password_encrypted`), by the registry; the store never sees them in
+clear.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -239,8 +241,13 @@ class Store(Protocol):
     ) -> None: ...
 
     # events
-    async def write_events(self, events: Sequence[Event]) -> None:
-        """Idempotent batch write, in order (see the module docstring)."""
+    async def write_events(self, events: Sequence[Event]) -> list[Event]:
+        """Idempotent batch write, in order (see the module docstring). Returns the events
+        refused as late ones from a previous owner (`bridge.storage.fencing`): usually none."""
+
+    async def record_fences(self, generations: Mapping[str, int]) -> dict[str, int]:
+        """A take-over: raise each device's recorded owner generation to at least the given one
+        (`bridge.storage.fencing`); returns the recorded ones."""
 
     async def get_event(self, event_id: str) -> StoredEvent | None: ...
     async def query_events(self, query: EventQuery) -> EventPage: ...

@@ -2,7 +2,8 @@
 
 An encoded message is one JSON object: `{"v": 1, "type": "<kind>", ...fields}`; `_CODECS` names
 the kind of every message type (`state_changed`, `device_added`, `command_requested`, …). A
-`CameraState` or an `Event` is carried as exactly the JSON MQTT carries (`.payload()`); a
+`CameraState` or an `Event` is carried as exactly the JSON MQTT carries (`.payload()`; an event
+raised under a lease also carries its `fence`: `Event.fenced_payload`); a
 `Command` as its `/set` body; `SnapshotTaken.jpeg` is base64.
 
 A camera's password never leaves the process: `DeviceAdded`/`DeviceReady`/`DeviceRemoved` carry
@@ -67,7 +68,7 @@ def _fields(message: BusMessage) -> dict[str, Any]:
         case StateChanged(state=state):
             return {"state": state.payload()}
         case EventRaised(event=event):
-            return {"event": event.payload()}
+            return {"event": event.fenced_payload()}
         case AvailabilityChanged(camera_id=camera_id, online=online):
             return {"camera_id": camera_id, "online": online}
         case DeviceAdded(camera=camera):

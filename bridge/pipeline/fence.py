@@ -8,6 +8,10 @@ publishes nothing about a camera another instance owns now, not even before its 
 It also stamps the runner's `DeviceReady` with the instance it runs on (`owner`: its MQTT
 availability names that instance's state topic). Everything else (subscribe, drain, close) is
 the shared bus's.
+
+Each event it lets through is stamped with the lease's generation (`generation(name)`, the
+keeper's: `EventFence`), so that a `start` that reaches the store only after another instance
+took the camera over (it waited in this instance's outbox or spool) is refused there.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ from bridge.bus.messages import (
     Bus,
     BusMessage,
     DeviceReady,
+    EventRaised,
     Handler,
     Subscription,
 )
+from bridge.domain.events import EventFence
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -36,6 +42,7 @@ class FencedBus:
         valid: Callable[[str], bool],
         *,
         on_stale: Callable[[str], None] | None = None,
+        generation: Callable[[str], int | None] | None = None,
         instance: Callable[[], str] | None = None,
     ) -> None:
         """`instance`: this instance's name, read when a `DeviceReady` is published (it is
@@ -45,6 +52,7 @@ class FencedBus:
         self._instance = instance
         self._valid = valid
         self._on_stale = on_stale
+        self._generation = generation
         self.dropped = 0
         self._warned = False
 
@@ -68,11 +76,21 @@ class FencedBus:
 
     def publish(self, message: BusMessage) -> None:
         if self.check():
-            if isinstance(message, DeviceReady) and self._instance is not None:
-                message = dataclasses.replace(message, owner=self._instance())
-            self.bus.publish(message)
+            self.bus.publish(self._stamped(message))
         else:
             self.dropped += 1
+
+    def _stamped(self, message: BusMessage) -> BusMessage:
+        """A `DeviceReady` with this instance's name, an event with the lease's generation."""
+        if isinstance(message, DeviceReady) and self._instance is not None:
+            return dataclasses.replace(message, owner=self._instance())
+        if not isinstance(message, EventRaised) or self._generation is None:
+            return message
+        generation = self._generation(self.name)
+        if generation is None or message.event.fence is not None:
+            return message
+        fence = EventFence(lease=self.name, generation=generation)
+        return EventRaised(message.event.model_copy(update={"fence": fence}))
 
     def subscribe(
         self, owner: str, handler: Handler, *, maxsize: int = DEFAULT_QUEUE_SIZE

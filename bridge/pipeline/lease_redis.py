@@ -6,6 +6,12 @@ A lease is one key, `<prefix>:lease:<name>`, whose value is the holder's name, s
 `SET NX PX ttl`: whoever set it owns the camera until it expires. The holder renews it well
 before then (`renew`/`renew_all`: compare the holder, then `PEXPIRE`, in one Lua script) and
 gives it up on a clean stop (`release`: compare, then `DEL`).
+
+Taking a lease (`take`) also gives the taker the device's next *generation* (a fencing token):
+`<prefix>:lease-gen:<name>` is INCR'd in the same script. The counter starts, when its key is
+missing, at Redis's clock in milliseconds, so it keeps growing even across a Redis that lost its
+data (a restart without persistence). The runner's events carry it (`EventFence`), and the store
+refuses a late `start` from an owner older than the device's recorded one (docs/scale-out.md).
 """
 
 from __future__ import annotations
@@ -36,6 +42,26 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0
+"""
+_TAKE = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+    return false
+  end
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  local now = redis.call('TIME')
+  redis.call('SET', KEYS[2], now[1] .. string.format('%03d', math.floor(now[2] / 1000)))
+end
+return redis.call('INCR', KEYS[2])
+"""
+_OUTRUN = """
+local now = tonumber(redis.call('GET', KEYS[1]) or '0')
+if now < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+return redis.call('INCR', KEYS[1])
 """
 _RENEW_MANY = """
 local renewed = {}
@@ -75,6 +101,8 @@ class Leases:
         self.ttl = ttl
         self.key_prefix = key_prefix
         self._redis: aioredis.Redis = connect(url, block=0.0)
+        self._take = self._redis.register_script(_TAKE)
+        self._outrun = self._redis.register_script(_OUTRUN)
         self._renew = self._redis.register_script(_RENEW)
         self._renew_many = self._redis.register_script(_RENEW_MANY)
         self._release = self._redis.register_script(_RELEASE)
@@ -85,6 +113,9 @@ class Leases:
 
     def key(self, name: str) -> str:
         return f"{self.key_prefix}:lease:{name}"
+
+    def generation_key(self, name: str) -> str:
+        return f"{self.key_prefix}:lease-gen:{name}"
 
     @property
     def _instances_key(self) -> str:
@@ -100,9 +131,20 @@ class Leases:
 
     async def acquire(self, name: str) -> bool:
         """Take the lease if nobody holds it (or we already do: then it is renewed)."""
-        if await self._redis.set(self.key(name), self.owner, nx=True, px=self._ttl_ms):
-            return True
-        return await self.renew(name)
+        return await self.take(name) is not None
+
+    async def take(self, name: str) -> int | None:
+        """`acquire`, returning the device's new generation (higher than any taker's before,
+        even when this owner held it already: a new turn); None if another holder has it."""
+        result = await self._take(
+            keys=[self.key(name), self.generation_key(name)], args=[self.owner, self._ttl_ms]
+        )
+        return None if result is None else int(result)
+
+    async def outrun(self, name: str, floor: int) -> int:
+        """A generation of `name` higher than `floor` (the store's record, ahead of this counter
+        when Redis lost its data and its clock is behind), the counter raised to it."""
+        return int(await self._outrun(keys=[self.generation_key(name)], args=[floor]))
 
     async def renew(self, name: str) -> bool:
         """Extend our lease by `ttl`; False if it is not ours (expired, or taken over)."""

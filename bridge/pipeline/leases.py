@@ -35,7 +35,9 @@ Fencing: `valid(name)` is True only while this instance holds the lease *and* th
 successful renewal is younger than 0.9 × ttl by the monotonic clock (which keeps counting while
 the process is stopped). A paused process that wakes up past its TTL therefore knows, before
 its first Redis round trip, that the camera is no longer its: the camera manager's fenced bus
-drops what such a runner publishes.
+drops what such a runner publishes. What it published before (still in its outbox or spool) may
+reach the store late: each lease is taken with a new generation (`generation(name)`), the
+runner's events carry it, and the store refuses a `start` older than the device's recorded one.
 
     keeper = LeaseKeeper(Leases(redis_url, "reolink", owner=instance_name), on_change=...)
     keeper.want({camera.id for camera in cameras})
@@ -105,6 +107,8 @@ class LeaseKeeper:
         self.held: set[str] = set()
         self.acquired_at: dict[str, float] = {}
         """Wall-clock time each held lease was taken."""
+        self.generations: dict[str, int] = {}
+        """The generation (fencing token) each held lease was taken with (`Leases.take`)."""
         self.instances = 1
         """Live instances counted in the last round."""
         self.rounds = 0
@@ -148,6 +152,20 @@ class LeaseKeeper:
     def valid(self, name: str) -> bool:
         """This instance holds `name` and its last renewal is recent enough to act on it."""
         return name in self.held and time.monotonic() < self._valid_until.get(name, 0.0)
+
+    def generation(self, name: str) -> int | None:
+        """The generation `name`'s lease was taken with, while held (what its events carry)."""
+        return self.generations.get(name) if name in self.held else None
+
+    async def outrun(self, name: str, floor: int) -> int | None:
+        """Hold `name` with a generation above `floor` (see `Leases.outrun`); None if not held.
+        Before its runner starts: its events carry the new one."""
+        if name not in self.held:
+            return None
+        generation = await self.leases.outrun(name, floor)
+        if name in self.held:
+            self.generations[name] = generation
+        return self.generation(name)
 
     def forfeit(self, name: str) -> None:
         """Give `name` up in the next round (run now), as if surplus: its lease lapsed here
@@ -288,7 +306,9 @@ class LeaseKeeper:
                 if len(self.held) >= share:
                     break
                 started = time.monotonic()
-                if await self.leases.acquire(name):
+                generation = await self.leases.take(name)
+                if generation is not None:
+                    self.generations[name] = generation
                     self.held.add(name)
                     self._valid_until[name] = started + self.ttl * VALID_SHARE
                     self.acquired_at[name] = time.time()
@@ -360,6 +380,7 @@ class LeaseKeeper:
         self.held.discard(name)
         self._valid_until.pop(name, None)
         self.acquired_at.pop(name, None)
+        self.generations.pop(name, None)
 
     async def _announce(self, *, stopped: bool = False) -> None:
         info = self.info() if self.info is not None else {}

@@ -11,7 +11,8 @@ is `on_leases`: a lost lease stops its runner first; an acquired one gets a fres
 state left from an earlier turn) that adopts, from `on_acquired`, the events a previous owner left
 open (it continues or ends them under their own ids). Each such runner publishes through a
 `FencedBus`: once the lease is no longer valid (renewal failed, or the process was paused past
-its TTL) what it publishes is dropped and the runner is stopped.
+its TTL) what it publishes is dropped and the runner is stopped; the events it lets through
+carry the lease's generation (`EventFence`), so the store refuses their late starts.
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ class CameraManager:
                 keeper.valid,
                 on_stale=self._stale,
                 instance=lambda: keeper.leases.owner,
+                generation=keeper.generation,
             )
             bus = fence
         runner = DeviceRunner(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,6 +38,7 @@ from bridge.storage._common import (
     utc,
 )
 from bridge.storage._migrations import migrate_postgres
+from bridge.storage.postgres_fences import fence_batch, raise_fences
 from bridge.storage.postgres_media import PostgresMedia
 from bridge.store import (
     ApiTokenRecord,
@@ -492,13 +493,14 @@ class PostgresStore(PostgresMedia):
 
     # -- events ------------------------------------------------------------------------------
 
-    async def write_events(self, events: Sequence[Event]) -> None:
+    async def write_events(self, events: Sequence[Event]) -> list[Event]:
         if not events:
-            return
+            return []
         lookups = list({e.event_id for e in events if needs_start_lookup(e)})
 
-        async def run(conn: asyncpg.Connection) -> None:
+        async def run(conn: asyncpg.Connection) -> list[Event]:
             async with conn.transaction():
+                kept, refused = await fence_batch(conn, events)
                 known: dict[str, datetime] = {}
                 if lookups:
                     found = await conn.fetch(
@@ -507,7 +509,7 @@ class PostgresStore(PostgresMedia):
                         lookups,
                     )
                     known = {r["event_id"]: r["started_at"] for r in found}
-                rows = fold_events(events, known)
+                rows = fold_events(kept, known)
                 if len(rows) >= self.copy_threshold:
                     await conn.copy_records_to_table(
                         _STAGING,
@@ -519,8 +521,16 @@ class PostgresStore(PostgresMedia):
                     await conn.executemany(
                         _UPSERT_EVENT, [_row_values(r, r.metadata) for r in rows]
                     )
+            return refused
 
-        await self._call(run)
+        return await self._call(run)
+
+    async def record_fences(self, generations: Mapping[str, int]) -> dict[str, int]:
+        async def run(conn: asyncpg.Connection) -> dict[str, int]:
+            async with conn.transaction():
+                return await raise_fences(conn, generations)
+
+        return await self._call(run)
 
     async def get_event(self, event_id: str) -> StoredEvent | None:
         sql = (

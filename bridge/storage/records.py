@@ -1,11 +1,13 @@
 """What the event writer stores, and its spool form: events, command audit records, heartbeats.
 
 `from_message` picks the bus messages the store keeps; `to_spool` / `from_spool` carry a record
-through the spool as JSON (an event as exactly the JSON MQTT carries, encoded by pydantic).
+through the spool as JSON (an event as exactly the JSON MQTT carries, encoded by pydantic, plus
+its fence when it has one: `Event.fenced_payload`).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Literal, get_args
 
@@ -79,6 +81,8 @@ def _command_from_payload(payload: dict[str, Any]) -> CommandRecord:
 
 def to_spool(item: Item) -> tuple[RecordKind, Payload]:
     if isinstance(item, Event):
+        if item.fence is not None:  # the fence is no field of the JSON pydantic dumps
+            return "event", json.dumps(item.fenced_payload(), separators=(",", ":")).encode()
         return "event", item.model_dump_json().encode()
     if isinstance(item, CameraHeartbeat):
         return "heartbeat", {"camera_id": item.camera_id, "seen_at": item.seen_at.isoformat()}

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime, timedelta
 
 from bridge.backoff import Backoff
@@ -93,7 +93,10 @@ async def adopt_open_events(
     """A take-over: the open events of `devices`' views, per device, for their new runners to
     continue (`DeviceRunner.adopt`) instead of ending them and opening new ones for the same
     detections. An open event that is no detection (none a runner could continue) is ended
-    here, interrupted."""
+    here, interrupted. With leases, the caller records the devices' owner generations first
+    (`bridge.storage.owners.record_owners`): from then on the store refuses a late `start` of
+    an older owner (`bridge.storage.fencing`), and one written before is among those read
+    here."""
     candidates = await store.open_events(started_before)
     owned = {
         e.event_id: (device, e)
@@ -142,10 +145,14 @@ async def end_strays(
 ) -> tuple[list[Event], set[str]]:
     """Several instances: an event's `start` may reach the store after the camera's new owner
     adopted its open events (the old owner's outbox or spool flushed late: a Redis restart, a
-    paused instance). Nobody would ever end it. Each owner looks for the open events of its
-    devices' views that none of its runners has open (`known`): those seen twice in a row
-    (`suspects`: the previous look's) are ended, interrupted, at their camera's last heartbeat.
-    Returns (the ends written, this look's suspects)."""
+    paused instance). The store refuses such a start when it carries an older generation than
+    the device's recorded one (`bridge.storage.fencing`); one it could not refuse (no fence:
+    an instance that stamps none; or written before the take-over's generation was recorded,
+    when the take-over could not reach the store) is stray: nobody would ever end it. Each
+    owner looks for the open events of its devices' views that none of its runners has open
+    (`known`): those seen twice in a row (`suspects`: the previous look's) are ended,
+    interrupted, at their camera's last heartbeat. Returns (the ends written, this look's
+    suspects)."""
     candidates = await store.open_events(started_before)
     strays = [
         e
@@ -195,24 +202,36 @@ class InterruptedEvents:
         )
 
     def take_over(
-        self, devices: Collection[str], started_before: datetime, *, running: Collection[str]
+        self,
+        devices: Collection[str],
+        started_before: datetime,
+        *,
+        running: Collection[str],
+        record: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         """End the open events of `devices`, whose lease this instance just took (in the
-        background; `running`: every camera some instance runs, left alone)."""
+        background; `running`: every camera some instance runs, left alone), once `record()`
+        (leases: `record_owners`, their owner generations) has run."""
         task = start_task(
             self.tasks,
             f"interrupted-takeover:{','.join(sorted(devices))[:60]}",
-            lambda: self._run(frozenset(devices), started_before, frozenset(running)),
+            lambda: self._run(frozenset(devices), started_before, frozenset(running), record),
         )
         self._takeovers.add(task)
         task.add_done_callback(self._takeovers.discard)
 
     async def _run(
-        self, devices: frozenset[str], started_before: datetime, running: frozenset[str]
+        self,
+        devices: frozenset[str],
+        started_before: datetime,
+        running: frozenset[str],
+        record: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         await self.writer.backlog_written()
         while True:
             try:
+                if record is not None:
+                    await record()
                 closed = await close_interrupted(
                     self.store, devices, started_before, running=running
                 )

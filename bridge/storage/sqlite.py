@@ -16,7 +16,7 @@ import asyncio
 import json
 import re
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
@@ -37,6 +37,7 @@ from bridge.storage._common import (
     to_micros,
 )
 from bridge.storage._migrations import migrate_sqlite
+from bridge.storage.sqlite_fences import fence_batch, raise_fences
 from bridge.storage.sqlite_media import SqliteMedia
 from bridge.store import (
     ApiTokenRecord,
@@ -450,12 +451,13 @@ class SqliteStore(SqliteMedia):
 
     # -- events ------------------------------------------------------------------------------
 
-    async def write_events(self, events: Sequence[Event]) -> None:
+    async def write_events(self, events: Sequence[Event]) -> list[Event]:
         if not events:
-            return
+            return []
         lookups = list({e.event_id for e in events if needs_start_lookup(e)})
 
-        def run(conn: sqlite3.Connection) -> None:
+        def run(conn: sqlite3.Connection) -> list[Event]:
+            kept, refused = fence_batch(conn, events)
             known: dict[str, datetime] = {}
             for event_id in lookups:
                 row = conn.execute(
@@ -464,10 +466,14 @@ class SqliteStore(SqliteMedia):
                 ).fetchone()
                 if row is not None:
                     known[event_id] = from_micros(row[0])
-            rows = fold_events(events, known)
+            rows = fold_events(kept, known)
             conn.executemany(_UPSERT_EVENT, [_event_params(r) for r in rows])
+            return refused
 
-        await self._write_tx(run)
+        return await self._write_tx(run)
+
+    async def record_fences(self, generations: Mapping[str, int]) -> dict[str, int]:
+        return await self._write_tx(lambda conn: raise_fences(conn, generations))
 
     async def get_event(self, event_id: str) -> StoredEvent | None:
         sql = f"SELECT {_EVENT_COLUMNS} FROM events WHERE event_id = ? ORDER BY started_at DESC"

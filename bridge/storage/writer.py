@@ -43,6 +43,11 @@ store, and never loses one while the database is away.
   and the worker takes nothing new from its queue until it is spooled or written, so the queues
   upstream hold (and, past their bounds, drop the oldest, counted) instead of this one growing.
 
+- **Late starts** (several instances): the store refuses a detection `start` from a camera's
+  previous owner that arrives after the new owner took the camera over
+  (`bridge.storage.fencing`); the writer counts them in `fenced` and logs once per owner. A
+  refused event is no error: its batch is written (acknowledged) without it.
+
 Records: events, command audit records, and camera heartbeats (`StillActive`: the store keeps the
 latest per camera, where a restart after a crash ends the events left open).
 
@@ -177,6 +182,9 @@ class EventWriter:
         self._acked = asyncio.Event()
         self._started = asyncio.Event()
         self.state: WriterState = "live"
+        self.fenced = 0
+        """Events the store refused as late ones from a camera's previous owner."""
+        self._fenced_owners: set[tuple[str, int]] = set()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -293,6 +301,7 @@ class EventWriter:
             "replayed": self.replayed,
             "failed": self.failed,
             "rejected": self.rejected,
+            "fenced": self.fenced,
             "spool_errors": self.spool_errors,
             "dropped": self.dropped,
             "batches": self.batches,
@@ -499,12 +508,29 @@ class EventWriter:
             deadline = min(deadline, self._stopping_at)
         async with asyncio.timeout_at(deadline):
             if events:
-                await self.store.write_events(events)
+                self._refused(await self.store.write_events(events))
             if commands:
                 await self.store.record_commands(commands)
             if heartbeats:
                 await self.store.record_heartbeats(heartbeats)
         self.batches += 1
+
+    def _refused(self, refused: Sequence[Event] | None) -> None:
+        """Count the events the store refused (late, from an older owner); say so once per
+        owner (lease and generation)."""
+        for event in refused or ():
+            self.fenced += 1
+            owner = (event.fence.lease, event.fence.generation) if event.fence else ("", 0)
+            if owner not in self._fenced_owners:
+                self._fenced_owners.add(owner)
+                _LOGGER.warning(
+                    "camera %s: refused a late %s of event %s from a previous owner "
+                    "(generation %d; the camera has changed hands since)",
+                    event.camera_id,
+                    event.phase.value,
+                    event.event_id,
+                    owner[1],
+                )
 
     async def _write_live(self, batch: list[Item]) -> None:
         if self._past_deadline():  # stopping: no time left for the database

@@ -32,7 +32,7 @@ from bridge.domain.camera import Camera
 from bridge.domain.capabilities import Capabilities, ChannelCapabilities
 from bridge.domain.commands import Command, CommandResult, CommandStatus
 from bridge.domain.errors import ResultCode
-from bridge.domain.events import Event
+from bridge.domain.events import Event, EventFence
 from bridge.domain.state import CameraState
 from bridge.domain.values import (
     DayNight,
@@ -326,6 +326,19 @@ def test_payloads_are_the_mqtt_json() -> None:
     state, event = _state(rng), _event(rng)
     assert json.loads(encode(StateChanged(state)))["state"] == state.payload()
     assert json.loads(encode(EventRaised(event)))["event"] == event.payload()
+
+
+def test_an_event_carries_its_fence_beside_the_mqtt_json() -> None:
+    event = _event(random.Random(2)).model_copy(
+        update={"fence": EventFence(lease="nvr", generation=1764684461000)}
+    )
+    wire = json.loads(encode(EventRaised(event)))["event"]
+    assert wire == {**event.payload(), "fence": {"lease": "nvr", "generation": 1764684461000}}
+    decoded = decode(encode(EventRaised(event)))
+    assert isinstance(decoded, EventRaised)
+    assert decoded.event == event
+    assert decoded.event.fence == event.fence
+    assert "fence" not in event.payload()
 
 
 def test_snapshot_is_base64() -> None:

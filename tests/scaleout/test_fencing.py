@@ -1,6 +1,7 @@
 """Fencing: an instance whose leases lapse (its renewals stopped, as in a long pause) neither polls
 nor publishes anything more about the cameras another instance took over, and the taker adopts
-the events the first one left open (continues them, then ends them under their own ids)."""
+the events the first one left open (continues them, then ends them under their own ids); a late
+start of the first one, carrying its older generation, is refused by the store."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import asyncio
 import contextlib
 
 from bridge.bus.messages import BusMessage, EventRaised, StateChanged
-from bridge.domain.values import EventPhase
+from bridge.domain.base import utcnow
+from bridge.domain.events import Event, EventFence
+from bridge.domain.values import EventPhase, EventType
 from bridge.pipeline.fence import FencedBus
 from bridge.simulator import Simulator
 from bridge.store import EventQuery
@@ -80,6 +83,51 @@ async def test_a_lapsed_instance_publishes_nothing_and_the_taker_adopts_its_even
         assert len(starts) == 2
     finally:
         subscription.close()
+
+
+async def test_a_late_start_of_the_previous_owner_is_refused(
+    bridges: Fleet, sim: Simulator
+) -> None:
+    """a runs a camera, then stops; b takes it over with a higher generation and records it
+    as it adopts the open events. A start a published before (its outbox flushed late) then
+    reaches the shared bus: the store refuses it; b's own detections are written."""
+    a = await bridges.start("a")
+    b = await bridges.start("b")
+    split = await bridges.balanced(len(CAMERAS))
+    camera = sorted(split["a"])[0]
+    assert a.keeper is not None
+    assert b.keeper is not None
+    old = a.keeper.generation(camera)
+    assert old is not None
+    await bridges.stop("a")
+    await until(lambda: camera in b.manager.running(), LEASE_TTL * 2)
+    new = b.keeper.generation(camera)
+    assert new is not None
+    assert new > old
+    async with asyncio.timeout(10):  # recorded at the take-over (never lowered by this call)
+        while (await b.store.record_fences({camera: 0})).get(camera) != new:
+            await asyncio.sleep(0.05)
+
+    late = Event(
+        type=EventType.MOTION,
+        phase=EventPhase.START,
+        camera_id=camera,
+        timestamp=utcnow(),
+        fence=EventFence(lease=camera, generation=old),
+    )
+    b.bus.publish(EventRaised(late))  # the shared stream: as a's outbox would write it
+    await until(lambda: b.writer.fenced == 1, 10)
+    assert await b.store.get_event(late.event_id) is None
+
+    sim.trigger_event(camera, "motion", True)  # b's own detection: written
+    async with asyncio.timeout(15):
+        while True:
+            page = await b.store.query_events(EventQuery(camera_ids=[camera], limit=50))
+            if any(e.type is EventType.MOTION for e in page.events):
+                break
+            await asyncio.sleep(0.1)
+    assert b.writer.fenced == 1
+    sim.trigger_event(camera, "motion", False)
 
 
 def _is_start(message: BusMessage, camera: str) -> bool:

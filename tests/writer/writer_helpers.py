@@ -153,9 +153,10 @@ class SpyStore:
         self.event_batches: list[list[tuple[str, str]]] = []
         self.command_batches: list[list[CommandRecord]] = []
 
-    async def write_events(self, events: Sequence[Event]) -> None:
-        await self.store.write_events(events)
+    async def write_events(self, events: Sequence[Event]) -> list[Event]:
+        refused = await self.store.write_events(events)
         self.event_batches.append([(e.event_id, e.phase.value) for e in events])
+        return refused
 
     async def record_commands(self, records: Sequence[CommandRecord]) -> None:
         await self.store.record_commands(records)

@@ -1,0 +1,2 @@
+-- 0010 device fences (SQLite), down.
+DROP TABLE device_fences;
