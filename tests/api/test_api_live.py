@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import websockets
 from fixtures.api_rig import ApiRig, api_settings, recv_until, running_api
 
@@ -176,6 +177,7 @@ async def _collect(ws: Any, seqs: dict[int, float], until: int) -> None:
                     return
 
 
+@pytest.mark.serial  # timed: `make test` runs it alone, after the parallel part
 async def test_200_clients_all_get_every_event_and_a_stuck_one_delays_none(rig: ApiRig) -> None:
     count, events = 200, 20
     async with stuck_client(rig):

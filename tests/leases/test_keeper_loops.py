@@ -8,6 +8,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
+import pytest
 from fixtures.leases import LeasesMaker
 
 from bridge.pipeline.leases import LeaseKeeper
@@ -45,6 +46,7 @@ async def test_a_slow_change_never_delays_a_renewal(make_leases: LeasesMaker) ->
     assert changes[-1] == (set(), {"front", "back"})
 
 
+@pytest.mark.serial  # timed: `make test` runs it alone, after the parallel part
 async def test_an_instance_takes_a_dead_ones_leases_when_they_expire(
     make_leases: LeasesMaker,
 ) -> None:

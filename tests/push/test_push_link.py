@@ -4,6 +4,7 @@ subscription is not reconnected (and reconciled) every second."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -35,9 +36,12 @@ class _Dropping:
 async def test_a_connection_dropped_at_once_backs_off() -> None:
     changes: list[bool] = []
     clients: list[_Dropping] = []
+    connected_at: list[float] = []
+    loop = asyncio.get_running_loop()
 
     def factory(*_: Any) -> Any:
         clients.append(_Dropping())
+        connected_at.append(loop.time())
         return clients[-1]
 
     camera = Camera(id="flaky", host="127.0.0.1")
@@ -51,10 +55,15 @@ async def test_a_connection_dropped_at_once_backs_off() -> None:
         client_factory=factory,
     )
     link.start(lambda: None)
-    await asyncio.sleep(3.0)
+    async with asyncio.timeout(15):
+        while len(clients) < 3:
+            await asyncio.sleep(0.05)
     await link.stop()
-    # delays drawn from [0.5, 1], [1, 2], [2, 4]: at most 3 connections in 3 s (5+ with resets)
-    assert 2 <= len(clients) <= 3, len(clients)
+    # The delays between connections are drawn from [0.5, 1], then [1, 2]: never shorter
+    # (a loaded machine only makes them longer), where no backoff would reconnect at once.
+    gaps = [b - a for a, b in itertools.pairwise(connected_at)]
+    assert gaps[0] >= 0.5 - 0.01, gaps
+    assert gaps[1] >= 1.0 - 0.01, gaps
     assert all(c.closed for c in clients)
     assert link.connects == len(clients)
     assert changes == [True, False] * len(clients)

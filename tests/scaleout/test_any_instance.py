@@ -56,7 +56,7 @@ async def test_a_non_owner_shows_the_owners_state_and_availability(
         assert one["online"] is True
         assert one["capabilities"] is not None  # learnt by the owner, shared
         assert "password" not in one
-        await _announced(b, "a")
+        await announced(b, "a")
         status = (await http.get(f"/cameras/{theirs}/status")).json()
         assert status["online"] is True
         assert status["polls"] > 0  # the owner's counters: the request went to a
