@@ -61,6 +61,7 @@ from bridge.reolink.baichuan.xmlbody import (
 )
 from bridge.reolink.vocab import AI_KEYS
 
+from .ports import PortHold
 from .state import ChannelState
 
 if TYPE_CHECKING:
@@ -119,6 +120,7 @@ class BaichuanServer:
 
     def __init__(self, device: SimulatedDevice) -> None:
         self.device = device
+        self.port_hold = PortHold()
         self._stalled = False
         self._garbage = False
         self.connections = 0
@@ -181,6 +183,7 @@ class BaichuanServer:
         if self._server is not None:
             return
         dev = self.device
+        self.port_hold.release()
         self._server = await asyncio.start_server(
             self._serve, dev.host, dev.baichuan_port, reuse_address=True
         )
@@ -199,6 +202,7 @@ class BaichuanServer:
         if server is not None:
             with contextlib.suppress(Exception):
                 await server.wait_closed()
+            self.port_hold.hold(self.device.host, self.device.baichuan_port)
 
     async def stop(self) -> None:
         with contextlib.suppress(ValueError):

@@ -26,6 +26,7 @@ from bridge.reolink import rtsp
 from bridge.reolink.rtsp import Interleaved, Message, RtspProtocolError
 
 from .media import ffmpeg_path, live_shape
+from .ports import PortHold
 from .rtp import (
     AAC_SAMPLES,
     AUDIO_RATE,
@@ -80,6 +81,7 @@ class RtspServer:
         self.device = device
         self.clips = clips
         self.port = 0
+        self.port_hold = PortHold()
         self._server: asyncio.Server | None = None
         self._connections: set[_Connection] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -98,6 +100,7 @@ class RtspServer:
         """Open the port (a free one the first time, the same one after)."""
         if self._server is not None:
             return
+        self.port_hold.release()
         self._server = await asyncio.start_server(
             self._serve, self.device.host, self.port, reuse_address=True
         )
@@ -119,6 +122,7 @@ class RtspServer:
         if server is not None:
             with contextlib.suppress(Exception):
                 await server.wait_closed()
+            self.port_hold.hold(self.device.host, self.port)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()

@@ -33,6 +33,7 @@ from .baichuan import BaichuanServer
 from .device import FaultMode, SimulatedDevice
 from .media import FlvStreams, MediaCache, live_shape, snapshot_size
 from .mp4 import Mp4Clips
+from .ports import PortHold
 from .rtp import ClipCache
 from .rtsp import RtspServer
 from .wire import RspCode
@@ -85,6 +86,7 @@ class DeviceServer:
         flv: FlvStreams,
         clips: ClipCache | None = None,
     ) -> None:
+        self._port_hold = PortHold()
         self.device = device
         self.media = media
         self.mp4 = Mp4Clips()
@@ -125,6 +127,7 @@ class DeviceServer:
 
     async def _listen(self) -> None:
         assert self._runner is not None
+        self._port_hold.release()
         sock = bind_socket(self.device.host, self.device.port)
         self.device.port = sock.getsockname()[1]
         site = web.SockSite(self._runner, sock, backlog=512)
@@ -160,6 +163,7 @@ class DeviceServer:
             task.cancel()
         await self.baichuan.unlisten()
         await self.rtsp.unlisten()
+        self._port_hold.hold(self.device.host, self.device.port)
 
     async def stop(self) -> None:
         """Stop for good (connections closed, ffmpeg children of this device killed)."""
@@ -169,6 +173,8 @@ class DeviceServer:
             self._reboot_task.cancel()
         await self._unlisten()
         await self.baichuan.stop()
+        for hold in (self._port_hold, self.baichuan.port_hold, self.rtsp.port_hold):
+            hold.release()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import socket
 import time
 
 import aiohttp
@@ -43,6 +45,35 @@ async def test_offline_refuses_connections_and_comes_back(
     await set_fault(http, f"{device_url(sim, dev.id)}/fault", mode="none")
     out = await api.cmds(dev, token, {"cmd": "GetDevInfo"})
     assert out[0]["code"] == 0  # same port, tokens survive a network outage
+
+
+async def test_an_offline_device_keeps_its_ports_for_when_it_comes_back(
+    sim: Simulator, api: Api
+) -> None:
+    """Away, a device's ports refuse connections but stay its own: no other socket (an outgoing
+    connection's ephemeral port, another server) takes one before the device listens again."""
+    dev = by_profile(sim, "floodlight")
+    ports = {
+        "http": dev.port,
+        "baichuan": dev.baichuan_port,
+        "rtsp": int(dev.host_state.net_port["rtspPort"]),
+    }
+    assert all(ports.values()), ports
+    await sim.set_fault(dev.id, "offline")
+    for name, port in ports.items():
+        other = socket.socket()
+        with pytest.raises(OSError, match="in use") as taken:
+            other.bind((dev.host, port))  # as an outgoing connection's implicit bind would
+        other.close()
+        assert taken.value.errno == errno.EADDRINUSE, name
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((dev.host, port), timeout=2).close()
+    await sim.set_fault(dev.id, "none")
+    token = await api.login(dev)
+    out = await api.cmds(dev, token, {"cmd": "GetDevInfo"})
+    assert out[0]["code"] == 0
+    assert dev.port == ports["http"]
+    assert dev.baichuan_port == ports["baichuan"]
 
 
 async def test_slow(sim: Simulator, api: Api) -> None:
