@@ -12,6 +12,8 @@ from browsing import ARTEFACTS, Watched, axe_violations
 from playwright.sync_api import Page, expect
 from web_rig import Bridge
 
+from bridge.simulator.recordings import NAME_RE
+
 
 def card_files(bridge: Bridge, camera: str) -> list[str]:
     device = bridge.devices[camera]
@@ -21,15 +23,25 @@ def card_files(bridge: Bridge, camera: str) -> list[str]:
     return files
 
 
+def main_stream(name: str) -> bool:
+    match = NAME_RE.match(name)
+    assert match is not None, name
+    return match["stream"] == "M"
+
+
 def record_an_event(bridge: Bridge, camera: str) -> str:
-    """A motion event on `camera`, until its file is on the card: the file's name."""
+    """A motion event on `camera`, until its file is on the card: the main stream's file's name.
+
+    The card has the take twice, main and sub stream. The main stream's is the one to wait for:
+    "Ask the camera" searches the main stream (the API's default), so the page lists the sub
+    stream's file only once the indexer has run (`media.index_after_event`, 15 s after the end)."""
     before = set(card_files(bridge, camera))
     bridge.sim_event(camera, "motion", active=True)
     time.sleep(1.0)  # the event lasts a moment: the file is its pre-record, this and its post
     bridge.sim_event(camera, "motion", active=False)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        new = [f for f in card_files(bridge, camera) if f not in before]
+        new = [f for f in card_files(bridge, camera) if f not in before and main_stream(f)]
         if new:
             return new[0]
         time.sleep(0.2)
