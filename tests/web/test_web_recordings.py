@@ -4,12 +4,13 @@ byte; the event's clip plays from the events page."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
 import httpx
 from browsing import ARTEFACTS, Watched, axe_violations
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 from web_rig import Bridge
 
 from bridge.simulator.recordings import NAME_RE
@@ -106,3 +107,34 @@ def test_a_recording_is_found_played_and_downloaded_and_its_event_clip_plays(
     expect(clip).to_be_visible()
     clip.click()
     played(page, "[data-testid=clip-player]", 1.0)
+
+
+def test_asking_the_camera_while_the_first_page_is_on_its_way_lists_what_it_found(
+    signed_in: Watched,
+) -> None:
+    """The index's first page is held back until "Ask the camera" has answered: the page asks
+    for the list again (the late first page is dropped), it does not keep waiting for it."""
+    page = signed_in.page
+    name = record_an_event(signed_in.bridge, "legacy")
+    held: list[Route] = []
+
+    def hold_the_first(route: Route) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route(re.compile(r"/api/v1/recordings\?"), hold_the_first)
+    with page.expect_request(re.compile(r"/api/v1/recordings\?")):
+        signed_in.open("/recordings?camera=legacy")
+    expect(page.get_by_test_id("rec-camera")).to_have_value("legacy")
+    page.get_by_test_id("ask-camera").click()
+    row = page.locator("[data-testid=rec-list] > li", has_text=name.split("/")[-1])
+    expect(row).to_have_count(1)
+    expect(page.get_by_test_id("rec-loading")).to_be_hidden()
+
+    late = held[0].request
+    with page.expect_response(lambda r: r.request == late):
+        held[0].continue_()  # it comes at last: dropped, the list stays
+    expect(row).to_have_count(1)
+    expect(page.get_by_test_id("rec-loading")).to_be_hidden()
