@@ -170,7 +170,7 @@ async def sd_recordings(server: DeviceServer, request: web.Request) -> web.Respo
         f.name
         for channel in range(len(dev.channels))
         for stream in ("main", "sub")
-        for f in dev.sdcard.files(channel, stream, now - timedelta(days=31), now)
+        for f in dev.sdcard.files(channel, stream, now - timedelta(days=31), now, now)
     ]
     return web.json_response({"status": "ok", "files": names})
 

@@ -96,8 +96,11 @@ class SdCard:
             out.append(Recording(name, channel, stream, take.start, end, size, triggers))
         return out
 
-    def files_of_day(self, channel: int, stream: str, day: date) -> list[Recording]:
-        now = self.clock.now()
+    def files_of_day(
+        self, channel: int, stream: str, day: date, now: datetime | None = None
+    ) -> list[Recording]:
+        """The day's finished files as the card is at `now` (default: the clock's now)."""
+        now = self.clock.now() if now is None else now
         files = recordings.recordings_for_day(
             self.seed, channel, stream, day, now, self.clock.is_dst
         )
@@ -106,14 +109,24 @@ class SdCard:
             files = [f for f in files if f.start >= self.dropped_before]
         return sorted(files, key=lambda f: (f.start, f.name))
 
-    def files(self, channel: int, stream: str, start: datetime, end: datetime) -> list[Recording]:
-        """The finished files overlapping [start, end] (local times), oldest first."""
+    def files(
+        self,
+        channel: int,
+        stream: str,
+        start: datetime,
+        end: datetime,
+        now: datetime | None = None,
+    ) -> list[Recording]:
+        """The finished files overlapping [start, end] (local times), oldest first, as the card
+        is at `now` (default: the clock's now, read once: a file closed while the list is made
+        is in it for every day or for none)."""
+        now = self.clock.now() if now is None else now
         out: list[Recording] = []
         day = start.date()
         while day <= end.date() and len(out) < MAX_FILES:
             out += [
                 f
-                for f in self.files_of_day(channel, stream, day)
+                for f in self.files_of_day(channel, stream, day, now)
                 if f.end >= start and f.start <= end
             ]
             day += timedelta(days=1)
@@ -137,7 +150,8 @@ class SdCard:
         self, channel: int, stream: str, start: datetime, end: datetime, only_status: bool
     ) -> dict[str, object]:
         """The `SearchResult` object for a window."""
-        today = self.clock.now().date()
+        now = self.clock.now()
+        today = now.date()
         result: dict[str, object] = {"channel": channel}
         statuses = []
         for year, month in recordings.months(start.date(), end.date()):
@@ -152,7 +166,7 @@ class SdCard:
             result["Status"] = statuses
         if only_status:
             return result
-        files = [f.search_entry() for f in self.files(channel, stream, start, end)]
+        files = [f.search_entry() for f in self.files(channel, stream, start, end, now)]
         if files:
             result["File"] = files
         return result

@@ -4,6 +4,7 @@ recording's duration on `Download` (with Range), local time with a DST rule in `
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import pytest
 from reolink_aio.typings import Reolink_timezone, VOD_trigger, parse_file_name
 from sim_helpers import Api, by_profile
 
@@ -104,6 +106,36 @@ async def test_nvr_channels_keep_their_own_files(sim: Simulator) -> None:
     on_0 = nvr.sdcard.files(0, "main", now - timedelta(hours=1), now)
     assert rec.name not in [f.name for f in on_0]
     assert nvr.sdcard.find(rec.name) == rec
+
+
+async def test_the_card_is_listed_as_it_is_at_one_moment(
+    sim: Simulator, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`POST /sim/recordings` reads the clock once: a file that closes while the list is being
+    made is listed on both streams or on neither (the dashboard test takes the first new file
+    of the list and expects the main stream's, which the page asks the camera for)."""
+    dev = by_profile(sim, "floodlight")
+    dev.sdcard.post_record = 0.0
+    dev.trigger_event("person", True, 0, duration=1.0)
+    main = await wait_for_event_file(dev)
+    now = dev.now()
+    sub = next(
+        f
+        for f in dev.sdcard.files(0, "sub", now - timedelta(minutes=5), now)
+        if f.start == main.start
+    )
+    # time runs on while the list is made: 1 ms each time the clock is read, from a little
+    # before the file closes (its end, whole seconds) to a little after
+    for before_ms in range(160, -20, -4):
+        start = main.end - timedelta(milliseconds=before_ms)
+        reads = itertools.count()
+        monkeypatch.setattr(
+            dev.clock, "now", lambda s=start, r=reads: s + timedelta(milliseconds=next(r))
+        )
+        async with http.post(Api.url(dev, "/sim/recordings"), json={}) as resp:
+            assert resp.status == 200
+            names = set((await resp.json())["files"])
+        assert (main.name in names) == (sub.name in names), (before_ms, main.name in names)
 
 
 async def test_drop_old_files(sim: Simulator, http: aiohttp.ClientSession) -> None:

@@ -4,13 +4,16 @@ byte; the event's clip plays from the events page."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
 import httpx
 from browsing import ARTEFACTS, Watched, axe_violations
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 from web_rig import Bridge
+
+from bridge.simulator.recordings import NAME_RE
 
 
 def card_files(bridge: Bridge, camera: str) -> list[str]:
@@ -21,15 +24,25 @@ def card_files(bridge: Bridge, camera: str) -> list[str]:
     return files
 
 
+def main_stream(name: str) -> bool:
+    match = NAME_RE.match(name)
+    assert match is not None, name
+    return match["stream"] == "M"
+
+
 def record_an_event(bridge: Bridge, camera: str) -> str:
-    """A motion event on `camera`, until its file is on the card: the file's name."""
+    """A motion event on `camera`, until its file is on the card: the main stream's file's name.
+
+    The card has the take twice, main and sub stream. The main stream's is the one to wait for:
+    "Ask the camera" searches the main stream (the API's default), so the page lists the sub
+    stream's file only once the indexer has run (`media.index_after_event`, 15 s after the end)."""
     before = set(card_files(bridge, camera))
     bridge.sim_event(camera, "motion", active=True)
     time.sleep(1.0)  # the event lasts a moment: the file is its pre-record, this and its post
     bridge.sim_event(camera, "motion", active=False)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        new = [f for f in card_files(bridge, camera) if f not in before]
+        new = [f for f in card_files(bridge, camera) if f not in before and main_stream(f)]
         if new:
             return new[0]
         time.sleep(0.2)
@@ -94,3 +107,34 @@ def test_a_recording_is_found_played_and_downloaded_and_its_event_clip_plays(
     expect(clip).to_be_visible()
     clip.click()
     played(page, "[data-testid=clip-player]", 1.0)
+
+
+def test_asking_the_camera_while_the_first_page_is_on_its_way_lists_what_it_found(
+    signed_in: Watched,
+) -> None:
+    """The index's first page is held back until "Ask the camera" has answered: the page asks
+    for the list again (the late first page is dropped), it does not keep waiting for it."""
+    page = signed_in.page
+    name = record_an_event(signed_in.bridge, "legacy")
+    held: list[Route] = []
+
+    def hold_the_first(route: Route) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route(re.compile(r"/api/v1/recordings\?"), hold_the_first)
+    with page.expect_request(re.compile(r"/api/v1/recordings\?")):
+        signed_in.open("/recordings?camera=legacy")
+    expect(page.get_by_test_id("rec-camera")).to_have_value("legacy")
+    page.get_by_test_id("ask-camera").click()
+    row = page.locator("[data-testid=rec-list] > li", has_text=name.split("/")[-1])
+    expect(row).to_have_count(1)
+    expect(page.get_by_test_id("rec-loading")).to_be_hidden()
+
+    late = held[0].request
+    with page.expect_response(lambda r: r.request == late):
+        held[0].continue_()  # it comes at last: dropped, the list stays
+    expect(row).to_have_count(1)
+    expect(page.get_by_test_id("rec-loading")).to_be_hidden()

@@ -20,6 +20,7 @@ export function recordingsPage() {
     recordings: [],
     cursor: null,
     loading: false,
+    loadingFor: 0,
     loaded: false,
     searching: false,
     playing: null,
@@ -78,10 +79,14 @@ export function recordingsPage() {
       return this.more()
     },
 
+    // The next page of the current choice. A page still coming for a camera or day since changed
+    // (or from before "Ask the camera") is dropped when it arrives; it does not hold up the new
+    // first page.
     async more() {
-      if (this.loading || (this.loaded && !this.cursor)) return
+      if ((this.loading && this.loadingFor === this.generation) || (this.loaded && !this.cursor)) return
       const generation = this.generation
       this.loading = true
+      this.loadingFor = generation
       try {
         const page = await api.get('/recordings', { ...this.filters(), limit: PAGE, cursor: this.cursor })
         if (generation !== this.generation) return
