@@ -5,6 +5,9 @@ their translation into `StoreError`/`StoreUnavailable` with the URL masked.
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import asyncpg  # type: ignore[import-untyped]
 
@@ -12,6 +15,7 @@ from bridge.redaction import redact, url_secrets
 from bridge.storage.postgres_sql import _CREATE_STAGING, _json
 from bridge.store import StoreError, StoreUnavailable
 
+T = TypeVar("T")
 CONNECT_TIMEOUT = 5.0
 COMMAND_TIMEOUT = 300.0
 
@@ -57,3 +61,13 @@ async def connect_postgres(url: str) -> asyncpg.Connection:
 async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=_json, decoder=json.loads, schema="pg_catalog")
     await conn.execute(_CREATE_STAGING)
+
+
+class PostgresAccess(ABC):
+    """How the store's parts (`PostgresMedia`, `PostgresRecords`) reach the database: a function
+    run on a connection of the pool; `PostgresStore` implements it."""
+
+    @abstractmethod
+    async def _call(
+        self, fn: Callable[[asyncpg.Connection], Awaitable[T]], *, retry: bool = True
+    ) -> T: ...

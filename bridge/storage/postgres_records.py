@@ -4,8 +4,7 @@ cameras, the command audit, camera configuration versions, API tokens and the in
 
 from __future__ import annotations
 
-from abc import abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -13,6 +12,7 @@ import asyncpg  # type: ignore[import-untyped]
 
 from bridge.domain.base import utcnow
 from bridge.storage._common import new_installation_id, utc
+from bridge.storage.postgres_connection import PostgresAccess
 from bridge.storage.postgres_sql import _CAMERA_COLUMNS, _TOKEN_COLUMNS, _camera, _command, _token
 from bridge.store import (
     ApiTokenRecord,
@@ -25,13 +25,8 @@ from bridge.store import (
 T = TypeVar("T")
 
 
-class PostgresRecords:
+class PostgresRecords(PostgresAccess):
     """Cameras, command audit, configuration versions, tokens, the installation id."""
-
-    @abstractmethod
-    async def _call(
-        self, fn: Callable[[asyncpg.Connection], Awaitable[T]], *, retry: bool = True
-    ) -> T: ...
 
     # -- cameras -----------------------------------------------------------------------------
 

@@ -5,10 +5,14 @@
 from __future__ import annotations
 
 import sqlite3
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from bridge.store import StoreError, StoreUnavailable
 
+T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -39,3 +43,17 @@ def connect_sqlite(path: str) -> sqlite3.Connection:
     except sqlite3.Error as err:
         raise StoreUnavailable(f"cannot open SQLite database {path}: {err}") from err
     return conn
+
+
+class SqliteAccess(ABC):
+    """How the store's parts (`SqliteMedia`, `SqliteRecords`) reach the database: a function run
+    on the writer's or the reader's connection, in its thread; `SqliteStore` implements them."""
+
+    @abstractmethod
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
+
+    @abstractmethod
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
+
+    @abstractmethod
+    async def _write_tx(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from abc import abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
 from bridge.domain.base import utcnow
 from bridge.storage._common import from_micros, new_installation_id, to_micros
+from bridge.storage.sqlite_connection import SqliteAccess
 from bridge.storage.sqlite_sql import (
     _CAMERA_COLUMNS,
     _TOKEN_COLUMNS,
@@ -33,17 +33,8 @@ from bridge.store import (
 T = TypeVar("T")
 
 
-class SqliteRecords:
+class SqliteRecords(SqliteAccess):
     """Cameras, command audit, configuration versions, tokens, the installation id."""
-
-    @abstractmethod
-    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
-
-    @abstractmethod
-    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
-
-    @abstractmethod
-    async def _write_tx(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
 
     # -- cameras -----------------------------------------------------------------------------
 
