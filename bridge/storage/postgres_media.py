@@ -6,14 +6,14 @@ The statements and the logic are `_media_index`'s; here: PostgreSQL's dialect (`
 
 from __future__ import annotations
 
-from abc import abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import asyncpg  # type: ignore[import-untyped]
 
 from bridge.storage._common import utc
 from bridge.storage._media_index import MEDIA_PATH_COLUMNS, Args, Dialect, MediaIndex, SyncPlan
+from bridge.storage.postgres_connection import PostgresAccess
 
 T = TypeVar("T")
 
@@ -37,13 +37,8 @@ POSTGRES = Dialect(
 )
 
 
-class PostgresMedia(MediaIndex):
+class PostgresMedia(MediaIndex, PostgresAccess):
     _dialect = POSTGRES
-
-    @abstractmethod
-    async def _call(
-        self, fn: Callable[[asyncpg.Connection], Awaitable[T]], *, retry: bool = True
-    ) -> T: ...
 
     async def _media_rows(self, sql: str, values: Sequence[Any]) -> list[Sequence[Any]]:
         rows: list[Sequence[Any]] = await self._call(lambda conn: conn.fetch(sql, *values))

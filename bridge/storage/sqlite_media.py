@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from abc import abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from bridge.storage._common import from_micros, to_micros
 from bridge.storage._media_index import MEDIA_PATH_COLUMNS, Args, Dialect, MediaIndex, SyncPlan
+from bridge.storage.sqlite_connection import SqliteAccess
 
 T = TypeVar("T")
 
@@ -36,17 +36,8 @@ SQLITE = Dialect(
 )
 
 
-class SqliteMedia(MediaIndex):
+class SqliteMedia(MediaIndex, SqliteAccess):
     _dialect = SQLITE
-
-    @abstractmethod
-    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
-
-    @abstractmethod
-    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
-
-    @abstractmethod
-    async def _write_tx(self, fn: Callable[[sqlite3.Connection], T]) -> T: ...
 
     async def _media_rows(self, sql: str, values: Sequence[Any]) -> list[Sequence[Any]]:
         return await self._read(lambda conn: conn.execute(sql, values).fetchall())
