@@ -5,9 +5,8 @@ runner's fenced bus stamps it on the events it publishes."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 
-import pytest
+from fixtures.leases import LeasesMaker
 
 from bridge.bus.inprocess import InProcessBus
 from bridge.bus.messages import BusMessage, EventRaised, StillActive
@@ -15,23 +14,7 @@ from bridge.domain.base import utcnow
 from bridge.domain.events import Event, EventFence
 from bridge.domain.values import EventPhase, EventType
 from bridge.pipeline.fence import FencedBus
-from bridge.pipeline.leases import LeaseKeeper, Leases
-
-LeasesMaker = Callable[..., Leases]
-
-
-@pytest.fixture
-async def make_leases(redis_url: str, redis_prefix: str) -> AsyncIterator[LeasesMaker]:
-    made: list[Leases] = []
-
-    def make(owner: str, ttl: float = 5.0) -> Leases:
-        leases = Leases(redis_url, redis_prefix, owner=owner, ttl=ttl)
-        made.append(leases)
-        return leases
-
-    yield make
-    for leases in made:
-        await leases.aclose()
+from bridge.pipeline.leases import LeaseKeeper
 
 
 async def test_each_take_gets_a_higher_generation(make_leases: LeasesMaker) -> None:
