@@ -399,3 +399,33 @@ def test_to_dict_is_json_ready() -> None:
     rng = random.Random(3)
     for make in GENERATORS.values():
         json.dumps(to_dict(make(rng)))
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "value"),
+    [
+        ("device_ready", "owner", 5),
+        ("device_ready", "owner", ["b1"]),
+        ("event_raised", "fence", "b1"),
+        ("event_raised", "fence", {"lease": "nvr", "generation": -1}),
+        ("event_raised", "fence", {"lease": "nvr", "generation": "late"}),
+        ("event_raised", "fence", {"generation": 3}),
+    ],
+)
+def test_a_malformed_owner_or_fence_is_a_codec_error(kind: str, field: str, value: object) -> None:
+    """What scale-out adds to a message (the owner of a device, the fence of an event) is
+    checked like the rest: a peer that sends garbage gets its entry poisoned, not applied."""
+    rng = random.Random(7)
+    message = (
+        DeviceReady(_camera(rng), _capabilities(rng), "b1")
+        if kind == "device_ready"
+        else EventRaised(_event(rng))
+    )
+    data = to_dict(message)
+    assert data["type"] == kind
+    if kind == "event_raised":
+        data["event"][field] = value
+    else:
+        data[field] = value
+    with pytest.raises(CodecError):
+        decode(json.dumps(data).encode())
