@@ -5,13 +5,14 @@ its deadline passes, and a dead instance's leases are taken right when they expi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 
 import pytest
 from fixtures.leases import LeasesMaker
 
-from bridge.pipeline.leases import LeaseKeeper
+from bridge.pipeline.leases import LeaseKeeper, Leases
 
 
 async def _until(condition: Callable[[], bool]) -> None:
@@ -79,3 +80,46 @@ async def test_a_lease_lost_with_redis_data_is_kept(make_leases: LeasesMaker) ->
     assert await other.holder("front") == "a"
     assert not await other.acquire("front")
     await keeper.stop()
+
+
+class _EatsCancels(Leases):
+    """Real Redis, but reading the nudge epoch stalls `stall` seconds and swallows a cancel
+    meanwhile (as a client that turns a cancellation into something else might)."""
+
+    stall = 0.0
+
+    async def epoch(self) -> int:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + self.stall
+        while loop.time() < end:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(end - loop.time())
+        return await super().epoch()
+
+
+@pytest.mark.serial  # timed: `make test` runs it alone, after the parallel part
+async def test_a_loop_that_does_not_stop_delays_no_handover(
+    redis_url: str, redis_prefix: str, make_leases: LeasesMaker
+) -> None:
+    leases = _EatsCancels(redis_url, redis_prefix, owner="a", ttl=5.0)
+    keeper = LeaseKeeper(leases, nudge_interval=0.05)
+    keeper.want({"front"})
+    try:
+        await keeper.start()
+        assert keeper.held == {"front"}
+        leases.stall = 4.0
+        await asyncio.sleep(0.2)  # the nudge loop is inside the stall now
+        started = time.monotonic()
+        await keeper.stop()
+        took = time.monotonic() - started
+        assert took < 2.0, took  # released without the stuck loop, not after it
+        assert await make_leases("b").acquire("front")  # released in Redis: taken at once
+    finally:
+        leases.stall = 0.0
+        stuck = [t for t in asyncio.all_tasks() if t.get_name() == "leases-nudge"]
+        async with asyncio.timeout(10):  # it swallows cancels until its stall ends
+            while not all(task.done() for task in stuck):
+                for task in stuck:
+                    task.cancel()
+                await asyncio.sleep(0.05)
+        await leases.aclose()
